@@ -1,0 +1,10 @@
+//! Spor's domain layer: the records of the register, the code lists and the rules that
+//! turn outside text into typed values. Nothing here does I/O.
+
+pub mod codes;
+pub mod model;
+pub mod register;
+
+pub use codes::{CodeBook, CodeEntry, ListId};
+pub use model::*;
+pub use register::{ImportBatch, Register};

@@ -1,0 +1,47 @@
+//! The register as a whole: what the store hands to statistics and export, and what an
+//! import hands to the store.
+
+use chrono::{DateTime, Utc};
+
+use crate::codes::CodeBook;
+use crate::model::{Assessment, HistoryRow, HotlineCall, Identification};
+
+/// Validated records to be written in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct ImportBatch {
+    pub identifications: Vec<Identification>,
+    pub assessments: Vec<Assessment>,
+    pub hotline_calls: Vec<HotlineCall>,
+    pub history: Vec<HistoryRow>,
+}
+
+impl ImportBatch {
+    pub fn is_empty(&self) -> bool {
+        self.identifications.is_empty()
+            && self.assessments.is_empty()
+            && self.hotline_calls.is_empty()
+            && self.history.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.identifications.len()
+            + self.assessments.len()
+            + self.hotline_calls.len()
+            + self.history.len()
+    }
+}
+
+/// A snapshot of the whole register, in a stable order (by ref; history by series, year,
+/// category). Statistics are pure functions of it.
+#[derive(Debug, Clone, Default)]
+pub struct Register {
+    pub identifications: Vec<Identification>,
+    pub assessments: Vec<Assessment>,
+    pub hotline_calls: Vec<HotlineCall>,
+    pub history: Vec<HistoryRow>,
+    /// First year whose microdata is complete (`None`: per series, the earliest year with
+    /// microdata).
+    pub microdata_from: Option<i32>,
+    pub codes: CodeBook,
+    /// When the register last changed (an import, an edit, a setting).
+    pub last_change: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,101 @@
+//! Spor's storage: one [`Store`] trait, one implementation per backend, chosen at run time
+//! by the URL (`sqlite:`/file path, or `postgres://`). Dialect differences stay in here.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use spor_core::{CodeEntry, ImportBatch, Register};
+
+#[macro_use]
+mod queries;
+mod rows;
+pub mod sqlite;
+
+/// What went wrong in the store. The message is for users; no record content is in it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    BadUrl(String),
+    #[error("cannot open the database {target}: {message}")]
+    Connect { target: String, message: String },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Conflict(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How many rows of each kind an import inserted, updated or left unchanged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, other: Counts) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// The outcome of [`Store::apply_import`], per entity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub identifications: Counts,
+    pub assessments: Counts,
+    pub hotline_calls: Counts,
+    pub history: Counts,
+}
+
+impl ImportSummary {
+    pub fn total(&self) -> Counts {
+        let mut c = Counts::default();
+        for x in [self.identifications, self.assessments, self.hotline_calls, self.history] {
+            c.add(x);
+        }
+        c
+    }
+}
+
+/// The register's storage. Every method is one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Which backend this is (`sqlite`, `postgres`), for messages.
+    fn backend(&self) -> &'static str;
+
+    /// Writes a validated batch in one transaction: rows with a known ref (history: series,
+    /// year, category) are updated, never duplicated. Either all of it lands or none.
+    async fn apply_import(&self, batch: &ImportBatch) -> Result<ImportSummary>;
+
+    /// The whole register, in a stable order.
+    async fn load_register(&self) -> Result<Register>;
+
+    /// The `microdata_from` setting.
+    async fn microdata_from(&self) -> Result<Option<i32>>;
+    async fn set_microdata_from(&self, year: Option<i32>) -> Result<()>;
+
+    /// The centre's additions to the extensible code lists.
+    async fn code_additions(&self) -> Result<Vec<CodeEntry>>;
+    async fn add_code(&self, entry: &CodeEntry) -> Result<()>;
+
+    /// When the register last changed.
+    async fn last_change(&self) -> Result<Option<DateTime<Utc>>>;
+}
+
+/// Opens the store named by `url`: a file path or `sqlite:` URL, or `postgres://…`.
+/// A file in a folder that does not exist, or an unknown scheme, is an error.
+pub async fn open(url: &str) -> Result<Box<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StoreError::BadUrl(
+            "PostgreSQL is not supported by this build yet".into(),
+        ));
+    }
+    Ok(Box::new(sqlite::SqliteStore::open(url).await?))
+}

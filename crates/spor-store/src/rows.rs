@@ -1,0 +1,184 @@
+//! Backend-neutral conversion between domain records and the plain column values both
+//! backends store (text, integers, booleans). Each backend reads its rows into these raw
+//! structs; checking them back into domain types happens once, here.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use spor_core::{
+    parse_date, parse_timestamp, Assessment, Authority, CallerType, Code, Country, Form, Gender,
+    HistoryRow, HotlineCall, Identification, Outcome, Ref, Series, Topic,
+};
+
+use crate::{Counts, StoreError};
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("stored {what} `{value}` is not valid"))
+}
+
+fn parse_ref(s: String) -> Result<Ref, StoreError> {
+    Ref::parse(&s).map_err(|_| StoreError::Corrupt("a stored reference is not valid".into()))
+}
+
+fn date(s: &str) -> Result<NaiveDate, StoreError> {
+    parse_date(s).map_err(|_| corrupt("date", s))
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>, StoreError> {
+    s.as_deref().map(date).transpose()
+}
+
+fn age(a: Option<i64>) -> Result<Option<u8>, StoreError> {
+    a.map(|a| u8::try_from(a).map_err(|_| corrupt("age", &a.to_string())))
+        .transpose()
+}
+
+fn code_of<T>(what: &str, s: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(s).ok_or_else(|| corrupt(what, s))
+}
+
+#[derive(Debug)]
+pub struct RawIdentification {
+    pub case_ref: String,
+    pub person_ref: String,
+    pub decision_date: String,
+    pub authority: String,
+    pub outcome: String,
+    pub referral_actor: Option<String>,
+    pub exploitation_form: Option<String>,
+    pub exploitation_subtype: Option<String>,
+    pub gender: String,
+    pub age: Option<i64>,
+    pub nationality: String,
+    pub return_date: Option<String>,
+    pub return_country: Option<String>,
+}
+
+impl RawIdentification {
+    pub fn into_record(self) -> Result<Identification, StoreError> {
+        Ok(Identification {
+            case_ref: parse_ref(self.case_ref)?,
+            person_ref: parse_ref(self.person_ref)?,
+            decision_date: date(&self.decision_date)?,
+            authority: code_of("authority", &self.authority, Authority::parse)?,
+            outcome: code_of("outcome", &self.outcome, Outcome::parse)?,
+            referral_actor: self.referral_actor.map(Code::new_unchecked),
+            exploitation_form: self
+                .exploitation_form
+                .as_deref()
+                .map(|f| code_of("exploitation form", f, Form::parse))
+                .transpose()?,
+            exploitation_subtype: self.exploitation_subtype.map(Code::new_unchecked),
+            gender: code_of("gender", &self.gender, Gender::parse)?,
+            age: age(self.age)?,
+            nationality: Country::new_unchecked(self.nationality),
+            return_date: opt_date(self.return_date)?,
+            return_country: self.return_country.map(Country::new_unchecked),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct RawAssessment {
+    pub assessment_ref: String,
+    pub person_ref: String,
+    pub interview_date: String,
+    pub gender: String,
+    pub age: Option<i64>,
+    pub nationality: String,
+}
+
+impl RawAssessment {
+    pub fn into_record(self) -> Result<Assessment, StoreError> {
+        Ok(Assessment {
+            assessment_ref: parse_ref(self.assessment_ref)?,
+            person_ref: parse_ref(self.person_ref)?,
+            interview_date: date(&self.interview_date)?,
+            gender: code_of("gender", &self.gender, Gender::parse)?,
+            age: age(self.age)?,
+            nationality: Country::new_unchecked(self.nationality),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct RawHotlineCall {
+    pub call_ref: String,
+    pub received_at: String,
+    pub caller_type: String,
+    pub concerns_possible_victim: bool,
+    pub topic: Option<String>,
+}
+
+impl RawHotlineCall {
+    pub fn into_record(self) -> Result<HotlineCall, StoreError> {
+        Ok(HotlineCall {
+            call_ref: parse_ref(self.call_ref)?,
+            received_at: parse_timestamp(&self.received_at)
+                .map_err(|_| corrupt("timestamp", &self.received_at))?,
+            caller_type: code_of("caller type", &self.caller_type, CallerType::parse)?,
+            concerns_possible_victim: self.concerns_possible_victim,
+            topic: self
+                .topic
+                .as_deref()
+                .map(|t| code_of("topic", t, Topic::parse))
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct RawHistory {
+    pub series: String,
+    pub year: i64,
+    pub category: String,
+    pub count: Option<i64>,
+}
+
+impl RawHistory {
+    pub fn into_record(self) -> Result<HistoryRow, StoreError> {
+        Ok(HistoryRow {
+            series: code_of("series", &self.series, Series::parse)?,
+            year: i32::try_from(self.year).map_err(|_| corrupt("year", &self.year.to_string()))?,
+            category: (!self.category.is_empty()).then_some(self.category),
+            count: self
+                .count
+                .map(|c| u64::try_from(c).map_err(|_| corrupt("count", &c.to_string())))
+                .transpose()?,
+        })
+    }
+}
+
+/// Splits a batch of records into those to write (new or changed) and counts the rest as
+/// unchanged, comparing against what is stored under the same key.
+pub fn classify<'a, T: PartialEq, K: std::hash::Hash + Eq>(
+    batch: &'a [T],
+    existing: &HashMap<K, T>,
+    key: impl Fn(&T) -> K,
+) -> (Vec<&'a T>, Counts) {
+    let mut counts = Counts::default();
+    let mut write = Vec::new();
+    // A batch may name one ref twice: the last row wins, as a re-import would.
+    let mut last: HashMap<K, usize> = HashMap::with_capacity(batch.len());
+    for (i, r) in batch.iter().enumerate() {
+        last.insert(key(r), i);
+    }
+    for (i, r) in batch.iter().enumerate() {
+        let k = key(r);
+        if last.get(&k) != Some(&i) {
+            continue;
+        }
+        match existing.get(&k) {
+            None => {
+                counts.inserted += 1;
+                write.push(r);
+            }
+            Some(old) if old == r => counts.unchanged += 1,
+            Some(_) => {
+                counts.updated += 1;
+                write.push(r);
+            }
+        }
+    }
+    (write, counts)
+}

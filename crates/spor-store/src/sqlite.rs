@@ -1,0 +1,153 @@
+//! The embedded default store: one SQLite file, WAL journal, foreign keys on.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{ImportSummary, Store, StoreError};
+
+mod q {
+    crate::queries::register_queries!(sqlx::Sqlite);
+}
+
+/// The register in an SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+/// Turns `--db` into a file path: a plain path, `sqlite:PATH` or `sqlite://PATH`.
+/// Anything else with a scheme is refused rather than taken for a file name.
+pub fn parse_path(url: &str) -> Result<PathBuf, StoreError> {
+    let path = if let Some(rest) = url.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest
+    } else if let Some((scheme, _)) = url.split_once("://") {
+        return Err(StoreError::BadUrl(format!(
+            "unknown database URL scheme `{scheme}://`: use a file path, sqlite:PATH or postgres://USER@HOST/DB"
+        )));
+    } else {
+        url
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() {
+        return Err(StoreError::BadUrl("the database path is empty".into()));
+    }
+    let path = PathBuf::from(path);
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(StoreError::BadUrl(format!(
+            "the folder {} does not exist: create it first, or check the --db path",
+            parent.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(StoreError::BadUrl(format!(
+            "{} is a folder, not a database file",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and runs pending migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let path = parse_path(url)?;
+        Self::open_path(&path).await
+    }
+
+    pub async fn open_path(path: &Path) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|e| StoreError::BadUrl(e.to_string()))?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Connect {
+                target: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn apply_import(&self, batch: &spor_core::ImportBatch) -> crate::Result<ImportSummary> {
+        // BEGIN IMMEDIATE would be ideal; a plain transaction with busy_timeout serialises
+        // writers well enough and keeps the code backend-neutral.
+        let mut tx = self.pool.begin().await?;
+        let summary = q::apply_import(&mut tx, batch).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn load_register(&self) -> crate::Result<spor_core::Register> {
+        let mut tx = self.pool.begin().await?;
+        let reg = q::load_register(&mut tx).await?;
+        tx.commit().await?;
+        Ok(reg)
+    }
+
+    async fn microdata_from(&self) -> crate::Result<Option<i32>> {
+        let mut conn = self.pool.acquire().await?;
+        q::microdata_from(&mut conn).await
+    }
+
+    async fn set_microdata_from(&self, year: Option<i32>) -> crate::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        q::set_microdata_from(&mut tx, year).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn code_additions(&self) -> crate::Result<Vec<spor_core::CodeEntry>> {
+        let mut conn = self.pool.acquire().await?;
+        q::code_additions(&mut conn).await
+    }
+
+    async fn add_code(&self, entry: &spor_core::CodeEntry) -> crate::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        q::add_code(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn last_change(&self) -> crate::Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let mut conn = self.pool.acquire().await?;
+        q::last_change(&mut conn).await
+    }
+}

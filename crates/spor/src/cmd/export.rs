@@ -1,0 +1,8 @@
+//! `spor export` (being built; see the issue tracker).
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub async fn run(_args: Args, _db: &str) -> anyhow::Result<()> {
+    anyhow::bail!("`spor export` is not available in this build yet")
+}

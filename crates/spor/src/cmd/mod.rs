@@ -1,0 +1,30 @@
+//! One module per subcommand.
+
+pub mod codes;
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod report;
+pub mod settings;
+
+use anyhow::Context;
+
+use crate::{Cli, Command};
+
+/// Opens the store named by `--db`.
+pub async fn open_store(db: &str) -> anyhow::Result<Box<dyn spor_store::Store>> {
+    spor_store::open(db)
+        .await
+        .with_context(|| format!("cannot open the register at {db}"))
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Import(args) => import::run(args, &cli.db).await,
+        Command::Export(args) => export::run(args, &cli.db).await,
+        Command::Codes(c) => codes::run(c, &cli.db).await,
+        Command::Settings(c) => settings::run(c, &cli.db).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Report(args) => report::run(args, &cli.db).await,
+    }
+}

@@ -1,0 +1,8 @@
+//! `spor report` (being built; see the issue tracker).
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub async fn run(_args: Args, _db: &str) -> anyhow::Result<()> {
+    anyhow::bail!("`spor report` is not available in this build yet")
+}

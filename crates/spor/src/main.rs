@@ -1,0 +1,61 @@
+//! `spor`: the command line of the register. Each subcommand is one module in `cmd/`
+//! owning its arguments and `run`.
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Spor: case register and statistics for national anti-trafficking centres.
+#[derive(Debug, Parser)]
+#[command(name = "spor", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The register: a file path or sqlite:PATH (default ./spor.db), or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "SPOR_DB", default_value = "./spor.db")]
+    pub db: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import register files (CSV named after their entity, or XLSX with one sheet per entity).
+    Import(cmd::import::Args),
+    /// Export the register in the exchange format (CSV folder or XLSX workbook).
+    Export(cmd::export::Args),
+    /// Show or extend the code lists.
+    #[command(subcommand)]
+    Codes(cmd::codes::CodesCommand),
+    /// Show or change the register's settings (microdata_from).
+    #[command(subcommand)]
+    Settings(cmd::settings::SettingsCommand),
+    /// Build the synthetic demo register and its overview in a folder.
+    Demo(cmd::demo::Args),
+    /// Compute the annual overview for a year.
+    Report(cmd::report::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SPOR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cmd::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
