@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod codes;
 pub mod demo;
 pub mod export;
@@ -26,5 +27,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Settings(c) => settings::run(c, &cli.db).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Report(args) => report::run(args, &cli.db).await,
+        Command::Bench(c) => bench::run(c).await,
     }
 }
