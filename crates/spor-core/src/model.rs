@@ -6,6 +6,9 @@
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+// Refs and codes are short: inline strings spare a heap allocation per field, which is
+// most of the cost of loading a register of a million decisions.
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// Defines a structural code list as an enum with its stable exchange-format codes.
@@ -177,7 +180,7 @@ pub struct ParseError(pub String);
 /// `Debug` does not show the value: references are pseudonymous but still person-level.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Ref(String);
+pub struct Ref(CompactString);
 
 impl Ref {
     pub const MAX_CHARS: usize = 64;
@@ -197,7 +200,7 @@ impl Ref {
                 "an identifier without control characters".into(),
             ));
         }
-        Ok(Ref(s.to_string()))
+        Ok(Ref(CompactString::new(s)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -221,12 +224,12 @@ impl fmt::Display for Ref {
 /// [`crate::CodeBook`] when parsed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Code(String);
+pub struct Code(CompactString);
 
 impl Code {
     /// Wraps a code already known to be in its list.
-    pub fn new_unchecked(s: impl Into<String>) -> Code {
-        Code(s.into())
+    pub fn new_unchecked(s: impl AsRef<str>) -> Code {
+        Code(CompactString::new(s))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -243,18 +246,18 @@ impl fmt::Display for Code {
 /// `UNKNOWN`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Country(String);
+pub struct Country(CompactString);
 
 impl Country {
     pub fn parse(s: &str, codes: &crate::CodeBook) -> Result<Country, ParseError> {
         if codes.contains(ListId::Country, s) {
-            Ok(Country(s.to_string()))
+            Ok(Country(CompactString::new(s)))
         } else {
             Err(ParseError(codes.accepted(ListId::Country)))
         }
     }
-    pub fn new_unchecked(s: impl Into<String>) -> Country {
-        Country(s.into())
+    pub fn new_unchecked(s: impl AsRef<str>) -> Country {
+        Country(CompactString::new(s))
     }
     pub fn as_str(&self) -> &str {
         &self.0
