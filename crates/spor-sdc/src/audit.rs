@@ -1,0 +1,418 @@
+//! The attack run before every release.
+//!
+//! For each hidden quantity the attacker knows every published figure and every sum that
+//! ties the release together, and that counts are never negative. Two checks:
+//!
+//! 1. **Interval**: the smallest and largest value of the hidden quantity consistent with
+//!    all of that (a linear program per connected group of unknowns, solved with
+//!    `microlp`). The interval must span at least `[0, threshold]`: the attacker can rule
+//!    out neither that the group is empty nor that it is as large as the threshold.
+//! 2. **Exact**: the quantity must not be a linear combination of published figures. This
+//!    is decided in exact rational arithmetic (Gaussian elimination over `BigRational`), so
+//!    no floating-point tolerance can hide a leak; a leak found here comes with the
+//!    combination that gives it away.
+
+use std::collections::BTreeMap;
+
+use microlp::{ComparisonOp, OptimizationDirection};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+
+use crate::policy::Policy;
+use crate::problem::{Problem, Role};
+
+/// Slack for the floating-point LP: a bound within this of the requirement passes. The exact
+/// check below does not depend on it.
+const EPS: f64 = 1e-6;
+
+/// The values a hidden quantity can take given everything published.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Interval {
+    pub lo: f64,
+    /// `f64::INFINITY` when nothing bounds it (serialised as `null`).
+    #[serde(serialize_with = "ser_hi")]
+    pub hi: f64,
+}
+
+fn ser_hi<S: serde::Serializer>(hi: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if hi.is_finite() {
+        s.serialize_f64((hi * 1e6).round() / 1e6)
+    } else {
+        s.serialize_none()
+    }
+}
+
+impl Interval {
+    /// Does it span `[0, threshold]`?
+    pub fn protects(&self, threshold: u64) -> bool {
+        self.lo <= EPS && self.hi >= threshold as f64 - EPS
+    }
+}
+
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |x: f64| {
+            if x.is_finite() {
+                let r = (x * 100.0).round() / 100.0;
+                format!("{r}")
+            } else {
+                "∞".to_owned()
+            }
+        };
+        write!(f, "[{}, {}]", show(self.lo), show(self.hi))
+    }
+}
+
+/// How a hidden quantity leaks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Leak {
+    /// It equals `Σ coefficient × published figure`.
+    Exact { from: Vec<(usize, BigRational)> },
+    /// Its interval is narrower than `[0, required]`; `near` are the published figures in
+    /// the sums around it.
+    Narrow {
+        interval: Interval,
+        required: u64,
+        near: Vec<usize>,
+    },
+    /// The solver gave up; the release is refused rather than trusted.
+    Unsolved { message: String },
+}
+
+/// One hidden quantity that the attack recovers (too well).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub quantity: usize,
+    pub leak: Leak,
+}
+
+/// The outcome of the attack.
+#[derive(Debug, Clone, Default)]
+pub struct AuditReport {
+    /// The interval of each hidden quantity.
+    pub intervals: BTreeMap<usize, Interval>,
+    pub findings: Vec<Finding>,
+}
+
+impl AuditReport {
+    pub fn passed(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// Is this quantity unknown to the attacker?
+fn unknown(problem: &Problem, hidden: &[bool], i: usize) -> bool {
+    hidden[i] || problem.quantities[i].role == Role::Latent
+}
+
+/// One equation `Σ coef × x = 0` per relation.
+fn equation(problem: &Problem, r: usize) -> BTreeMap<usize, i64> {
+    let rel = &problem.relations[r];
+    let mut terms = BTreeMap::new();
+    *terms.entry(rel.whole).or_insert(0) += 1;
+    for &p in &rel.parts {
+        *terms.entry(p).or_insert(0) -= 1;
+    }
+    terms.retain(|_, c| *c != 0);
+    terms
+}
+
+/// Groups of unknowns tied by relations, each with its relations; sorted, deterministic.
+fn components(problem: &Problem, hidden: &[bool]) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let n = problem.quantities.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for r in 0..problem.relations.len() {
+        let unk: Vec<usize> = equation(problem, r)
+            .into_keys()
+            .filter(|&i| unknown(problem, hidden, i))
+            .collect();
+        for w in unk.windows(2) {
+            let (a, b) = (root(&mut parent, w[0]), root(&mut parent, w[1]));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for i in 0..n {
+        if unknown(problem, hidden, i) {
+            let g = root(&mut parent, i);
+            groups.entry(g).or_default().0.push(i);
+        }
+    }
+    for r in 0..problem.relations.len() {
+        if let Some(&u) = equation(problem, r)
+            .keys()
+            .find(|&&i| unknown(problem, hidden, i))
+        {
+            let g = root(&mut parent, u);
+            if let Some(entry) = groups.get_mut(&g) {
+                entry.1.push(r);
+            }
+        }
+    }
+    groups
+        .into_values()
+        .filter(|(members, _)| members.iter().any(|&i| hidden[i]))
+        .collect()
+}
+
+/// Runs both checks for every hidden quantity.
+pub fn audit(problem: &Problem, hidden: &[bool], policy: &Policy) -> AuditReport {
+    let mut report = AuditReport::default();
+    for (members, relations) in components(problem, hidden) {
+        let exact = exact_leaks(problem, hidden, &members, &relations);
+        for &q in members.iter().filter(|&&q| hidden[q]) {
+            if let Some(from) = exact.get(&q) {
+                report.intervals.insert(
+                    q,
+                    Interval {
+                        lo: problem.quantities[q].value as f64,
+                        hi: problem.quantities[q].value as f64,
+                    },
+                );
+                report.findings.push(Finding {
+                    quantity: q,
+                    leak: Leak::Exact { from: from.clone() },
+                });
+                continue;
+            }
+            match interval(problem, hidden, &members, &relations, q) {
+                Ok(iv) => {
+                    report.intervals.insert(q, iv);
+                    let required = policy.threshold(problem.quantities[q].dims);
+                    if !iv.protects(required) {
+                        report.findings.push(Finding {
+                            quantity: q,
+                            leak: Leak::Narrow {
+                                interval: iv,
+                                required,
+                                near: near_published(problem, hidden, q),
+                            },
+                        });
+                    }
+                }
+                Err(message) => report.findings.push(Finding {
+                    quantity: q,
+                    leak: Leak::Unsolved { message },
+                }),
+            }
+        }
+    }
+    report.findings.sort_by_key(|f| f.quantity);
+    report
+}
+
+/// Published quantities in the relations that contain `q`.
+pub fn near_published(problem: &Problem, hidden: &[bool], q: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for rel in &problem.relations {
+        if rel.whole == q || rel.parts.contains(&q) {
+            for &i in std::iter::once(&rel.whole).chain(&rel.parts) {
+                if !unknown(problem, hidden, i) && !out.contains(&i) {
+                    out.push(i);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Min and max of quantity `q` over the polytope of its component.
+fn interval(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+    q: usize,
+) -> Result<Interval, String> {
+    let solve = |direction: OptimizationDirection| -> Result<Option<f64>, String> {
+        let mut lp = microlp::Problem::new(direction);
+        let vars: BTreeMap<usize, microlp::Variable> = members
+            .iter()
+            .map(|&m| {
+                (
+                    m,
+                    lp.add_var(if m == q { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)),
+                )
+            })
+            .collect();
+        for &r in relations {
+            let mut expr = microlp::LinearExpr::empty();
+            let mut rhs = 0.0;
+            for (i, c) in equation(problem, r) {
+                if let Some(&v) = vars.get(&i) {
+                    expr.add(v, c as f64);
+                } else if unknown(problem, hidden, i) {
+                    return Err(format!("relation {r} reaches outside its component"));
+                } else {
+                    rhs -= c as f64 * problem.quantities[i].value as f64;
+                }
+            }
+            lp.add_constraint(expr, ComparisonOp::Eq, rhs);
+        }
+        match lp.solve() {
+            Ok(sol) => Ok(Some(sol.objective())),
+            Err(microlp::Error::Unbounded) => Ok(None),
+            Err(e) => Err(format!(
+                "linear program for {}: {e}",
+                problem.quantities[q].name()
+            )),
+        }
+    };
+    let lo = solve(OptimizationDirection::Minimize)?.unwrap_or(0.0);
+    let hi = solve(OptimizationDirection::Maximize)?.unwrap_or(f64::INFINITY);
+    Ok(Interval { lo, hi })
+}
+
+type Row = BTreeMap<usize, BigRational>;
+
+/// Hidden quantities of the component that are linear combinations of published figures,
+/// each with that combination (published quantity → coefficient).
+fn exact_leaks(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+) -> BTreeMap<usize, Vec<(usize, BigRational)>> {
+    // Each pivot row: (pivot column, coefficients on unknowns, combination of relations).
+    let mut pivots: Vec<(usize, Row, Row)> = Vec::new();
+    for &r in relations {
+        let mut row: Row = Row::new();
+        for (i, c) in equation(problem, r) {
+            if unknown(problem, hidden, i) {
+                row.insert(i, BigRational::from_integer(BigInt::from(c)));
+            }
+        }
+        let mut combo: Row = Row::new();
+        combo.insert(r, BigRational::one());
+        for (col, prow, pcombo) in &pivots {
+            if let Some(f) = row.get(col).cloned() {
+                axpy(&mut row, &f, prow);
+                axpy(&mut combo, &f, pcombo);
+            }
+        }
+        let Some((&col, lead)) = row.iter().next() else {
+            continue;
+        };
+        let inv = lead.recip();
+        for v in row.values_mut() {
+            *v *= &inv;
+        }
+        for v in combo.values_mut() {
+            *v *= &inv;
+        }
+        for (_, prow, pcombo) in pivots.iter_mut() {
+            if let Some(f) = prow.get(&col).cloned() {
+                axpy(prow, &f, &row);
+                axpy(pcombo, &f, &combo);
+            }
+        }
+        pivots.push((col, row, combo));
+    }
+    let mut out = BTreeMap::new();
+    for (col, row, combo) in &pivots {
+        if row.len() == 1 && hidden[*col] && members.contains(col) {
+            // x_col = -Σ λ_r (published part of relation r)
+            let mut from: BTreeMap<usize, BigRational> = BTreeMap::new();
+            for (r, lambda) in combo {
+                for (i, c) in equation(problem, *r) {
+                    if !unknown(problem, hidden, i) {
+                        let e = from.entry(i).or_insert_with(BigRational::zero);
+                        *e -= lambda * BigRational::from_integer(BigInt::from(c));
+                    }
+                }
+            }
+            from.retain(|_, c| !c.is_zero());
+            out.insert(*col, from.into_iter().collect());
+        }
+    }
+    out
+}
+
+/// `row -= f × other`, dropping zeros.
+fn axpy(row: &mut Row, f: &BigRational, other: &Row) {
+    for (k, v) in other {
+        let e = row.entry(*k).or_insert_with(BigRational::zero);
+        *e -= f * v;
+        if e.is_zero() {
+            row.remove(k);
+        }
+    }
+}
+
+/// A sentence naming the hidden cell and the published figures that give it away.
+pub fn describe(problem: &Problem, finding: &Finding) -> String {
+    let q = &problem.quantities[finding.quantity];
+    match &finding.leak {
+        Leak::Exact { from } => {
+            let mut terms = String::new();
+            for (i, c) in from {
+                let p = &problem.quantities[*i];
+                let sign = if c.is_negative() { " − " } else { " + " };
+                let mag = c.abs();
+                let coef = if mag.is_one() {
+                    String::new()
+                } else {
+                    format!("{} × ", fmt_rational(&mag))
+                };
+                terms.push_str(&format!("{sign}{coef}{} ({})", p.name(), p.value));
+            }
+            let terms = terms.trim_start_matches(" + ").trim_start();
+            let terms = if let Some(rest) = terms.strip_prefix("− ") {
+                format!("−{rest}")
+            } else {
+                terms.to_owned()
+            };
+            format!(
+                "hidden cell {} can be computed exactly from published figures: {} = {}",
+                q.name(),
+                q.name(),
+                terms
+            )
+        }
+        Leak::Narrow {
+            interval,
+            required,
+            near,
+        } => {
+            let names: Vec<String> = near
+                .iter()
+                .take(12)
+                .map(|&i| {
+                    let p = &problem.quantities[i];
+                    format!("{} ({})", p.name(), p.value)
+                })
+                .collect();
+            format!(
+                "hidden cell {} is narrowed to {interval} by the published figures {} \
+                 (it must span at least [0, {required}])",
+                q.name(),
+                names.join(", ")
+            )
+        }
+        Leak::Unsolved { message } => {
+            format!("hidden cell {} could not be audited: {message}", q.name())
+        }
+    }
+}
+
+fn fmt_rational(r: &BigRational) -> String {
+    if r.is_integer() {
+        r.to_integer().to_string()
+    } else {
+        match (r.numer().to_i64(), r.denom().to_i64()) {
+            (Some(n), Some(d)) => format!("{n}/{d}"),
+            _ => r.to_string(),
+        }
+    }
+}

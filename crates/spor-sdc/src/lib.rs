@@ -1,0 +1,28 @@
+//! Statistical disclosure control for the public overview (issue 7).
+//!
+//! The public profile publishes only what the [`policy::Policy`] allows, checked by an
+//! attack before release:
+//!
+//! - [`problem`]: the release as quantities (counts of persons) and the sums that tie every
+//!   table of the release, and earlier years' published figures, together;
+//! - [`suppress`]: primary suppression (threshold, "all in one form") and secondary
+//!   suppression driven by the audit;
+//! - [`audit`]: per hidden cell the interval an attacker can derive by linear programming
+//!   (it must span `[0, threshold]`) and an exact rational check that it is no linear
+//!   combination of published figures;
+//! - [`recode`]: merging small nationalities into UN M49 regions or "Øvrige lande";
+//! - [`risk`]: uniqueness and homogeneity of a year's victims;
+//! - [`manifest`]: the record written beside a public edition.
+
+pub mod audit;
+pub mod manifest;
+pub mod policy;
+pub mod problem;
+pub mod recode;
+pub mod risk;
+pub mod suppress;
+
+pub use audit::{AuditReport, Finding, Interval, Leak, audit, describe};
+pub use policy::{FLOOR, Policy, PolicyError, Preset};
+pub use problem::{CellRef, Problem, ProblemError, Role};
+pub use suppress::{Protection, Refused, Status, primary, protect, secondary};
