@@ -9,6 +9,7 @@ use spor_core::{CodeEntry, ImportBatch, Register};
 mod queries;
 mod rows;
 pub mod sqlite;
+mod sqlite_bulk;
 
 /// What went wrong in the store. The message is for users; no record content is in it.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("database error: {0}")]
+    Sqlite(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

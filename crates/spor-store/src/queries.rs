@@ -128,7 +128,7 @@ macro_rules! register_queries {
         async fn upsert_identifications(tx: &mut Tx<'_>, rows: &[&spor_core::Identification], stamp: &str) -> Result<()> {
             for chunk in rows.chunks(CHUNK) {
                 let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO identifications (case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country, updated_at) ",
+                    crate::rows::IDENTIFICATION_INSERT,
                 );
                 qb.push_values(chunk.iter(), |mut b, r| {
                     b.push_bind(r.case_ref.as_str())
@@ -147,7 +147,7 @@ macro_rules! register_queries {
                         .push_bind(stamp);
                 });
                 qb.push(
-                    " ON CONFLICT (case_ref) DO UPDATE SET person_ref = excluded.person_ref, decision_date = excluded.decision_date, authority = excluded.authority, outcome = excluded.outcome, referral_actor = excluded.referral_actor, exploitation_form = excluded.exploitation_form, exploitation_subtype = excluded.exploitation_subtype, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, return_date = excluded.return_date, return_country = excluded.return_country, version = identifications.version + 1, updated_at = excluded.updated_at",
+                    crate::rows::IDENTIFICATION_UPSERT,
                 );
                 qb.build().execute(&mut **tx).await?;
             }
@@ -157,7 +157,7 @@ macro_rules! register_queries {
         async fn upsert_assessments(tx: &mut Tx<'_>, rows: &[&spor_core::Assessment], stamp: &str) -> Result<()> {
             for chunk in rows.chunks(CHUNK) {
                 let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO assessments (assessment_ref, person_ref, interview_date, gender, age, nationality, updated_at) ",
+                    crate::rows::ASSESSMENT_INSERT,
                 );
                 qb.push_values(chunk.iter(), |mut b, r| {
                     b.push_bind(r.assessment_ref.as_str())
@@ -169,7 +169,7 @@ macro_rules! register_queries {
                         .push_bind(stamp);
                 });
                 qb.push(
-                    " ON CONFLICT (assessment_ref) DO UPDATE SET person_ref = excluded.person_ref, interview_date = excluded.interview_date, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, version = assessments.version + 1, updated_at = excluded.updated_at",
+                    crate::rows::ASSESSMENT_UPSERT,
                 );
                 qb.build().execute(&mut **tx).await?;
             }
@@ -179,7 +179,7 @@ macro_rules! register_queries {
         async fn upsert_hotline_calls(tx: &mut Tx<'_>, rows: &[&spor_core::HotlineCall], stamp: &str) -> Result<()> {
             for chunk in rows.chunks(CHUNK) {
                 let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO hotline_calls (call_ref, received_at, caller_type, concerns_possible_victim, topic, updated_at) ",
+                    crate::rows::HOTLINE_INSERT,
                 );
                 qb.push_values(chunk.iter(), |mut b, r| {
                     b.push_bind(r.call_ref.as_str())
@@ -190,7 +190,7 @@ macro_rules! register_queries {
                         .push_bind(stamp);
                 });
                 qb.push(
-                    " ON CONFLICT (call_ref) DO UPDATE SET received_at = excluded.received_at, caller_type = excluded.caller_type, concerns_possible_victim = excluded.concerns_possible_victim, topic = excluded.topic, version = hotline_calls.version + 1, updated_at = excluded.updated_at",
+                    crate::rows::HOTLINE_UPSERT,
                 );
                 qb.build().execute(&mut **tx).await?;
             }
@@ -200,7 +200,7 @@ macro_rules! register_queries {
         async fn upsert_history(tx: &mut Tx<'_>, rows: &[&spor_core::HistoryRow], stamp: &str) -> Result<()> {
             for chunk in rows.chunks(CHUNK) {
                 let mut qb: QueryBuilder<$db> =
-                    QueryBuilder::new("INSERT INTO history (series, year, category, count, updated_at) ");
+                    QueryBuilder::new(crate::rows::HISTORY_INSERT);
                 qb.push_values(chunk.iter(), |mut b, r| {
                     b.push_bind(r.series.code())
                         .push_bind(i64::from(r.year))
@@ -209,7 +209,7 @@ macro_rules! register_queries {
                         .push_bind(stamp);
                 });
                 qb.push(
-                    " ON CONFLICT (series, year, category) DO UPDATE SET count = excluded.count, updated_at = excluded.updated_at",
+                    crate::rows::HISTORY_UPSERT,
                 );
                 qb.build().execute(&mut **tx).await?;
             }
@@ -230,6 +230,7 @@ macro_rules! register_queries {
             }};
         }
 
+        #[allow(dead_code)] // SQLite imports through its bulk path (sqlite_bulk.rs)
         pub(crate) async fn apply_import(tx: &mut Tx<'_>, batch: &ImportBatch) -> Result<ImportSummary> {
             let stamp = now();
             let mut summary = ImportSummary::default();
@@ -362,6 +363,7 @@ macro_rules! register_queries {
             set_setting(&mut **tx, "last_change", Some(&stamp)).await
         }
 
+        #[allow(dead_code)] // SQLite loads through its bulk path (sqlite_bulk.rs)
         pub(crate) async fn load_register(tx: &mut Tx<'_>) -> Result<Register> {
             Ok(Register {
                 identifications: load_identifications(&mut **tx).await?,

@@ -13,6 +13,17 @@ mod q {
     crate::queries::register_queries!(sqlx::Sqlite);
 }
 
+/// Runs SQLite work that takes long on a thread that may block, where the runtime has one
+/// (the server, the CLI); on a single-threaded runtime (tests) it simply runs.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// The register in an SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -106,20 +117,12 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn apply_import(&self, batch: &spor_core::ImportBatch) -> crate::Result<ImportSummary> {
-        // BEGIN IMMEDIATE would be ideal; a plain transaction with busy_timeout serialises
-        // writers well enough and keeps the code backend-neutral.
-        let mut tx = self.pool.begin().await?;
-        let summary = q::apply_import(&mut tx, batch).await?;
-        tx.commit().await?;
-        Ok(summary)
+        blocking(|| crate::sqlite_bulk::apply_import(&self.path, batch))
     }
 
     #[tracing::instrument(skip_all)]
     async fn load_register(&self) -> crate::Result<spor_core::Register> {
-        let mut tx = self.pool.begin().await?;
-        let reg = q::load_register(&mut tx).await?;
-        tx.commit().await?;
-        Ok(reg)
+        blocking(|| crate::sqlite_bulk::load_register(&self.path))
     }
 
     async fn microdata_from(&self) -> crate::Result<Option<i32>> {

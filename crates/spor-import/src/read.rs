@@ -1,0 +1,862 @@
+//! Reading register files: CSV files named after their entity (`identifications.csv`, …)
+//! and XLSX workbooks with one sheet per entity. Every row of every file is checked; one bad
+//! row refuses the whole import, and the refusal names every bad row with its file (and
+//! sheet), its line in the file (header = line 1), the column, the value and what would be
+//! accepted.
+//!
+//! Large files are read in one pass with one reused record buffer; the header is mapped to
+//! column positions once per file.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, Xlsx};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use spor_core::{CodeBook, ImportBatch};
+
+use crate::reconcile::{Mismatch, reconcile};
+use crate::validate::{FieldError, Rules, write_value};
+use crate::{Entity, format_count};
+
+/// How to read.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Show a progress bar on stderr for large files (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// One problem that refuses the import, with its place.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file as it was named.
+    pub file: String,
+    /// The sheet, for workbooks.
+    pub sheet: Option<String>,
+    /// Line in the file or row in the sheet (header = 1); `None` for the file as a whole.
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    /// The text found (`None` when the problem is not about one value).
+    pub value: Option<String>,
+    /// What would be accepted (for problems without a value: what is wrong and what to do).
+    pub expected: String,
+    /// Position of the source in the list of files read, for ordering.
+    source: usize,
+}
+
+// Values may be person-level: Debug (which may reach logs) leaves them out.
+impl fmt::Debug for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Problem")
+            .field("file", &self.file)
+            .field("sheet", &self.sheet)
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .field("expected", &self.expected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(s) = &self.sheet {
+            write!(f, ", sheet {s}")?;
+        }
+        if let Some(l) = self.line {
+            write!(f, ", line {l}")?;
+        }
+        if let Some(c) = &self.column {
+            write!(f, ", column {c}")?;
+        }
+        match &self.value {
+            Some(v) => {
+                f.write_str(": ")?;
+                write_value(f, v)?;
+                write!(f, "; expected {}", self.expected)
+            }
+            None => write!(f, ": {}", self.expected),
+        }
+    }
+}
+
+/// What one file or sheet contributed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub entity: Entity,
+    /// Data rows read (blank rows are skipped and not counted).
+    pub rows: u64,
+}
+
+/// Files that passed every rule: the records to write.
+#[derive(Debug)]
+pub struct Import {
+    pub batch: ImportBatch,
+    pub files: Vec<FileSummary>,
+    /// History years whose parts do not sum to the total: warnings, not errors.
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Files with at least one problem: nothing may be written.
+#[derive(Debug)]
+pub struct Refusal {
+    /// Every problem, in file and line order.
+    pub problems: Vec<Problem>,
+    /// How many data rows have at least one problem.
+    pub bad_rows: u64,
+    pub files: Vec<FileSummary>,
+    pub mismatches: Vec<Mismatch>,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "import refused: {} problem(s)",
+            format_count(self.problems.len() as u64)
+        )?;
+        if self.bad_rows > 0 {
+            write!(f, " in {} row(s)", format_count(self.bad_rows))?;
+        }
+        f.write_str("; nothing was written")
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Reads and checks every file; `Ok` only when all of them are valid.
+pub fn read_paths<P: AsRef<Path>>(
+    paths: &[P],
+    codes: &CodeBook,
+    opts: &ReadOptions,
+) -> Result<Import, Refusal> {
+    let mut c = Collector::new(codes, opts.progress);
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    for p in paths {
+        let path = p.as_ref();
+        let name = path.display().to_string();
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if !seen.insert(canonical) {
+            let src = c.add_source(&name, None);
+            c.file_problem(src, "the file is named twice: give each file once".into());
+            continue;
+        }
+        let file_name = path
+            .file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let lower = file_name.to_ascii_lowercase();
+        if let Some(stem) = lower.strip_suffix(".csv") {
+            let src = c.add_source(&name, None);
+            match Entity::from_name(stem) {
+                Some(entity) => c.read_csv_file(src, path, entity),
+                None => c.file_problem(
+                    src,
+                    format!(
+                        "unknown file name `{file_name}`; expected {}, or an .xlsx workbook with one sheet per entity",
+                        Entity::ALL.map(Entity::file_name).join(", ")
+                    ),
+                ),
+            }
+        } else if lower.ends_with(".xlsx") {
+            c.read_xlsx_file(&name, path);
+        } else {
+            let src = c.add_source(&name, None);
+            c.file_problem(
+                src,
+                format!(
+                    "not a register file; expected CSV files named {}, or an .xlsx workbook",
+                    Entity::ALL.map(Entity::file_name).join(", ")
+                ),
+            );
+        }
+    }
+    c.finish()
+}
+
+/// One file, or one sheet of a workbook.
+struct Source {
+    file: String,
+    sheet: Option<String>,
+    header_line: u64,
+}
+
+/// Where a record came from, to name both rows when a key appears twice.
+#[derive(Clone, Copy)]
+struct Origin {
+    source: u32,
+    line: u32,
+}
+
+/// How a header's columns map to the entity's columns.
+struct Layout {
+    entity: Entity,
+    /// For each entity column (spec order), its position in the row.
+    pos: Vec<Option<usize>>,
+    /// Positions with an empty header: ignored, but must stay empty.
+    blank: Vec<usize>,
+    /// Number of cells in the header.
+    width: usize,
+    /// Entity columns (bit per spec position) whose problems are not reported per row:
+    /// the column is missing and that is reported once for the header.
+    muted: u32,
+}
+
+struct Collector<'c> {
+    rules: Rules<'c>,
+    progress: bool,
+    batch: ImportBatch,
+    origins: [Vec<Origin>; 4],
+    sources: Vec<Source>,
+    problems: Vec<Problem>,
+    files: Vec<FileSummary>,
+    errs: Vec<FieldError>,
+}
+
+const MAX_COLUMNS: usize = 13;
+/// CSV files above this size get a progress bar (a few thousand rows).
+const PROGRESS_BYTES: u64 = 512 * 1024;
+/// Sheets above this many rows get a progress bar.
+const PROGRESS_ROWS: usize = 5000;
+
+fn bar(len: u64, what: &str, bytes: bool) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let template = if bytes {
+        "{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})"
+    } else {
+        "{msg} [{bar:40}] {pos}/{len} rows ({eta})"
+    };
+    let pb = ProgressBar::with_draw_target(Some(len), target);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(format!("checking {what}"));
+    pb
+}
+
+impl<'c> Collector<'c> {
+    fn new(codes: &'c CodeBook, progress: bool) -> Self {
+        Collector {
+            rules: Rules::new(codes),
+            progress,
+            batch: ImportBatch::default(),
+            origins: Default::default(),
+            sources: Vec::new(),
+            problems: Vec::new(),
+            files: Vec::new(),
+            errs: Vec::new(),
+        }
+    }
+
+    fn add_source(&mut self, file: &str, sheet: Option<&str>) -> usize {
+        self.sources.push(Source {
+            file: file.to_string(),
+            sheet: sheet.map(str::to_string),
+            header_line: 1,
+        });
+        self.sources.len() - 1
+    }
+
+    fn problem(
+        &mut self,
+        src: usize,
+        line: Option<u64>,
+        column: Option<String>,
+        value: Option<String>,
+        expected: String,
+    ) {
+        let s = &self.sources[src];
+        self.problems.push(Problem {
+            file: s.file.clone(),
+            sheet: s.sheet.clone(),
+            line,
+            column,
+            value,
+            expected,
+            source: src,
+        });
+    }
+
+    fn file_problem(&mut self, src: usize, message: String) {
+        self.problem(src, None, None, None, message);
+    }
+
+    /// Maps a header to the entity's columns, reporting unknown, duplicate and missing
+    /// columns (all on the header line).
+    fn layout(&mut self, src: usize, entity: Entity, header: &[&str], line: u64) -> Layout {
+        self.sources[src].header_line = line;
+        let columns = entity.columns();
+        let mut pos = vec![None; columns.len()];
+        let mut blank = Vec::new();
+        for (p, raw) in header.iter().enumerate() {
+            let name = raw.trim_start_matches('\u{feff}').trim();
+            if name.is_empty() {
+                blank.push(p);
+                continue;
+            }
+            match columns.iter().position(|c| *c == name) {
+                Some(i) if pos[i].is_some() => self.problem(
+                    src,
+                    Some(line),
+                    Some(name.to_string()),
+                    None,
+                    format!(
+                        "the column appears twice (cells {} and {}); keep one",
+                        pos[i].unwrap_or(0) + 1,
+                        p + 1
+                    ),
+                ),
+                Some(i) => pos[i] = Some(p),
+                None => self.problem(
+                    src,
+                    Some(line),
+                    Some(name.to_string()),
+                    None,
+                    format!(
+                        "unknown column; {} has the columns {}",
+                        entity,
+                        columns.join(", ")
+                    ),
+                ),
+            }
+        }
+        let mut muted = 0u32;
+        for req in entity.required_columns() {
+            let i = columns.iter().position(|c| c == req).unwrap_or(0);
+            if pos[i].is_none() {
+                muted |= 1 << i;
+                self.problem(
+                    src,
+                    Some(line),
+                    Some(req.to_string()),
+                    None,
+                    format!("missing required column; add a column named {req}"),
+                );
+            }
+        }
+        Layout {
+            entity,
+            pos,
+            blank,
+            width: header.len(),
+            muted,
+        }
+    }
+
+    /// Checks one data row. `get` returns the text of a cell, or what is wrong with it
+    /// (not UTF-8, a spreadsheet error value).
+    fn row<'r>(
+        &mut self,
+        src: usize,
+        layout: &Layout,
+        line: u64,
+        len: usize,
+        get: impl Fn(usize) -> Result<&'r str, (String, String)>,
+    ) -> bool {
+        let blank_row = (0..len).all(|p| get(p).is_ok_and(|s| s.trim().is_empty()));
+        if blank_row {
+            return false;
+        }
+        self.errs.clear();
+        if len != layout.width {
+            self.problem(
+                src,
+                Some(line),
+                None,
+                None,
+                format!(
+                    "the row has {len} cells but the header has {}; check the quoting and the separators (comma)",
+                    layout.width
+                ),
+            );
+            return true;
+        }
+        let columns = layout.entity.columns();
+        let mut cells = [""; MAX_COLUMNS];
+        let mut muted = layout.muted;
+        for (i, p) in layout.pos.iter().enumerate() {
+            if let Some(p) = *p {
+                match get(p) {
+                    Ok(s) => cells[i] = s.trim(),
+                    Err((value, expected)) => {
+                        muted |= 1 << i;
+                        self.errs.push(FieldError {
+                            column: columns[i].to_string(),
+                            value,
+                            expected,
+                        });
+                    }
+                }
+            }
+        }
+        for &p in &layout.blank {
+            let v = get(p).map(str::trim).unwrap_or("x");
+            if !v.is_empty() {
+                self.errs.push(FieldError {
+                    column: format!("(cell {} without a header)", p + 1),
+                    value: v.to_string(),
+                    expected: "empty: the column has no name in the header".to_string(),
+                });
+            }
+        }
+        let before = self.errs.len();
+        let cells = &cells[..columns.len()];
+        let mut errs = std::mem::take(&mut self.errs);
+        let ok = match layout.entity {
+            Entity::Identifications => self
+                .rules
+                .check_identification(cells, &mut errs)
+                .map(|r| self.batch.identifications.push(r)),
+            Entity::Assessments => self
+                .rules
+                .check_assessment(cells, &mut errs)
+                .map(|r| self.batch.assessments.push(r)),
+            Entity::HotlineCalls => self
+                .rules
+                .check_hotline_call(cells, &mut errs)
+                .map(|r| self.batch.hotline_calls.push(r)),
+            Entity::History => self
+                .rules
+                .check_history_row(cells, &mut errs)
+                .map(|r| self.batch.history.push(r)),
+        };
+        if ok.is_some() {
+            self.origins[layout.entity as usize].push(Origin {
+                source: src as u32,
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+            });
+        }
+        if muted != 0 {
+            let mut i = 0;
+            errs.retain(|e| {
+                let keep = i < before
+                    || columns
+                        .iter()
+                        .position(|c| *c == e.column)
+                        .is_none_or(|c| muted & (1 << c) == 0);
+                i += 1;
+                keep
+            });
+        }
+        for e in errs.drain(..) {
+            self.problem(src, Some(line), Some(e.column), Some(e.value), e.expected);
+        }
+        self.errs = errs;
+        true
+    }
+
+    fn read_csv_file(&mut self, src: usize, path: &Path, entity: Entity) {
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => return self.file_problem(src, format!("cannot open the file: {e}")),
+        };
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        // A UTF-8 byte-order mark (Excel's "CSV UTF-8") is not part of the first column name.
+        match reader.fill_buf() {
+            Ok(buf) if buf.starts_with(b"\xEF\xBB\xBF") => reader.consume(3),
+            Ok(_) => {}
+            Err(e) => return self.file_problem(src, format!("cannot read the file: {e}")),
+        }
+        let pb =
+            (self.progress && size > PROGRESS_BYTES).then(|| bar(size, entity.file_name(), true));
+        let rows = self.read_csv(src, entity, reader, pb.as_ref());
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        let s = &self.sources[src];
+        self.files.push(FileSummary {
+            file: s.file.clone(),
+            sheet: None,
+            entity,
+            rows,
+        });
+    }
+
+    fn read_csv<R: Read>(
+        &mut self,
+        src: usize,
+        entity: Entity,
+        reader: R,
+        pb: Option<&ProgressBar>,
+    ) -> u64 {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(reader);
+        let mut rec = csv::ByteRecord::new();
+        let not_utf8 = |b: &[u8]| {
+            (
+                String::from_utf8_lossy(b).into_owned(),
+                "text in UTF-8 (save the file as \"CSV UTF-8\")".to_string(),
+            )
+        };
+        let layout = match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {
+                let mut header = Vec::with_capacity(rec.len());
+                for (p, f) in rec.iter().enumerate() {
+                    match std::str::from_utf8(f) {
+                        Ok(s) => header.push(s),
+                        Err(_) => {
+                            self.problem(
+                                src,
+                                Some(1),
+                                Some(format!("(cell {})", p + 1)),
+                                Some(not_utf8(f).0),
+                                not_utf8(f).1,
+                            );
+                            header.push("");
+                        }
+                    }
+                }
+                self.layout(src, entity, &header, 1)
+            }
+            Ok(false) => {
+                self.file_problem(
+                    src,
+                    format!(
+                        "the file is empty; expected a header row naming the columns ({})",
+                        entity.columns().join(", ")
+                    ),
+                );
+                return 0;
+            }
+            Err(e) => {
+                self.file_problem(src, format!("cannot read the file: {e}"));
+                return 0;
+            }
+        };
+        let mut rows = 0u64;
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = e.position().map(|p| p.line());
+                    self.problem(src, line, None, None, format!("cannot read the file: {e}"));
+                    break;
+                }
+            }
+            let line = rec.position().map_or(0, |p| p.line());
+            let r = &rec;
+            let counted = self.row(src, &layout, line, r.len(), |p| {
+                let b = r.get(p).unwrap_or(b"");
+                std::str::from_utf8(b).map_err(|_| not_utf8(b))
+            });
+            if counted {
+                rows += 1;
+                if rows.is_multiple_of(8192)
+                    && let Some(pb) = pb
+                {
+                    pb.set_position(rec.position().map_or(0, |p| p.byte()));
+                }
+            }
+        }
+        rows
+    }
+
+    fn read_xlsx_file(&mut self, name: &str, path: &Path) {
+        let mut wb: Xlsx<_> = match calamine::open_workbook(path) {
+            Ok(wb) => wb,
+            Err(e) => {
+                let src = self.add_source(name, None);
+                return self.file_problem(src, format!("cannot read the workbook: {e}"));
+            }
+        };
+        let names = wb.sheet_names();
+        if names.is_empty() {
+            let src = self.add_source(name, None);
+            self.file_problem(src, "the workbook has no sheets".into());
+        }
+        let mut seen = HashSet::new();
+        for sheet in names {
+            let src = self.add_source(name, Some(&sheet));
+            let Some(entity) = Entity::from_name(&sheet) else {
+                self.file_problem(
+                    src,
+                    format!(
+                        "unknown sheet; expected sheets named {}",
+                        Entity::ALL.map(Entity::name).join(", ")
+                    ),
+                );
+                continue;
+            };
+            if !seen.insert(entity) {
+                self.file_problem(
+                    src,
+                    format!("a second sheet for {entity}; keep one sheet per entity"),
+                );
+                continue;
+            }
+            let range = match wb.worksheet_range(&sheet) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.file_problem(src, format!("cannot read the sheet: {e}"));
+                    continue;
+                }
+            };
+            let rows = self.read_range(src, entity, &range);
+            self.files.push(FileSummary {
+                file: name.to_string(),
+                sheet: Some(sheet),
+                entity,
+                rows,
+            });
+        }
+    }
+
+    fn read_range(&mut self, src: usize, entity: Entity, range: &calamine::Range<Data>) -> u64 {
+        let Some((first_row, _)) = range.start() else {
+            self.file_problem(
+                src,
+                format!(
+                    "the sheet is empty; expected a header row naming the columns ({})",
+                    entity.columns().join(", ")
+                ),
+            );
+            return 0;
+        };
+        let mut it = range.rows().enumerate();
+        let Some((_, header_cells)) = it.next() else {
+            return 0;
+        };
+        let mut text: Vec<String> = vec![String::new(); header_cells.len()];
+        let mut bad: Vec<Option<(String, String)>> = vec![None; header_cells.len()];
+        fill_row(header_cells, &mut text, &mut bad);
+        let header: Vec<&str> = text
+            .iter()
+            .zip(&bad)
+            .map(|(t, b)| if b.is_some() { "" } else { t.as_str() })
+            .collect();
+        let header_line = u64::from(first_row) + 1;
+        let layout = self.layout(src, entity, &header, header_line);
+        let height = range.height();
+        let pb = (self.progress && height > PROGRESS_ROWS)
+            .then(|| bar(height as u64, entity.name(), false));
+        let mut rows = 0u64;
+        for (i, cells) in it {
+            fill_row(cells, &mut text, &mut bad);
+            let line = header_line + i as u64;
+            let (t, b) = (&text, &bad);
+            if self.row(src, &layout, line, cells.len(), |p| match &b[p] {
+                Some(e) => Err(e.clone()),
+                None => Ok(t[p].as_str()),
+            }) {
+                rows += 1;
+            }
+            if i % 8192 == 0
+                && let Some(pb) = &pb
+            {
+                pb.set_position(i as u64);
+            }
+        }
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        rows
+    }
+
+    /// Reports every key (ref, or history series/year/category) that appears on more than
+    /// one row: a re-import updates by key, so two rows with one key would silently lose one.
+    fn duplicates(&mut self) {
+        let b = std::mem::take(&mut self.batch);
+        self.dup_check(
+            Entity::Identifications,
+            "case_ref",
+            b.identifications.iter().map(|r| r.case_ref.as_str()),
+        );
+        self.dup_check(
+            Entity::Assessments,
+            "assessment_ref",
+            b.assessments.iter().map(|r| r.assessment_ref.as_str()),
+        );
+        self.dup_check(
+            Entity::HotlineCalls,
+            "call_ref",
+            b.hotline_calls.iter().map(|r| r.call_ref.as_str()),
+        );
+        let keys: Vec<String> = b
+            .history
+            .iter()
+            .map(|r| {
+                let (s, y, c) = r.key();
+                if c.is_empty() {
+                    format!("{s} {y}")
+                } else {
+                    format!("{s} {y} {c}")
+                }
+            })
+            .collect();
+        self.dup_check(Entity::History, "series", keys.iter().map(String::as_str));
+        self.batch = b;
+    }
+
+    fn dup_check<'k>(
+        &mut self,
+        entity: Entity,
+        column: &str,
+        keys: impl ExactSizeIterator<Item = &'k str>,
+    ) {
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+        let mut found = Vec::new();
+        for (i, k) in keys.enumerate() {
+            if let Some(&j) = first.get(k) {
+                found.push((i, j, k));
+            } else {
+                first.insert(k, i);
+            }
+        }
+        let origins = &self.origins[entity as usize];
+        let found: Vec<_> = found
+            .into_iter()
+            .map(|(i, j, k)| (origins[i], origins[j], k.to_string()))
+            .collect();
+        for (at, other, key) in found {
+            let o = &self.sources[other.source as usize];
+            let place = match &o.sheet {
+                Some(_) if other.source == at.source => format!("line {}", other.line),
+                Some(s) => format!("{}, sheet {s}, line {}", o.file, other.line),
+                None if other.source == at.source => format!("line {}", other.line),
+                None => format!("{} line {}", o.file, other.line),
+            };
+            let (column, what) = if entity == Entity::History {
+                ("series, year, category", "series, year and category")
+            } else {
+                (column, column)
+            };
+            self.problem(
+                at.source as usize,
+                Some(u64::from(at.line)),
+                Some(column.to_string()),
+                Some(key),
+                format!("a {what} used by no other row ({place} has the same)"),
+            );
+        }
+    }
+
+    fn finish(mut self) -> Result<Import, Refusal> {
+        self.duplicates();
+        let mismatches = reconcile(&self.batch.history);
+        if self.problems.is_empty() {
+            return Ok(Import {
+                batch: self.batch,
+                files: self.files,
+                mismatches,
+            });
+        }
+        let mut problems = self.problems;
+        problems.sort_by_key(|p| (p.source, p.line.unwrap_or(0)));
+        let sources = &self.sources;
+        let bad_rows = problems
+            .iter()
+            .filter_map(|p| {
+                p.line
+                    .filter(|&l| l > sources[p.source].header_line)
+                    .map(|l| (p.source, l))
+            })
+            .collect::<HashSet<_>>()
+            .len() as u64;
+        Err(Refusal {
+            problems,
+            bad_rows,
+            files: self.files,
+            mismatches,
+        })
+    }
+}
+
+/// Turns one sheet row into the text a CSV file would hold: whole numbers without `.0`,
+/// dates as `2023-04-17`, date-times as `2023-04-17T09:30:00`, booleans as `true`/`false`.
+/// Error cells (`#N/A`, …) are marked bad.
+fn fill_row(cells: &[Data], text: &mut Vec<String>, bad: &mut Vec<Option<(String, String)>>) {
+    text.resize(cells.len(), String::new());
+    bad.resize(cells.len(), None);
+    for ((d, t), b) in cells.iter().zip(text.iter_mut()).zip(bad.iter_mut()) {
+        t.clear();
+        *b = cell_text(d, t).err();
+    }
+}
+
+fn cell_text(d: &Data, out: &mut String) -> Result<(), (String, String)> {
+    use std::fmt::Write;
+    match d {
+        Data::Empty => {}
+        Data::String(s) => out.push_str(s),
+        Data::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                let _ = write!(out, "{}", *f as i64);
+            } else {
+                let _ = write!(out, "{f}");
+            }
+        }
+        Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, mo, da, h, mi, s, ms) = dt.to_ymd_hms_milli();
+            let _ = write!(out, "{y:04}-{mo:02}-{da:02}");
+            if (h, mi, s, ms) != (0, 0, 0, 0) {
+                let _ = write!(out, "T{h:02}:{mi:02}:{s:02}");
+                if ms != 0 {
+                    let _ = write!(out, ".{ms:03}");
+                }
+            }
+        }
+        Data::DateTime(dt) => {
+            return Err((
+                format!("{}", dt.as_f64()),
+                "a date or a text value, not a duration".to_string(),
+            ));
+        }
+        Data::DateTimeIso(s) => out.push_str(s.strip_suffix("T00:00:00").unwrap_or(s)),
+        Data::DurationIso(s) => {
+            return Err((
+                s.clone(),
+                "a date or a text value, not a duration".to_string(),
+            ));
+        }
+        Data::Error(e) => {
+            return Err((
+                e.to_string(),
+                "a value, not a spreadsheet error; fix the formula or type the value".to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheet_cells_become_the_text_a_csv_would_hold() {
+        let text = |d: Data| {
+            let mut s = String::new();
+            cell_text(&d, &mut s).map(|_| s)
+        };
+        assert_eq!(text(Data::Float(5.0)).unwrap(), "5");
+        assert_eq!(text(Data::Float(33.5)).unwrap(), "33.5");
+        assert_eq!(text(Data::Int(12)).unwrap(), "12");
+        assert_eq!(text(Data::Bool(true)).unwrap(), "true");
+        // 45033 is 2023-04-17 in Excel's 1900 date system.
+        let d = calamine::ExcelDateTime::new(45033.0, calamine::ExcelDateTimeType::DateTime, false);
+        assert_eq!(text(Data::DateTime(d)).unwrap(), "2023-04-17");
+        let d = calamine::ExcelDateTime::new(
+            45033.3958333333,
+            calamine::ExcelDateTimeType::DateTime,
+            false,
+        );
+        assert_eq!(text(Data::DateTime(d)).unwrap(), "2023-04-17T09:30:00");
+        assert!(text(Data::Error(calamine::CellErrorType::NA)).is_err());
+    }
+}
