@@ -1,0 +1,181 @@
+//! Reading a [`Report`]: tables by id, values by row and column key, facts by name with a
+//! fallback computed from the tables when the engine did not provide the fact.
+//!
+//! Every accessor returns `Option`: a report for a year with partial data still renders,
+//! and the narrative leaves out the sentences whose numbers are missing.
+
+use spor_stats::{Report, Row, Table};
+
+/// Table ids in the order the editions show them (spec `annual-report.md`).
+pub const TABLE_ORDER: &[&str] = &[
+    "hotline_calls_by_year",
+    "assessed_persons_by_year",
+    "victims_by_year",
+    "victims_by_referral",
+    "victims_by_form",
+    "forced_labour_by_subtype",
+    "forced_criminality_by_subtype",
+    "victims_by_form_group_year",
+    "under25_by_gender_form",
+    "minors_by_gender_form",
+    "victims_by_gender",
+    "victims_by_gender_form",
+    "victims_by_gender_group_year",
+    "victims_by_nationality",
+    "repeat_victims_by_nationality",
+    "assessed_persons_by_nationality",
+    "returns_by_nationality",
+    "victims_by_authority",
+    "victims_by_nationality_gender_age_form",
+];
+
+/// The report's tables in edition order: the known ids first, then any other table the
+/// engine added (so a new definition shows up in every format without renderer changes).
+pub fn ordered(report: &Report) -> Vec<(&str, &Table)> {
+    let mut out: Vec<(&str, &Table)> = TABLE_ORDER
+        .iter()
+        .filter_map(|id| report.tables.get_key_value(*id))
+        .map(|(k, t)| (k.as_str(), t))
+        .collect();
+    for (k, t) in &report.tables {
+        if !TABLE_ORDER.contains(&k.as_str()) {
+            out.push((k.as_str(), t));
+        }
+    }
+    out
+}
+
+/// Whether a table's "I alt" row means something. It does not for a single row (it would
+/// repeat the row) nor for the hotline table, whose second row is a subset of the first.
+pub fn shows_total(id: &str, table: &Table) -> bool {
+    table.rows.len() > 1 && id != "hotline_calls_by_year" && !table.total.is_empty()
+}
+
+/// Whether the table nests rows (`children`).
+pub fn is_nested(table: &Table) -> bool {
+    table.rows.iter().any(|r| !r.children.is_empty())
+}
+
+/// A thin view of one report with typed accessors.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub report: &'a Report,
+}
+
+impl<'a> View<'a> {
+    pub fn new(report: &'a Report) -> Self {
+        View { report }
+    }
+
+    pub fn year(&self) -> i32 {
+        self.report.year
+    }
+
+    pub fn table(&self, id: &str) -> Option<&'a Table> {
+        self.report.tables.get(id)
+    }
+
+    /// A fact as a whole number.
+    pub fn fact_u64(&self, name: &str) -> Option<u64> {
+        self.report.facts.get(name)?.as_u64()
+    }
+
+    /// A fact as a number.
+    pub fn fact_f64(&self, name: &str) -> Option<f64> {
+        self.report.facts.get(name)?.as_f64()
+    }
+
+    /// A fact as a year (`null` → `None`).
+    pub fn fact_year(&self, name: &str) -> Option<i32> {
+        self.report
+            .facts
+            .get(name)?
+            .as_i64()
+            .and_then(|y| i32::try_from(y).ok())
+    }
+
+    /// Whether the fact is present at all (even as `null`).
+    pub fn has_fact(&self, name: &str) -> bool {
+        self.report.facts.contains_key(name)
+    }
+
+    /// Number of victims in the year: fact `victims`, else the year's column of
+    /// `victims_by_year`, else the total of `victims_by_form`.
+    pub fn victims(&self) -> Option<u64> {
+        self.fact_u64("victims")
+            .or_else(|| self.year_value("victims_by_year", None, self.year()))
+            .or_else(|| self.table("victims_by_form")?.total.first().copied()?)
+    }
+
+    /// The value of a year-column table at `year`; `row` = `None` takes the first row.
+    pub fn year_value(&self, table: &str, row: Option<&str>, year: i32) -> Option<u64> {
+        let t = self.table(table)?;
+        let col = column_of(t, &year.to_string())?;
+        let r = match row {
+            Some(k) => t.rows.iter().find(|r| r.key == k)?,
+            None => t.rows.first()?,
+        };
+        r.values.get(col).copied().flatten()
+    }
+
+    /// The years and values of one row of a year-column table, in column order.
+    pub fn year_series(&self, table: &str, row: Option<&str>) -> Vec<(i32, Option<u64>)> {
+        let Some(t) = self.table(table) else {
+            return Vec::new();
+        };
+        let r = match row {
+            Some(k) => t.rows.iter().find(|r| r.key == k),
+            None => t.rows.first(),
+        };
+        let Some(r) = r else { return Vec::new() };
+        t.column_keys
+            .iter()
+            .zip(&r.values)
+            .filter_map(|(k, v)| Some((k.parse::<i32>().ok()?, *v)))
+            .collect()
+    }
+}
+
+/// Index of the column with key `key`.
+pub fn column_of(table: &Table, key: &str) -> Option<usize> {
+    table.column_keys.iter().position(|k| k == key)
+}
+
+/// The row with key `key` (top level).
+pub fn row<'t>(table: &'t Table, key: &str) -> Option<&'t Row> {
+    table.rows.iter().find(|r| r.key == key)
+}
+
+/// A one-column table's rows as (key, label, count), unknown counts left out.
+pub fn counts(table: &Table) -> Vec<(&str, &str, u64)> {
+    table
+        .rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.key.as_str(),
+                r.label.as_str(),
+                r.values.first().copied()??,
+            ))
+        })
+        .collect()
+}
+
+/// The total of column 0, or the sum of the rows when the table has no total.
+pub fn total0(table: &Table) -> Option<u64> {
+    match table.total.first() {
+        Some(t) => *t,
+        None => Some(counts(table).iter().map(|c| c.2).sum()),
+    }
+}
+
+/// Value of a row × column cell of a cross table (row and column by key).
+pub fn cell(table: &Table, row_key: &str, col_key: &str) -> Option<u64> {
+    let c = column_of(table, col_key)?;
+    row(table, row_key)?.values.get(c).copied().flatten()
+}
+
+/// Sum of a row across all columns (unknown cells count as 0).
+pub fn row_sum(row: &Row) -> u64 {
+    row.values.iter().map(|v| v.unwrap_or(0)).sum()
+}
