@@ -163,8 +163,13 @@ pub fn secondary(
                         protects: vec![problem.quantities[finding.quantity].name()],
                     };
                 }
+                // Partners chosen this round may be all it had; the next audit tells.
+                None if !chosen.is_empty() => {}
                 None => return Err(refuse(problem, std::slice::from_ref(finding))),
             }
+        }
+        if chosen.is_empty() {
+            return Err(refuse(problem, &report.findings));
         }
     }
 }
