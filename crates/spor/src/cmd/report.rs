@@ -1,8 +1,102 @@
-//! `spor report` (being built; see the issue tracker).
+//! `spor report --year Y --format json|csv|html|xlsx [--out PATH]`: the annual overview
+//! computed from the register.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// Output format of the overview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object: year, tables, facts (the contract of shared/spec/annual-report.md).
+    Json,
+    /// One CSV file per table, in the folder given by --out.
+    Csv,
+    /// One self-contained HTML publication.
+    Html,
+    /// One XLSX workbook, a sheet per table (needs --out).
+    Xlsx,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The statistics year (year of the decisions, calls and interviews counted).
+    #[arg(long)]
+    pub year: i32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Where to write: a file for json, html and xlsx, a folder for csv. Without it, json
+    /// and html go to standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
-pub async fn run(_args: Args, _db: &str) -> anyhow::Result<()> {
-    anyhow::bail!("`spor report` is not available in this build yet")
+pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
+    // Check what can be checked before reading the register.
+    if args.out.is_none() && matches!(args.format, Format::Csv | Format::Xlsx) {
+        bail!(
+            "--format {} needs --out (a {}), e.g. --out {}",
+            format_name(args.format),
+            if args.format == Format::Csv {
+                "folder for one CSV file per table"
+            } else {
+                "file for the workbook"
+            },
+            if args.format == Format::Csv {
+                format!("overview-{}", args.year)
+            } else {
+                format!("overview-{}.xlsx", args.year)
+            }
+        );
+    }
+    let store = super::open_store(db).await?;
+    let register = store
+        .load_register()
+        .await
+        .with_context(|| format!("cannot read the register at {db}"))?;
+    let report = spor_stats::evaluate(&register, args.year)?;
+    tracing::info!(
+        year = args.year,
+        tables = report.tables.len(),
+        "overview computed"
+    );
+
+    match args.format {
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&report)?;
+            text.push('\n');
+            emit(args.out.as_deref(), text.as_bytes())
+        }
+        Format::Csv | Format::Html | Format::Xlsx => bail!(
+            "--format {} is not available in this build yet (the renderer is being written); use --format json",
+            format_name(args.format)
+        ),
+    }
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Json => "json",
+        Format::Csv => "csv",
+        Format::Html => "html",
+        Format::Xlsx => "xlsx",
+    }
+}
+
+/// Writes to the file, or to standard output without one.
+fn emit(out: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(bytes)
+                .context("cannot write to standard output")?;
+            stdout.flush().context("cannot write to standard output")
+        }
+    }
 }
