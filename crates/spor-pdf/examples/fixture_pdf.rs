@@ -1,0 +1,27 @@
+//! Writes the fixture overview to a PDF:
+//! `cargo run -p spor-pdf --example fixture_pdf -- OUT.pdf [TEMPLATE.typ]`.
+//! With a template path, that file is used instead of the built-in layout, so
+//! the layout can be worked on without rebuilding.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let out = args
+        .next()
+        .unwrap_or_else(|| "overview-fixture.pdf".to_owned());
+    let report = common::report(2023);
+    let sections = common::sections(&report);
+    let meta = common::meta();
+    let pdf = match args.next() {
+        Some(template) => {
+            let template = std::fs::read_to_string(template)?;
+            spor_pdf::render_with_template(&template, &report, &sections, &meta)?
+        }
+        None => spor_pdf::render_sections(&report, &sections, &meta)?,
+    };
+    std::fs::write(&out, pdf)?;
+    println!("wrote {out}");
+    Ok(())
+}

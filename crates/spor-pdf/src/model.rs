@@ -1,0 +1,432 @@
+//! The data handed to the Typst template as `/data.json`. All numbers are
+//! formatted here (Danish formats), so the template only places strings.
+
+use serde::Serialize;
+use spor_stats::{Report, Row, Table};
+
+use crate::danish::{format_count, format_datetime};
+use crate::{Meta, PdfError, Section};
+
+const PUBLISHER: &str = "Center mod Menneskehandel";
+const TITLE_STEM: &str = "Oversigt over personer udsat for menneskehandel i Danmark";
+/// Tables with more value columns than this are printed turned (years as rows).
+const MAX_WIDE_COLUMNS: usize = 9;
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Document {
+    title: String,
+    cover_title: String,
+    year: i32,
+    publisher: &'static str,
+    description: String,
+    keywords: Vec<String>,
+    date: DateParts,
+    generated: String,
+    last_change: String,
+    footer_note: String,
+    cover_note: String,
+    cover_facts: CoverFacts,
+    labels: Labels,
+    sections: Vec<SectionData>,
+    closing: Closing,
+}
+
+#[derive(Debug, Serialize)]
+struct DateParts {
+    year: i32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+}
+
+#[derive(Debug, Serialize)]
+struct CoverFacts {
+    victims: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Labels {
+    victims: &'static str,
+    last_change: &'static str,
+    generated: &'static str,
+    contents: &'static str,
+    publisher: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct SectionData {
+    id: String,
+    new_page: bool,
+    kicker: Option<String>,
+    headline: String,
+    paragraphs: Vec<String>,
+    chart: Option<ChartData>,
+    tables: Vec<TableData>,
+}
+
+#[derive(Debug, Serialize)]
+struct ChartData {
+    path: String,
+    caption: String,
+    alt: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct TableData {
+    title: String,
+    /// Header of the label column.
+    stub: String,
+    columns: Vec<String>,
+    rows: Vec<RowData>,
+    nested: bool,
+    total: Option<Vec<String>>,
+    total_label: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct RowData {
+    label: String,
+    values: Vec<String>,
+    level: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Closing {
+    headline: &'static str,
+    parts: Vec<ClosingPart>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClosingPart {
+    heading: &'static str,
+    paragraphs: Vec<String>,
+    items: Vec<&'static str>,
+}
+
+/// Whether the year has anything to publish.
+pub(crate) fn has_data(report: &Report) -> bool {
+    ["victims", "hotline_calls", "assessed_persons"]
+        .iter()
+        .any(|fact| fact_u64(report, fact).is_some_and(|n| n > 0))
+}
+
+fn fact_u64(report: &Report, name: &str) -> Option<u64> {
+    report.facts.get(name).and_then(serde_json::Value::as_u64)
+}
+
+/// In-memory files: a virtual path and its bytes.
+pub(crate) type Files = Vec<(&'static str, Vec<u8>)>;
+
+/// The template's data and the chart files it refers to.
+pub(crate) fn document(
+    report: &Report,
+    sections: &[Section],
+    meta: &Meta,
+) -> Result<(Document, Files), PdfError> {
+    let year = report.year;
+    let mut charts = Vec::new();
+    let mut section_data = Vec::with_capacity(sections.len());
+    for (i, section) in sections.iter().enumerate() {
+        let chart = section.chart.as_ref().map(|chart| {
+            let path = chart_path(charts.len());
+            charts.push((path, chart.svg.clone().into_bytes()));
+            ChartData {
+                path: path.to_owned(),
+                caption: chart.title.clone(),
+                alt: chart.description.clone(),
+            }
+        });
+        let tables = section
+            .table_ids
+            .iter()
+            .map(|id| {
+                report
+                    .tables
+                    .get(id)
+                    .map(|t| table_data(id, t))
+                    .ok_or_else(|| PdfError::UnknownTable {
+                        year,
+                        section: section.id.clone(),
+                        table: id.clone(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        section_data.push(SectionData {
+            id: section.id.clone(),
+            // Every section but the first opens a page, as in the printed edition.
+            new_page: i > 0,
+            kicker: section.kicker.clone(),
+            headline: section.headline.clone(),
+            paragraphs: section.paragraphs.clone(),
+            chart,
+            tables,
+        });
+    }
+
+    let title = format!("{TITLE_STEM}, {year}");
+    let victims = fact_u64(report, "victims").unwrap_or(0);
+    let victims_text = match victims {
+        1 => format!("1 person vurderet udsat for menneskehandel i {year}"),
+        n => format!(
+            "{} personer vurderet udsat for menneskehandel i {year}",
+            format_count(n)
+        ),
+    };
+    let generated = format_datetime(meta.generated_at);
+    let last_change = meta
+        .last_change
+        .map(format_datetime)
+        .unwrap_or_else(|| "ingen ændringer registreret".to_owned());
+    let at = meta.generated_at;
+    use chrono::{Datelike, Timelike};
+    let document = Document {
+        cover_title: TITLE_STEM.to_owned(),
+        description: format!(
+            "{PUBLISHER}s årlige oversigt over personer vurderet udsat for menneskehandel \
+             i Danmark i {year}: henvendelser, udredninger, udnyttelsesformer, køn, alder, \
+             nationalitet og forberedte hjemsendelser."
+        ),
+        keywords: vec![
+            "menneskehandel".to_owned(),
+            "statistik".to_owned(),
+            year.to_string(),
+        ],
+        date: DateParts {
+            year: at.year(),
+            month: at.month(),
+            day: at.day(),
+            hour: at.hour(),
+            minute: at.minute(),
+            second: at.second(),
+        },
+        footer_note: format!("Registerets seneste ændring: {last_change}"),
+        cover_note: format!(
+            "Alle tal er opgjort af Spor direkte fra {PUBLISHER}s register efter de \
+             optællingsregler, der er beskrevet bagest i oversigten. Udgivet af {PUBLISHER}."
+        ),
+        cover_facts: CoverFacts {
+            victims: victims_text,
+        },
+        labels: Labels {
+            victims: "Personer",
+            last_change: "Registerets seneste ændring",
+            generated: "Dannet",
+            contents: "Indhold",
+            publisher: "Udgiver",
+        },
+        title,
+        year,
+        publisher: PUBLISHER,
+        generated,
+        last_change,
+        sections: section_data,
+        closing: closing(year),
+    };
+    Ok((document, charts))
+}
+
+/// Paths of chart files: a small fixed set, because Typst interns file ids
+/// for the life of the process.
+fn chart_path(i: usize) -> &'static str {
+    const PATHS: [&str; 24] = [
+        "/charts/0.svg",
+        "/charts/1.svg",
+        "/charts/2.svg",
+        "/charts/3.svg",
+        "/charts/4.svg",
+        "/charts/5.svg",
+        "/charts/6.svg",
+        "/charts/7.svg",
+        "/charts/8.svg",
+        "/charts/9.svg",
+        "/charts/10.svg",
+        "/charts/11.svg",
+        "/charts/12.svg",
+        "/charts/13.svg",
+        "/charts/14.svg",
+        "/charts/15.svg",
+        "/charts/16.svg",
+        "/charts/17.svg",
+        "/charts/18.svg",
+        "/charts/19.svg",
+        "/charts/20.svg",
+        "/charts/21.svg",
+        "/charts/22.svg",
+        "/charts/23.svg",
+    ];
+    PATHS.get(i).copied().unwrap_or("/charts/overflow.svg")
+}
+
+/// The header of a table's label column, from the dimension its id names.
+fn stub(id: &str) -> &'static str {
+    const STUBS: [(&str, &str); 10] = [
+        (
+            "nationality_gender_age_form",
+            "Nationalitet, køn, alder og udnyttelse",
+        ),
+        ("gender_form", "Køn"),
+        ("by_referral", "Kontaktskabende aktør"),
+        ("by_subtype", "Type"),
+        ("form_group", "Udnyttelse"),
+        ("by_form", "Udnyttelse"),
+        ("gender_group", "Køn"),
+        ("by_gender", "Køn"),
+        ("nationality", "Nationalitet"),
+        ("by_authority", "Myndighed"),
+    ];
+    STUBS
+        .iter()
+        .find(|(part, _)| id.contains(part))
+        .map_or("", |(_, stub)| stub)
+}
+
+fn cell(value: Option<u64>) -> String {
+    // An en dash marks a figure that is not known for that column.
+    value.map_or_else(|| "–".to_owned(), format_count)
+}
+
+pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
+    let nested = table.rows.iter().any(|r| !r.children.is_empty());
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .zip(&table.column_keys)
+        .map(|(label, key)| {
+            if key == "count" && label.trim().is_empty() {
+                "Antal".to_owned()
+            } else {
+                label.clone()
+            }
+        })
+        .collect();
+    if !nested && columns.len() > MAX_WIDE_COLUMNS {
+        return turned(table, &columns);
+    }
+    let mut rows = Vec::new();
+    flatten(&table.rows, 0, &mut rows);
+    // A single row is its own total.
+    let total = (table.rows.len() > 1 && table.total.iter().any(Option::is_some))
+        .then(|| table.total.iter().copied().map(cell).collect());
+    TableData {
+        title: table.title.clone(),
+        stub: stub(id).to_owned(),
+        columns,
+        rows,
+        nested,
+        total,
+        total_label: "I alt",
+    }
+}
+
+fn flatten(rows: &[Row], level: usize, out: &mut Vec<RowData>) {
+    for row in rows {
+        out.push(RowData {
+            label: row.label.clone(),
+            values: row.values.iter().copied().map(cell).collect(),
+            level,
+        });
+        flatten(&row.children, level + 1, out);
+    }
+}
+
+/// A wide table (e.g. every year since 2007) turned: one row per column.
+fn turned(table: &Table, columns: &[String]) -> TableData {
+    let with_total = table.rows.len() > 1 && table.total.iter().any(Option::is_some);
+    let mut header: Vec<String> = table.rows.iter().map(|r| r.label.clone()).collect();
+    if header.len() == 1 {
+        header[0] = "Antal".to_owned();
+    }
+    if with_total {
+        header.push("I alt".to_owned());
+    }
+    let rows = columns
+        .iter()
+        .enumerate()
+        .map(|(c, label)| {
+            let mut values: Vec<String> = table
+                .rows
+                .iter()
+                .map(|r| cell(r.values.get(c).copied().flatten()))
+                .collect();
+            if with_total {
+                values.push(cell(table.total.get(c).copied().flatten()));
+            }
+            RowData {
+                label: label.clone(),
+                values,
+                level: 0,
+            }
+        })
+        .collect();
+    TableData {
+        title: table.title.clone(),
+        stub: "År".to_owned(),
+        columns: header,
+        rows,
+        nested: false,
+        total: None,
+        total_label: "I alt",
+    }
+}
+
+fn closing(year: i32) -> Closing {
+    Closing {
+        headline: "Sådan er tallene opgjort",
+        parts: vec![
+            ClosingPart {
+                heading: "Hvem vurderer, om en person er udsat for menneskehandel",
+                paragraphs: vec![
+                    "Begrebet ’personer udsat for menneskehandel’ betyder, at personerne er \
+                     vurderet udsat for menneskehandel af danske myndigheder. Der er flere \
+                     myndigheder, som kan træffe den afgørelse:"
+                        .to_owned(),
+                ],
+                items: vec![
+                    "Udlændingestyrelsen, hvis personen er uden lovligt ophold i Danmark eller \
+                     søger asyl.",
+                    "Center mod Menneskehandel, hvis personen har lovligt ophold i Danmark.",
+                    "Domstole og anklagemyndigheden, som i straffesager kan træffe afgørelse om, \
+                     at en person er udsat for menneskehandel.",
+                ],
+            },
+            ClosingPart {
+                heading: "Hvordan tallene tælles",
+                paragraphs: vec![
+                    format!(
+                        "Alle tal er opgjort direkte fra {PUBLISHER}s register. En person tæller \
+                         med i {year}, hvis personen i {year} har fået en afgørelse om, at \
+                         personen er udsat for menneskehandel. Året er året for afgørelsen."
+                    ),
+                    "En person tæller kun én gang pr. år. Har en person fået flere afgørelser \
+                     i samme år, er det oplysningerne fra den seneste afgørelse, der tæller. \
+                     Afgørelser om, at en person ikke er udsat for menneskehandel, tæller ikke \
+                     med."
+                        .to_owned(),
+                    "En genganger er en person, der også er vurderet udsat for menneskehandel \
+                     i et tidligere år. Alder er alderen på afgørelsestidspunktet; mindreårige \
+                     er under 18 år. Personer, hvis alder ikke kendes, opgøres for sig, og \
+                     alderen gættes aldrig."
+                        .to_owned(),
+                    format!(
+                        "Forberedte hjemsendelser i {year} er personer vurderet udsat for \
+                         menneskehandel i {year}, som er rejst hjem senest den 31. december \
+                         {year}. Rejser en person til et andet land end sit hjemland, tæller \
+                         rejsen som hjemsendelse til et tredjeland."
+                    ),
+                    "Henvendelser til hotlinen tælles efter den dag, de er modtaget (dansk \
+                     tid). Udredte personer er de personer, som centret har haft en udredende \
+                     samtale med i året."
+                        .to_owned(),
+                    "For år, før registeret rummer oplysninger om hver enkelt person, bygger \
+                     tidsserierne på de tal, der blev offentliggjort for de år. En tankestreg \
+                     (–) betyder, at tallet ikke er opgjort. Alle totaler (I alt) er summen af \
+                     deres dele."
+                        .to_owned(),
+                ],
+                items: vec![],
+            },
+        ],
+    }
+}

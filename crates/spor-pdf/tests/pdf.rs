@@ -1,0 +1,291 @@
+//! The PDF edition, checked from the outside with poppler's tools
+//! (`pdftotext`, `pdfinfo`, `pdffonts`; Debian package `poppler-utils`, which
+//! `.ci/run` installs).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use spor_pdf::{PdfError, render_sections};
+
+/// Writes `pdf` to a temporary file that lives as long as the returned guard.
+fn write_pdf(pdf: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("overview.pdf");
+    std::fs::write(&path, pdf).expect("the PDF is written");
+    (dir, path)
+}
+
+/// Runs a poppler tool and returns its standard output.
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{tool}` ({e}); install Debian's poppler-utils"));
+    assert!(
+        out.status.success(),
+        "`{tool}` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("poppler prints UTF-8")
+}
+
+fn fixture_pdf() -> Vec<u8> {
+    let report = common::report(2023);
+    render_sections(&report, &common::sections(&report), &common::meta())
+        .expect("the fixture typesets")
+}
+
+fn page_count(pdf: &Path) -> usize {
+    poppler("pdfinfo", &[], pdf)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo prints the page count")
+}
+
+#[test]
+fn extracted_text_has_the_title_key_figures_danish_names_and_dates() {
+    let (_dir, path) = write_pdf(&fixture_pdf());
+    let text = poppler("pdftotext", &["-enc", "UTF-8"], &path);
+    for want in [
+        "Oversigt over personer udsat for menneskehandel i Danmark",
+        // Danish thousands separator, from the table and the narrative.
+        "1.503",
+        "1.233",
+        "112 personer vurderet udsat for menneskehandel",
+        "33,0",
+        // Labels with æ, ø and å.
+        "Rumænien",
+        "Ækvatorialguinea",
+        "Statsløs palæstinenser",
+        "Røde Kors",
+        "Pårørende",
+        "Fødevarestyrelsen",
+        // The closing page.
+        "Sådan er tallene opgjort",
+        "Udlændingestyrelsen, hvis personen er uden lovligt ophold",
+        // Generation time and the register's last change, in Copenhagen time.
+        "1. marts 2024 kl. 09.30",
+        "27. februar 2024 kl. 15.05",
+        "Indhold",
+        "I alt",
+    ] {
+        assert!(text.contains(want), "the PDF text lacks {want:?}");
+    }
+}
+
+#[test]
+fn pdf_metadata_names_the_title_the_danish_language_and_the_generation_time() {
+    let (_dir, path) = write_pdf(&fixture_pdf());
+    let info = poppler("pdfinfo", &[], &path);
+    assert!(
+        info.contains(
+            "Title:           Oversigt over personer udsat for menneskehandel i Danmark, 2023"
+        ),
+        "{info}"
+    );
+    assert!(
+        info.contains("Page size:       595.276 x 841.89 pts (A4)"),
+        "{info}"
+    );
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(
+        info.contains("CreationDate:    Fri Mar  1 08:30:00 2024 UTC"),
+        "{info}"
+    );
+    let xmp = poppler("pdfinfo", &["-meta"], &path);
+    assert!(
+        xmp.contains("<rdf:li>da-DK</rdf:li>"),
+        "no Danish language in {xmp}"
+    );
+    assert!(
+        xmp.contains("<pdfuaid:part>1</pdfuaid:part>"),
+        "not PDF/UA-1: {xmp}"
+    );
+}
+
+#[test]
+fn every_font_is_embedded_and_comes_from_the_bundle() {
+    let (_dir, path) = write_pdf(&fixture_pdf());
+    let fonts = poppler("pdffonts", &[], &path);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts listed: {fonts}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name, type…, encoding, emb, sub, uni, object, generation
+        let emb = cols[cols.len() - 5];
+        assert_eq!(emb, "yes", "font not embedded: {row}");
+        assert!(
+            cols[0].contains("SourceSans3")
+                || cols[0].contains("Libertinus")
+                || cols[0].contains("DejaVu")
+                || cols[0].contains("NewCM"),
+            "a font that is not bundled: {row}"
+        );
+    }
+}
+
+#[test]
+fn the_cover_contents_sections_and_closing_page_give_the_expected_page_count() {
+    let (_dir, path) = write_pdf(&fixture_pdf());
+    let report = common::report(2023);
+    let sections = common::sections(&report).len();
+    let pages = page_count(&path);
+    // Cover, contents, one page or more per section, the closing page; the
+    // nationality × gender/age × form table alone needs several pages.
+    assert!(
+        pages >= sections + 3 + 2,
+        "{pages} pages for {sections} sections"
+    );
+    let first = poppler("pdftotext", &["-f", "1", "-l", "1"], &path);
+    assert!(
+        first.contains("Oversigt over personer udsat for"),
+        "cover: {first}"
+    );
+    assert!(first.contains("2023"), "cover: {first}");
+    let last = poppler(
+        "pdftotext",
+        &["-f", &pages.to_string(), "-l", &pages.to_string()],
+        &path,
+    );
+    assert!(
+        last.contains("Sådan er tallene opgjort"),
+        "last page: {last}"
+    );
+    assert!(
+        last.contains(&format!("Side {pages} af {pages}")),
+        "last page: {last}"
+    );
+}
+
+#[test]
+fn the_long_nested_table_repeats_its_header_on_every_page_it_covers() {
+    let (_dir, path) = write_pdf(&fixture_pdf());
+    let pages = page_count(&path);
+    let header = "Nationalitet, køn, alder og udnyttelse";
+    let mut pages_with_header = Vec::new();
+    let mut pages_with_rows = Vec::new();
+    for p in 1..=pages {
+        let n = p.to_string();
+        let text = poppler("pdftotext", &["-f", &n, "-l", &n], &path);
+        if text.contains(header) {
+            pages_with_header.push(p);
+        }
+        if text.contains("Kvinde / over 18") {
+            pages_with_rows.push(p);
+        }
+    }
+    assert!(
+        pages_with_rows.len() >= 2,
+        "the table fits one page: {pages_with_rows:?}"
+    );
+    for p in &pages_with_rows {
+        assert!(
+            pages_with_header.contains(p),
+            "page {p} has table rows but no header ({pages_with_header:?})"
+        );
+    }
+    // The last country comes out, after the page breaks.
+    let text = poppler("pdftotext", &[], &path);
+    assert!(text.contains("Sri Lanka"));
+}
+
+#[test]
+fn two_runs_with_the_same_input_give_the_same_bytes() {
+    let a = fixture_pdf();
+    let b = fixture_pdf();
+    assert!(
+        a == b,
+        "two renders differ ({} and {} bytes)",
+        a.len(),
+        b.len()
+    );
+
+    // And the generation time is part of the input, not the clock.
+    let report = common::report(2023);
+    let mut meta = common::meta();
+    meta.generated_at += chrono::Duration::days(1);
+    let c = render_sections(&report, &common::sections(&report), &meta).unwrap();
+    assert!(a != c, "a different generation time gave the same bytes");
+}
+
+/// Edges of the text area: A4 width less the 22 mm margins, in points.
+const LEFT_EDGE: f64 = 22.0 * 72.0 / 25.4;
+const RIGHT_EDGE: f64 = 595.2756 - LEFT_EDGE;
+
+#[test]
+fn a_sixty_character_referral_actor_wraps_inside_the_page() {
+    assert!(common::LONG_ACTOR.chars().count() >= 60);
+    let mut referral = common::referral_2023();
+    referral.insert(1, ("cross_municipal", common::LONG_ACTOR, 16));
+    let report = common::report_with(2023, &referral);
+    let pdf = render_sections(&report, &common::sections(&report), &common::meta()).unwrap();
+    let (_dir, path) = write_pdf(&pdf);
+
+    let text = poppler("pdftotext", &[], &path);
+    for word in common::LONG_ACTOR.split(' ') {
+        assert!(text.contains(word), "{word:?} is missing");
+    }
+    // Every word of every page stays inside the right margin.
+    let boxes = poppler("pdftotext", &["-bbox"], &path);
+    for line in boxes
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<word"))
+    {
+        let x_max: f64 = line
+            .split("xMax=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .expect("a word box has xMax");
+        assert!(
+            x_max <= RIGHT_EDGE + 0.5,
+            "a word runs off the text area: {line}"
+        );
+    }
+}
+
+#[test]
+fn labels_with_typst_markup_characters_are_printed_literally() {
+    let odd = "Aktør #1 *f* _k_ $x$ [a] {b} <c> @d \\e `f` //";
+    let mut referral = common::referral_2023();
+    referral.push(("odd", odd, 1));
+    let report = common::report_with(2023, &referral);
+    let pdf = render_sections(&report, &common::sections(&report), &common::meta()).unwrap();
+    let (_dir, path) = write_pdf(&pdf);
+    let text = poppler("pdftotext", &["-raw"], &path);
+    assert!(
+        text.contains(odd),
+        "the label was not printed as written; text:\n{text}"
+    );
+}
+
+#[test]
+fn a_year_with_no_data_is_an_error_not_an_empty_pdf() {
+    let report = common::empty_report(2031);
+    let err = render_sections(&report, &[], &common::meta()).unwrap_err();
+    assert!(matches!(err, PdfError::NoData { year: 2031 }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("2031"), "{message}");
+    assert!(message.contains("choose a year"), "{message}");
+}
+
+#[test]
+fn a_section_naming_a_table_the_report_lacks_is_an_error() {
+    let report = common::report(2023);
+    let mut sections = common::sections(&report);
+    sections[0].table_ids.push("no_such_table".to_owned());
+    let err = render_sections(&report, &sections, &common::meta()).unwrap_err();
+    assert!(
+        matches!(&err, PdfError::UnknownTable { table, .. } if table == "no_such_table"),
+        "{err:?}"
+    );
+}
