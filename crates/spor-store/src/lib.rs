@@ -7,9 +7,14 @@ use spor_core::{CodeEntry, ImportBatch, Register};
 
 #[macro_use]
 mod queries;
+#[macro_use]
+mod copy;
+pub mod postgres;
 mod rows;
 pub mod sqlite;
 mod sqlite_bulk;
+
+pub use copy::{CopyOutcome, Snapshot, compare_registers, copy_register};
 
 /// What went wrong in the store. The message is for users; no record content is in it.
 #[derive(Debug, thiserror::Error)]
@@ -90,15 +95,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// When the register last changed.
     async fn last_change(&self) -> Result<Option<DateTime<Utc>>>;
+
+    /// The whole register as stored (records, history, settings, code additions with the
+    /// time each was added), read in one consistent transaction: the source of a copy.
+    async fn snapshot(&self) -> Result<Snapshot>;
+
+    /// Writes a snapshot into this store in one transaction. The store must be empty;
+    /// one that holds anything is refused and left as it was.
+    async fn restore(&self, snapshot: &Snapshot) -> Result<()>;
 }
 
-/// Opens the store named by `url`: a file path or `sqlite:` URL, or `postgres://…`.
+/// Opens the store named by `url`: a file path or `sqlite:` URL, or `postgres://…`
+/// (see [`postgres::PgStore::open`] for the pool, timeout and password settings).
 /// A file in a folder that does not exist, or an unknown scheme, is an error.
 pub async fn open(url: &str) -> Result<Box<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::BadUrl(
-            "PostgreSQL is not supported by this build yet".into(),
-        ));
+        return Ok(Box::new(postgres::PgStore::open(url).await?));
     }
     Ok(Box::new(sqlite::SqliteStore::open(url).await?))
 }

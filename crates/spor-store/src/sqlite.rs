@@ -11,6 +11,7 @@ use crate::{ImportSummary, Store, StoreError};
 
 mod q {
     crate::queries::register_queries!(sqlx::Sqlite);
+    crate::copy::copy_queries!(sqlx::Sqlite);
 }
 
 /// Runs SQLite work that takes long on a thread that may block, where the runtime has one
@@ -152,5 +153,21 @@ impl Store for SqliteStore {
     async fn last_change(&self) -> crate::Result<Option<chrono::DateTime<chrono::Utc>>> {
         let mut conn = self.pool.acquire().await?;
         q::last_change(&mut conn).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn snapshot(&self) -> crate::Result<crate::Snapshot> {
+        let mut tx = self.pool.begin().await?;
+        let snap = q::snapshot(&mut tx).await?;
+        tx.commit().await?;
+        Ok(snap)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn restore(&self, snapshot: &crate::Snapshot) -> crate::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        q::restore(&mut tx, snapshot).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

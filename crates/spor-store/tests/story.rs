@@ -1,0 +1,895 @@
+//! The storage conformance story: the same scenarios against every backend. SQLite always;
+//! PostgreSQL when `SPOR_TEST_POSTGRES_URL` names a server (for example
+//! `postgres://postgres@127.0.0.1:5432/postgres`), each test in its own database created
+//! for it (`spor_test_<random>`) and dropped afterwards. Without the variable the
+//! PostgreSQL part is skipped and each test says so on stderr.
+
+use chrono::NaiveDate;
+use spor_core::{
+    Assessment, Authority, CallerType, Code, CodeEntry, Country, Form, Gender, HistoryRow,
+    HotlineCall, Identification, ImportBatch, ListId, Outcome, Ref, Register, Series, Topic,
+    parse_timestamp,
+};
+use spor_store::postgres::PgStore;
+use spor_store::sqlite::SqliteStore;
+use spor_store::{Counts, Store, StoreError, compare_registers, copy_register};
+use sqlx::Connection as _;
+
+// ---------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------
+
+const PG_VAR: &str = "SPOR_TEST_POSTGRES_URL";
+
+fn pg_admin_url() -> Option<String> {
+    std::env::var(PG_VAR).ok().filter(|u| !u.is_empty())
+}
+
+fn say_postgres_not_run(test: &str) {
+    eprintln!(
+        "NOTE: the PostgreSQL part of `{test}` was NOT run: set {PG_VAR} (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
+    );
+}
+
+/// The server's URL with another database name.
+fn with_database(admin_url: &str, db: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin_url, None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map(|i| i + after_scheme)
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{db}", &base[..host_end]);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+/// A database created for one test and dropped when the test ends, pass or fail.
+struct TempDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl TempDatabase {
+    async fn create(admin_url: &str) -> TempDatabase {
+        let name = format!("spor_test_{:016x}", fastrand::u64(..));
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("{PG_VAR} is set but PostgreSQL is not reachable: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await
+            .expect("create the test database");
+        let _ = conn.close().await;
+        TempDatabase {
+            admin_url: admin_url.to_string(),
+            name,
+        }
+    }
+
+    fn url(&self) -> String {
+        with_database(&self.admin_url, &self.name)
+    }
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop cannot await; a thread with its own runtime can, even inside a test runtime.
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok::<_, String>(())
+            })
+        })
+        .join();
+        if !matches!(done, Ok(Ok(()))) {
+            eprintln!("warning: could not drop the test database {}", self.name);
+        }
+    }
+}
+
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// One backend's store for one test, with what keeps its database alive.
+struct Backend {
+    name: &'static str,
+    url: String,
+    store: Box<dyn Store>,
+    raw: Raw,
+    _dir: Option<tempfile::TempDir>,
+    _db: Option<TempDatabase>,
+}
+
+impl Backend {
+    async fn sqlite() -> Backend {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = dir.path().join("spor.db").display().to_string();
+        let store = SqliteStore::open(&url).await.expect("open SQLite");
+        Backend {
+            name: "sqlite",
+            url,
+            raw: Raw::Sqlite(store.pool().clone()),
+            store: Box::new(store),
+            _dir: Some(dir),
+            _db: None,
+        }
+    }
+
+    async fn postgres(admin_url: &str) -> Backend {
+        let db = TempDatabase::create(admin_url).await;
+        let url = db.url();
+        let store = PgStore::open(&url).await.expect("open PostgreSQL");
+        Backend {
+            name: "postgres",
+            url,
+            raw: Raw::Postgres(store.pool().clone()),
+            store: Box::new(store),
+            _dir: None,
+            _db: Some(db),
+        }
+    }
+
+    /// A second, independent handle on the same database (as another process would have).
+    async fn reopen(&self) -> Box<dyn Store> {
+        spor_store::open(&self.url).await.expect("reopen the store")
+    }
+
+    /// Makes the database refuse history rows in the category `refuse-me`, so an import
+    /// can be made to fail after it has written its other rows.
+    async fn refuse_marked_history_rows(&self) {
+        match &self.raw {
+            Raw::Sqlite(p) => {
+                sqlx::query(
+                    "CREATE TRIGGER refuse_history BEFORE INSERT ON history WHEN NEW.category = 'refuse-me' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+                )
+                .execute(p)
+                .await
+                .expect("SQLite trigger");
+            }
+            Raw::Postgres(p) => {
+                sqlx::query(
+                    "CREATE FUNCTION refuse_history() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.category = 'refuse-me' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$",
+                )
+                .execute(p)
+                .await
+                .expect("PostgreSQL trigger function");
+                sqlx::query(
+                    "CREATE TRIGGER refuse_history BEFORE INSERT ON history FOR EACH ROW EXECUTE FUNCTION refuse_history()",
+                )
+                .execute(p)
+                .await
+                .expect("PostgreSQL trigger");
+            }
+        }
+    }
+}
+
+/// SQLite, and PostgreSQL when its URL is set; each a fresh, empty register.
+async fn backends(test: &str) -> Vec<Backend> {
+    let mut out = vec![Backend::sqlite().await];
+    match pg_admin_url() {
+        Some(url) => out.push(Backend::postgres(&url).await),
+        None => say_postgres_not_run(test),
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Synthetic records (made up: no real person is in them)
+// ---------------------------------------------------------------------------------------
+
+fn r(s: &str) -> Ref {
+    Ref::parse(s).expect("test ref")
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+}
+
+fn identification(case: &str, person: &str, day: &str, form: Option<Form>) -> Identification {
+    Identification {
+        case_ref: r(case),
+        person_ref: r(person),
+        decision_date: date(day),
+        authority: Authority::Cmm,
+        outcome: if form.is_some() {
+            Outcome::Identified
+        } else {
+            Outcome::NotIdentified
+        },
+        referral_actor: Some(Code::new_unchecked("police")),
+        exploitation_form: form,
+        exploitation_subtype: None,
+        gender: Gender::Female,
+        age: Some(27),
+        nationality: Country::new_unchecked("NG"),
+        return_date: None,
+        return_country: None,
+    }
+}
+
+fn assessment(aref: &str, person: &str, day: &str) -> Assessment {
+    Assessment {
+        assessment_ref: r(aref),
+        person_ref: r(person),
+        interview_date: date(day),
+        gender: Gender::Male,
+        age: None,
+        nationality: Country::new_unchecked("STATELESS"),
+    }
+}
+
+fn call(cref: &str, at: &str, topic: Option<Topic>) -> HotlineCall {
+    HotlineCall {
+        call_ref: r(cref),
+        received_at: parse_timestamp(at).expect("test timestamp"),
+        caller_type: CallerType::Organisation,
+        concerns_possible_victim: topic == Some(Topic::Suspicion),
+        topic,
+    }
+}
+
+fn history(series: Series, year: i32, category: Option<&str>, count: Option<u64>) -> HistoryRow {
+    HistoryRow {
+        series,
+        year,
+        category: category.map(str::to_string),
+        count,
+    }
+}
+
+/// A small register touching every column: refs whose byte order differs from a
+/// locale's order (upper/lower case, punctuation, æøå), optional fields both set and
+/// empty, a call in summer time and one in winter time, history with and without
+/// category and count.
+fn sample() -> ImportBatch {
+    let mut full = identification("b-10", "P-7", "2023-02-28", Some(Form::ForcedLabour));
+    full.exploitation_subtype = Some(Code::new_unchecked("agriculture"));
+    full.gender = Gender::TransMale;
+    full.age = None;
+    full.return_date = Some(date("2023-12-31"));
+    full.return_country = Some(Country::new_unchecked("RO"));
+    full.referral_actor = None;
+    ImportBatch {
+        identifications: vec![
+            identification("a10", "P-1", "2023-01-05", Some(Form::Sexual)),
+            identification("A-9", "P-2", "2023-03-17", None),
+            full,
+            identification("Ø-1", "P-8", "2023-06-01", Some(Form::Unresolved)),
+            identification("B2", "P-1", "2022-11-30", Some(Form::Sexual)),
+        ],
+        assessments: vec![
+            assessment("as-2", "P-1", "2023-01-02"),
+            assessment("AS-1", "P-9", "2023-07-14"),
+        ],
+        hotline_calls: vec![
+            call("c-1", "2023-07-01T09:30:00+02:00", Some(Topic::Suspicion)),
+            call("C-2", "2023-12-24T23:59:59+01:00", None),
+            call("c-3", "2023-03-26T03:15:00+02:00", Some(Topic::Knowledge)),
+        ],
+        history: vec![
+            history(Series::Victims, 2015, None, Some(76)),
+            history(Series::VictimsByForm, 2015, Some("sexual"), Some(55)),
+            history(Series::VictimsByForm, 2015, Some("forced_labour"), None),
+            history(Series::VictimsByNationality, 2016, Some("NG"), Some(12)),
+        ],
+    }
+}
+
+/// What a store should give back for `batch`: sorted by byte order of the refs (and
+/// history by series, year, category), as both backends must.
+fn sorted(batch: &ImportBatch) -> ImportBatch {
+    let mut b = batch.clone();
+    b.identifications
+        .sort_by(|x, y| x.case_ref.as_str().cmp(y.case_ref.as_str()));
+    b.assessments
+        .sort_by(|x, y| x.assessment_ref.as_str().cmp(y.assessment_ref.as_str()));
+    b.hotline_calls
+        .sort_by(|x, y| x.call_ref.as_str().cmp(y.call_ref.as_str()));
+    b.history.sort_by(|x, y| {
+        let (s1, y1, c1) = x.key();
+        let (s2, y2, c2) = y.key();
+        (s1.code(), y1, c1).cmp(&(s2.code(), y2, c2))
+    });
+    b
+}
+
+fn assert_holds(name: &str, reg: &Register, expected: &ImportBatch) {
+    let e = sorted(expected);
+    assert!(
+        reg.identifications == e.identifications,
+        "{name}: identifications differ from what was imported"
+    );
+    assert!(
+        reg.assessments == e.assessments,
+        "{name}: assessments differ from what was imported"
+    );
+    assert_eq!(reg.hotline_calls, e.hotline_calls, "{name}: hotline calls");
+    assert_eq!(reg.history, e.history, "{name}: history");
+}
+
+fn counts(inserted: u64, updated: u64, unchanged: u64) -> Counts {
+    Counts {
+        inserted,
+        updated,
+        unchanged,
+    }
+}
+
+fn many_identifications(prefix: &str, n: usize, age: u8, country: &str) -> Vec<Identification> {
+    (0..n)
+        .map(|i| {
+            let mut x = identification(
+                &format!("{prefix}-{i:05}"),
+                &format!("P-{prefix}-{i}"),
+                "2023-05-05",
+                Some(Form::Sexual),
+            );
+            x.age = Some(age);
+            x.nationality = Country::new_unchecked(country);
+            x
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_new_store_is_empty_and_has_never_changed() {
+    for b in backends("a_new_store_is_empty_and_has_never_changed").await {
+        let reg = b.store.load_register().await.unwrap();
+        assert!(reg.identifications.is_empty(), "{}", b.name);
+        assert!(reg.history.is_empty(), "{}", b.name);
+        assert_eq!(reg.microdata_from, None, "{}", b.name);
+        assert_eq!(reg.last_change, None, "{}", b.name);
+        assert_eq!(b.store.backend(), b.name);
+    }
+}
+
+#[tokio::test]
+async fn import_then_load_gives_the_same_records_in_byte_order_of_their_refs() {
+    let mut loaded = Vec::new();
+    for b in backends("import_then_load_gives_the_same_records_in_byte_order_of_their_refs").await {
+        let batch = sample();
+        let summary = b.store.apply_import(&batch).await.unwrap();
+        assert_eq!(summary.identifications, counts(5, 0, 0), "{}", b.name);
+        assert_eq!(summary.assessments, counts(2, 0, 0), "{}", b.name);
+        assert_eq!(summary.hotline_calls, counts(3, 0, 0), "{}", b.name);
+        assert_eq!(summary.history, counts(4, 0, 0), "{}", b.name);
+        let reg = b.store.load_register().await.unwrap();
+        assert_holds(b.name, &reg, &batch);
+        let refs: Vec<&str> = reg
+            .identifications
+            .iter()
+            .map(|i| i.case_ref.as_str())
+            .collect();
+        assert_eq!(refs, ["A-9", "B2", "a10", "b-10", "Ø-1"], "{}", b.name);
+        loaded.push(reg);
+    }
+    // Whatever backends ran gave the very same register (but for when it was written).
+    for pair in loaded.windows(2) {
+        let mut second = pair[1].clone();
+        second.last_change = pair[0].last_change;
+        let diff = compare_registers(&pair[0], &second);
+        assert!(diff.is_empty(), "backends differ: {diff:?}");
+    }
+}
+
+#[tokio::test]
+async fn reimport_updates_changed_rows_inserts_new_ones_and_duplicates_nothing() {
+    for b in backends("reimport_updates_changed_rows_inserts_new_ones_and_duplicates_nothing").await
+    {
+        b.store.apply_import(&sample()).await.unwrap();
+
+        let mut again = sample();
+        again.identifications[1].age = Some(31);
+        again.identifications.push(identification(
+            "new-1",
+            "P-3",
+            "2023-09-09",
+            Some(Form::Other),
+        ));
+        again.assessments[0].interview_date = date("2023-01-03");
+        let summary = b.store.apply_import(&again).await.unwrap();
+        assert_eq!(summary.identifications, counts(1, 1, 4), "{}", b.name);
+        assert_eq!(summary.assessments, counts(0, 1, 1), "{}", b.name);
+        assert_eq!(summary.hotline_calls, counts(0, 0, 3), "{}", b.name);
+        assert_eq!(summary.history, counts(0, 0, 4), "{}", b.name);
+        assert_eq!(summary.total(), counts(1, 2, 12), "{}", b.name);
+
+        let reg = b.store.load_register().await.unwrap();
+        assert_eq!(reg.identifications.len(), 6, "{}", b.name);
+        assert_holds(b.name, &reg, &again);
+
+        // The same file once more changes nothing.
+        let summary = b.store.apply_import(&again).await.unwrap();
+        assert_eq!(summary.total(), counts(0, 0, 15), "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn history_rows_are_upserted_by_series_year_and_category() {
+    for b in backends("history_rows_are_upserted_by_series_year_and_category").await {
+        b.store.apply_import(&sample()).await.unwrap();
+        let batch = ImportBatch {
+            history: vec![
+                // same key, new count: updated
+                history(Series::VictimsByForm, 2015, Some("sexual"), Some(56)),
+                // same series and category, other year: inserted
+                history(Series::VictimsByForm, 2016, Some("sexual"), Some(40)),
+                // same series and year, other category: inserted
+                history(Series::VictimsByForm, 2015, Some("other_forms"), Some(3)),
+                // not published before, now published: updated
+                history(Series::VictimsByForm, 2015, Some("forced_labour"), Some(9)),
+                // unchanged
+                history(Series::Victims, 2015, None, Some(76)),
+            ],
+            ..ImportBatch::default()
+        };
+        let summary = b.store.apply_import(&batch).await.unwrap();
+        assert_eq!(summary.history, counts(2, 2, 1), "{}", b.name);
+        assert_eq!(summary.identifications, counts(0, 0, 0), "{}", b.name);
+        let reg = b.store.load_register().await.unwrap();
+        assert_eq!(reg.history.len(), 6, "{}", b.name);
+        let get = |year: i32, cat: &str| {
+            reg.history
+                .iter()
+                .find(|h| {
+                    h.series == Series::VictimsByForm
+                        && h.year == year
+                        && h.category.as_deref() == Some(cat)
+                })
+                .and_then(|h| h.count)
+        };
+        assert_eq!(get(2015, "sexual"), Some(56), "{}", b.name);
+        assert_eq!(get(2015, "forced_labour"), Some(9), "{}", b.name);
+        assert_eq!(get(2016, "sexual"), Some(40), "{}", b.name);
+        // Records imported earlier are untouched by a history-only import.
+        assert_eq!(reg.identifications.len(), 5, "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn microdata_from_is_set_read_and_unset() {
+    for b in backends("microdata_from_is_set_read_and_unset").await {
+        assert_eq!(b.store.microdata_from().await.unwrap(), None, "{}", b.name);
+        b.store.set_microdata_from(Some(2023)).await.unwrap();
+        assert_eq!(
+            b.store.microdata_from().await.unwrap(),
+            Some(2023),
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            b.store.load_register().await.unwrap().microdata_from,
+            Some(2023),
+            "{}",
+            b.name
+        );
+        b.store.set_microdata_from(None).await.unwrap();
+        assert_eq!(b.store.microdata_from().await.unwrap(), None, "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn a_code_addition_is_kept_in_order_and_a_duplicate_is_refused() {
+    for b in backends("a_code_addition_is_kept_in_order_and_a_duplicate_is_refused").await {
+        let union = CodeEntry {
+            list: ListId::ReferralActor,
+            code: "union".into(),
+            da: "Fagforening".into(),
+            en: "Trade union".into(),
+            parent: None,
+            eurostat: None,
+            htcds: None,
+            builtin: false,
+        };
+        let fishing = CodeEntry {
+            list: ListId::ForcedLabourSubtype,
+            code: "fishing".into(),
+            da: "Fiskeri".into(),
+            en: "Fishing".into(),
+            parent: Some("forced_labour".into()),
+            eurostat: Some("labour".into()),
+            htcds: Some("A".into()),
+            builtin: false,
+        };
+        let church = CodeEntry {
+            code: "church".into(),
+            da: "Kirke".into(),
+            en: "Church".into(),
+            ..union.clone()
+        };
+        b.store.add_code(&union).await.unwrap();
+        b.store.add_code(&fishing).await.unwrap();
+        b.store.add_code(&church).await.unwrap();
+        let added = b.store.code_additions().await.unwrap();
+        assert_eq!(
+            added,
+            [fishing.clone(), union.clone(), church.clone()],
+            "{}: by list, then in the order added",
+            b.name
+        );
+
+        let again = CodeEntry {
+            da: "Noget andet".into(),
+            ..union.clone()
+        };
+        let err = b.store.add_code(&again).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{}: {err}", b.name);
+        assert!(
+            err.to_string()
+                .contains("`union` already exists in `referral_actor`"),
+            "{err}"
+        );
+        assert_eq!(
+            b.store.code_additions().await.unwrap().len(),
+            3,
+            "{}",
+            b.name
+        );
+
+        let reg = b.store.load_register().await.unwrap();
+        assert_eq!(
+            reg.codes
+                .get(ListId::ReferralActor, "union")
+                .map(|e| e.da.as_str()),
+            Some("Fagforening"),
+            "{}",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_import_writes_nothing() {
+    for b in backends("a_failing_import_writes_nothing").await {
+        b.store.apply_import(&sample()).await.unwrap();
+        let before = b.store.load_register().await.unwrap();
+        b.refuse_marked_history_rows().await;
+
+        // New and changed records of every kind come first; the refused history row is
+        // written last, so the import fails after everything else was sent.
+        let mut batch = sample();
+        batch.identifications[0].age = Some(99);
+        batch
+            .identifications
+            .push(identification("new-1", "P-3", "2023-09-09", None));
+        batch
+            .assessments
+            .push(assessment("as-3", "P-3", "2023-09-01"));
+        batch
+            .hotline_calls
+            .push(call("c-4", "2023-10-10T10:10:00+02:00", None));
+        batch.history.push(history(
+            Series::VictimsByNationality,
+            2016,
+            Some("refuse-me"),
+            Some(1),
+        ));
+        let err = b.store.apply_import(&batch).await.unwrap_err();
+        assert!(
+            err.to_string().contains("refused by the test"),
+            "{}: {err}",
+            b.name
+        );
+
+        let after = b.store.load_register().await.unwrap();
+        let diff = compare_registers(&before, &after);
+        assert!(
+            diff.is_empty(),
+            "{}: a failed import changed {diff:?}",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn last_change_moves_on_every_change_and_only_then() {
+    for b in backends("last_change_moves_on_every_change_and_only_then").await {
+        assert_eq!(b.store.last_change().await.unwrap(), None, "{}", b.name);
+        b.store.apply_import(&sample()).await.unwrap();
+        let t1 = b
+            .store
+            .last_change()
+            .await
+            .unwrap()
+            .expect("set by the import");
+
+        // Nothing changed: last_change stays.
+        b.store.apply_import(&sample()).await.unwrap();
+        assert_eq!(b.store.last_change().await.unwrap(), Some(t1), "{}", b.name);
+
+        let mut changed = sample();
+        changed.hotline_calls[1].caller_type = CallerType::Police;
+        b.store.apply_import(&changed).await.unwrap();
+        let t2 = b.store.last_change().await.unwrap().unwrap();
+        assert!(
+            t2 > t1,
+            "{}: an import that changes a row moves last_change",
+            b.name
+        );
+
+        b.store.set_microdata_from(Some(2022)).await.unwrap();
+        let t3 = b.store.last_change().await.unwrap().unwrap();
+        assert!(t3 > t2, "{}: a setting moves last_change", b.name);
+
+        b.store
+            .add_code(&CodeEntry {
+                list: ListId::ReferralActor,
+                code: "school".into(),
+                da: "Skole".into(),
+                en: "School".into(),
+                parent: None,
+                eurostat: None,
+                htcds: None,
+                builtin: false,
+            })
+            .await
+            .unwrap();
+        let t4 = b.store.last_change().await.unwrap().unwrap();
+        assert!(t4 > t3, "{}: a code addition moves last_change", b.name);
+        assert_eq!(b.store.load_register().await.unwrap().last_change, Some(t4));
+    }
+}
+
+#[tokio::test]
+async fn two_imports_of_different_files_at_the_same_time_both_land() {
+    for b in backends("two_imports_of_different_files_at_the_same_time_both_land").await {
+        let other = b.reopen().await;
+        let first = ImportBatch {
+            identifications: many_identifications("A", 2500, 30, "DK"),
+            ..ImportBatch::default()
+        };
+        let second = ImportBatch {
+            identifications: many_identifications("B", 2500, 40, "SE"),
+            hotline_calls: vec![call("c-9", "2023-01-01T00:00:00+01:00", None)],
+            ..ImportBatch::default()
+        };
+        let (x, y) = tokio::join!(b.store.apply_import(&first), other.apply_import(&second));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert_eq!(x.identifications, counts(2500, 0, 0), "{}", b.name);
+        assert_eq!(y.identifications, counts(2500, 0, 0), "{}", b.name);
+        let reg = b.store.load_register().await.unwrap();
+        assert_eq!(reg.identifications.len(), 5000, "{}", b.name);
+        assert_eq!(reg.hotline_calls.len(), 1, "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn two_imports_updating_the_same_refs_never_interleave() {
+    for b in backends("two_imports_updating_the_same_refs_never_interleave").await {
+        let n = 3000;
+        let base = ImportBatch {
+            identifications: many_identifications("S", n, 20, "NG"),
+            ..ImportBatch::default()
+        };
+        b.store.apply_import(&base).await.unwrap();
+        let other = b.reopen().await;
+        let dk = ImportBatch {
+            identifications: many_identifications("S", n, 30, "DK"),
+            ..ImportBatch::default()
+        };
+        // The other file lists the refs in reverse order: interleaved writers would
+        // meet in the middle.
+        let mut se = ImportBatch {
+            identifications: many_identifications("S", n, 40, "SE"),
+            ..ImportBatch::default()
+        };
+        se.identifications.reverse();
+        let (x, y) = tokio::join!(b.store.apply_import(&dk), other.apply_import(&se));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        // Each saw the register whole, before or after the other: every row updated.
+        assert_eq!(x.identifications, counts(0, n as u64, 0), "{}", b.name);
+        assert_eq!(y.identifications, counts(0, n as u64, 0), "{}", b.name);
+
+        let reg = b.store.load_register().await.unwrap();
+        assert_eq!(reg.identifications.len(), n, "{}", b.name);
+        let dk_rows = reg
+            .identifications
+            .iter()
+            .filter(|i| i.nationality.as_str() == "DK" && i.age == Some(30))
+            .count();
+        let se_rows = reg
+            .identifications
+            .iter()
+            .filter(|i| i.nationality.as_str() == "SE" && i.age == Some(40))
+            .count();
+        assert!(
+            (dk_rows, se_rows) == (n, 0) || (dk_rows, se_rows) == (0, n),
+            "{}: the register holds {dk_rows} rows of one import and {se_rows} of the other",
+            b.name
+        );
+    }
+}
+
+/// Fills a register with everything a copy must carry.
+async fn fill(store: &dyn Store) {
+    store.apply_import(&sample()).await.unwrap();
+    store.set_microdata_from(Some(2021)).await.unwrap();
+    for (code, da) in [("union", "Fagforening"), ("church", "Kirke")] {
+        store
+            .add_code(&CodeEntry {
+                list: ListId::ReferralActor,
+                code: code.into(),
+                da: da.into(),
+                en: code.into(),
+                parent: None,
+                eurostat: None,
+                htcds: None,
+                builtin: false,
+            })
+            .await
+            .unwrap();
+    }
+}
+
+async fn copy_and_check(from: &Backend, to: &Backend) {
+    let what = format!("{} -> {}", from.name, to.name);
+    let outcome = copy_register(from.store.as_ref(), to.store.as_ref())
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        outcome.differences.is_empty(),
+        "{what}: {:?}",
+        outcome.differences
+    );
+    assert_eq!(
+        (
+            outcome.identifications,
+            outcome.history,
+            outcome.code_additions
+        ),
+        (5, 4, 2),
+        "{what}"
+    );
+    let (a, b) = (
+        from.store.load_register().await.unwrap(),
+        to.store.load_register().await.unwrap(),
+    );
+    assert!(compare_registers(&a, &b).is_empty(), "{what}");
+    assert!(
+        b.last_change.is_some() && b.last_change == a.last_change,
+        "{what}"
+    );
+    assert_eq!(
+        to.store.code_additions().await.unwrap(),
+        from.store.code_additions().await.unwrap(),
+        "{what}"
+    );
+
+    // A second copy into the now filled target is refused and changes nothing.
+    let err = copy_register(from.store.as_ref(), to.store.as_ref())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("the target register is not empty"),
+        "{what}: {err}"
+    );
+    let again = to.store.load_register().await.unwrap();
+    assert!(compare_registers(&b, &again).is_empty(), "{what}");
+}
+
+#[tokio::test]
+async fn copy_moves_a_whole_register_between_backends_and_refuses_a_filled_target() {
+    let test = "copy_moves_a_whole_register_between_backends_and_refuses_a_filled_target";
+    let source = Backend::sqlite().await;
+    fill(source.store.as_ref()).await;
+    let target = Backend::sqlite().await;
+    copy_and_check(&source, &target).await;
+
+    let Some(admin) = pg_admin_url() else {
+        say_postgres_not_run(test);
+        return;
+    };
+    // SQLite -> PostgreSQL (a centre grows), then back (an offline copy).
+    let pg = Backend::postgres(&admin).await;
+    copy_and_check(&source, &pg).await;
+    let back = Backend::sqlite().await;
+    copy_and_check(&pg, &back).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Connecting to PostgreSQL
+// ---------------------------------------------------------------------------------------
+
+const SECRET: &str = "Hemmeligt-Kodeord-93";
+
+#[tokio::test]
+async fn an_unreachable_server_is_named_without_the_password() {
+    // Port 1 on this machine: nothing listens there.
+    let err = spor_store::open(&format!("postgres://spor:{SECRET}@127.0.0.1:1/register"))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Connect { .. }), "{text}");
+    assert!(
+        text.contains("PostgreSQL database `register` on host 127.0.0.1, port 1 (user spor)"),
+        "{text}"
+    );
+    assert!(text.contains("refused"), "{text}");
+    assert!(
+        !text.contains(SECRET) && !text.contains("Hemmeligt"),
+        "{text}"
+    );
+    assert!(!format!("{err:?}").contains(SECRET));
+}
+
+#[tokio::test]
+async fn a_missing_database_gives_the_servers_message_without_the_password() {
+    let Some(admin) = pg_admin_url() else {
+        say_postgres_not_run("a_missing_database_gives_the_servers_message_without_the_password");
+        return;
+    };
+    let url = with_database(&admin, "spor_test_no_such_database");
+    // Put a password into the URL (a trust-authenticated test server ignores it).
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let url = match rest.split_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or(user);
+            format!("{scheme}://{user}:{SECRET}@{host}")
+        }
+        None => format!("{scheme}://postgres:{SECRET}@{rest}"),
+    };
+    let err = spor_store::open(&url).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("`spor_test_no_such_database`"), "{text}");
+    assert!(text.contains("port"), "{text}");
+    assert!(
+        text.contains("the server says: database \"spor_test_no_such_database\" does not exist"),
+        "{text}"
+    );
+    assert!(text.contains("createdb"), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+}
+
+#[tokio::test]
+async fn pool_size_and_statement_timeout_from_the_url_reach_the_server() {
+    let Some(admin) = pg_admin_url() else {
+        say_postgres_not_run("pool_size_and_statement_timeout_from_the_url_reach_the_server");
+        return;
+    };
+    let db = TempDatabase::create(&admin).await;
+    let url = db.url();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let store = PgStore::open(&format!("{url}{sep}pool=2&statement_timeout=1"))
+        .await
+        .unwrap();
+    assert_eq!(store.settings().pool, 2);
+    let timeout: String = sqlx::query_scalar("SHOW statement_timeout")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(timeout, "1s");
+    // A statement running past the limit is cancelled by the server.
+    let err = sqlx::query("SELECT pg_sleep(3)")
+        .execute(store.pool())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("statement timeout"), "{err}");
+    assert_eq!(store.pool().options().get_max_connections(), 2);
+}
