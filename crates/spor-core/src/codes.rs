@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 const CODES_CSV: &str = include_str!("../data/codes.csv");
@@ -126,6 +128,8 @@ pub enum CodeError {
 #[derive(Debug, Clone)]
 pub struct CodeBook {
     lists: BTreeMap<ListId, Vec<CodeEntry>>,
+    /// Position of each code in its list: lookups run once per cell of a large import.
+    index: BTreeMap<ListId, FxHashMap<String, usize>>,
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -195,20 +199,35 @@ impl CodeBook {
         for e in builtin_entries() {
             lists.entry(e.list).or_default().push(e.clone());
         }
-        CodeBook { lists }
+        CodeBook::indexed(lists)
+    }
+
+    fn indexed(lists: BTreeMap<ListId, Vec<CodeEntry>>) -> Self {
+        let index = lists
+            .iter()
+            .map(|(l, entries)| {
+                let codes = entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.code.clone(), i))
+                    .collect();
+                (*l, codes)
+            })
+            .collect();
+        CodeBook { lists, index }
     }
 
     /// The built-in lists plus the centre's additions (as kept in the store).
     pub fn with_additions(additions: impl IntoIterator<Item = CodeEntry>) -> Self {
-        let mut book = Self::builtin();
+        let mut lists = Self::builtin().lists;
         for mut e in additions {
             e.builtin = false;
-            let list = book.lists.entry(e.list).or_default();
+            let list = lists.entry(e.list).or_default();
             if !list.iter().any(|x| x.code == e.code) {
                 list.push(e);
             }
         }
-        book
+        Self::indexed(lists)
     }
 
     pub fn list(&self, list: ListId) -> &[CodeEntry] {
@@ -216,7 +235,8 @@ impl CodeBook {
     }
 
     pub fn get(&self, list: ListId, code: &str) -> Option<&CodeEntry> {
-        self.list(list).iter().find(|e| e.code == code)
+        let i = *self.index.get(&list)?.get(code)?;
+        self.lists.get(&list)?.get(i)
     }
 
     pub fn contains(&self, list: ListId, code: &str) -> bool {
