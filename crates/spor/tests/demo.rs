@@ -544,3 +544,79 @@ async fn running_demo_twice_gives_the_same_register() {
         assert_eq!(first.microdata_from, other.microdata_from);
     }
 }
+
+/// The report's closing breakdown (nationality → gender/age → form), as reconciled with the
+/// one-dimensional tables and the text (docs/seed-discrepancies.md, items 3 and 4): the
+/// "Spanien 3" block is left out, "Frankrig" is the second Algerian, the Moroccan in it
+/// listed as under 18 is an adult and the Eritrean man is the boy in slavery-like conditions.
+/// "other_forms" is the report's "Øvrig udnyttelsesform" (other + unresolved).
+const BREAKDOWN_2023: &str = "
+NG F adult sexual 15 | NG F adult forced_labour 1 | NG M adult forced_criminality 1
+NG M adult forced_labour 1 | NG M adult slavery_like 1 | NG M adult other_forms 1
+TH F adult sexual 16 | TH TF adult sexual 1
+UA F adult sexual 2 | UA F adult forced_labour 2 | UA F adult slavery_like 1 | UA M adult forced_labour 3
+RO F adult sexual 3 | RO F adult slavery_like 1 | RO M adult forced_labour 3
+PH F adult forced_labour 4 | PH F adult slavery_like 1
+VN M adult forced_labour 3 | VN M adult forced_criminality 2
+BR F adult sexual 2 | BR F adult forced_labour 1 | BR F adult slavery_like 1
+MA M adult forced_criminality 4
+UG F adult sexual 1 | UG F adult other_forms 1 | UG M adult sexual 1 | UG M adult forced_labour 1
+DK F adult sexual 2 | DK M adult forced_criminality 1
+SO F adult sexual 2 | SO F adult forced_labour 1
+SY F adult slavery_like 1 | SY F minor other_forms 1 | SY M minor forced_criminality 1
+AL F adult sexual 1 | AL M adult forced_criminality 1
+CO F adult sexual 2 | CD M adult sexual 1 | CD M adult forced_labour 1 | CN F adult sexual 2
+MK F adult slavery_like 2 | AF F adult slavery_like 1 | DZ M adult forced_criminality 2
+BD F adult other_forms 1 | BI M adult other_forms 1 | EC F adult sexual 1
+EG M adult forced_labour 1 | ER M minor slavery_like 1 | GM M adult forced_labour 1
+IR M adult forced_criminality 1 | LV M adult forced_criminality 1 | PA F adult sexual 1
+PY F adult sexual 1 | RU F adult sexual 1 | ES M adult forced_criminality 1
+LK F adult slavery_like 1 | STATELESS_PS F adult sexual 1 | HU F adult sexual 1
+GQ F adult sexual 1
+";
+
+#[tokio::test]
+async fn demo_register_reproduces_the_reconciled_nationality_gender_age_form_breakdown() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_demo(tmp.path());
+    let reg = load(tmp.path()).await;
+
+    let mut want: BTreeMap<(String, &str, &str, &str), usize> = BTreeMap::new();
+    for cell in BREAKDOWN_2023
+        .split(['|', '\n'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let f: Vec<&str> = cell.split_whitespace().collect();
+        let gender = match f[1] {
+            "F" => "female",
+            "M" => "male",
+            _ => "trans_female",
+        };
+        let key = (f[0].to_string(), gender, f[2], f[3]);
+        assert!(
+            want.insert(key, f[4].parse().unwrap()).is_none(),
+            "{cell} twice"
+        );
+    }
+    assert_eq!(want.values().sum::<usize>(), 112);
+
+    let got = tally(victims(&reg, YEAR).into_iter().map(|d| {
+        let age = if d.age.unwrap() < 18 {
+            "minor"
+        } else {
+            "adult"
+        };
+        let form = match d.exploitation_form.unwrap() {
+            Form::Other | Form::Unresolved => "other_forms",
+            f => f.code(),
+        };
+        (
+            d.nationality.as_str().to_string(),
+            d.gender.code(),
+            age,
+            form,
+        )
+    }));
+    assert_eq!(got, want);
+}
