@@ -453,3 +453,50 @@ fn the_same_file_named_twice_is_refused() {
     assert_eq!(r.problems.len(), 1);
     assert!(r.problems[0].expected.contains("named twice"));
 }
+
+#[test]
+fn a_workbook_names_the_sheet_of_a_bad_row_and_refuses_unknown_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("register.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("assessments").unwrap();
+    for (c, h) in AS_HEADER.split(',').enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    for (c, v) in ["A-1", "P-1", "2023-01-01", "female"].iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    ws.write_number(1, 4, 150.0).unwrap();
+    ws.write_string(1, 5, "NG").unwrap();
+    // A formula whose cached result is an error value.
+    for (c, v) in ["A-2", "P-2", "2023-01-02", "male"].iter().enumerate() {
+        ws.write_string(2, c as u16, *v).unwrap();
+    }
+    ws.write_formula(
+        2,
+        4,
+        rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!"),
+    )
+    .unwrap();
+    ws.write_string(2, 5, "NG").unwrap();
+    wb.add_worksheet().set_name("Notes").unwrap();
+    wb.save(&xlsx).unwrap();
+
+    let r = refuse(&[xlsx.clone()]);
+    let msgs: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+    let shown = xlsx.display();
+    assert_eq!(
+        msgs,
+        [
+            format!(
+                "{shown}, sheet assessments, line 2, column age: `150`; expected a whole number of years from 0 to 120"
+            ),
+            format!(
+                "{shown}, sheet assessments, line 3, column age: `#DIV/0!`; expected a value, not a spreadsheet error; fix the formula or type the value"
+            ),
+            format!(
+                "{shown}, sheet Notes: unknown sheet; expected sheets named identifications, assessments, hotline_calls, history"
+            ),
+        ]
+    );
+}
