@@ -14,5 +14,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(out.join(format!("{}.svg", c.id)), &c.svg)?;
         }
     }
+    let meta = spor_report::Meta::new(chrono::Utc::now(), Some(chrono::Utc::now()));
+    std::fs::write(
+        out.join("overview-2023.html"),
+        spor_report::html::render(&report, &meta)?,
+    )?;
+    spor_report::xlsx::write(&report, &meta, &out.join("overview-2023.xlsx"))?;
+    spor_report::csv::write_dir(&report, &out.join("csv"))?;
     Ok(())
 }

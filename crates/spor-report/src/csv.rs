@@ -1,1 +1,105 @@
-//! wip
+//! The CSV edition: one file per table, `TABLE_ID.csv`, in a folder.
+//!
+//! Format decisions, made for the people who open these files in a Danish Excel:
+//! - **Semicolon** as separator: Danish Excel uses `;` as list separator (the comma is the
+//!   decimal mark), so a double-clicked file splits into columns.
+//! - **UTF-8 with BOM**: without the byte order mark Excel reads CSV as Windows-1252 and
+//!   garbles æ, ø, å. Other tools (Python's `utf-8-sig`, R, DuckDB) skip the BOM.
+//! - Numbers are plain integers without thousands separators (`1233`), so every tool reads
+//!   them as numbers; an unknown value is an empty cell.
+//! - Columns: `kode` (the register's code of the row; a child's code is its path joined
+//!   with `|`, e.g. `NG|female/adult|sexual`), `niveau` (0 for a top row, 1 and 2 for
+//!   nested rows), `tekst` (the Danish label), then one column per table column, headed by
+//!   its Danish label. The last row is the total: `kode` = `total`, `tekst` = `I alt`.
+//!
+//! Records are quoted where needed (RFC 4180), lines end with CRLF as Excel writes them.
+
+use crate::tables;
+use crate::{Error, Result};
+use spor_stats::{Report, Row};
+use std::path::{Path, PathBuf};
+
+/// Writes one CSV file per table of `report` into `dir` (created if missing) and returns
+/// the paths written, in edition order.
+pub fn write_dir(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for (id, _) in tables::ordered(report) {
+        let path = dir.join(format!("{id}.csv"));
+        let bytes = table_csv(report, id)?;
+        std::fs::write(&path, bytes).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// One table as CSV bytes (BOM included); `None`-free: a missing table id gives an empty
+/// file with only the header.
+pub fn table_csv(report: &Report, id: &str) -> Result<Vec<u8>> {
+    let path = PathBuf::from(format!("{id}.csv"));
+    let err = |source| Error::Csv {
+        path: path.clone(),
+        source,
+    };
+    let mut out: Vec<u8> = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = ::csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        let Some(t) = report.tables.get(id) else {
+            w.write_record(["kode", "niveau", "tekst"]).map_err(err)?;
+            w.flush().map_err(|e| err(e.into()))?;
+            drop(w);
+            return Ok(out);
+        };
+        let mut header = vec![
+            "kode".to_string(),
+            "niveau".to_string(),
+            "tekst".to_string(),
+        ];
+        header.extend(t.columns.iter().cloned());
+        w.write_record(&header).map_err(err)?;
+        fn rows(
+            w: &mut ::csv::Writer<&mut Vec<u8>>,
+            r: &Row,
+            depth: usize,
+            path: &str,
+        ) -> std::result::Result<(), ::csv::Error> {
+            let key = if path.is_empty() {
+                r.key.clone()
+            } else {
+                format!("{path}|{}", r.key)
+            };
+            let mut rec = vec![key.clone(), depth.to_string(), r.label.clone()];
+            rec.extend(
+                r.values
+                    .iter()
+                    .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+            );
+            w.write_record(&rec)?;
+            for c in &r.children {
+                rows(w, c, depth + 1, &key)?;
+            }
+            Ok(())
+        }
+        for r in &t.rows {
+            rows(&mut w, r, 0, "").map_err(err)?;
+        }
+        let mut total = vec!["total".to_string(), "0".to_string(), "I alt".to_string()];
+        total.extend(
+            t.total
+                .iter()
+                .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+        );
+        w.write_record(&total).map_err(err)?;
+        w.flush().map_err(|e| err(e.into()))?;
+    }
+    Ok(out)
+}

@@ -1,1 +1,274 @@
-//! wip
+//! The HTML edition: one self-contained Danish file (inline CSS and SVG, no external
+//! request), laid out as a publication with a print stylesheet.
+//!
+//! Rendered by an askama template compiled into the binary (`templates/overview.html`),
+//! which escapes every value; the only unescaped insertions are the charts' SVG, which
+//! [`crate::svg`] builds with its own escaping.
+
+use crate::sections::{Section, sections};
+use crate::tables::{self, View};
+use crate::{Meta, Result, format, title};
+use askama::Template;
+use spor_stats::{Report, Row, Table};
+
+/// Renders the whole edition of `report` as one HTML document.
+///
+/// Errors: [`crate::Error::Empty`] when the report has no victims table (a year without
+/// data), [`crate::Error::Template`] if the template fails.
+pub fn render(report: &Report, meta: &Meta) -> Result<String> {
+    if !report.tables.contains_key("victims_by_year")
+        && !report.tables.contains_key("victims_by_form")
+    {
+        return Err(crate::Error::Empty { year: report.year });
+    }
+    let page = page(report, meta);
+    Ok(page.render()?)
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct Page {
+    title: String,
+    year: i32,
+    centre: String,
+    generated: String,
+    last_change: String,
+    key_figures: Vec<KeyFigure>,
+    sections: Vec<SectionView>,
+    about: Vec<String>,
+    extra_tables: Vec<TableView>,
+}
+
+struct KeyFigure {
+    value: String,
+    label: String,
+}
+
+struct SectionView {
+    id: String,
+    number: String,
+    level: u8,
+    title: String,
+    headline: String,
+    paragraphs: Vec<String>,
+    chart: Option<ChartView>,
+    tables: Vec<TableView>,
+}
+
+struct ChartView {
+    number: usize,
+    caption: String,
+    svg: String,
+    table_id: String,
+}
+
+struct TableView {
+    id: String,
+    number: usize,
+    caption: String,
+    stub: String,
+    headers: Vec<String>,
+    groups: Vec<Vec<RowView>>,
+    total: Option<Vec<String>>,
+    nested: bool,
+}
+
+struct RowView {
+    depth: usize,
+    label: String,
+    cells: Vec<String>,
+}
+
+fn page(report: &Report, meta: &Meta) -> Page {
+    let v = View::new(report);
+    let secs = sections(report);
+    let mut figure_no = 0;
+    let mut table_no = 0;
+    let mut chapter = 0;
+    let mut sub = 0;
+    let mut shown = Vec::new();
+    let mut views = Vec::new();
+    for s in &secs {
+        let number = if s.level <= 1 {
+            chapter += 1;
+            sub = 0;
+            format!("{chapter}")
+        } else {
+            sub += 1;
+            format!("{chapter}.{sub}")
+        };
+        views.push(section_view(
+            report,
+            s,
+            number,
+            &mut figure_no,
+            &mut table_no,
+        ));
+        shown.extend(s.tables.iter().cloned());
+    }
+    // Tables no section shows (added by a newer engine) still appear, in an annex.
+    let extra_tables = tables::ordered(report)
+        .into_iter()
+        .filter(|(id, _)| !shown.iter().any(|s| s == id))
+        .map(|(id, t)| {
+            table_no += 1;
+            table_view(id, t, table_no)
+        })
+        .collect();
+    let mut key_figures = Vec::new();
+    let mut kf = |value: Option<u64>, label: &str| {
+        if let Some(x) = value {
+            key_figures.push(KeyFigure {
+                value: format::int(x),
+                label: label.to_string(),
+            });
+        }
+    };
+    kf(v.victims(), "personer vurderet udsat for menneskehandel");
+    kf(
+        v.fact_u64("assessed_persons")
+            .or_else(|| v.year_value("assessed_persons_by_year", None, report.year)),
+        "personer udredt for menneskehandel",
+    );
+    kf(
+        v.fact_u64("hotline_calls")
+            .or_else(|| v.year_value("hotline_calls_by_year", Some("calls"), report.year)),
+        "opkald på hotlinen",
+    );
+    kf(v.fact_u64("nationalities"), "nationaliteter");
+    Page {
+        title: title(report.year),
+        year: report.year,
+        centre: meta.centre.clone(),
+        generated: meta.generated_at_da(),
+        last_change: meta.last_change_da(),
+        key_figures,
+        sections: views,
+        about: crate::about(report.year),
+        extra_tables,
+    }
+}
+
+fn section_view(
+    report: &Report,
+    s: &Section,
+    number: String,
+    figure_no: &mut usize,
+    table_no: &mut usize,
+) -> SectionView {
+    let chart = s.chart.as_ref().map(|c| {
+        *figure_no += 1;
+        ChartView {
+            number: *figure_no,
+            caption: c.caption.clone(),
+            svg: c.svg.clone(),
+            table_id: format!("tabel-{}", c.table),
+        }
+    });
+    let tables = s
+        .tables
+        .iter()
+        .filter_map(|id| {
+            let t = report.tables.get(id)?;
+            *table_no += 1;
+            Some(table_view(id, t, *table_no))
+        })
+        .collect();
+    SectionView {
+        id: s.id.clone(),
+        number,
+        level: s.level,
+        title: s.title.clone(),
+        headline: s.headline.clone(),
+        paragraphs: s.paragraphs.clone(),
+        chart,
+        tables,
+    }
+}
+
+fn cells(values: &[Option<u64>]) -> Vec<String> {
+    values.iter().map(|v| format::opt(*v)).collect()
+}
+
+fn flatten(row: &Row, depth: usize, out: &mut Vec<RowView>) {
+    out.push(RowView {
+        depth,
+        label: row.label.clone(),
+        cells: cells(&row.values),
+    });
+    for c in &row.children {
+        flatten(c, depth + 1, out);
+    }
+}
+
+fn table_view(id: &str, t: &Table, number: usize) -> TableView {
+    let nested = tables::is_nested(t);
+    let groups = if nested {
+        t.rows
+            .iter()
+            .map(|r| {
+                let mut g = Vec::new();
+                flatten(r, 0, &mut g);
+                g
+            })
+            .collect()
+    } else {
+        vec![
+            t.rows
+                .iter()
+                .map(|r| RowView {
+                    depth: 0,
+                    label: r.label.clone(),
+                    cells: cells(&r.values),
+                })
+                .collect(),
+        ]
+    };
+    TableView {
+        id: format!("tabel-{id}"),
+        number,
+        caption: t.title.clone(),
+        stub: tables::stub_header(id).to_string(),
+        headers: t.columns.clone(),
+        groups,
+        total: tables::shows_total(id, t).then(|| cells(&t.total)),
+        nested,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn meta() -> Meta {
+        Meta::new(
+            chrono::Utc.with_ymd_and_hms(2024, 2, 1, 9, 30, 0).unwrap(),
+            Some(chrono::Utc.with_ymd_and_hms(2024, 1, 31, 15, 0, 0).unwrap()),
+        )
+    }
+
+    #[test]
+    fn a_report_without_victims_is_an_error_not_an_empty_page() {
+        let report = Report {
+            year: 2031,
+            tables: Default::default(),
+            facts: Default::default(),
+        };
+        let err = render(&report, &meta()).unwrap_err();
+        assert!(err.to_string().contains("2031"), "{err}");
+    }
+
+    #[test]
+    fn labels_are_escaped_in_the_html() {
+        let mut report = crate::sample::report_2023();
+        let t = report.tables.get_mut("victims_by_referral").unwrap();
+        t.rows[0].label = "Politi <script>alert(1)</script> & co".into();
+        let html = render(&report, &meta()).unwrap();
+        assert!(!html.contains("<script>alert(1)"));
+        assert!(
+            html.contains("Politi &#60;script&#62;alert(1)&#60;/script&#62; &#38; co")
+                || html.contains("Politi &lt;script&gt;alert(1)&lt;/script&gt; &amp; co")
+        );
+    }
+}

@@ -1251,28 +1251,52 @@ fn nationality(c: &Ctx) -> Option<Section> {
         s.tables.push("assessed_persons_by_nationality".into());
     }
     const SHOWN: usize = 12;
-    let mut bars: Vec<(String, u64)> = items
+    let bars: Vec<(String, u64)> = items
         .iter()
         .take(SHOWN)
         .map(|(_, l, v)| (l.to_string(), *v))
         .collect();
     let rest: Vec<_> = items.iter().skip(SHOWN).collect();
-    let caption = if rest.is_empty() {
-        format!(
-            "Personer udsat for menneskehandel fordelt på nationalitet, {}",
-            c.year
+    let (caption, rest) = if rest.is_empty() {
+        (
+            format!(
+                "Personer udsat for menneskehandel fordelt på nationalitet, {}",
+                c.year
+            ),
+            None,
         )
     } else {
-        bars.push((
-            format!("Øvrige {} lande", int(rest.len() as u64)),
-            rest.iter().map(|r| r.2).sum(),
-        ));
-        format!(
-            "Personer udsat for menneskehandel fordelt på nationalitet, de {SHOWN} hyppigste, {}",
-            c.year
+        (
+            format!(
+                "Personer udsat for menneskehandel fordelt på nationalitet, de {SHOWN} hyppigste og øvrige lande, {}",
+                c.year
+            ),
+            Some((
+                format!("Øvrige {} lande", int(rest.len() as u64)),
+                rest.iter().map(|r| r.2).sum::<u64>(),
+            )),
         )
     };
-    s.chart = Some(category_bars("nationality", id, bars, caption));
+    let mut all_labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    let mut all_values: Vec<Option<u64>> = bars.iter().map(|b| Some(b.1)).collect();
+    if let Some((l, v)) = &rest {
+        all_labels.push(l.clone());
+        all_values.push(Some(*v));
+    }
+    let desc = svg::describe(&all_labels, &all_values);
+    let svg = svg::horizontal_bars_with_rest(
+        &chart_text("nationality", &caption, desc.clone()),
+        &bars,
+        rest,
+    );
+    s.chart = Some(chart(
+        "nationality",
+        id,
+        ChartKind::HorizontalBars,
+        caption,
+        desc,
+        svg,
+    ));
     s.tables.insert(0, id.into());
     Some(s)
 }

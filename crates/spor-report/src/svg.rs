@@ -377,6 +377,19 @@ pub fn grouped_bars(text: &ChartText, labels: &[String], series: &[Series]) -> S
 /// Horizontal bars for categories, largest first as given, with the value after each bar.
 /// Long labels wrap onto several lines (the row grows) instead of overflowing.
 pub fn horizontal_bars(text: &ChartText, items: &[(String, u64)]) -> String {
+    horizontal_bars_with_rest(text, items, None)
+}
+
+/// [`horizontal_bars`] with a last, grey bar for the categories not shown one by one
+/// ("Øvrige 23 lande").
+pub fn horizontal_bars_with_rest(
+    text: &ChartText,
+    shown: &[(String, u64)],
+    rest: Option<(String, u64)>,
+) -> String {
+    let n_shown = shown.len();
+    let items: Vec<(String, u64)> = shown.iter().cloned().chain(rest).collect();
+    let items = items.as_slice();
     let label_w = items
         .iter()
         .map(|(l, _)| text_width(l, FS))
@@ -401,7 +414,8 @@ pub fn horizontal_bars(text: &ChartText, items: &[(String, u64)]) -> String {
         doc.text_lines(left - 8.0, cy, lines, "end", lh);
         let w = (*v as f64 / max) * (right - left);
         let bar_h = 16.0f64.min(h - 6.0);
-        doc.rect(left, cy - bar_h / 2.0, w, bar_h, colour(0), "");
+        let fill = if i < n_shown { colour(0) } else { "#9a9a9a" };
+        doc.rect(left, cy - bar_h / 2.0, w, bar_h, fill, "");
         doc.text(
             left + w + 5.0,
             cy + FS * 0.35,

@@ -179,3 +179,26 @@ pub fn cell(table: &Table, row_key: &str, col_key: &str) -> Option<u64> {
 pub fn row_sum(row: &Row) -> u64 {
     row.values.iter().map(|v| v.unwrap_or(0)).sum()
 }
+
+/// The heading of a table's label column ("Nationalitet", "Kontaktskabende aktør").
+pub fn stub_header(id: &str) -> &'static str {
+    match id {
+        "victims_by_referral" => "Kontaktskabende aktør",
+        "victims_by_form" => "Udnyttelsesform",
+        "forced_labour_by_subtype" => "Branche",
+        "forced_criminality_by_subtype" => "Type",
+        "victims_by_form_group_year" => "Udnyttelse",
+        "victims_by_gender"
+        | "victims_by_gender_form"
+        | "minors_by_gender_form"
+        | "under25_by_gender_form"
+        | "victims_by_gender_group_year" => "Køn",
+        "victims_by_nationality"
+        | "repeat_victims_by_nationality"
+        | "assessed_persons_by_nationality"
+        | "returns_by_nationality" => "Nationalitet",
+        "victims_by_authority" => "Myndighed",
+        "victims_by_nationality_gender_age_form" => "Nationalitet, køn/alder og udnyttelse",
+        _ => "",
+    }
+}
