@@ -1,7 +1,8 @@
-//! Writes the fixture overview to a PDF:
+//! Writes the 2023 sample overview to a PDF:
 //! `cargo run -p spor-pdf --example fixture_pdf -- OUT.pdf [TEMPLATE.typ]`.
 //! With a template path, that file is used instead of the built-in layout, so
-//! the layout can be worked on without rebuilding.
+//! the layout can be worked on without rebuilding. `LONG=1` adds a referral
+//! actor with a 60-character name.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -10,16 +11,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let out = args
         .next()
-        .unwrap_or_else(|| "overview-fixture.pdf".to_owned());
-    let report = common::report(2023);
-    let sections = common::sections(&report);
+        .unwrap_or_else(|| "overview-2023.pdf".to_owned());
+    let report = if std::env::var_os("LONG").is_some() {
+        common::report_with_referral(common::LONG_ACTOR, 16)
+    } else {
+        common::report()
+    };
+    let sections = spor_report::sections(&report);
     let meta = common::meta();
     let pdf = match args.next() {
         Some(template) => {
             let template = std::fs::read_to_string(template)?;
             spor_pdf::render_with_template(&template, &report, &sections, &meta)?
         }
-        None => spor_pdf::render_sections(&report, &sections, &meta)?,
+        None => spor_pdf::render(&report, &meta)?,
     };
     std::fs::write(&out, pdf)?;
     println!("wrote {out}");

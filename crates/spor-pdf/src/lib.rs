@@ -29,42 +29,7 @@ pub use danish::{format_count, format_datetime, format_decimal};
 /// The fixed layout of the edition.
 const TEMPLATE: &str = include_str!("overview.typ");
 
-/// Facts about the register and the run, printed on the cover and the last page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Meta {
-    /// When the overview was generated; also the PDF's creation date.
-    pub generated_at: DateTime<Utc>,
-    /// The register's last change, if the register has any content.
-    pub last_change: Option<DateTime<Utc>>,
-}
-
-/// One section of the publication, in reading order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    /// Stable id (e.g. `hotline`), for tests and anchors.
-    pub id: String,
-    /// A short topic line above the headline (e.g. "Hotline"), if any.
-    pub kicker: Option<String>,
-    /// The headline sentence, e.g. "112 personer vurderet udsat for menneskehandel".
-    pub headline: String,
-    /// Narrative paragraphs, plain text.
-    pub paragraphs: Vec<String>,
-    /// The chart, as the same SVG the HTML edition shows.
-    pub chart: Option<Chart>,
-    /// Ids of the report's tables printed in this section, in order.
-    pub table_ids: Vec<String>,
-}
-
-/// A chart of a section.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chart {
-    /// A complete SVG document.
-    pub svg: String,
-    /// The caption above the chart.
-    pub title: String,
-    /// The text alternative for screen readers (PDF/UA requires one).
-    pub description: String,
-}
+pub use spor_report::{Chart, Meta, Section};
 
 /// Why no PDF was made.
 #[derive(Debug, thiserror::Error)]
@@ -90,21 +55,13 @@ pub enum PdfError {
     Export(String),
 }
 
-/// Sections without narrative or charts: one per table of the report, in the
-/// report's order, headed by the table's title.
-pub fn plain_sections(report: &Report) -> Vec<Section> {
-    report
-        .tables
-        .iter()
-        .map(|(id, table)| Section {
-            id: id.clone(),
-            kicker: None,
-            headline: table.title.clone(),
-            paragraphs: Vec::new(),
-            chart: None,
-            table_ids: vec![id.clone()],
-        })
-        .collect()
+/// Typesets the overview of `report.year`: the sections of the publication
+/// model ([`spor_report::sections`]), the same headlines, narrative, charts and
+/// tables as the HTML edition.
+///
+/// Fails with [`PdfError::NoData`] when the year has nothing to publish.
+pub fn render(report: &Report, meta: &Meta) -> Result<Vec<u8>, PdfError> {
+    render_sections(report, &spor_report::sections(report), meta)
 }
 
 /// Typesets the overview of `report.year` with the given sections.

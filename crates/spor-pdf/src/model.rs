@@ -2,12 +2,12 @@
 //! formatted here (Danish formats), so the template only places strings.
 
 use serde::Serialize;
+use spor_report::tables;
 use spor_stats::{Report, Row, Table};
 
 use crate::danish::{format_count, format_datetime};
 use crate::{Meta, PdfError, Section};
 
-const PUBLISHER: &str = "Center mod Menneskehandel";
 const TITLE_STEM: &str = "Oversigt over personer udsat for menneskehandel i Danmark";
 /// Tables with more value columns than this are printed turned (years as rows).
 const MAX_WIDE_COLUMNS: usize = 9;
@@ -17,7 +17,7 @@ pub(crate) struct Document {
     title: String,
     cover_title: String,
     year: i32,
-    publisher: &'static str,
+    publisher: String,
     description: String,
     keywords: Vec<String>,
     date: DateParts,
@@ -28,7 +28,16 @@ pub(crate) struct Document {
     cover_facts: CoverFacts,
     labels: Labels,
     sections: Vec<SectionData>,
+    /// The closing page's line in the contents.
+    closing_entry: ContentsEntry,
     closing: Closing,
+}
+
+#[derive(Debug, Serialize)]
+struct ContentsEntry {
+    level: u8,
+    title: &'static str,
+    headline: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,6 +67,10 @@ struct Labels {
 #[derive(Debug, Serialize)]
 struct SectionData {
     id: String,
+    /// 1 = chapter (opens a page), 2 = subsection of the chapter before it.
+    level: u8,
+    /// Short title for the contents.
+    title: String,
     new_page: bool,
     kicker: Option<String>,
     headline: String,
@@ -83,6 +96,24 @@ pub(crate) struct TableData {
     nested: bool,
     total: Option<Vec<String>>,
     total_label: &'static str,
+    /// Long and narrow: set in two columns of the page.
+    two_columns: bool,
+    /// Long enough to break across pages (short tables stay whole, with their caption).
+    breakable: bool,
+}
+
+/// Rows of a table that may break across pages; shorter ones are kept whole.
+const BREAKABLE_ROWS: usize = 24;
+/// Rows of a narrow table (one or two value columns) set in two page columns.
+const TWO_COLUMN_ROWS: usize = 16;
+
+impl TableData {
+    fn with_layout(mut self) -> Self {
+        let rows = self.rows.len();
+        self.two_columns = self.columns.len() <= 2 && rows > TWO_COLUMN_ROWS;
+        self.breakable = rows > BREAKABLE_ROWS;
+        self
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -134,12 +165,12 @@ pub(crate) fn document(
             charts.push((path, chart.svg.clone().into_bytes()));
             ChartData {
                 path: path.to_owned(),
-                caption: chart.title.clone(),
-                alt: chart.description.clone(),
+                caption: chart.caption.clone(),
+                alt: chart.desc.clone(),
             }
         });
         let tables = section
-            .table_ids
+            .tables
             .iter()
             .map(|id| {
                 report
@@ -155,9 +186,11 @@ pub(crate) fn document(
             .collect::<Result<Vec<_>, _>>()?;
         section_data.push(SectionData {
             id: section.id.clone(),
-            // Every section but the first opens a page, as in the printed edition.
-            new_page: i > 0,
-            kicker: section.kicker.clone(),
+            level: section.level.clamp(1, 2),
+            title: section.title.clone(),
+            // Every chapter but the first opens a page, as in the printed edition.
+            new_page: i > 0 && section.level <= 1,
+            kicker: (section.level <= 1).then(|| section.title.clone()),
             headline: section.headline.clone(),
             paragraphs: section.paragraphs.clone(),
             chart,
@@ -165,7 +198,8 @@ pub(crate) fn document(
         });
     }
 
-    let title = format!("{TITLE_STEM}, {year}");
+    let title = spor_report::title(year);
+    let publisher = meta.centre.clone();
     let victims = fact_u64(report, "victims").unwrap_or(0);
     let victims_text = match victims {
         1 => format!("1 person vurderet udsat for menneskehandel i {year}"),
@@ -184,7 +218,7 @@ pub(crate) fn document(
     let document = Document {
         cover_title: TITLE_STEM.to_owned(),
         description: format!(
-            "{PUBLISHER}s årlige oversigt over personer vurderet udsat for menneskehandel \
+            "{publisher}s årlige oversigt over personer vurderet udsat for menneskehandel \
              i Danmark i {year}: henvendelser, udredninger, udnyttelsesformer, køn, alder, \
              nationalitet og forberedte hjemsendelser."
         ),
@@ -203,8 +237,8 @@ pub(crate) fn document(
         },
         footer_note: format!("Registerets seneste ændring: {last_change}"),
         cover_note: format!(
-            "Alle tal er opgjort af Spor direkte fra {PUBLISHER}s register efter de \
-             optællingsregler, der er beskrevet bagest i oversigten. Udgivet af {PUBLISHER}."
+            "Alle tal er opgjort af Spor direkte fra {publisher}s register efter de \
+             optællingsregler, der er beskrevet bagest i oversigten. Udgivet af {publisher}."
         ),
         cover_facts: CoverFacts {
             victims: victims_text,
@@ -218,11 +252,16 @@ pub(crate) fn document(
         },
         title,
         year,
-        publisher: PUBLISHER,
+        closing: closing(year, &publisher),
+        publisher,
         generated,
         last_change,
         sections: section_data,
-        closing: closing(year),
+        closing_entry: ContentsEntry {
+            level: 1,
+            title: "Om tallene",
+            headline: "Sådan er tallene opgjort",
+        },
     };
     Ok((document, charts))
 }
@@ -259,36 +298,13 @@ fn chart_path(i: usize) -> &'static str {
     PATHS.get(i).copied().unwrap_or("/charts/overflow.svg")
 }
 
-/// The header of a table's label column, from the dimension its id names.
-fn stub(id: &str) -> &'static str {
-    const STUBS: [(&str, &str); 10] = [
-        (
-            "nationality_gender_age_form",
-            "Nationalitet, køn, alder og udnyttelse",
-        ),
-        ("gender_form", "Køn"),
-        ("by_referral", "Kontaktskabende aktør"),
-        ("by_subtype", "Type"),
-        ("form_group", "Udnyttelse"),
-        ("by_form", "Udnyttelse"),
-        ("gender_group", "Køn"),
-        ("by_gender", "Køn"),
-        ("nationality", "Nationalitet"),
-        ("by_authority", "Myndighed"),
-    ];
-    STUBS
-        .iter()
-        .find(|(part, _)| id.contains(part))
-        .map_or("", |(_, stub)| stub)
-}
-
 fn cell(value: Option<u64>) -> String {
     // An en dash marks a figure that is not known for that column.
     value.map_or_else(|| "–".to_owned(), format_count)
 }
 
 pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
-    let nested = table.rows.iter().any(|r| !r.children.is_empty());
+    let nested = tables::is_nested(table);
     let columns: Vec<String> = table
         .columns
         .iter()
@@ -301,23 +317,27 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
             }
         })
         .collect();
+    let with_total = tables::shows_total(id, table);
     if !nested && columns.len() > MAX_WIDE_COLUMNS {
-        return turned(table, &columns);
+        return turned(table, &columns, with_total);
     }
     let mut rows = Vec::new();
     flatten(&table.rows, 0, &mut rows);
-    // A single row is its own total.
-    let total = (table.rows.len() > 1 && table.total.iter().any(Option::is_some))
-        .then(|| table.total.iter().copied().map(cell).collect());
+    // The same rule as the HTML edition: no total for a single row, nor for
+    // the hotline table, whose second row is part of the first.
+    let total = with_total.then(|| table.total.iter().copied().map(cell).collect());
     TableData {
         title: table.title.clone(),
-        stub: stub(id).to_owned(),
+        stub: tables::stub_header(id).to_owned(),
         columns,
         rows,
         nested,
         total,
         total_label: "I alt",
+        two_columns: false,
+        breakable: false,
     }
+    .with_layout()
 }
 
 fn flatten(rows: &[Row], level: usize, out: &mut Vec<RowData>) {
@@ -332,8 +352,7 @@ fn flatten(rows: &[Row], level: usize, out: &mut Vec<RowData>) {
 }
 
 /// A wide table (e.g. every year since 2007) turned: one row per column.
-fn turned(table: &Table, columns: &[String]) -> TableData {
-    let with_total = table.rows.len() > 1 && table.total.iter().any(Option::is_some);
+fn turned(table: &Table, columns: &[String], with_total: bool) -> TableData {
     let mut header: Vec<String> = table.rows.iter().map(|r| r.label.clone()).collect();
     if header.len() == 1 {
         header[0] = "Antal".to_owned();
@@ -368,10 +387,13 @@ fn turned(table: &Table, columns: &[String]) -> TableData {
         nested: false,
         total: None,
         total_label: "I alt",
+        two_columns: false,
+        breakable: false,
     }
+    .with_layout()
 }
 
-fn closing(year: i32) -> Closing {
+fn closing(year: i32, publisher: &str) -> Closing {
     Closing {
         headline: "Sådan er tallene opgjort",
         parts: vec![
@@ -395,7 +417,7 @@ fn closing(year: i32) -> Closing {
                 heading: "Hvordan tallene tælles",
                 paragraphs: vec![
                     format!(
-                        "Alle tal er opgjort direkte fra {PUBLISHER}s register. En person tæller \
+                        "Alle tal er opgjort direkte fra {publisher}s register. En person tæller \
                          med i {year}, hvis personen i {year} har fået en afgørelse om, at \
                          personen er udsat for menneskehandel. Året er året for afgørelsen."
                     ),
