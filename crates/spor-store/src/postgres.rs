@@ -207,7 +207,7 @@ impl PgTarget {
         &self.settings
     }
 
-    /// "PostgreSQL database `spor` on host db.example, port 5432 (user spor)".
+    /// "`spor` on host db.example, port 5432 (PostgreSQL, user spor)".
     pub fn describe(&self) -> String {
         describe(&self.options)
     }
@@ -301,10 +301,7 @@ fn describe(o: &PgConnectOptions) -> String {
         Some(s) => format!("socket {}", s.display()),
         None => format!("host {}, port {}", o.get_host(), o.get_port()),
     };
-    format!(
-        "PostgreSQL database `{db}` on {place} (user {})",
-        o.get_username()
-    )
+    format!("`{db}` on {place} (PostgreSQL, user {})", o.get_username())
 }
 
 /// The password in `postgres://user:PASSWORD@host…`, as written (percent-encoded).
@@ -604,7 +601,7 @@ mod tests {
         );
         assert_eq!(
             t.describe(),
-            "PostgreSQL database `spor` on host db.example, port 5432 (user spor)"
+            "`spor` on host db.example, port 5432 (PostgreSQL, user spor)"
         );
         assert_eq!(
             t.connect_options().get_options(),

@@ -36,6 +36,9 @@ pub enum Command {
     /// Benchmark helpers: generate synthetic registers of any size.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+    /// Move a whole register between stores (SQLite, PostgreSQL).
+    #[command(subcommand)]
+    Store(cmd::store::StoreCommand),
 }
 
 fn main() -> std::process::ExitCode {

@@ -7,6 +7,7 @@ pub mod export;
 pub mod import;
 pub mod report;
 pub mod settings;
+pub mod store;
 
 use anyhow::Context;
 
@@ -16,7 +17,10 @@ use crate::{Cli, Command};
 pub async fn open_store(db: &str) -> anyhow::Result<Box<dyn spor_store::Store>> {
     spor_store::open(db)
         .await
-        .with_context(|| format!("cannot open the register at {db}"))
+        .with_context(|| {
+            let shown = spor_store::postgres::redact(db);
+            format!("cannot open the register at {shown}")
+        })
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -28,5 +32,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args).await,
         Command::Report(args) => report::run(args, &cli.db).await,
         Command::Bench(c) => bench::run(c).await,
+        Command::Store(c) => store::run(c).await,
     }
 }
