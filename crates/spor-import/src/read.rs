@@ -517,6 +517,18 @@ impl<'c> Collector<'c> {
                         }
                     }
                 }
+                // Spreadsheet tools with Danish settings save "CSV" with semicolons: say
+                // so once, rather than calling every row malformed.
+                if header.len() == 1 && header[0].contains(';') {
+                    self.problem(
+                        src,
+                        Some(1),
+                        None,
+                        None,
+                        "the header is a single cell with semicolons: the file is separated by semicolons; save it as CSV separated by commas (CSV UTF-8)".into(),
+                    );
+                    return 0;
+                }
                 self.layout(src, entity, &header, 1)
             }
             Ok(false) => {

@@ -500,3 +500,17 @@ fn a_workbook_names_the_sheet_of_a_bad_row_and_refuses_unknown_sheets() {
         ]
     );
 }
+
+#[test]
+fn a_semicolon_separated_file_gets_one_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = format!("{}\n{}\n", HI_HEADER.replace(',', ";"), HI_ROW.join(";"));
+    let p = write(dir.path(), "history.csv", content.as_bytes());
+    let r = refuse(&[p]);
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert!(
+        r.problems[0]
+            .to_string()
+            .contains("line 1: the header is a single cell with semicolons")
+    );
+}
