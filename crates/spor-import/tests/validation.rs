@@ -482,7 +482,7 @@ fn a_workbook_names_the_sheet_of_a_bad_row_and_refuses_unknown_sheets() {
     wb.add_worksheet().set_name("Notes").unwrap();
     wb.save(&xlsx).unwrap();
 
-    let r = refuse(&[xlsx.clone()]);
+    let r = refuse(std::slice::from_ref(&xlsx));
     let msgs: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
     let shown = xlsx.display();
     assert_eq!(
