@@ -10,9 +10,13 @@ mod queries;
 #[macro_use]
 mod copy;
 pub mod postgres;
+mod queries_web;
 mod rows;
 pub mod sqlite;
 mod sqlite_bulk;
+pub mod web;
+
+pub use web::{WebStore, open_web};
 
 pub use copy::{CopyOutcome, Snapshot, compare_registers, copy_register};
 

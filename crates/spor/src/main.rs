@@ -39,6 +39,14 @@ pub enum Command {
     /// Move a whole register between stores (SQLite, PostgreSQL).
     #[command(subcommand)]
     Store(cmd::store::StoreCommand),
+    /// Run the web application for caseworkers, analysts and administrators.
+    Serve(cmd::serve::Args),
+    /// Manage the web application's accounts.
+    #[command(subcommand)]
+    User(cmd::user::UserCommand),
+    /// Verify or list the web application's audit trail.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
 }
 
 fn main() -> std::process::ExitCode {

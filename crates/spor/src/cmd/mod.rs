@@ -1,13 +1,16 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod bench;
 pub mod codes;
 pub mod demo;
 pub mod export;
 pub mod import;
 pub mod report;
+pub mod serve;
 pub mod settings;
 pub mod store;
+pub mod user;
 
 use anyhow::Context;
 
@@ -33,5 +36,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => report::run(args, &cli.db).await,
         Command::Bench(c) => bench::run(c).await,
         Command::Store(c) => store::run(c).await,
+        Command::Serve(args) => serve::run(args, &cli.db).await,
+        Command::User(c) => user::run(c, &cli.db).await,
+        Command::Audit(c) => audit::run(c, &cli.db).await,
     }
 }

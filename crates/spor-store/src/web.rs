@@ -1,0 +1,554 @@
+//! What the web application needs beyond the register: accounts, sessions, the hash-chained
+//! audit trail, single-record reads and version-checked writes with a change history, and
+//! filtered, paginated lists. The SQL is written once in `queries_web.rs` for every backend.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use spor_core::{Assessment, HotlineCall, Identification};
+
+use crate::{Result, Store};
+
+/// The canonical text form of a timestamp in the web tables: UTC, microseconds, `Z`.
+/// All stamps have the same shape, so they sort as text.
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Parses a stamp written by [`stamp`].
+pub fn parse_stamp(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// An account of the web application.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub name: String,
+    /// Comma-separated roles (`caseworker`, `analyst`, `admin`).
+    pub roles: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub disabled: bool,
+    /// Consecutive failed logins since the last success or lockout.
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("roles", &self.roles)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Changes to an account; `None` leaves a field as it is. Disabling an account or setting
+/// its password ends all its sessions.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    pub roles: Option<String>,
+    pub password_hash: Option<String>,
+    pub disabled: Option<bool>,
+    /// Failed-login counter and lockout end.
+    pub login_state: Option<(i64, Option<DateTime<Utc>>)>,
+}
+
+impl std::fmt::Debug for UserUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserUpdate").finish_non_exhaustive()
+    }
+}
+
+/// A login session. The cookie carries a random value; the store keeps only its SHA-256.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub user_name: String,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRow")
+            .field("created_at", &self.created_at)
+            .field("last_seen_at", &self.last_seen_at)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An audit event to append. `code` is a stable event code (e.g. `case.view`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewAuditEvent {
+    pub code: String,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub address: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A stored audit event.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: String,
+    pub code: String,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub address: Option<String>,
+    pub detail: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash before the first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// SHA-256 (hex) of the previous event's hash and this event's canonical content (a JSON
+/// array of its fields, which cannot be confused between fields).
+pub fn audit_hash(prev_hash: &str, e: &AuditEvent) -> String {
+    let canonical =
+        serde_json::json!([e.seq, e.at, e.code, e.actor, e.target, e.address, e.detail])
+            .to_string();
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(b"\n");
+    h.update(canonical.as_bytes());
+    hex_lower(&h.finalize())
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The result of checking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainStatus {
+    /// Every event links to the one before and matches its hash.
+    Intact { events: u64 },
+    /// The first broken link: the event at `seq` (or where it should be) and why.
+    Broken { seq: i64, reason: String },
+}
+
+/// Walks events in `seq` order and reports the first broken link. `head` is the last
+/// event's (seq, hash) as recorded beside the chain; it catches removed newest events.
+#[derive(Debug, Default)]
+pub struct ChainVerifier {
+    expected_seq: i64,
+    prev_hash: String,
+    count: u64,
+    broken: Option<(i64, String)>,
+}
+
+impl ChainVerifier {
+    pub fn new() -> Self {
+        ChainVerifier {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+            count: 0,
+            broken: None,
+        }
+    }
+
+    /// Feeds the next event; returns false once the chain is broken.
+    pub fn push(&mut self, e: &AuditEvent) -> bool {
+        if self.broken.is_some() {
+            return false;
+        }
+        let reason = if e.seq != self.expected_seq {
+            Some(if e.seq > self.expected_seq {
+                format!(
+                    "event {} is missing: the chain jumps from {} to {} (a row was deleted)",
+                    self.expected_seq,
+                    self.expected_seq - 1,
+                    e.seq
+                )
+            } else {
+                format!("event {} appears out of order", e.seq)
+            })
+        } else if e.prev_hash != self.prev_hash {
+            Some(format!(
+                "event {} does not link to event {}: the earlier event was altered or removed",
+                e.seq,
+                e.seq - 1
+            ))
+        } else if audit_hash(&e.prev_hash, e) != e.hash {
+            Some(format!(
+                "event {} was altered: its content does not match its hash",
+                e.seq
+            ))
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            self.broken = Some((self.expected_seq.min(e.seq), r));
+            return false;
+        }
+        self.expected_seq += 1;
+        self.prev_hash = e.hash.clone();
+        self.count += 1;
+        true
+    }
+
+    /// The verdict, given the recorded head (last seq and hash) if there is one.
+    pub fn finish(self, head: Option<(i64, String)>) -> ChainStatus {
+        if let Some((seq, reason)) = self.broken {
+            return ChainStatus::Broken { seq, reason };
+        }
+        let last = self.expected_seq - 1;
+        if let Some((hseq, hhash)) = head
+            && (hseq != last || (last > 0 && hhash != self.prev_hash))
+        {
+            return ChainStatus::Broken {
+                seq: last + 1,
+                reason: format!(
+                    "the trail ends at event {last} but event {hseq} was recorded as the newest: events were removed from the end or the newest event was altered"
+                ),
+            };
+        }
+        ChainStatus::Intact { events: self.count }
+    }
+}
+
+/// Filters of the audit trail page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Events whose code starts with this (e.g. `login` or `case.view`).
+    pub code_prefix: Option<String>,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    /// Inclusive lower bound, a stamp prefix (e.g. `2026-01-01`).
+    pub from: Option<String>,
+    /// Exclusive upper bound, a stamp prefix.
+    pub until: Option<String>,
+}
+
+/// Which register entity a record belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    Identification,
+    Assessment,
+    HotlineCall,
+}
+
+impl RecordKind {
+    /// The entity name as in the exchange format (and in `record_changes.entity`).
+    pub fn entity(self) -> &'static str {
+        match self {
+            RecordKind::Identification => "identification",
+            RecordKind::Assessment => "assessment",
+            RecordKind::HotlineCall => "hotline_call",
+        }
+    }
+}
+
+/// One record of the register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    Identification(Identification),
+    Assessment(Assessment),
+    HotlineCall(HotlineCall),
+}
+
+impl Record {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Record::Identification(_) => RecordKind::Identification,
+            Record::Assessment(_) => RecordKind::Assessment,
+            Record::HotlineCall(_) => RecordKind::HotlineCall,
+        }
+    }
+
+    /// The record's own ref (`case_ref`, `assessment_ref`, `call_ref`).
+    pub fn key(&self) -> &str {
+        match self {
+            Record::Identification(r) => r.case_ref.as_str(),
+            Record::Assessment(r) => r.assessment_ref.as_str(),
+            Record::HotlineCall(r) => r.call_ref.as_str(),
+        }
+    }
+
+    /// The record's fields as exchange-format text (empty = not known).
+    pub fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let v = match self {
+            Record::Identification(r) => serde_json::to_value(r),
+            Record::Assessment(r) => serde_json::to_value(r),
+            Record::HotlineCall(r) => serde_json::to_value(r),
+        };
+        match v {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        }
+    }
+}
+
+/// The changed fields between two versions: `{field: [before, after]}`.
+pub fn diff(before: Option<&Record>, after: Option<&Record>) -> serde_json::Value {
+    let b = before.map(Record::fields).unwrap_or_default();
+    let a = after.map(Record::fields).unwrap_or_default();
+    let mut out = serde_json::Map::new();
+    let keys: Vec<&String> = a
+        .keys()
+        .chain(b.keys().filter(|k| !a.contains_key(*k)))
+        .collect();
+    for k in keys {
+        let bv = b.get(k).cloned().unwrap_or(serde_json::Value::Null);
+        let av = a.get(k).cloned().unwrap_or(serde_json::Value::Null);
+        if bv != av {
+            out.insert(k.clone(), serde_json::json!([bv, av]));
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+/// A record with its optimistic-locking version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned<T> {
+    pub record: T,
+    pub version: i64,
+    pub updated_at: String,
+}
+
+/// The outcome of a version-checked write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// Written; the record's new version.
+    Done(i64),
+    /// Someone else changed the record since `expected` was read: nothing was written.
+    Stale {
+        current: i64,
+    },
+    /// The record does not exist (update/delete), or already exists (create).
+    Missing,
+    Exists,
+}
+
+/// Who makes a change, for the change history and the audit trail (written in the same
+/// transaction as the change).
+#[derive(Debug, Clone)]
+pub struct ChangeContext {
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub audit: NewAuditEvent,
+}
+
+/// One entry of a record's change history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    pub version: i64,
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    pub actor: String,
+    pub at: String,
+    /// JSON `{field: [before, after]}`.
+    pub fields: String,
+}
+
+/// Filters of the record lists; empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordFilter {
+    pub year: Option<i32>,
+    pub form: Option<String>,
+    pub nationality: Option<String>,
+    pub outcome: Option<String>,
+    pub person_ref: Option<String>,
+}
+
+/// One page of a list and the number of rows that match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// Storage for the web application. Every method is one transaction.
+#[async_trait]
+pub trait WebStore: Store {
+    // Accounts.
+    /// Creates an account; `false` if the name is taken.
+    async fn create_user(
+        &self,
+        name: &str,
+        roles: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn user(&self, name: &str) -> Result<Option<UserRow>>;
+    async fn users(&self) -> Result<Vec<UserRow>>;
+    /// Applies `update`; `false` if there is no such account.
+    async fn update_user(
+        &self,
+        name: &str,
+        update: &UserUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    // Sessions.
+    async fn create_session(&self, s: &SessionRow) -> Result<()>;
+    /// The session and its (current) account.
+    async fn session(&self, id_hash: &str) -> Result<Option<(SessionRow, UserRow)>>;
+    async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Removes sessions past their absolute end or idle since before `idle_before`.
+    async fn purge_sessions(&self, now: DateTime<Utc>, idle_before: DateTime<Utc>) -> Result<u64>;
+
+    // Audit trail.
+    /// Appends an event to the chain.
+    async fn append_audit(&self, e: &NewAuditEvent, at: DateTime<Utc>) -> Result<AuditEvent>;
+    /// Newest first.
+    async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<AuditEvent>>;
+    /// Walks the whole chain and reports the first broken link.
+    async fn verify_audit(&self) -> Result<ChainStatus>;
+
+    // Records.
+    async fn record(&self, kind: RecordKind, key: &str) -> Result<Option<Versioned<Record>>>;
+    /// Creates a record; [`WriteOutcome::Exists`] if its ref is taken.
+    async fn create_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome>;
+    /// Overwrites a record if it is still at `expected_version`.
+    async fn update_record(
+        &self,
+        r: &Record,
+        expected_version: i64,
+        ctx: &ChangeContext,
+    ) -> Result<WriteOutcome>;
+    async fn delete_record(
+        &self,
+        kind: RecordKind,
+        key: &str,
+        expected_version: i64,
+        ctx: &ChangeContext,
+    ) -> Result<WriteOutcome>;
+    /// Oldest first.
+    async fn record_changes(&self, kind: RecordKind, key: &str) -> Result<Vec<ChangeRow>>;
+
+    /// Newest decision first.
+    async fn list_identifications(
+        &self,
+        f: &RecordFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<Versioned<Identification>>>;
+    async fn list_assessments(
+        &self,
+        f: &RecordFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<Versioned<Assessment>>>;
+    async fn list_hotline_calls(
+        &self,
+        f: &RecordFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<Versioned<HotlineCall>>>;
+    /// All decisions and assessments of one person, oldest first.
+    async fn person_records(
+        &self,
+        person_ref: &str,
+    ) -> Result<(Vec<Identification>, Vec<Assessment>)>;
+}
+
+crate::queries_web::impl_web_store!(crate::sqlite::SqliteStore, sqlx::Sqlite);
+
+/// Opens the store named by `url` with its web tables (see [`crate::open`]).
+pub async fn open_web(url: &str) -> Result<Box<dyn WebStore>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(crate::StoreError::BadUrl(
+            "the web application does not support PostgreSQL in this build yet".into(),
+        ));
+    }
+    Ok(Box::new(crate::sqlite::SqliteStore::open(url).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<AuditEvent> {
+        let mut prev = GENESIS_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let mut e = AuditEvent {
+                    seq,
+                    at: format!("2026-01-01T00:00:{seq:02}.000000Z"),
+                    code: "login.success".into(),
+                    actor: Some("a".into()),
+                    target: None,
+                    address: Some("127.0.0.1".into()),
+                    detail: None,
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                };
+                e.hash = audit_hash(&prev, &e);
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    fn verify(events: &[AuditEvent], head: Option<(i64, String)>) -> ChainStatus {
+        let mut v = ChainVerifier::new();
+        for e in events {
+            if !v.push(e) {
+                break;
+            }
+        }
+        v.finish(head)
+    }
+
+    #[test]
+    fn an_untouched_chain_verifies() {
+        let c = chain(5);
+        let head = Some((5, c[4].hash.clone()));
+        assert_eq!(verify(&c, head), ChainStatus::Intact { events: 5 });
+    }
+
+    #[test]
+    fn an_altered_field_breaks_the_chain_at_that_event() {
+        let mut c = chain(5);
+        c[2].actor = Some("b".into());
+        let head = Some((5, c[4].hash.clone()));
+        assert!(matches!(
+            verify(&c, head),
+            ChainStatus::Broken { seq: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn a_deleted_event_breaks_the_chain_where_it_was() {
+        let mut c = chain(5);
+        c.remove(1);
+        let head = Some((5, c[3].hash.clone()));
+        assert!(matches!(
+            verify(&c, head),
+            ChainStatus::Broken { seq: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn removing_the_newest_event_is_caught_by_the_head() {
+        let mut c = chain(5);
+        let head = Some((5, c[4].hash.clone()));
+        c.pop();
+        assert!(matches!(
+            verify(&c, head),
+            ChainStatus::Broken { seq: 5, .. }
+        ));
+    }
+}

@@ -1,0 +1,678 @@
+//! Accounts, sessions, roles and CSRF.
+//!
+//! - Passwords are argon2id hashes; a login for an unknown account is checked against a
+//!   dummy hash, so it takes as long and answers the same as a wrong password.
+//! - The session cookie holds 32 random bytes; the store keeps their SHA-256 only. Cookies
+//!   are `HttpOnly; SameSite=Strict` and `Secure` over TLS. Sessions end after an idle
+//!   time and an absolute lifetime, and on logout in the store.
+//! - Every POST carries the session's CSRF token (the login form: a double-submit cookie);
+//!   [`session_layer`] rejects a POST without it before any handler runs.
+//! - Roles are extractors: a handler taking [`Caseworker`] is only reached by caseworkers;
+//!   others get 403 (and an `access.denied` audit event), anonymous users the login page.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Mutex, OnceLock};
+
+use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use spor_store::web::{SessionRow, UserRow, UserUpdate};
+
+use crate::AppState;
+use crate::audit::{self, Event};
+use crate::i18n::Lang;
+use crate::pages::AppError;
+
+pub const SESSION_COOKIE: &str = "spor_session";
+pub const LOGIN_CSRF_COOKIE: &str = "spor_login_csrf";
+pub const LANG_COOKIE: &str = "spor_lang";
+
+/// Shortest password accepted for a new account or a reset.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// A role of the application. An account may hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Caseworker,
+    Analyst,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Caseworker, Role::Analyst, Role::Admin];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Caseworker => "caseworker",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s.trim())
+    }
+
+    /// Parses a comma-separated role list; errors name the bad entry.
+    pub fn parse_list(s: &str) -> Result<Vec<Role>, String> {
+        let mut out = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let r = Role::parse(part).ok_or_else(|| {
+                format!("unknown role `{part}`: use caseworker, analyst or admin")
+            })?;
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        if out.is_empty() {
+            return Err("give at least one role: caseworker, analyst or admin".into());
+        }
+        Ok(out)
+    }
+
+    pub fn join(roles: &[Role]) -> String {
+        roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// Hashes a password with argon2id and a fresh salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// A hash of a random password: what an unknown account's login is checked against.
+pub(crate) fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let pw = random_token();
+        hash_password(&pw).unwrap_or_else(|_| {
+            // Never reached with argon2's defaults; a fixed valid PHC string keeps the
+            // timing comparable even then.
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Xb6dhs1mC0M5AMqqOqRLCQo2nDdlULmEjo9cZOvQkmw".into()
+        })
+    })
+}
+
+/// 32 random bytes as hex.
+pub(crate) fn random_token() -> String {
+    let mut b = [0u8; 32];
+    if getrandom::fill(&mut b).is_err() {
+        // The OS generator does not fail on supported systems; refuse to go on without it.
+        panic!("the operating system's random number generator is not available");
+    }
+    hex::encode(b)
+}
+
+pub(crate) fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The logged-in user of a request.
+#[derive(Clone)]
+pub struct Session {
+    pub user: String,
+    pub roles: Vec<Role>,
+    pub csrf: String,
+    pub(crate) id_hash: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub fn has(&self, r: Role) -> bool {
+        self.roles.contains(&r)
+    }
+}
+
+/// Facts about a request every page needs (set by [`session_layer`]).
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub address: String,
+    pub secure: bool,
+    pub lang: Lang,
+    pub path: String,
+    /// The session cookie named a session that has ended (idle or too old).
+    pub expired: bool,
+}
+
+/// Reads a cookie from the request headers.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the house attributes.
+pub(crate) fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    secure: bool,
+) -> HeaderValue {
+    let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if let Some(a) = max_age {
+        s.push_str(&format!("; Max-Age={a}"));
+    }
+    if secure {
+        s.push_str("; Secure");
+    }
+    HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+fn client_address(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy
+        && let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        let a = first.trim();
+        if !a.is_empty() && a.len() <= 64 {
+            return a.to_string();
+        }
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Loads the session, enforces CSRF on POST and sets security headers on every answer.
+pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cfg = &state.config;
+    let secure = match cfg.secure_cookies {
+        crate::SecureCookies::Always => true,
+        crate::SecureCookies::Never => false,
+        crate::SecureCookies::Auto => {
+            cfg.trust_proxy
+                && req
+                    .headers()
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        }
+    };
+    let mut info = RequestInfo {
+        address: client_address(&req, cfg.trust_proxy),
+        secure,
+        lang: Lang::from_cookie(cookie(req.headers(), LANG_COOKIE)),
+        path: req.uri().path().to_string(),
+        expired: false,
+    };
+    let is_asset = info.path.starts_with("/assets/") || info.path == "/healthz";
+
+    let mut session = None;
+    if !is_asset && let Some(raw) = cookie(req.headers(), SESSION_COOKIE) {
+        match load_session(&state, raw).await {
+            Ok(Some(s)) => session = Some(s),
+            Ok(None) => info.expired = true,
+            Err(e) => return e.into_response_for(&info),
+        }
+    }
+
+    let mut req = req;
+    if req.method() == Method::POST
+        && info.path != "/login"
+        && let Some(s) = &session
+    {
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
+            Ok(b) => b,
+            Err(_) => return AppError::BadRequest.into_response_for(&info),
+        };
+        let token = form_field(&bytes, "csrf");
+        if !token.is_some_and(|t| same(&t, &s.csrf)) {
+            let ev = audit::event(
+                &info,
+                Some(&s.user),
+                Event::CsrfRejected,
+                Some(&info.path),
+                None,
+            );
+            if let Err(e) = audit::record(&state, ev).await {
+                return e.into_response_for(&info);
+            }
+            return AppError::Csrf.into_response_for(&info);
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+
+    req.extensions_mut().insert(info.clone());
+    req.extensions_mut().insert(session);
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !is_asset && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// The value of one field of an `application/x-www-form-urlencoded` body. Tokens are hex,
+/// so no percent-decoding is needed for the fields this is used for.
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let s = std::str::from_utf8(body).ok()?;
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The session a cookie names, if it is still valid; an ended one is removed.
+async fn load_session(state: &AppState, raw: &str) -> Result<Option<Session>, AppError> {
+    if raw.len() != 64 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let id_hash = sha256_hex(raw);
+    let Some((row, user)) = state
+        .store
+        .session(&id_hash)
+        .await
+        .map_err(AppError::store)?
+    else {
+        return Ok(None);
+    };
+    let now = state.now();
+    let idle =
+        chrono::Duration::from_std(state.config.idle_timeout).unwrap_or(chrono::Duration::MAX);
+    let ended = now >= row.expires_at || now - row.last_seen_at >= idle || user.disabled;
+    if ended {
+        state
+            .store
+            .delete_session(&id_hash)
+            .await
+            .map_err(AppError::store)?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= chrono::Duration::seconds(10) {
+        state
+            .store
+            .touch_session(&id_hash, now)
+            .await
+            .map_err(AppError::store)?;
+    }
+    let roles = Role::parse_list(&user.roles).unwrap_or_default();
+    Ok(Some(Session {
+        user: user.name,
+        roles,
+        csrf: row.csrf_token,
+        id_hash,
+    }))
+}
+
+/// Failed logins per address in a sliding window, kept in memory.
+#[derive(Debug, Default)]
+pub(crate) struct AddressLimiter {
+    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
+}
+
+impl AddressLimiter {
+    fn prune(v: &mut Vec<DateTime<Utc>>, since: DateTime<Utc>) {
+        v.retain(|t| *t >= since);
+    }
+
+    pub(crate) fn blocked(&self, addr: &str, now: DateTime<Utc>, state: &AppState) -> bool {
+        let since =
+            now - chrono::Duration::from_std(state.config.address_window).unwrap_or_default();
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get_mut(addr) {
+            Some(v) => {
+                Self::prune(v, since);
+                v.len() >= state.config.address_limit as usize
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn fail(&self, addr: &str, now: DateTime<Utc>) {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() > 100_000 {
+            m.clear();
+        }
+        m.entry(addr.to_string()).or_default().push(now);
+    }
+}
+
+/// What a login attempt produced.
+pub(crate) enum LoginResult {
+    /// The new session's cookie value.
+    Ok(String),
+    Failed,
+}
+
+/// Checks a login. Exactly one argon2 verification runs whatever the outcome, so unknown
+/// accounts, wrong passwords, locked and disabled accounts answer alike.
+pub(crate) async fn attempt_login(
+    state: &AppState,
+    info: &RequestInfo,
+    name: &str,
+    password: &str,
+) -> Result<LoginResult, AppError> {
+    let now = state.now();
+    let address_blocked = state.limiter.blocked(&info.address, now, state);
+    let user: Option<UserRow> = if name.is_empty() || name.len() > 100 {
+        None
+    } else {
+        state.store.user(name).await.map_err(AppError::store)?
+    };
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    let pw = password.to_string();
+    let password_ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    let locked = user
+        .as_ref()
+        .and_then(|u| u.locked_until)
+        .is_some_and(|until| until > now);
+    let ok = password_ok
+        && !address_blocked
+        && !locked
+        && user
+            .as_ref()
+            .is_some_and(|u| !u.disabled && Role::parse_list(&u.roles).is_ok());
+
+    match user.filter(|_| true) {
+        Some(u) if ok => {
+            if u.failed_logins != 0 || u.locked_until.is_some() {
+                let upd = UserUpdate {
+                    login_state: Some((0, None)),
+                    ..Default::default()
+                };
+                state
+                    .store
+                    .update_user(&u.name, &upd, now)
+                    .await
+                    .map_err(AppError::store)?;
+            }
+            let raw = random_token();
+            let lifetime =
+                chrono::Duration::from_std(state.config.absolute_lifetime).unwrap_or_default();
+            let row = SessionRow {
+                id_hash: sha256_hex(&raw),
+                user_name: u.name.clone(),
+                csrf_token: random_token(),
+                created_at: now,
+                last_seen_at: now,
+                expires_at: now + lifetime,
+            };
+            state
+                .store
+                .create_session(&row)
+                .await
+                .map_err(AppError::store)?;
+            let ev = audit::event(info, Some(&u.name), Event::LoginSuccess, None, None);
+            audit::record(state, ev).await?;
+            Ok(LoginResult::Ok(raw))
+        }
+        Some(u) => {
+            state.limiter.fail(&info.address, now);
+            let mut detail = "wrong password".to_string();
+            if locked {
+                detail = "account locked".into();
+            } else if u.disabled {
+                detail = "account disabled".into();
+            } else if address_blocked {
+                detail = "too many failures from this address".into();
+            } else if !password_ok {
+                let n = u.failed_logins + 1;
+                let state_after = if n >= state.config.lockout_after {
+                    detail = format!("wrong password; account locked after {n} failures");
+                    let d =
+                        chrono::Duration::from_std(state.config.lockout_for).unwrap_or_default();
+                    (0, Some(now + d))
+                } else {
+                    (n, None)
+                };
+                let upd = UserUpdate {
+                    login_state: Some(state_after),
+                    ..Default::default()
+                };
+                state
+                    .store
+                    .update_user(&u.name, &upd, now)
+                    .await
+                    .map_err(AppError::store)?;
+            }
+            let ev = audit::event(info, Some(&u.name), Event::LoginFailure, None, Some(detail));
+            audit::record(state, ev).await?;
+            Ok(LoginResult::Failed)
+        }
+        None => {
+            state.limiter.fail(&info.address, now);
+            let ev = audit::event(
+                info,
+                None,
+                Event::LoginFailure,
+                None,
+                Some("unknown account".into()),
+            );
+            audit::record(state, ev).await?;
+            Ok(LoginResult::Failed)
+        }
+    }
+}
+
+/// Ends a session in the store.
+pub(crate) async fn logout(state: &AppState, s: &Session) -> Result<(), AppError> {
+    state
+        .store
+        .delete_session(&s.id_hash)
+        .await
+        .map_err(AppError::store)
+}
+
+/// Why a role extractor refused a request.
+#[derive(Debug)]
+pub enum AuthRejection {
+    /// Not logged in: to the login page, back here afterwards.
+    Login {
+        next: String,
+    },
+    /// Logged in without the role.
+    Forbidden(RequestInfo, Session),
+    Error(AppError, RequestInfo),
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self {
+            AuthRejection::Login { next } => Redirect::to(&format!(
+                "/login?next={}",
+                crate::pages::encode_query(&next)
+            ))
+            .into_response(),
+            AuthRejection::Forbidden(info, s) => {
+                AppError::Forbidden.into_response_with(&info, Some(&s))
+            }
+            AuthRejection::Error(e, info) => e.into_response_for(&info),
+        }
+    }
+}
+
+fn info_of(parts: &Parts) -> RequestInfo {
+    parts
+        .extensions
+        .get::<RequestInfo>()
+        .cloned()
+        .unwrap_or(RequestInfo {
+            address: "unknown".into(),
+            secure: false,
+            lang: Lang::Da,
+            path: parts.uri.path().to_string(),
+            expired: false,
+        })
+}
+
+async fn require(
+    parts: &Parts,
+    state: &AppState,
+    role: Option<Role>,
+) -> Result<(Session, RequestInfo), AuthRejection> {
+    let info = info_of(parts);
+    let session = parts.extensions.get::<Option<Session>>().cloned().flatten();
+    let Some(s) = session else {
+        let next = if parts.method == Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into())
+        } else {
+            "/".into()
+        };
+        return Err(AuthRejection::Login { next });
+    };
+    if let Some(r) = role
+        && !s.has(r)
+    {
+        let ev = audit::event(
+            &info,
+            Some(&s.user),
+            Event::AccessDenied,
+            Some(&info.path),
+            Some(format!("needs role {}", r.code())),
+        );
+        if let Err(e) = audit::record(state, ev).await {
+            return Err(AuthRejection::Error(e, info));
+        }
+        return Err(AuthRejection::Forbidden(info, s));
+    }
+    Ok((s, info))
+}
+
+macro_rules! role_extractor {
+    ($(#[$m:meta])* $name:ident, $role:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Session, pub RequestInfo);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = AuthRejection;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+                let (s, i) = require(parts, state, $role).await?;
+                Ok($name(s, i))
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// Any logged-in user.
+    LoggedIn, None);
+role_extractor!(
+    /// A user with the caseworker role: sees person-level records.
+    Caseworker, Some(Role::Caseworker));
+role_extractor!(
+    /// A user with the analyst role: statistics only.
+    Analyst, Some(Role::Analyst));
+role_extractor!(
+    /// A user with the administrator role: accounts, code lists, settings, audit trail.
+    Admin, Some(Role::Admin));
+
+/// The request's facts and its session if any (for pages open to everyone).
+#[derive(Debug, Clone)]
+pub struct Anyone(pub Option<Session>, pub RequestInfo);
+
+impl FromRequestParts<AppState> for Anyone {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Anyone(
+            parts.extensions.get::<Option<Session>>().cloned().flatten(),
+            info_of(parts),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse battery!", &h));
+        assert!(!verify_password("correct horse battery", dummy_hash()));
+    }
+
+    #[test]
+    fn role_lists_parse_and_name_the_bad_entry() {
+        assert_eq!(
+            Role::parse_list("caseworker, admin").unwrap(),
+            vec![Role::Caseworker, Role::Admin]
+        );
+        let e = Role::parse_list("caseworker,boss").unwrap_err();
+        assert!(e.contains("boss"), "{e}");
+        assert!(Role::parse_list("").is_err());
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; spor_session=abc; spor_session_x=2"),
+        );
+        assert_eq!(cookie(&h, "spor_session"), Some("abc"));
+        assert_eq!(cookie(&h, "b"), None);
+    }
+}

@@ -1,0 +1,294 @@
+//! The UI's words in Danish (default) and English. Code-list labels come from the
+//! [`spor_core::CodeBook`] (`da`/`en`).
+
+use spor_core::{CodeBook, ListId};
+
+/// The interface language, chosen by the `spor_lang` cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Da,
+    En,
+}
+
+impl Lang {
+    pub fn from_cookie(v: Option<&str>) -> Lang {
+        match v {
+            Some("en") => Lang::En,
+            _ => Lang::Da,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Da => "da",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Da => Lang::En,
+            Lang::En => Lang::Da,
+        }
+    }
+
+    /// The text for `key`; the key itself when it is missing (a test checks none is).
+    pub fn s(self, key: &str) -> &'static str {
+        for (k, da, en) in TEXTS {
+            if *k == key {
+                return match self {
+                    Lang::Da => da,
+                    Lang::En => en,
+                };
+            }
+        }
+        "?"
+    }
+
+    /// The label of a code in this language.
+    pub fn label<'a>(self, codes: &'a CodeBook, list: ListId, code: &'a str) -> &'a str {
+        match codes.get(list, code) {
+            Some(e) if self == Lang::En => &e.en,
+            Some(e) => &e.da,
+            None => code,
+        }
+    }
+
+    /// A whole number with the language's thousands separator (1.233 / 1,233).
+    pub fn int(self, n: i64) -> String {
+        let sep = if self == Lang::Da { '.' } else { ',' };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 { format!("-{out}") } else { out }
+    }
+}
+
+/// (key, Danish, English).
+pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
+    ("app", "Spor", "Spor"),
+    ("switch", "English", "Dansk"),
+    ("login", "Log ind", "Log in"),
+    ("logout", "Log ud", "Log out"),
+    ("username", "Brugernavn", "User name"),
+    ("password", "Adgangskode", "Password"),
+    (
+        "login_failed",
+        "Login mislykkedes. Tjek brugernavn og adgangskode, eller prøv igen senere.",
+        "Login failed. Check user name and password, or try again later.",
+    ),
+    (
+        "session_ended",
+        "Din session er udløbet. Log ind igen.",
+        "Your session has ended. Please log in again.",
+    ),
+    ("logged_out", "Du er logget ud.", "You are logged out."),
+    ("nav_cases", "Afgørelser", "Decisions"),
+    (
+        "nav_assessments",
+        "Udredende samtaler",
+        "Assessment interviews",
+    ),
+    ("nav_calls", "Hotlineopkald", "Hotline calls"),
+    ("nav_persons", "Find person", "Find person"),
+    ("nav_dashboard", "Overblik", "Dashboard"),
+    ("nav_overview", "Årsoversigt", "Annual overview"),
+    ("nav_users", "Brugere", "Users"),
+    ("nav_codes", "Kodelister", "Code lists"),
+    ("nav_settings", "Indstillinger", "Settings"),
+    ("nav_audit", "Revisionsspor", "Audit trail"),
+    ("new_case", "Ny afgørelse", "New decision"),
+    (
+        "new_assessment",
+        "Ny udredende samtale",
+        "New assessment interview",
+    ),
+    ("new_call", "Nyt hotlineopkald", "New hotline call"),
+    ("edit", "Ret", "Edit"),
+    ("delete", "Slet", "Delete"),
+    ("save", "Gem", "Save"),
+    ("cancel", "Annuller", "Cancel"),
+    ("filter", "Filtrér", "Filter"),
+    ("all", "Alle", "All"),
+    ("year", "År", "Year"),
+    ("previous", "Forrige", "Previous"),
+    ("next", "Næste", "Next"),
+    ("page", "Side", "Page"),
+    ("of", "af", "of"),
+    ("rows", "rækker", "rows"),
+    ("none_found", "Ingen fundet.", "None found."),
+    (
+        "prepared_return",
+        "Forberedt hjemsendelse",
+        "Prepared return",
+    ),
+    (
+        "register_return",
+        "Registrér forberedt hjemsendelse",
+        "Record prepared return",
+    ),
+    ("history", "Ændringshistorik", "Change history"),
+    ("version", "Version", "Version"),
+    ("changed_by", "Ændret af", "Changed by"),
+    ("when", "Tidspunkt", "When"),
+    ("action", "Handling", "Action"),
+    ("fields", "Felter", "Fields"),
+    ("person", "Person", "Person"),
+    ("person_records", "Personens sager", "The person's records"),
+    ("decisions", "Afgørelser", "Decisions"),
+    ("assessments", "Udredende samtaler", "Assessment interviews"),
+    ("find", "Søg", "Search"),
+    (
+        "form_errors",
+        "Formularen har fejl. Ret de markerede felter.",
+        "The form has errors. Correct the marked fields.",
+    ),
+    ("saved", "Gemt.", "Saved."),
+    ("deleted", "Slettet.", "Deleted."),
+    (
+        "conflict",
+        "Posten er ændret af en anden, siden du åbnede den. Dine ændringer er ikke gemt; åbn posten igen.",
+        "Someone else changed this record since you opened it. Your changes were not saved; open the record again.",
+    ),
+    (
+        "exists",
+        "Der findes allerede en post med denne reference.",
+        "A record with this reference already exists.",
+    ),
+    (
+        "forbidden",
+        "Du har ikke adgang til denne side.",
+        "You do not have access to this page.",
+    ),
+    (
+        "csrf",
+        "Formularen var udløbet eller ugyldig. Genindlæs siden og prøv igen.",
+        "The form had expired or was invalid. Reload the page and try again.",
+    ),
+    ("not_found", "Siden findes ikke.", "Page not found."),
+    ("bad_request", "Ugyldig forespørgsel.", "Bad request."),
+    (
+        "internal",
+        "Der opstod en fejl. Prøv igen; kontakt administratoren, hvis den bliver ved.",
+        "Something went wrong. Try again; contact the administrator if it persists.",
+    ),
+    ("yes", "Ja", "Yes"),
+    ("no", "Nej", "No"),
+    ("choose", "— vælg —", "— choose —"),
+    ("unknown", "ikke oplyst", "not known"),
+    ("required", "skal udfyldes", "required"),
+    ("dash_title", "Overblik", "Dashboard"),
+    (
+        "victims_so_far",
+        "Ofre for menneskehandel hidtil i år",
+        "Victims of trafficking so far this year",
+    ),
+    (
+        "same_date_last_year",
+        "Samme dato sidste år",
+        "Same date last year",
+    ),
+    (
+        "by_form",
+        "Efter udnyttelsesform",
+        "By form of exploitation",
+    ),
+    ("by_nationality", "Efter nationalitet", "By nationality"),
+    (
+        "calls_per_month",
+        "Hotlineopkald pr. måned",
+        "Hotline calls per month",
+    ),
+    ("count", "Antal", "Count"),
+    ("overview_title", "Årsoversigt", "Annual overview"),
+    ("downloads", "Hent", "Download"),
+    ("show", "Vis", "Show"),
+    ("users", "Brugere", "Users"),
+    ("roles", "Roller", "Roles"),
+    ("disabled", "Spærret", "Disabled"),
+    ("active", "Aktiv", "Active"),
+    (
+        "locked",
+        "Låst efter fejlede logins",
+        "Locked after failed logins",
+    ),
+    ("add_user", "Opret bruger", "Add user"),
+    ("disable", "Spær", "Disable"),
+    ("enable", "Genåbn", "Enable"),
+    ("set_roles", "Sæt roller", "Set roles"),
+    ("new_password", "Ny adgangskode", "New password"),
+    ("reset_password", "Nulstil adgangskode", "Reset password"),
+    ("code_lists", "Kodelister", "Code lists"),
+    ("add_code", "Tilføj kode", "Add code"),
+    ("list", "Liste", "List"),
+    ("code", "Kode", "Code"),
+    ("label_da", "Dansk betegnelse", "Danish label"),
+    ("label_en", "Engelsk betegnelse", "English label"),
+    ("origin", "Oprindelse", "Origin"),
+    ("builtin", "indbygget", "built-in"),
+    ("added", "tilføjet", "added"),
+    ("settings", "Indstillinger", "Settings"),
+    (
+        "microdata_from",
+        "Mikrodata fra og med år",
+        "Microdata from year",
+    ),
+    (
+        "microdata_hint",
+        "Første år med komplette mikrodata; tom = pr. serie det tidligste år med mikrodata.",
+        "First year with complete microdata; empty = per series the earliest year with microdata.",
+    ),
+    ("audit_trail", "Revisionsspor", "Audit trail"),
+    ("chain_ok", "Kæden er intakt", "The chain is intact"),
+    ("chain_broken", "Kæden er brudt", "The chain is broken"),
+    ("events", "hændelser", "events"),
+    ("event_code", "Hændelse", "Event"),
+    ("actor", "Aktør", "Actor"),
+    ("target", "Mål", "Target"),
+    ("address", "Adresse", "Address"),
+    ("detail", "Detaljer", "Detail"),
+    ("from", "Fra", "From"),
+    ("until", "Til", "Until"),
+    (
+        "report_missing",
+        "Årsoversigten kan ikke beregnes i denne version.",
+        "The annual overview cannot be computed in this version.",
+    ),
+    ("home", "Forside", "Home"),
+    (
+        "no_role",
+        "Din bruger har ingen sider.",
+        "Your account has no pages.",
+    ),
+    ("welcome", "Velkommen", "Welcome"),
+    ("confirm_delete", "Slet denne post", "Delete this record"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_use_the_languages_thousands_separator() {
+        assert_eq!(Lang::Da.int(1233), "1.233");
+        assert_eq!(Lang::En.int(1233), "1,233");
+        assert_eq!(Lang::Da.int(999), "999");
+        assert_eq!(Lang::Da.int(1_000_000), "1.000.000");
+    }
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, da, en) in TEXTS {
+            assert!(seen.insert(k), "duplicate key {k}");
+            assert!(!da.is_empty() && !en.is_empty(), "{k} lacks a text");
+        }
+    }
+}

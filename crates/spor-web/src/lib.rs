@@ -1,0 +1,209 @@
+//! Spor's web application: server-rendered pages for caseworkers (register hotline calls,
+//! assessments, decisions and prepared returns), analysts (dashboard and the annual
+//! overview) and administrators (users, code lists, settings, the audit trail).
+//!
+//! Every route states who may call it through its role extractor ([`auth::Caseworker`],
+//! [`auth::Analyst`], [`auth::Admin`]); sessions and the hash-chained audit trail live in
+//! the store ([`spor_store::WebStore`]). No asset is fetched from elsewhere: CSS is
+//! compiled in, pages work without JavaScript.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use spor_store::WebStore;
+
+pub mod audit;
+pub mod auth;
+mod dashboard;
+mod forms;
+mod i18n;
+mod pages;
+mod report;
+mod views;
+
+pub use audit::Event;
+pub use auth::{Role, hash_password};
+
+/// The application's time. Tests move it forward to expire sessions and lockouts without
+/// waiting; in production it is the system clock.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_secs: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock (and every clone of it) forward.
+    pub fn advance(&self, by: Duration) {
+        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 2);
+        self.offset_secs.fetch_add(secs, Ordering::Relaxed);
+    }
+}
+
+/// When cookies get the `Secure` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecureCookies {
+    /// When the request came over TLS as a trusted proxy says (`X-Forwarded-Proto: https`).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How the server behaves; [`Config::default`] is what `spor serve` uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after login, whatever the activity.
+    pub absolute_lifetime: Duration,
+    /// Failed logins in a row that lock an account.
+    pub lockout_after: i64,
+    /// How long an account stays locked.
+    pub lockout_for: Duration,
+    /// Failed logins from one address within `address_window` before it is refused.
+    pub address_limit: u32,
+    pub address_window: Duration,
+    pub secure_cookies: SecureCookies,
+    /// Whether `X-Forwarded-For`/`X-Forwarded-Proto` from a reverse proxy are believed.
+    pub trust_proxy: bool,
+    pub clock: Clock,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_lifetime: Duration::from_secs(10 * 3600),
+            lockout_after: 5,
+            lockout_for: Duration::from_secs(15 * 60),
+            address_limit: 30,
+            address_window: Duration::from_secs(15 * 60),
+            secure_cookies: SecureCookies::Auto,
+            trust_proxy: false,
+            clock: Clock::default(),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn WebStore>,
+    pub config: Arc<Config>,
+    pub(crate) limiter: Arc<auth::AddressLimiter>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("backend", &self.store.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn WebStore>, config: Config) -> Self {
+        AppState {
+            store,
+            config: Arc::new(config),
+            limiter: Arc::new(auth::AddressLimiter::default()),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.config.clock.now()
+    }
+}
+
+/// Every route of the application, with the role its handler requires.
+pub fn router(state: AppState) -> Router {
+    use pages::{admin, analyst, caseworker, common};
+    Router::new()
+        .route("/healthz", get(common::healthz))
+        .route("/assets/app.css", get(common::css))
+        .route("/", get(common::home))
+        .route("/lang", get(common::set_lang))
+        .route("/login", get(common::login_page).post(common::login))
+        .route("/logout", post(common::logout))
+        // Caseworker.
+        .route("/cases", get(caseworker::list_cases))
+        .route(
+            "/cases/new",
+            get(caseworker::new_case).post(caseworker::create_case),
+        )
+        .route("/cases/{key}", get(caseworker::show_case))
+        .route(
+            "/cases/{key}/edit",
+            get(caseworker::edit_case).post(caseworker::update_case),
+        )
+        .route(
+            "/cases/{key}/return",
+            get(caseworker::edit_return).post(caseworker::update_return),
+        )
+        .route("/cases/{key}/delete", post(caseworker::delete_case))
+        .route("/assessments", get(caseworker::list_assessments))
+        .route(
+            "/assessments/new",
+            get(caseworker::new_assessment).post(caseworker::create_assessment),
+        )
+        .route("/assessments/{key}", get(caseworker::show_assessment))
+        .route(
+            "/assessments/{key}/edit",
+            get(caseworker::edit_assessment).post(caseworker::update_assessment),
+        )
+        .route(
+            "/assessments/{key}/delete",
+            post(caseworker::delete_assessment),
+        )
+        .route("/calls", get(caseworker::list_calls))
+        .route(
+            "/calls/new",
+            get(caseworker::new_call).post(caseworker::create_call),
+        )
+        .route("/calls/{key}", get(caseworker::show_call))
+        .route(
+            "/calls/{key}/edit",
+            get(caseworker::edit_call).post(caseworker::update_call),
+        )
+        .route("/calls/{key}/delete", post(caseworker::delete_call))
+        .route("/persons", get(caseworker::find_person))
+        .route("/persons/{key}", get(caseworker::show_person))
+        // Analyst.
+        .route("/dashboard", get(analyst::dashboard))
+        .route("/overview", get(analyst::overview))
+        .route("/overview/{year}/download/{format}", get(analyst::download))
+        // Administrator.
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{name}", post(admin::update_user))
+        .route("/admin/codes", get(admin::codes).post(admin::add_code))
+        .route(
+            "/admin/settings",
+            get(admin::settings).post(admin::save_settings),
+        )
+        .route("/admin/audit", get(admin::audit))
+        .fallback(common::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}

@@ -1,0 +1,455 @@
+//! Administrator pages: accounts and roles, code lists, settings, the audit trail.
+//! Administrators see no case data (unless they are also caseworkers).
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use spor_core::{CodeBook, ListId};
+use spor_store::web::{AuditFilter, ChainStatus, UserUpdate};
+
+use super::{AppError, PageResult, encode_query, page, page_with};
+use crate::AppState;
+use crate::audit::{self, Event};
+use crate::auth::{self, Admin, MIN_PASSWORD_CHARS, RequestInfo, Role, Session};
+use crate::forms::Opt;
+use crate::i18n::Lang;
+use crate::views::{
+    Chrome, CodesPage, FilterView, ListPage, RowView, SettingsPage, TableView, UserView, UsersPage,
+};
+
+type F = Form<HashMap<String, String>>;
+
+async fn users_page(
+    st: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let now = st.now();
+    let users = st
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| UserView {
+            locked: u.locked_until.is_some_and(|t| t > now),
+            name: u.name,
+            roles: u.roles,
+            disabled: u.disabled,
+            created: u.created_at.format("%Y-%m-%d").to_string(),
+        })
+        .collect();
+    page_with(
+        status,
+        &UsersPage {
+            c: Chrome::new(info, Some(s), info.lang.s("users")),
+            users,
+            error,
+        },
+    )
+}
+
+pub async fn users(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {
+    users_page(&st, &s, &info, None, StatusCode::OK).await
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+}
+
+fn password_problem(lang: Lang, pw: &str) -> Option<String> {
+    (pw.chars().count() < MIN_PASSWORD_CHARS).then(|| match lang {
+        Lang::Da => format!("Adgangskoden skal have mindst {MIN_PASSWORD_CHARS} tegn."),
+        Lang::En => format!("The password needs at least {MIN_PASSWORD_CHARS} characters."),
+    })
+}
+
+pub async fn create_user(
+    State(st): State<AppState>,
+    Admin(s, info): Admin,
+    Form(f): F,
+) -> PageResult {
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let name = get("name");
+    let pw = f.get("password").cloned().unwrap_or_default();
+    let problem = if !valid_name(&name) {
+        Some(match info.lang {
+            Lang::Da => "Brugernavnet må have 1–64 tegn: bogstaver a–z, tal, . _ - @".to_string(),
+            Lang::En => "User names have 1–64 characters: letters a–z, digits, . _ - @".to_string(),
+        })
+    } else if let Err(e) = Role::parse_list(&get("roles")) {
+        Some(e)
+    } else {
+        password_problem(info.lang, &pw)
+    };
+    if let Some(p) = problem {
+        return users_page(&st, &s, &info, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let roles = Role::join(&Role::parse_list(&get("roles")).unwrap_or_default());
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+        .await
+        .map_err(|_| AppError::Internal)?
+        .map_err(|_| AppError::Internal)?;
+    if !st.store.create_user(&name, &roles, &hash, st.now()).await? {
+        let msg = match info.lang {
+            Lang::Da => "Brugernavnet er optaget.",
+            Lang::En => "That user name is taken.",
+        };
+        return users_page(&st, &s, &info, Some(msg.into()), StatusCode::CONFLICT).await;
+    }
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::UserCreate,
+        Some(&name),
+        Some(format!("roles {roles}")),
+    );
+    audit::record(&st, ev).await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+pub async fn update_user(
+    State(st): State<AppState>,
+    Admin(s, info): Admin,
+    Path(name): Path<String>,
+    Form(f): F,
+) -> PageResult {
+    let op = f.get("op").map(String::as_str).unwrap_or("");
+    let (update, event, detail) = match op {
+        "roles" => match Role::parse_list(f.get("roles").map(String::as_str).unwrap_or("")) {
+            Ok(r) => {
+                let roles = Role::join(&r);
+                (
+                    UserUpdate {
+                        roles: Some(roles.clone()),
+                        ..Default::default()
+                    },
+                    Event::UserUpdate,
+                    Some(format!("roles {roles}")),
+                )
+            }
+            Err(e) => {
+                return users_page(&st, &s, &info, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
+        "disable" => (
+            UserUpdate {
+                disabled: Some(true),
+                ..Default::default()
+            },
+            Event::UserDisable,
+            None,
+        ),
+        "enable" => (
+            UserUpdate {
+                disabled: Some(false),
+                login_state: Some((0, None)),
+                ..Default::default()
+            },
+            Event::UserEnable,
+            None,
+        ),
+        "password" => {
+            let pw = f.get("password").cloned().unwrap_or_default();
+            if let Some(p) = password_problem(info.lang, &pw) {
+                return users_page(&st, &s, &info, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+                .await
+                .map_err(|_| AppError::Internal)?
+                .map_err(|_| AppError::Internal)?;
+            (
+                UserUpdate {
+                    password_hash: Some(hash),
+                    ..Default::default()
+                },
+                Event::UserPasswordReset,
+                None,
+            )
+        }
+        _ => return Err(AppError::BadRequest),
+    };
+    if !st.store.update_user(&name, &update, st.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    let ev = audit::event(&info, Some(&s.user), event, Some(&name), detail);
+    audit::record(&st, ev).await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+async fn codes_page(
+    st: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = info.lang;
+    let book = CodeBook::with_additions(st.store.code_additions().await?);
+    let lists = ListId::ALL
+        .into_iter()
+        .filter(|l| l.is_extensible())
+        .map(|l| Opt {
+            value: l.name().into(),
+            label: l.name().into(),
+            selected: l == ListId::ReferralActor,
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for l in ListId::ALL.into_iter().filter(|l| l.is_extensible()) {
+        for e in book.list(l) {
+            rows.push(RowView {
+                link: None,
+                cells: vec![
+                    l.name().to_string(),
+                    e.code.clone(),
+                    e.da.clone(),
+                    e.en.clone(),
+                    lang.s(if e.builtin { "builtin" } else { "added" })
+                        .to_string(),
+                ],
+            });
+        }
+    }
+    let table = TableView {
+        title: lang.s("code_lists").into(),
+        columns: ["list", "code", "label_da", "label_en", "origin"]
+            .iter()
+            .map(|k| lang.s(k).to_string())
+            .collect(),
+        rows,
+    };
+    page_with(
+        status,
+        &CodesPage {
+            c: Chrome::new(info, Some(s), lang.s("code_lists")),
+            lists,
+            table,
+            error,
+        },
+    )
+}
+
+pub async fn codes(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {
+    codes_page(&st, &s, &info, None, StatusCode::OK).await
+}
+
+pub async fn add_code(State(st): State<AppState>, Admin(s, info): Admin, Form(f): F) -> PageResult {
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let book = CodeBook::with_additions(st.store.code_additions().await?);
+    match book.check_addition(&get("list"), &get("code"), &get("da"), &get("en")) {
+        Ok(entry) => {
+            if let Err(e) = st.store.add_code(&entry).await {
+                return codes_page(&st, &s, &info, Some(e.to_string()), StatusCode::CONFLICT).await;
+            }
+            let ev = audit::event(
+                &info,
+                Some(&s.user),
+                Event::CodeAdd,
+                Some(&format!("{}/{}", entry.list, entry.code)),
+                None,
+            );
+            audit::record(&st, ev).await?;
+            Ok(Redirect::to("/admin/codes").into_response())
+        }
+        Err(e) => {
+            codes_page(
+                &st,
+                &s,
+                &info,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn settings(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {
+    let m = st.store.microdata_from().await?;
+    page(&SettingsPage {
+        c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
+        microdata_from: m.map(|y| y.to_string()).unwrap_or_default(),
+        error: None,
+    })
+}
+
+pub async fn save_settings(
+    State(st): State<AppState>,
+    Admin(s, info): Admin,
+    Form(f): F,
+) -> PageResult {
+    let raw = f
+        .get("microdata_from")
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default();
+    let year = if raw.is_empty() {
+        None
+    } else {
+        match raw.parse::<i32>() {
+            Ok(y) if (1900..=2200).contains(&y) => Some(y),
+            _ => {
+                let msg = match info.lang {
+                    Lang::Da => format!(
+                        "«{raw}» er ikke et årstal; skriv fx 2023, eller lad feltet stå tomt."
+                    ),
+                    Lang::En => {
+                        format!("“{raw}” is not a year; write e.g. 2023, or leave the field empty.")
+                    }
+                };
+                return page_with(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &SettingsPage {
+                        c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
+                        microdata_from: raw,
+                        error: Some(msg),
+                    },
+                );
+            }
+        }
+    };
+    st.store.set_microdata_from(year).await?;
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::SettingsUpdate,
+        Some("microdata_from"),
+        Some(year.map(|y| y.to_string()).unwrap_or_else(|| "none".into())),
+    );
+    audit::record(&st, ev).await?;
+    Ok(Redirect::to("/admin/settings").into_response())
+}
+
+const AUDIT_PAGE: i64 = 100;
+
+pub async fn audit(
+    State(st): State<AppState>,
+    Admin(s, info): Admin,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let lang = info.lang;
+    let get = |k: &str| {
+        q.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let filter = AuditFilter {
+        code_prefix: get("code"),
+        actor: get("actor"),
+        target: get("target"),
+        from: get("from"),
+        until: get("until"),
+    };
+    let page_no: i64 = q
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let ev = audit::event(&info, Some(&s.user), Event::AuditView, None, None);
+    audit::record(&st, ev).await?;
+    let events = st
+        .store
+        .audit_events(&filter, AUDIT_PAGE, (page_no - 1) * AUDIT_PAGE)
+        .await?;
+    let status = st.store.verify_audit().await?;
+    let (notice, bad) = match status {
+        ChainStatus::Intact { events } => (
+            format!(
+                "{}: {} {}",
+                lang.s("chain_ok"),
+                lang.int(events as i64),
+                lang.s("events")
+            ),
+            false,
+        ),
+        ChainStatus::Broken { seq, reason } => (
+            format!("{} (#{seq}): {reason}", lang.s("chain_broken")),
+            true,
+        ),
+    };
+    let text_filter = |name: &'static str, key: &str| FilterView {
+        name,
+        label: lang.s(key).into(),
+        options: vec![],
+        value: get(name).unwrap_or_default(),
+    };
+    let codes = Event::ALL
+        .iter()
+        .map(|e| Opt {
+            value: e.code().into(),
+            label: e.code().into(),
+            selected: get("code").as_deref() == Some(e.code()),
+        })
+        .collect();
+    let pages = ((events.total + AUDIT_PAGE - 1) / AUDIT_PAGE).max(1);
+    let link_to = |p: i64| {
+        let mut parts: Vec<String> = q
+            .iter()
+            .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+            .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
+            .collect();
+        parts.sort();
+        parts.push(format!("page={p}"));
+        format!("/admin/audit?{}", parts.join("&"))
+    };
+    let rows = events
+        .items
+        .into_iter()
+        .map(|e| RowView {
+            link: None,
+            cells: vec![
+                e.seq.to_string(),
+                e.at.chars().take(19).collect::<String>().replace('T', " "),
+                e.code,
+                e.actor.unwrap_or_default(),
+                e.target.unwrap_or_default(),
+                e.address.unwrap_or_default(),
+                e.detail.unwrap_or_default(),
+            ],
+        })
+        .collect();
+    page(&ListPage {
+        c: Chrome::new(&info, Some(&s), lang.s("audit_trail")),
+        new_href: None,
+        new_label: String::new(),
+        action: "/admin/audit".into(),
+        filters: vec![
+            FilterView {
+                name: "code",
+                label: lang.s("event_code").into(),
+                options: codes,
+                value: get("code").unwrap_or_default(),
+            },
+            text_filter("actor", "actor"),
+            text_filter("target", "target"),
+            text_filter("from", "from"),
+            text_filter("until", "until"),
+        ],
+        table: TableView {
+            title: String::new(),
+            columns: vec![
+                "#".into(),
+                lang.s("when").into(),
+                lang.s("event_code").into(),
+                lang.s("actor").into(),
+                lang.s("target").into(),
+                lang.s("address").into(),
+                lang.s("detail").into(),
+            ],
+            rows,
+        },
+        total: lang.int(events.total),
+        page_label: format!("{} {} {} {}", lang.s("page"), page_no, lang.s("of"), pages),
+        prev_href: (page_no > 1).then(|| link_to(page_no - 1)),
+        next_href: (page_no < pages).then(|| link_to(page_no + 1)),
+        notice: Some(notice),
+        notice_bad: bad,
+    })
+}

@@ -1,0 +1,185 @@
+//! Analyst pages: the dashboard of the current year and the annual overview. Analysts see
+//! aggregates only, never a person-level record.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use chrono::Datelike;
+use spor_core::ListId;
+
+use super::{AppError, PageResult, page};
+use crate::AppState;
+use crate::audit::{self, Event};
+use crate::auth::Analyst;
+use crate::dashboard;
+use crate::forms::Opt;
+use crate::i18n::Lang;
+use crate::views::{Bar, Chrome, DashboardPage, OverviewPage, RowView, TableView};
+
+pub async fn dashboard(State(st): State<AppState>, Analyst(s, info): Analyst) -> PageResult {
+    let lang = info.lang;
+    let reg = st.store.load_register().await?;
+    let today = st
+        .now()
+        .with_timezone(&chrono_tz::Europe::Copenhagen)
+        .date_naive();
+    let f = dashboard::figures(&reg, today);
+    let ev = audit::event(&info, Some(&s.user), Event::DashboardView, None, None);
+    audit::record(&st, ev).await?;
+
+    let table = |title: &str, list: ListId, rows: &[(String, u64)]| TableView {
+        title: title.to_string(),
+        columns: vec![String::new(), lang.s("count").to_string()],
+        rows: rows
+            .iter()
+            .map(|(code, n)| RowView {
+                link: None,
+                cells: vec![
+                    if code.is_empty() {
+                        lang.s("unknown").to_string()
+                    } else {
+                        lang.label(&reg.codes, list, code).to_string()
+                    },
+                    lang.int(*n as i64),
+                ],
+            })
+            .collect(),
+    };
+    let max = f.calls_per_month.iter().copied().max().unwrap_or(0).max(1);
+    let chart_height = 200i64;
+    let months_da = [
+        "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+    ];
+    let months_en = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month_bars = f
+        .calls_per_month
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            let h = (n as i64 * (chart_height - 30)) / max as i64;
+            Bar {
+                x: 30 + i as i64 * 48,
+                y: chart_height - h,
+                w: 36,
+                h,
+                label: if lang == Lang::En {
+                    months_en[i]
+                } else {
+                    months_da[i]
+                }
+                .to_string(),
+                value: lang.int(n as i64),
+            }
+        })
+        .collect();
+    let change = if f.victims_last_year == 0 {
+        String::new()
+    } else {
+        let pct =
+            (f.victims as f64 - f.victims_last_year as f64) * 100.0 / f.victims_last_year as f64;
+        let s = format!("{pct:+.1} %");
+        if lang == Lang::Da {
+            s.replace('.', ",")
+        } else {
+            s
+        }
+    };
+    let date_label = if lang == Lang::Da {
+        format!("{}.{}.", today.day(), today.month())
+    } else {
+        today.format("%d %b").to_string()
+    };
+    page(&DashboardPage {
+        c: Chrome::new(&info, Some(&s), lang.s("dash_title")),
+        year: today.year(),
+        date_label,
+        victims: lang.int(f.victims as i64),
+        victims_last_year: lang.int(f.victims_last_year as i64),
+        change,
+        tables: vec![
+            table(lang.s("by_form"), ListId::ExploitationForm, &f.by_form),
+            table(lang.s("by_nationality"), ListId::Country, &f.by_nationality),
+        ],
+        month_bars,
+        chart_height,
+        calls_total: lang.int(f.calls_per_month.iter().sum::<u64>() as i64),
+    })
+}
+
+fn years_with_data(reg: &spor_core::Register) -> Vec<i32> {
+    let mut ys: std::collections::BTreeSet<i32> = reg
+        .identifications
+        .iter()
+        .map(|d| d.decision_date.year())
+        .collect();
+    ys.extend(reg.history.iter().map(|h| h.year));
+    ys.into_iter().rev().collect()
+}
+
+pub async fn overview(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let lang = info.lang;
+    let reg = st.store.load_register().await?;
+    let years = years_with_data(&reg);
+    let year = q
+        .get("year")
+        .and_then(|y| y.parse::<i32>().ok())
+        .filter(|y| years.contains(y))
+        .or_else(|| years.first().copied())
+        .unwrap_or_else(|| st.now().year());
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ReportView,
+        Some(&year.to_string()),
+        None,
+    );
+    audit::record(&st, ev).await?;
+    let body = crate::report::html_body(&reg, year, lang);
+    let downloads = crate::report::FORMATS
+        .iter()
+        .map(|f| (f.to_uppercase(), format!("/overview/{year}/download/{f}")))
+        .collect();
+    page(&OverviewPage {
+        c: Chrome::new(
+            &info,
+            Some(&s),
+            format!("{} {}", lang.s("overview_title"), year),
+        ),
+        years: years
+            .iter()
+            .map(|y| Opt {
+                value: y.to_string(),
+                label: y.to_string(),
+                selected: *y == year,
+            })
+            .collect(),
+        downloads,
+        body,
+    })
+}
+
+pub async fn download(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Path((year, format)): Path<(i32, String)>,
+) -> PageResult {
+    if !crate::report::FORMATS.contains(&format.as_str()) {
+        return Err(AppError::NotFound);
+    }
+    let reg = st.store.load_register().await?;
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ReportDownload,
+        Some(&year.to_string()),
+        Some(format.clone()),
+    );
+    audit::record(&st, ev).await?;
+    crate::report::download(&reg, year, &format)
+}

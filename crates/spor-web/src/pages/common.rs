@@ -1,0 +1,182 @@
+//! Pages for everyone: health, login and logout, the language switch, the start page.
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{AppError, PageResult, page, page_with, safe_next};
+use crate::AppState;
+use crate::audit::{self, Event};
+use crate::auth::{
+    self, Anyone, LANG_COOKIE, LOGIN_CSRF_COOKIE, LoggedIn, LoginResult, Role, SESSION_COOKIE,
+};
+use crate::views::{Chrome, LoginPage, MessagePage};
+
+/// Liveness: answers without login and without touching person data.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+/// Sends each user to their first page.
+pub async fn home(Anyone(session, info): Anyone) -> PageResult {
+    let Some(s) = session else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let to = if s.has(Role::Caseworker) {
+        "/cases"
+    } else if s.has(Role::Analyst) {
+        "/dashboard"
+    } else if s.has(Role::Admin) {
+        "/admin/users"
+    } else {
+        let c = Chrome::new(&info, Some(&s), info.lang.s("welcome"));
+        return page(&MessagePage {
+            message: info.lang.s("no_role").into(),
+            c,
+        });
+    };
+    Ok(Redirect::to(to).into_response())
+}
+
+pub async fn set_lang(
+    Anyone(_, info): Anyone,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = if q.get("to").map(String::as_str) == Some("en") {
+        "en"
+    } else {
+        "da"
+    };
+    let back = safe_next(q.get("back").map(String::as_str).unwrap_or("/"));
+    let mut res = Redirect::to(&back).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(LANG_COOKIE, lang, Some(365 * 24 * 3600), info.secure),
+    );
+    res
+}
+
+fn login_form(
+    info: &crate::auth::RequestInfo,
+    next: &str,
+    name: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> (String, LoginPage) {
+    let token = auth::random_token();
+    let c = Chrome::new(info, None, info.lang.s("login"));
+    let p = LoginPage {
+        c,
+        login_csrf: token.clone(),
+        next: safe_next(next),
+        name: name.to_string(),
+        error,
+        notice,
+    };
+    (token, p)
+}
+
+fn with_login_cookie(mut res: Response, token: &str, secure: bool) -> Response {
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(LOGIN_CSRF_COOKIE, token, Some(3600), secure),
+    );
+    res
+}
+
+pub async fn login_page(
+    Anyone(session, info): Anyone,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let next = q.get("next").map(String::as_str).unwrap_or("/");
+    if session.is_some() {
+        return Ok(Redirect::to(&safe_next(next)).into_response());
+    }
+    let notice = if info.expired {
+        Some(info.lang.s("session_ended").to_string())
+    } else if q.contains_key("bye") {
+        Some(info.lang.s("logged_out").to_string())
+    } else {
+        None
+    };
+    let (token, p) = login_form(&info, next, "", None, notice);
+    let mut res = page(&p)?;
+    if info.expired {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            auth::set_cookie(SESSION_COOKIE, "", Some(0), info.secure),
+        );
+    }
+    Ok(with_login_cookie(res, &token, info.secure))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    Anyone(_, info): Anyone,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let cookie_token = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if cookie_token.len() != 64 || field("csrf") != cookie_token {
+        let ev = audit::event(&info, None, Event::CsrfRejected, Some("/login"), None);
+        audit::record(&state, ev).await?;
+        return Ok(AppError::Csrf.into_response_for(&info));
+    }
+    let name = field("name").trim().to_string();
+    match auth::attempt_login(&state, &info, &name, field("password")).await? {
+        LoginResult::Ok(raw) => {
+            let mut res = Redirect::to(&safe_next(field("next"))).into_response();
+            let h = res.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                auth::set_cookie(SESSION_COOKIE, &raw, None, info.secure),
+            );
+            h.append(
+                header::SET_COOKIE,
+                auth::set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), info.secure),
+            );
+            Ok(res)
+        }
+        LoginResult::Failed => {
+            let (token, p) = login_form(
+                &info,
+                field("next"),
+                &name,
+                Some(info.lang.s("login_failed").into()),
+                None,
+            );
+            let res = page_with(StatusCode::UNAUTHORIZED, &p)?;
+            Ok(with_login_cookie(res, &token, info.secure))
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, LoggedIn(s, info): LoggedIn) -> PageResult {
+    auth::logout(&state, &s).await?;
+    let ev = audit::event(&info, Some(&s.user), Event::Logout, None, None);
+    audit::record(&state, ev).await?;
+    let mut res = Redirect::to("/login?bye=1").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(SESSION_COOKIE, "", Some(0), info.secure),
+    );
+    Ok(res)
+}
+
+pub async fn not_found(Anyone(_, info): Anyone) -> Response {
+    AppError::NotFound.into_response_for(&info)
+}

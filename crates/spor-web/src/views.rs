@@ -1,0 +1,224 @@
+//! The pages' templates (compiled in, HTML auto-escaped) and the data they show.
+
+use askama::Template;
+
+use crate::auth::{RequestInfo, Role, Session};
+use crate::forms::{FieldView, Opt};
+use crate::i18n::Lang;
+
+/// What the layout around every page needs.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub t: Lang,
+    pub title: String,
+    pub user: Option<String>,
+    pub caseworker: bool,
+    pub analyst: bool,
+    pub admin: bool,
+    pub csrf: String,
+    pub path: String,
+    pub flash: Option<String>,
+}
+
+impl Chrome {
+    pub fn new(info: &RequestInfo, session: Option<&Session>, title: impl Into<String>) -> Self {
+        Chrome {
+            t: info.lang,
+            title: title.into(),
+            user: session.map(|s| s.user.clone()),
+            caseworker: session.is_some_and(|s| s.has(Role::Caseworker)),
+            analyst: session.is_some_and(|s| s.has(Role::Analyst)),
+            admin: session.is_some_and(|s| s.has(Role::Admin)),
+            csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
+            path: info.path.clone(),
+            flash: None,
+        }
+    }
+
+    pub fn lang_href(&self) -> String {
+        format!(
+            "/lang?to={}&back={}",
+            self.t.other().code(),
+            crate::pages::encode_query(&self.path)
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub c: Chrome,
+    pub login_csrf: String,
+    pub next: String,
+    pub name: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub c: Chrome,
+    pub message: String,
+}
+
+/// A filter of a list page.
+#[derive(Debug, Clone)]
+pub struct FilterView {
+    pub name: &'static str,
+    pub label: String,
+    pub options: Vec<Opt>,
+    pub value: String,
+}
+
+impl FilterView {
+    pub fn is_select(&self) -> bool {
+        !self.options.is_empty()
+    }
+}
+
+/// A row of a table; `link` makes the first cell a link.
+#[derive(Debug, Clone)]
+pub struct RowView {
+    pub link: Option<String>,
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableView {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<RowView>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub c: Chrome,
+    pub new_href: Option<String>,
+    pub new_label: String,
+    pub action: String,
+    pub filters: Vec<FilterView>,
+    pub table: TableView,
+    pub total: String,
+    pub page_label: String,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+    pub notice: Option<String>,
+    pub notice_bad: bool,
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub c: Chrome,
+    pub action: String,
+    pub fields: Vec<FieldView>,
+    pub version: Option<i64>,
+    pub has_errors: bool,
+    pub cancel_href: String,
+    pub conflict: bool,
+}
+
+/// One entry of a change history.
+#[derive(Debug, Clone)]
+pub struct ChangeView {
+    pub version: i64,
+    pub action: String,
+    pub actor: String,
+    pub at: String,
+    pub fields: String,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+pub struct RecordPage {
+    pub c: Chrome,
+    pub fields: Vec<(String, String)>,
+    pub edit_href: String,
+    pub return_href: Option<String>,
+    pub person_href: Option<String>,
+    pub delete_action: String,
+    pub version: i64,
+    pub history: Vec<ChangeView>,
+}
+
+#[derive(Template)]
+#[template(path = "tables.html")]
+pub struct TablesPage {
+    pub c: Chrome,
+    pub intro: Option<String>,
+    pub search: Option<(String, String)>,
+    pub tables: Vec<TableView>,
+}
+
+/// One account on the users page.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub name: String,
+    pub roles: String,
+    pub disabled: bool,
+    pub locked: bool,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub c: Chrome,
+    pub users: Vec<UserView>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "codes.html")]
+pub struct CodesPage {
+    pub c: Chrome,
+    pub lists: Vec<Opt>,
+    pub table: TableView,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    pub c: Chrome,
+    pub microdata_from: String,
+    pub error: Option<String>,
+}
+
+/// A bar of a bar chart, in SVG user units.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub x: i64,
+    pub y: i64,
+    pub w: i64,
+    pub h: i64,
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub c: Chrome,
+    pub year: i32,
+    pub date_label: String,
+    pub victims: String,
+    pub victims_last_year: String,
+    pub change: String,
+    /// By form and by nationality.
+    pub tables: Vec<TableView>,
+    pub month_bars: Vec<Bar>,
+    pub chart_height: i64,
+    pub calls_total: String,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+pub struct OverviewPage {
+    pub c: Chrome,
+    pub years: Vec<Opt>,
+    pub downloads: Vec<(String, String)>,
+    pub body: String,
+}

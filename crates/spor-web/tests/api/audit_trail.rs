@@ -1,0 +1,118 @@
+//! The hash-chained audit trail catches altered and removed rows.
+
+use spor_store::web::ChainStatus;
+
+use crate::helpers::*;
+
+async fn app_with_events() -> TestApp {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut cw = app.login_as("cw").await;
+    cw.get("/cases").await;
+    cw.post("/cases/new", &decision_form("C-1", "P-1", "2026-03-01"))
+        .await;
+    cw.get("/cases/C-1").await;
+    app
+}
+
+#[tokio::test]
+async fn an_untouched_audit_trail_verifies() {
+    let app = app_with_events().await;
+    match app.store.verify_audit().await.unwrap() {
+        ChainStatus::Intact { events } => assert!(events >= 4, "{events} events"),
+        other => panic!("expected an intact chain, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_refuses_updates_and_deletes_through_sql() {
+    let app = app_with_events().await;
+    let pool = app.raw_pool().await;
+    assert!(
+        sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 1")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit_events WHERE seq = 1")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_tampered_row_is_reported_as_the_first_broken_link() {
+    let app = app_with_events().await;
+    let pool = app.raw_pool().await;
+    // Someone with database access removes the guard and rewrites who did something.
+    sqlx::query("DROP TRIGGER audit_events_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    match app.store.verify_audit().await.unwrap() {
+        ChainStatus::Broken { seq, reason } => {
+            assert_eq!(seq, 2);
+            assert!(reason.contains("altered"), "{reason}");
+        }
+        other => panic!("the tampering was not detected: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_row_is_reported_where_it_was() {
+    let app = app_with_events().await;
+    let pool = app.raw_pool().await;
+    sqlx::query("DROP TRIGGER audit_events_no_delete")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE seq = 3")
+        .execute(&pool)
+        .await
+        .unwrap();
+    match app.store.verify_audit().await.unwrap() {
+        ChainStatus::Broken { seq, reason } => {
+            assert_eq!(seq, 3);
+            assert!(reason.contains("missing"), "{reason}");
+        }
+        other => panic!("the deletion was not detected: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn deleting_the_newest_rows_is_detected_too() {
+    let app = app_with_events().await;
+    let pool = app.raw_pool().await;
+    sqlx::query("DROP TRIGGER audit_events_no_delete")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.store.verify_audit().await.unwrap(),
+        ChainStatus::Broken { .. }
+    ));
+}
+
+#[tokio::test]
+async fn the_admin_audit_page_shows_events_and_the_chain_state() {
+    let app = app_with_events().await;
+    app.add_user("ad", "admin").await;
+    let mut ad = app.login_as("ad").await;
+    let page = ad.get("/admin/audit?code=case.view").await;
+    assert!(page.body.contains("Kæden er intakt"));
+    assert!(page.body.contains("case.view"));
+    assert!(
+        !page.body.contains("login.success</td>"),
+        "filtered to case.view"
+    );
+}

@@ -1,0 +1,293 @@
+//! Logins, cookies, sessions, CSRF and lockout.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn healthz_answers_without_login() {
+    let app = spawn_app().await;
+    let page = app.agent().get("/healthz").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.body, "ok");
+}
+
+#[tokio::test]
+async fn login_sets_an_httponly_strict_session_cookie_and_audits_it() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.agent();
+    let page = a.login("cw", "cw-secret-password").await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    let cookie = page
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("spor_session="))
+        .expect("session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP without a proxy: no Secure ({cookie})"
+    );
+    let ok = app
+        .store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("login.success".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.total, 1);
+    assert_eq!(ok.items[0].actor.as_deref(), Some("cw"));
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_a_trusted_proxy_says_https() {
+    let app = spawn_app_with(spor_web::Config {
+        trust_proxy: true,
+        ..Default::default()
+    })
+    .await;
+    let res = reqwest::Client::new()
+        .get(format!("{}/login", app.base))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let c: Vec<_> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        c.iter()
+            .any(|c| c.starts_with("spor_login_csrf=") && c.contains("; Secure")),
+        "{c:?}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.agent();
+    let wrong = a.login("cw", "not-the-password").await;
+    let mut b = app.agent();
+    let unknown = b.login("nobody", "not-the-password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), wrong.status());
+    // The pages differ only in the echoed user name and the fresh login token.
+    let normalise = |p: &Page, name: &str| {
+        let token = hidden(&p.body, "csrf").unwrap();
+        p.body
+            .replace(&token, "TOKEN")
+            .replace(&format!("value=\"{name}\""), "value=\"NAME\"")
+    };
+    assert_eq!(normalise(&wrong, "cw"), normalise(&unknown, "nobody"));
+    assert!(a.session_cookie().is_none() && b.session_cookie().is_none());
+}
+
+#[tokio::test]
+async fn an_account_is_locked_after_five_failures_and_opens_again_later() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.agent();
+    for _ in 0..5 {
+        assert_eq!(
+            a.login("cw", "wrong-password-x").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Locked: even the right password fails, with the same answer.
+    assert_eq!(
+        a.login("cw", "cw-secret-password").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let u = app.store.user("cw").await.unwrap().unwrap();
+    assert!(u.locked_until.is_some());
+    app.clock
+        .advance(app.config.lockout_for + Duration::from_secs(1));
+    assert_eq!(
+        a.login("cw", "cw-secret-password").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn one_address_is_refused_after_too_many_failures_across_accounts() {
+    let app = spawn_app_with(spor_web::Config {
+        address_limit: 3,
+        ..Default::default()
+    })
+    .await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.agent();
+    for n in ["x1", "x2", "x3"] {
+        assert_eq!(
+            a.login(n, "whatever-password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        a.login("cw", "cw-secret-password").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.clock
+        .advance(app.config.address_window + Duration::from_secs(1));
+    assert_eq!(
+        a.login("cw", "cw-secret-password").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_after_the_idle_timeout() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.login_as("cw").await;
+    assert_eq!(a.get("/cases").await.status(), StatusCode::OK);
+    app.clock
+        .advance(app.config.idle_timeout - Duration::from_secs(60));
+    assert_eq!(
+        a.get("/cases").await.status(),
+        StatusCode::OK,
+        "activity keeps the session"
+    );
+    app.clock
+        .advance(app.config.idle_timeout + Duration::from_secs(1));
+    let page = a.get("/cases").await;
+    assert!(page.redirects_to_login(), "{:?}", page.location);
+    let login = a.get(page.location.as_deref().unwrap()).await;
+    assert!(
+        login.body.contains("udløbet"),
+        "the login page says the session ended"
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_despite_activity() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.login_as("cw").await;
+    let step = app.config.idle_timeout / 2;
+    let mut elapsed = Duration::ZERO;
+    while elapsed + step < app.config.absolute_lifetime {
+        app.clock.advance(step);
+        elapsed += step;
+        assert_eq!(a.get("/cases").await.status(), StatusCode::OK);
+    }
+    app.clock.advance(step);
+    assert!(a.get("/cases").await.redirects_to_login());
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.login_as("cw").await;
+    let stolen = a.session_cookie().unwrap();
+    let out = a.post("/logout", &[]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    // Replaying the old cookie does not work.
+    let mut b = app.agent();
+    b.cookies.push(("spor_session".into(), stolen));
+    assert!(b.get("/cases").await.redirects_to_login());
+}
+
+#[tokio::test]
+async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.login_as("cw").await;
+    let fields: Vec<(String, String)> = decision_form("C-9", "P-9", "2026-03-01")
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let page = a.post_raw("/cases/new", &fields).await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    let mut wrong = fields.clone();
+    wrong.push(("csrf".into(), "0".repeat(64)));
+    assert_eq!(
+        a.post_raw("/cases/new", &wrong).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        app.store
+            .record(spor_store::web::RecordKind::Identification, "C-9")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let rejected = app
+        .store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("access.csrf".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rejected.total, 2);
+    // With the token it goes through.
+    let ok = a
+        .post("/cases/new", &decision_form("C-9", "P-9", "2026-03-01"))
+        .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_login_without_its_form_token_is_refused() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.agent();
+    let f = vec![
+        ("name".to_string(), "cw".to_string()),
+        ("password".to_string(), "cw-secret-password".to_string()),
+    ];
+    assert_eq!(
+        a.post_raw("/login", &f).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(a.session_cookie().is_none());
+}
+
+#[tokio::test]
+async fn a_disabled_account_loses_its_session_at_once() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    app.add_user("ad", "admin").await;
+    let mut cw = app.login_as("cw").await;
+    let mut ad = app.login_as("ad").await;
+    assert_eq!(
+        ad.post("/admin/users/cw", &[("op", "disable")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(cw.get("/cases").await.redirects_to_login());
+    assert_eq!(
+        cw.login("cw", "cw-secret-password").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_english_switch_changes_the_interface_language() {
+    let app = spawn_app().await;
+    let mut a = app.agent();
+    assert!(a.get("/login").await.body.contains("Adgangskode"));
+    let sw = a.get("/lang?to=en&back=/login").await;
+    assert_eq!(sw.location.as_deref(), Some("/login"));
+    assert!(a.get("/login").await.body.contains("Password"));
+}

@@ -1,0 +1,376 @@
+//! The application in a real browser: headless Chromium driven over WebDriver
+//! (`chromedriver`, Debian packages `chromium` and `chromium-driver`). With
+//! `SPOR_SCREENSHOTS=DIR` the main pages are saved there as PNG files.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    child: Child,
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    shots: Option<PathBuf>,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+            assert!(
+                std::path::Path::new(bin).exists(),
+                "{bin} is missing: install Debian's `chromium` and `chromium-driver` (apt-get install chromium chromium-driver)"
+            );
+        }
+        let port = free_port();
+        let child = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut ready = false;
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await
+                && r.status().is_success()
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "chromedriver did not start");
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--window-size=1280,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }}});
+        let res: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = res["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {res}"))
+            .to_string();
+        let shots = std::env::var_os("SPOR_SCREENSHOTS").map(PathBuf::from);
+        Driver {
+            child,
+            http,
+            base,
+            session,
+            shots,
+            _profile: profile,
+        }
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let req = self.http.request(method.clone(), url);
+        let req = if method == reqwest::Method::GET {
+            req
+        } else {
+            req.json(&body)
+        };
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("WebDriver {path}: {}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn go(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", json!({ "url": url }))
+            .await;
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", Value::Null)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    async fn source(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/source", Value::Null)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                json!({ "using": "css selector", "value": css }),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/clear"),
+            json!({}),
+        )
+        .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn choose(&self, select_id: &str, value: &str) {
+        self.click(&format!("#{select_id} option[value=\"{value}\"]"))
+            .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{e}/text"),
+            Value::Null,
+        )
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+    }
+
+    async fn value(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{e}/property/value"),
+            Value::Null,
+        )
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+    }
+
+    async fn shot(&self, name: &str) {
+        let Some(dir) = &self.shots else { return };
+        let v = self
+            .cmd(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        let png = base64_decode(v.as_str().unwrap());
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn login(&self, app: &TestApp, name: &str) {
+        self.go(&format!("{}/login", app.base)).await;
+        self.type_into("#name", name).await;
+        self.type_into("#password", &format!("{name}{PASSWORD_SUFFIX}"))
+            .await;
+        self.click("form.card button[type=submit]").await;
+        self.wait_until("logged in", |u, _| !u.contains("/login"))
+            .await;
+    }
+
+    /// Waits (up to 15 s) until the page's URL or source satisfies `ok`: a click that
+    /// submits a form returns before the next page has loaded.
+    async fn wait_until(&self, what: &str, ok: impl Fn(&str, &str) -> bool) {
+        for _ in 0..150 {
+            let url = self.url().await;
+            let src = self.source().await;
+            if ok(&url, &src) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting until {what} (at {})", self.url().await);
+    }
+
+    async fn logout(&self) {
+        self.click("header form button").await;
+        self.wait_until("logged out", |u, _| u.contains("/login"))
+            .await;
+    }
+
+    async fn quit(&self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut buf, mut bits) = (0u32, 0);
+    for c in s.bytes().filter_map(val) {
+        buf = (buf << 6) | c;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+            buf &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_counted() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    app.add_user("an", "analyst").await;
+    app.add_user("ad", "admin").await;
+    let d = Driver::start().await;
+
+    // The caseworker logs in and registers a decision through the form.
+    d.go(&format!("{}/login", app.base)).await;
+    d.shot("login").await;
+    d.login(&app, "cw").await;
+    assert!(
+        d.url().await.ends_with("/cases"),
+        "the caseworker lands on the decisions"
+    );
+    d.go(&format!("{}/cases/new", app.base)).await;
+    d.type_into("#f_case_ref", "C-B1").await;
+    d.type_into("#f_person_ref", "P-B1").await;
+    d.choose("f_outcome", "identified").await;
+    d.choose("f_exploitation_form", "sexual").await;
+    d.choose("f_gender", "female").await;
+    d.type_into("#f_age", "29").await;
+    d.choose("f_nationality", "NG").await;
+    // Submitting without a referral actor is refused, with the message at the field.
+    d.click("form.record-form button[type=submit]").await;
+    d.wait_until("the form comes back with the field marked", |_, src| {
+        src.contains("field invalid")
+    })
+    .await;
+    d.shot("decision-form-with-error").await;
+    assert_eq!(
+        d.value("#f_case_ref").await,
+        "C-B1",
+        "what was typed is kept"
+    );
+    d.choose("f_referral_actor", "ngo").await;
+    d.click("form.record-form button[type=submit]").await;
+    d.wait_until("the decision is saved and shown", |u, _| {
+        u.ends_with("/cases/C-B1")
+    })
+    .await;
+    assert!(d.source().await.contains("Nigeria"));
+    d.shot("decision").await;
+    d.go(&format!("{}/cases", app.base)).await;
+    d.shot("decisions").await;
+    d.go(&format!("{}/persons/P-B1", app.base)).await;
+    d.shot("person").await;
+    d.logout().await;
+
+    // The analyst sees the decision counted on the dashboard...
+    d.login(&app, "an").await;
+    assert!(d.url().await.ends_with("/dashboard"));
+    assert_eq!(d.text("#victims-so-far").await, "1");
+    d.shot("dashboard").await;
+    d.go(&format!("{}/overview", app.base)).await;
+    d.shot("overview").await;
+    // ...and is refused the case page.
+    d.go(&format!("{}/cases/C-B1", app.base)).await;
+    let refused = d.source().await;
+    assert!(
+        refused.contains("Du har ikke adgang"),
+        "the analyst is refused"
+    );
+    assert!(
+        !refused.contains("Nigeria"),
+        "no case data on the refusal page"
+    );
+    d.shot("analyst-refused").await;
+    d.logout().await;
+
+    // The administrator's pages, for the screenshots and a last look at the trail.
+    d.login(&app, "ad").await;
+    d.shot("admin-users").await;
+    d.go(&format!("{}/admin/audit", app.base)).await;
+    let trail = d.source().await;
+    assert!(
+        trail.contains("Kæden er intakt"),
+        "{}",
+        trail
+            .split("<main>")
+            .nth(1)
+            .unwrap_or("")
+            .chars()
+            .take(600)
+            .collect::<String>()
+    );
+    d.shot("audit-trail").await;
+    d.go(&format!("{}/admin/codes", app.base)).await;
+    d.shot("code-lists").await;
+    d.quit().await;
+}

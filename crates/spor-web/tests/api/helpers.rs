@@ -1,0 +1,252 @@
+//! `spawn_app()` and an HTTP agent that keeps its own cookies and CSRF token.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use spor_store::WebStore;
+use spor_web::{AppState, Clock, Config};
+
+pub const PASSWORD_SUFFIX: &str = "-secret-password";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Arc<dyn WebStore>,
+    pub db_path: PathBuf,
+    pub clock: Clock,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Config::default()).await
+}
+
+pub async fn spawn_app_with(mut config: Config) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("spor.db");
+    let store = spor_store::sqlite::SqliteStore::open_path(&db_path)
+        .await
+        .expect("open store");
+    let store: Arc<dyn WebStore> = Arc::new(store);
+    let clock = Clock::default();
+    config.clock = clock.clone();
+    let state = AppState::new(store.clone(), config.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(spor_web::serve(listener, state));
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        db_path,
+        clock,
+        config,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Adds an account whose password is `NAME-secret-password`.
+    pub async fn add_user(&self, name: &str, roles: &str) {
+        let hash = spor_web::hash_password(&format!("{name}{PASSWORD_SUFFIX}")).unwrap();
+        assert!(
+            self.store
+                .create_user(name, roles, &hash, chrono::Utc::now())
+                .await
+                .unwrap()
+        );
+    }
+
+    pub fn agent(&self) -> Agent {
+        Agent {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+            cookies: Vec::new(),
+            csrf: String::new(),
+        }
+    }
+
+    /// An agent logged in as `name` (with the standard password), CSRF token in hand.
+    pub async fn login_as(&self, name: &str) -> Agent {
+        let mut a = self.agent();
+        let res = a.login(name, &format!("{name}{PASSWORD_SUFFIX}")).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "login as {name} failed"
+        );
+        a.refresh_csrf().await;
+        a
+    }
+
+    pub async fn raw_pool(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite:{}", self.db_path.display()))
+            .await
+            .unwrap()
+    }
+}
+
+/// A browser stand-in: remembers cookies and the page's CSRF token.
+pub struct Agent {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub cookies: Vec<(String, String)>,
+    pub csrf: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    pub fn redirects_to_login(&self) -> bool {
+        self.status == StatusCode::SEE_OTHER
+            && self
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/login"))
+    }
+}
+
+impl Agent {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, res: reqwest::Response) -> Page {
+        let status = res.status();
+        let location = res
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let set_cookies: Vec<String> = res
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect();
+        for sc in &set_cookies {
+            let first = sc.split(';').next().unwrap_or("");
+            if let Some((k, v)) = first.split_once('=') {
+                self.cookies.retain(|(n, _)| n != k);
+                let expired = sc.contains("Max-Age=0");
+                if !expired {
+                    self.cookies.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+        let body = res.text().await.unwrap_or_default();
+        Page {
+            status,
+            location,
+            set_cookies,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        self.finish(res).await
+    }
+
+    /// POSTs a form with the agent's CSRF token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut f: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        f.push(("csrf".into(), self.csrf.clone()));
+        self.post_raw(path, &f).await
+    }
+
+    /// POSTs exactly these fields.
+    pub async fn post_raw(&mut self, path: &str, fields: &[(String, String)]) -> Page {
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .header(COOKIE, self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        self.finish(res).await
+    }
+
+    pub async fn login(&mut self, name: &str, password: &str) -> Page {
+        let page = self.get("/login").await;
+        let token = hidden(&page.body, "csrf").expect("login form has a csrf field");
+        let f = vec![
+            ("name".to_string(), name.to_string()),
+            ("password".to_string(), password.to_string()),
+            ("csrf".to_string(), token),
+            ("next".to_string(), "/".to_string()),
+        ];
+        self.post_raw("/login", &f).await
+    }
+
+    /// Takes the CSRF token from the user's first page.
+    pub async fn refresh_csrf(&mut self) {
+        let home = self.get("/").await;
+        let to = home.location.unwrap_or_else(|| "/".into());
+        let page = self.get(&to).await;
+        self.csrf = hidden(&page.body, "csrf").unwrap_or_default();
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == "spor_session")
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html.find(&needle)? + needle.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+/// A valid decision form.
+pub fn decision_form<'a>(case: &'a str, person: &'a str, date: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("case_ref", case),
+        ("person_ref", person),
+        ("decision_date", date),
+        ("authority", "cmm"),
+        ("outcome", "identified"),
+        ("referral_actor", "police"),
+        ("exploitation_form", "forced_labour"),
+        ("exploitation_subtype", "construction"),
+        ("gender", "male"),
+        ("age", "34"),
+        ("nationality", "RO"),
+        ("return_date", ""),
+        ("return_country", ""),
+    ]
+}

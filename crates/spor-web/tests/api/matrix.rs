@@ -1,0 +1,184 @@
+//! Every route × {anonymous, caseworker, analyst, admin}: allowed, 403 or sent to login.
+
+use reqwest::StatusCode;
+use spor_store::web::{ChangeContext, NewAuditEvent, Record};
+
+use crate::helpers::*;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Who {
+    Public,
+    Caseworker,
+    Analyst,
+    Admin,
+}
+
+/// (method, path, who may call it). Keep in step with `spor_web::router`.
+const ROUTES: &[(&str, &str, Who)] = &[
+    ("GET", "/healthz", Who::Public),
+    ("GET", "/login", Who::Public),
+    ("GET", "/assets/app.css", Who::Public),
+    ("GET", "/cases", Who::Caseworker),
+    ("GET", "/cases/new", Who::Caseworker),
+    ("POST", "/cases/new", Who::Caseworker),
+    ("GET", "/cases/C-1", Who::Caseworker),
+    ("GET", "/cases/C-1/edit", Who::Caseworker),
+    ("POST", "/cases/C-1/edit", Who::Caseworker),
+    ("GET", "/cases/C-1/return", Who::Caseworker),
+    ("POST", "/cases/C-1/return", Who::Caseworker),
+    ("POST", "/cases/C-1/delete", Who::Caseworker),
+    ("GET", "/assessments", Who::Caseworker),
+    ("GET", "/assessments/new", Who::Caseworker),
+    ("POST", "/assessments/new", Who::Caseworker),
+    ("GET", "/assessments/A-1", Who::Caseworker),
+    ("GET", "/assessments/A-1/edit", Who::Caseworker),
+    ("POST", "/assessments/A-1/edit", Who::Caseworker),
+    ("POST", "/assessments/A-1/delete", Who::Caseworker),
+    ("GET", "/calls", Who::Caseworker),
+    ("GET", "/calls/new", Who::Caseworker),
+    ("POST", "/calls/new", Who::Caseworker),
+    ("GET", "/calls/K-1", Who::Caseworker),
+    ("GET", "/calls/K-1/edit", Who::Caseworker),
+    ("POST", "/calls/K-1/edit", Who::Caseworker),
+    ("POST", "/calls/K-1/delete", Who::Caseworker),
+    ("GET", "/persons", Who::Caseworker),
+    ("GET", "/persons/P-1", Who::Caseworker),
+    ("GET", "/dashboard", Who::Analyst),
+    ("GET", "/overview", Who::Analyst),
+    ("GET", "/overview/2026/download/json", Who::Analyst),
+    ("GET", "/admin/users", Who::Admin),
+    ("POST", "/admin/users", Who::Admin),
+    ("POST", "/admin/users/cw", Who::Admin),
+    ("GET", "/admin/codes", Who::Admin),
+    ("POST", "/admin/codes", Who::Admin),
+    ("GET", "/admin/settings", Who::Admin),
+    ("POST", "/admin/settings", Who::Admin),
+    ("GET", "/admin/audit", Who::Admin),
+];
+
+async fn seed(app: &TestApp) {
+    let codes = spor_core::CodeBook::builtin();
+    let ctx = ChangeContext {
+        actor: "seed".into(),
+        at: chrono::Utc::now(),
+        audit: NewAuditEvent {
+            code: "case.create".into(),
+            ..Default::default()
+        },
+    };
+    fn f<'a>(pairs: Vec<(&'a str, &'a str)>) -> std::collections::BTreeMap<&'a str, &'a str> {
+        pairs.into_iter().collect()
+    }
+    let d = spor_import::validate::identification(
+        &f(decision_form("C-1", "P-1", "2026-03-01")),
+        &codes,
+    )
+    .unwrap();
+    let a = spor_import::validate::assessment(
+        &f(vec![
+            ("assessment_ref", "A-1"),
+            ("person_ref", "P-1"),
+            ("interview_date", "2026-02-01"),
+            ("gender", "male"),
+            ("age", ""),
+            ("nationality", "RO"),
+        ]),
+        &codes,
+    )
+    .unwrap();
+    let k = spor_import::validate::hotline_call(
+        &f(vec![
+            ("call_ref", "K-1"),
+            ("received_at", "2026-02-01T10:00:00"),
+            ("caller_type", "police"),
+            ("concerns_possible_victim", "true"),
+            ("topic", ""),
+        ]),
+        &codes,
+    )
+    .unwrap();
+    for r in [
+        Record::Identification(d),
+        Record::Assessment(a),
+        Record::HotlineCall(k),
+    ] {
+        app.store.create_record(&r, &ctx).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn every_route_refuses_the_wrong_role_and_sends_anonymous_users_to_login() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    app.add_user("cw", "caseworker").await;
+    app.add_user("an", "analyst").await;
+    app.add_user("ad", "admin").await;
+    let mut agents = [
+        (None, app.agent()),
+        (Some(Who::Caseworker), app.login_as("cw").await),
+        (Some(Who::Analyst), app.login_as("an").await),
+        (Some(Who::Admin), app.login_as("ad").await),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, who) in ROUTES {
+        for (role, agent) in agents.iter_mut() {
+            let role = *role;
+            let page = if *method == "GET" {
+                agent.get(path).await
+            } else {
+                agent.post(path, &[]).await
+            };
+            let verdict = match (*who, role) {
+                // A logged-in user asking for the login page is sent on.
+                (Who::Public, Some(_)) if *path == "/login" => {
+                    page.status() == StatusCode::SEE_OTHER
+                }
+                (Who::Public, _) => page.status() == StatusCode::OK,
+                (_, None) => page.redirects_to_login(),
+                (w, Some(r)) if w == r => {
+                    if *method == "GET" {
+                        page.status() == StatusCode::OK
+                    } else {
+                        page.status() != StatusCode::FORBIDDEN && !page.redirects_to_login()
+                    }
+                }
+                (_, Some(_)) => page.status() == StatusCode::FORBIDDEN,
+            };
+            if !verdict {
+                failures.push(format!(
+                    "{method} {path} as {role:?}: got {} (location {:?})",
+                    page.status(),
+                    page.location
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "route × role mismatches:\n{}",
+        failures.join("\n")
+    );
+
+    // Every refusal of a logged-in user was audited.
+    let denied = app
+        .store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("access.denied".into()),
+                ..Default::default()
+            },
+            1000,
+            0,
+        )
+        .await
+        .unwrap();
+    let expected = ROUTES.iter().filter(|(_, _, w)| *w != Who::Public).count() * 2;
+    assert_eq!(denied.total as usize, expected);
+}
+
+#[tokio::test]
+async fn unknown_paths_answer_404() {
+    let app = spawn_app().await;
+    let page = app.agent().get("/no/such/page").await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+}

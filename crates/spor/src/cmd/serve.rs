@@ -1,0 +1,66 @@
+//! `spor serve [--listen 127.0.0.1:8080]`: the web application on the register.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use spor_web::{AppState, Config, SecureCookies};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// When cookies get `Secure`: auto (when a trusted proxy says https), always, never.
+    #[arg(long, default_value = "auto")]
+    pub secure_cookies: String,
+    /// Believe X-Forwarded-For / X-Forwarded-Proto (only behind your own reverse proxy).
+    #[arg(long)]
+    pub trust_proxy: bool,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, default_value_t = 30)]
+    pub idle_minutes: u64,
+    /// Hours after login after which a session ends whatever the activity.
+    #[arg(long, default_value_t = 10)]
+    pub session_hours: u64,
+}
+
+pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
+    let secure_cookies = match args.secure_cookies.as_str() {
+        "auto" => SecureCookies::Auto,
+        "always" => SecureCookies::Always,
+        "never" => SecureCookies::Never,
+        other => bail!("--secure-cookies takes auto, always or never, not `{other}`"),
+    };
+    if args.idle_minutes == 0 || args.session_hours == 0 {
+        bail!("--idle-minutes and --session-hours must be at least 1");
+    }
+    let store = spor_store::open_web(db)
+        .await
+        .with_context(|| format!("cannot open the register at {db}"))?;
+    let config = Config {
+        idle_timeout: Duration::from_secs(args.idle_minutes * 60),
+        absolute_lifetime: Duration::from_secs(args.session_hours * 3600),
+        secure_cookies,
+        trust_proxy: args.trust_proxy,
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (use HOST:PORT, e.g. 127.0.0.1:8080)",
+                args.listen
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let users = store.users().await?;
+    eprintln!("Spor is serving the register on http://{addr}/ (stop with Ctrl-C)");
+    if users.is_empty() {
+        eprintln!("No accounts yet: add one with `spor --db {db} user add NAME --role caseworker`");
+    }
+    let state = AppState::new(Arc::from(store), config);
+    spor_web::serve(listener, state)
+        .await
+        .context("the web server stopped")
+}
