@@ -48,6 +48,52 @@ impl Interval {
     pub fn protects(&self, threshold: u64) -> bool {
         self.lo <= EPS && self.hi >= threshold as f64 - EPS
     }
+
+    /// Does it meet the requirement?
+    pub fn meets(&self, req: Requirement) -> bool {
+        match req {
+            Requirement::Cover(t) => self.protects(t),
+            Requirement::Width(t) => self.hi - self.lo >= t as f64 - EPS,
+            Requirement::NotAll { value, threshold } => {
+                self.lo <= value.saturating_sub(threshold) as f64 + EPS
+                    && self.hi - self.lo >= threshold.min(value) as f64 - EPS
+            }
+        }
+    }
+}
+
+/// What the attacker must not be able to narrow a hidden cell to.
+///
+/// - A cell hidden by the threshold rule is **sensitive**: its interval must contain
+///   `[0, threshold]` (the attacker can rule out neither an empty group nor one as large as
+///   the threshold).
+/// - A cell hidden to protect another is not sensitive itself (it is at or above the
+///   threshold, or zero): its interval must be at least `threshold` wide, and never a
+///   point.
+/// - A cell hidden by the homogeneity rule (all `value` members of a group in one category):
+///   the attacker must not be able to rule out that `threshold` of them (all, if fewer) are
+///   in another category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Requirement {
+    Cover(u64),
+    Width(u64),
+    NotAll { value: u64, threshold: u64 },
+}
+
+impl std::fmt::Display for Requirement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Requirement::Cover(t) => write!(f, "it must span at least [0, {t}]"),
+            Requirement::Width(t) => write!(f, "it must be at least {t} wide"),
+            Requirement::NotAll { value, threshold } => write!(
+                f,
+                "it must reach down to {} and be at least {} wide",
+                value.saturating_sub(*threshold),
+                threshold.min(value)
+            ),
+        }
+    }
 }
 
 impl std::fmt::Display for Interval {
@@ -73,7 +119,7 @@ pub enum Leak {
     /// the sums around it.
     Narrow {
         interval: Interval,
-        required: u64,
+        required: Requirement,
         near: Vec<usize>,
     },
     /// The solver gave up; the release is refused rather than trusted.
@@ -165,8 +211,18 @@ fn components(problem: &Problem, hidden: &[bool]) -> Vec<(Vec<usize>, Vec<usize>
         .collect()
 }
 
-/// Runs both checks for every hidden quantity.
+/// Runs both checks for every hidden quantity, each held to `[0, threshold]`.
 pub fn audit(problem: &Problem, hidden: &[bool], policy: &Policy) -> AuditReport {
+    let reqs: Vec<Requirement> = problem
+        .quantities
+        .iter()
+        .map(|q| Requirement::Cover(policy.threshold(q.dims)))
+        .collect();
+    audit_with(problem, hidden, &reqs)
+}
+
+/// Runs both checks with a requirement per quantity.
+pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
     let mut report = AuditReport::default();
     for (members, relations) in components(problem, hidden) {
         let exact = exact_leaks(problem, hidden, &members, &relations);
@@ -188,8 +244,8 @@ pub fn audit(problem: &Problem, hidden: &[bool], policy: &Policy) -> AuditReport
             match interval(problem, hidden, &members, &relations, q) {
                 Ok(iv) => {
                     report.intervals.insert(q, iv);
-                    let required = policy.threshold(problem.quantities[q].dims);
-                    if !iv.protects(required) {
+                    let required = reqs[q];
+                    if !iv.meets(required) {
                         report.findings.push(Finding {
                             quantity: q,
                             leak: Leak::Narrow {
@@ -395,7 +451,7 @@ pub fn describe(problem: &Problem, finding: &Finding) -> String {
                 .collect();
             format!(
                 "hidden cell {} is narrowed to {interval} by the published figures {} \
-                 (it must span at least [0, {required}])",
+                 ({required})",
                 q.name(),
                 names.join(", ")
             )

@@ -12,17 +12,19 @@
 //!   combination of published figures;
 //! - [`recode`]: merging small nationalities into UN M49 regions or "Øvrige lande";
 //! - [`risk`]: uniqueness and homogeneity of a year's victims;
+//! - [`overview`]: the public profile of a `spor_stats::Report` (model, protect, publish);
 //! - [`manifest`]: the record written beside a public edition.
 
 pub mod audit;
 pub mod manifest;
+pub mod overview;
 pub mod policy;
 pub mod problem;
 pub mod recode;
 pub mod risk;
 pub mod suppress;
 
-pub use audit::{AuditReport, Finding, Interval, Leak, audit, describe};
+pub use audit::{AuditReport, Finding, Interval, Leak, Requirement, audit, audit_with, describe};
 pub use policy::{FLOOR, Policy, PolicyError, Preset};
 pub use problem::{CellRef, Problem, ProblemError, Role};
-pub use suppress::{Protection, Refused, Status, primary, protect, secondary};
+pub use suppress::{Protection, Refused, Status, audit_status, primary, protect, secondary};

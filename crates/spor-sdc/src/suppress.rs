@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::audit::{AuditReport, Finding, Leak, audit, describe};
+use crate::audit::{AuditReport, Finding, Leak, Requirement, audit_with, describe};
 use crate::policy::Policy;
 use crate::problem::{Problem, Role};
 
@@ -40,6 +40,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// What the audit holds a cell of this status to.
+    pub fn requirement(&self, value: u64, threshold: u64) -> Requirement {
+        match self {
+            Status::HiddenSecondary { .. } => Requirement::Width(threshold),
+            Status::HiddenHomogeneous { .. } => Requirement::NotAll { value, threshold },
+            _ => Requirement::Cover(threshold),
+        }
+    }
+
     pub fn is_hidden(&self) -> bool {
         matches!(
             self,
@@ -132,9 +141,11 @@ pub fn secondary(
     mut status: Vec<Status>,
 ) -> Result<Protection, Refused> {
     let mut rounds = 0;
+    // Secondary cells the attacker could compute anyway: published again, never re-chosen.
+    let mut useless: BTreeSet<usize> = BTreeSet::new();
     loop {
         let hidden: Vec<bool> = status.iter().map(Status::is_hidden).collect();
-        let report = audit(problem, &hidden, policy);
+        let report = audit_status(problem, &status, policy);
         if report.passed() {
             return Ok(Protection {
                 status,
@@ -143,11 +154,33 @@ pub fn secondary(
             });
         }
         rounds += 1;
-        let mut chosen: BTreeSet<usize> = BTreeSet::new();
-        for finding in &report.findings {
-            if let Leak::Unsolved { .. } = finding.leak {
-                return Err(refuse(problem, &report.findings));
+        if let Some(f) = report
+            .findings
+            .iter()
+            .find(|f| matches!(f.leak, Leak::Unsolved { .. }))
+        {
+            return Err(refuse(problem, std::slice::from_ref(f)));
+        }
+        // A zero partner the attacker can compute exactly (a zero inside zeros) protects
+        // nothing and publishing it tells nothing new: it goes back, another partner is
+        // sought. (Zeros are publishable; a non-zero partner that leaks gets partners.)
+        let mut reverted = false;
+        for f in &report.findings {
+            if matches!(f.leak, Leak::Exact { .. })
+                && matches!(status[f.quantity], Status::HiddenSecondary { .. })
+                && problem.quantities[f.quantity].value == 0
+            {
+                status[f.quantity] = Status::Published;
+                useless.insert(f.quantity);
+                reverted = true;
             }
+        }
+        if reverted {
+            continue;
+        }
+        let mut chosen: BTreeSet<usize> = BTreeSet::new();
+        let mut stuck: Vec<Finding> = Vec::new();
+        for finding in &report.findings {
             // One partner per leaking cell and round; a partner chosen for an earlier
             // finding of this round may already fix this one.
             if chosen
@@ -156,7 +189,7 @@ pub fn secondary(
             {
                 continue;
             }
-            match partner(problem, &hidden, &chosen, finding, policy) {
+            match partner(problem, &hidden, &chosen, &useless, finding, policy) {
                 Some(c) => {
                     chosen.insert(c);
                     status[c] = Status::HiddenSecondary {
@@ -164,14 +197,25 @@ pub fn secondary(
                     };
                 }
                 // Partners chosen this round may be all it had; the next audit tells.
-                None if !chosen.is_empty() => {}
-                None => return Err(refuse(problem, std::slice::from_ref(finding))),
+                None => stuck.push(finding.clone()),
             }
         }
         if chosen.is_empty() {
-            return Err(refuse(problem, &report.findings));
+            return Err(refuse(problem, &stuck));
         }
     }
+}
+
+/// The audit of a release with the requirement of each cell's status.
+pub fn audit_status(problem: &Problem, status: &[Status], policy: &Policy) -> AuditReport {
+    let hidden: Vec<bool> = status.iter().map(Status::is_hidden).collect();
+    let reqs: Vec<Requirement> = problem
+        .quantities
+        .iter()
+        .zip(status)
+        .map(|(q, s)| s.requirement(q.value, policy.threshold(q.dims)))
+        .collect();
+    audit_with(problem, &hidden, &reqs)
 }
 
 fn refuse(problem: &Problem, findings: &[Finding]) -> Refused {
@@ -198,6 +242,7 @@ fn partner(
     problem: &Problem,
     hidden: &[bool],
     chosen: &BTreeSet<usize>,
+    useless: &BTreeSet<usize>,
     finding: &Finding,
     policy: &Policy,
 ) -> Option<usize> {
@@ -206,10 +251,18 @@ fn partner(
     let threshold = policy.threshold(problem.quantities[q].dims);
     // How much a partner must be able to give or take.
     let need = match &finding.leak {
-        Leak::Narrow { interval, .. } => {
-            let up = (threshold as f64 - interval.hi).max(0.0);
-            let down = interval.lo.max(0.0);
-            up.max(down).ceil() as u64
+        Leak::Narrow {
+            interval, required, ..
+        } => {
+            let width = interval.hi - interval.lo;
+            let need = match *required {
+                Requirement::Cover(t) => (t as f64 - interval.hi).max(interval.lo),
+                Requirement::Width(t) => t as f64 - width,
+                Requirement::NotAll { value, threshold } => (interval.lo
+                    - value.saturating_sub(threshold) as f64)
+                    .max(threshold.min(value) as f64 - width),
+            };
+            need.max(0.0).ceil() as u64
         }
         _ => value.max(threshold.saturating_sub(value)),
     }
@@ -231,7 +284,10 @@ fn partner(
                 let unknown = hidden[y] || chosen.contains(&y) || qy.role == Role::Latent;
                 if unknown {
                     queue.push_back((y, d + 1));
-                } else if qy.role == Role::Free {
+                } else if qy.role == Role::Free
+                    && !useless.contains(&y)
+                    && !pinned_zero(problem, hidden, chosen, y)
+                {
                     level.insert(y, d);
                 }
             }
@@ -251,4 +307,21 @@ fn partner(
             )
         })
         .map(|(y, _)| y)
+}
+
+/// A zero inside a published zero (or a sum of published zeros) is known to be zero whatever
+/// is hidden: hiding it protects nothing and could never pass the audit itself.
+fn pinned_zero(problem: &Problem, hidden: &[bool], chosen: &BTreeSet<usize>, y: usize) -> bool {
+    if problem.quantities[y].value != 0 {
+        return false;
+    }
+    let known =
+        |i: usize| !hidden[i] && !chosen.contains(&i) && problem.quantities[i].role != Role::Latent;
+    problem.relations.iter().any(|r| {
+        (r.parts.contains(&y) && known(r.whole) && problem.quantities[r.whole].value == 0)
+            || (r.whole == y
+                && r.parts
+                    .iter()
+                    .all(|&p| known(p) && problem.quantities[p].value == 0))
+    })
 }

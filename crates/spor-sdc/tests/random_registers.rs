@@ -3,7 +3,7 @@
 //! `[0, threshold]` against an attacker who sees all linked tables at once.
 
 use proptest::prelude::*;
-use spor_sdc::{Policy, Problem, Role, protect};
+use spor_sdc::{Policy, Problem, Role, Status, protect};
 
 const GENDERS: [&str; 3] = ["female", "male", "trans"];
 const FORMS: [&str; 3] = ["sexual", "forced_labour", "forced_criminality"];
@@ -92,8 +92,15 @@ proptest! {
             let t = policy.threshold(q.dims);
             if protection.status[i].is_hidden() {
                 let iv = protection.audit.intervals[&i];
-                prop_assert!(iv.lo <= 1e-6 && iv.hi >= t as f64 - 1e-6,
-                    "{} = {} hidden with interval {} (needs [0, {}])", q.name(), q.value, iv, t);
+                match protection.status[i] {
+                    // Sensitive cells: the attacker's interval contains [0, threshold].
+                    Status::HiddenBelowThreshold { .. } => prop_assert!(
+                        iv.lo <= 1e-6 && iv.hi >= t as f64 - 1e-6,
+                        "{} = {} hidden with interval {} (needs [0, {}])", q.name(), q.value, iv, t),
+                    // Partners: at least the threshold wide.
+                    _ => prop_assert!(iv.hi - iv.lo >= t as f64 - 1e-6,
+                        "{} = {} hidden with interval {} (needs width {})", q.name(), q.value, iv, t),
+                }
             } else {
                 prop_assert!(q.value == 0 || q.value >= t,
                     "{} = {} published below {}", q.name(), q.value, t);
