@@ -673,3 +673,6 @@ mod tests {
         assert!(PgTarget::parse_with_env("postgres://spor:x1@h/spor", env).is_ok());
     }
 }
+
+// The web application's tables, on the same SQL as SQLite's (see `queries_web.rs`).
+crate::queries_web::impl_web_store!(crate::postgres::PgStore, sqlx::Postgres);

@@ -469,9 +469,7 @@ crate::queries_web::impl_web_store!(crate::sqlite::SqliteStore, sqlx::Sqlite);
 /// Opens the store named by `url` with its web tables (see [`crate::open`]).
 pub async fn open_web(url: &str) -> Result<Box<dyn WebStore>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(crate::StoreError::BadUrl(
-            "the web application does not support PostgreSQL in this build yet".into(),
-        ));
+        return Ok(Box::new(crate::postgres::PgStore::open(url).await?));
     }
     Ok(Box::new(crate::sqlite::SqliteStore::open(url).await?))
 }

@@ -1,0 +1,198 @@
+//! The web application's storage story: accounts, sessions, the audit chain and record
+//! edits give the same results on every backend (SQLite always, PostgreSQL when
+//! `SPOR_TEST_POSTGRES_URL` is set; see `story.rs`).
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::*;
+use spor_core::Form;
+use spor_store::web::{
+    AuditFilter, ChainStatus, ChangeContext, NewAuditEvent, Record, RecordFilter, RecordKind,
+    SessionRow, UserUpdate, WebStore, WriteOutcome,
+};
+
+/// The backend's store with its web tables (a second handle on the same database), opened
+/// as `spor serve` opens it.
+async fn web(b: &Backend) -> Box<dyn WebStore> {
+    let store = spor_store::open_web(&b.url).await.unwrap();
+    assert_eq!(store.backend(), b.name);
+    store
+}
+
+fn at(minute: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 10, minute, 0).unwrap()
+}
+
+fn ctx(actor: &str, minute: u32, code: &str) -> ChangeContext {
+    ChangeContext {
+        actor: actor.into(),
+        at: at(minute),
+        audit: NewAuditEvent {
+            code: code.into(),
+            actor: Some(actor.into()),
+            ..NewAuditEvent::default()
+        },
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_the_audit_chain_behave_alike_on_every_backend() {
+    for b in backends("accounts_sessions_and_the_audit_chain_behave_alike_on_every_backend").await {
+        let s = web(&b).await;
+        let n = b.name;
+        assert!(
+            s.create_user("ana", "analyst", "hash-1", at(0))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert!(
+            !s.create_user("ana", "admin", "hash-2", at(1))
+                .await
+                .unwrap(),
+            "{n}: taken"
+        );
+        assert!(
+            s.create_user("bo", "caseworker", "hash-3", at(2))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        let names: Vec<String> = s
+            .users()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
+        assert_eq!(names, ["ana", "bo"], "{n}");
+        let update = UserUpdate {
+            disabled: Some(true),
+            ..UserUpdate::default()
+        };
+        assert!(s.update_user("bo", &update, at(3)).await.unwrap(), "{n}");
+        assert!(s.user("bo").await.unwrap().unwrap().disabled, "{n}");
+
+        let session = SessionRow {
+            id_hash: "h1".into(),
+            user_name: "ana".into(),
+            csrf_token: "t1".into(),
+            created_at: at(4),
+            last_seen_at: at(4),
+            expires_at: at(4) + Duration::hours(8),
+        };
+        s.create_session(&session).await.unwrap();
+        let (found, user) = s.session("h1").await.unwrap().expect("the session");
+        assert_eq!(
+            (found.user_name.as_str(), user.roles.as_str()),
+            ("ana", "analyst"),
+            "{n}"
+        );
+        s.touch_session("h1", at(30)).await.unwrap();
+        assert_eq!(
+            s.session("h1").await.unwrap().unwrap().0.last_seen_at,
+            at(30),
+            "{n}"
+        );
+        assert_eq!(s.purge_sessions(at(31), at(0)).await.unwrap(), 0, "{n}");
+        s.delete_session("h1").await.unwrap();
+        assert!(s.session("h1").await.unwrap().is_none(), "{n}");
+
+        for (i, code) in ["login.success", "case.view", "login.failure"]
+            .iter()
+            .enumerate()
+        {
+            let e = NewAuditEvent {
+                code: (*code).into(),
+                actor: Some("ana".into()),
+                ..NewAuditEvent::default()
+            };
+            s.append_audit(&e, at(40 + i as u32)).await.unwrap();
+        }
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            ChainStatus::Intact { events: 3 },
+            "{n}"
+        );
+        let filter = AuditFilter {
+            code_prefix: Some("login".into()),
+            ..AuditFilter::default()
+        };
+        let page = s.audit_events(&filter, 10, 0).await.unwrap();
+        assert_eq!(page.total, 2, "{n}");
+        assert_eq!(page.items[0].code, "login.failure", "{n}: newest first");
+    }
+}
+
+#[tokio::test]
+async fn record_edits_are_version_checked_and_reach_the_register_on_every_backend() {
+    for b in
+        backends("record_edits_are_version_checked_and_reach_the_register_on_every_backend").await
+    {
+        let s = web(&b).await;
+        let n = b.name;
+        let first = identification("W-1", "P-1", "2026-02-01", Some(Form::Sexual));
+        let created = s
+            .create_record(
+                &Record::Identification(first.clone()),
+                &ctx("bo", 1, "case.create"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(created, WriteOutcome::Done(1), "{n}");
+        let again = s
+            .create_record(
+                &Record::Identification(first.clone()),
+                &ctx("bo", 2, "case.create"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(again, WriteOutcome::Exists, "{n}");
+
+        let mut changed = first.clone();
+        changed.age = Some(44);
+        let ok = s
+            .update_record(
+                &Record::Identification(changed.clone()),
+                1,
+                &ctx("bo", 3, "case.edit"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ok, WriteOutcome::Done(2), "{n}");
+        let stale = s
+            .update_record(
+                &Record::Identification(first.clone()),
+                1,
+                &ctx("ana", 4, "case.edit"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(stale, WriteOutcome::Stale { current: 2 }, "{n}");
+
+        let changes = s
+            .record_changes(RecordKind::Identification, "W-1")
+            .await
+            .unwrap();
+        let actions: Vec<&str> = changes.iter().map(|c| c.action.as_str()).collect();
+        assert_eq!(actions, ["create", "update"], "{n}");
+        let page = s
+            .list_identifications(&RecordFilter::default(), 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(page.total, 1, "{n}");
+        assert_eq!(page.items[0].version, 2, "{n}");
+
+        let reg = b.store.load_register().await.unwrap();
+        assert_eq!(reg.identifications, [changed], "{n}");
+        assert!(reg.last_change.is_some(), "{n}: an edit moves last_change");
+        assert!(
+            matches!(
+                s.verify_audit().await.unwrap(),
+                ChainStatus::Intact { events: 2 }
+            ),
+            "{n}: each edit is audited"
+        );
+    }
+}
