@@ -608,14 +608,14 @@ impl<'c> Collector<'c> {
                 );
                 continue;
             }
-            let range = match wb.worksheet_range(&sheet) {
+            let cells = match wb.worksheet_cells_reader(&sheet) {
                 Ok(r) => r,
                 Err(e) => {
                     self.file_problem(src, format!("cannot read the sheet: {e}"));
                     continue;
                 }
             };
-            let rows = self.read_range(src, entity, &range);
+            let rows = self.read_sheet(src, entity, cells);
             self.files.push(FileSummary {
                 file: name.to_string(),
                 sheet: Some(sheet),
@@ -625,8 +625,48 @@ impl<'c> Collector<'c> {
         }
     }
 
-    fn read_range(&mut self, src: usize, entity: Entity, range: &calamine::Range<Data>) -> u64 {
-        let Some((first_row, _)) = range.start() else {
+    /// Reads a sheet cell by cell as calamine streams it, one row buffer reused: a
+    /// workbook of a million rows is never held as a whole grid. Positions are absolute
+    /// sheet columns and lines are sheet rows, as the spreadsheet shows them.
+    fn read_sheet<RS: std::io::Read + std::io::Seek>(
+        &mut self,
+        src: usize,
+        entity: Entity,
+        mut cells: calamine::XlsxCellReader<'_, RS>,
+    ) -> u64 {
+        let height = cells.dimensions().end.0 as usize + 1;
+        let pb = (self.progress && height > PROGRESS_ROWS)
+            .then(|| bar(height as u64, entity.name(), false));
+        let mut sheet = SheetRows::default();
+        let mut layout: Option<Layout> = None;
+        let mut rows = 0u64;
+        loop {
+            let cell = match cells.next_cell() {
+                Ok(c) => c,
+                Err(e) => {
+                    self.file_problem(src, format!("cannot read the sheet: {e}"));
+                    break;
+                }
+            };
+            let next_row = cell.as_ref().map(|c| c.get_position().0);
+            if sheet.row.is_some() && next_row != sheet.row {
+                rows += self.sheet_row(src, entity, &mut sheet, &mut layout);
+                if let (Some(pb), Some(r)) = (&pb, sheet.row)
+                    && r.is_multiple_of(4096)
+                {
+                    pb.set_position(u64::from(r));
+                }
+                sheet.clear();
+            }
+            let Some(cell) = cell else { break };
+            let (r, c) = cell.get_position();
+            sheet.row = Some(r);
+            sheet.set(c as usize, cell.get_value());
+        }
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        if layout.is_none() {
             self.file_problem(
                 src,
                 format!(
@@ -634,46 +674,61 @@ impl<'c> Collector<'c> {
                     entity.columns().join(", ")
                 ),
             );
-            return 0;
-        };
-        let mut it = range.rows().enumerate();
-        let Some((_, header_cells)) = it.next() else {
-            return 0;
-        };
-        let mut text: Vec<String> = vec![String::new(); header_cells.len()];
-        let mut bad: Vec<Option<(String, String)>> = vec![None; header_cells.len()];
-        fill_row(header_cells, &mut text, &mut bad);
-        let header: Vec<&str> = text
-            .iter()
-            .zip(&bad)
-            .map(|(t, b)| if b.is_some() { "" } else { t.as_str() })
-            .collect();
-        let header_line = u64::from(first_row) + 1;
-        let layout = self.layout(src, entity, &header, header_line);
-        let height = range.height();
-        let pb = (self.progress && height > PROGRESS_ROWS)
-            .then(|| bar(height as u64, entity.name(), false));
-        let mut rows = 0u64;
-        for (i, cells) in it {
-            fill_row(cells, &mut text, &mut bad);
-            let line = header_line + i as u64;
-            let (t, b) = (&text, &bad);
-            if self.row(src, &layout, line, cells.len(), |p| match &b[p] {
-                Some(e) => Err(e.clone()),
-                None => Ok(t[p].as_str()),
-            }) {
-                rows += 1;
-            }
-            if i % 8192 == 0
-                && let Some(pb) = &pb
-            {
-                pb.set_position(i as u64);
-            }
-        }
-        if let Some(pb) = pb {
-            pb.finish_and_clear();
         }
         rows
+    }
+
+    /// Handles one complete sheet row: the first non-blank one is the header. Returns 1
+    /// when it was a data row.
+    fn sheet_row(
+        &mut self,
+        src: usize,
+        entity: Entity,
+        sheet: &mut SheetRows,
+        layout: &mut Option<Layout>,
+    ) -> u64 {
+        let line = u64::from(sheet.row.unwrap_or(0)) + 1;
+        let Some(l) = layout else {
+            if sheet.text[..sheet.len].iter().all(|t| t.trim().is_empty()) {
+                return 0;
+            }
+            let header: Vec<&str> = (0..sheet.len)
+                .map(|p| {
+                    if sheet.bad[p].is_some() {
+                        ""
+                    } else {
+                        sheet.text[p].as_str()
+                    }
+                })
+                .collect();
+            *layout = Some(self.layout(src, entity, &header, line));
+            return 0;
+        };
+        // Cells right of the header's last column: allowed only when empty.
+        let width = l.width;
+        sheet.reserve(width);
+        let mut stray = Vec::new();
+        for p in width..sheet.len {
+            let t = sheet.text[p].trim();
+            if !t.is_empty() || sheet.bad[p].is_some() {
+                stray.push((p, t.to_string()));
+            }
+        }
+        let (t, b) = (&sheet.text, &sheet.bad);
+        let counted = self.row(src, l, line, width, |p| match &b[p] {
+            Some(e) => Err(e.clone()),
+            None => Ok(t[p].as_str()),
+        });
+        for (p, value) in stray {
+            self.problem(
+                src,
+                Some(line),
+                Some(format!("(cell {} without a header)", p + 1)),
+                Some(value),
+                "empty: the column has no name in the header".into(),
+            );
+        }
+        u64::from(counted)
     }
 
     /// Reports every key (ref, or history series/year/category) that appears on more than
@@ -785,18 +840,55 @@ impl<'c> Collector<'c> {
     }
 }
 
-/// Turns one sheet row into the text a CSV file would hold: whole numbers without `.0`,
-/// dates as `2023-04-17`, date-times as `2023-04-17T09:30:00`, booleans as `true`/`false`.
-/// Error cells (`#N/A`, …) are marked bad.
-fn fill_row(cells: &[Data], text: &mut Vec<String>, bad: &mut Vec<Option<(String, String)>>) {
-    text.resize(cells.len(), String::new());
-    bad.resize(cells.len(), None);
-    for ((d, t), b) in cells.iter().zip(text.iter_mut()).zip(bad.iter_mut()) {
-        t.clear();
-        *b = cell_text(d, t).err();
+/// The cells of the sheet row being read, as text, reused from row to row.
+#[derive(Default)]
+struct SheetRows {
+    row: Option<u32>,
+    text: Vec<String>,
+    bad: Vec<Option<(String, String)>>,
+    /// Cells in use in this row (up to the rightmost cell seen).
+    len: usize,
+}
+
+impl SheetRows {
+    fn reserve(&mut self, len: usize) {
+        if self.text.len() < len {
+            self.text.resize(len, String::new());
+            self.bad.resize(len, None);
+        }
+        self.len = self.len.max(len);
+    }
+
+    fn set(&mut self, col: usize, value: &calamine::DataRef<'_>) {
+        self.reserve(col + 1);
+        let out = &mut self.text[col];
+        self.bad[col] = match value {
+            calamine::DataRef::SharedString(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            calamine::DataRef::String(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            other => cell_text(&Data::from(other.clone()), out),
+        }
+        .err();
+    }
+
+    fn clear(&mut self) {
+        for p in 0..self.len {
+            self.text[p].clear();
+            self.bad[p] = None;
+        }
+        self.len = 0;
+        self.row = None;
     }
 }
 
+/// Turns a sheet cell into the text a CSV file would hold: whole numbers without `.0`,
+/// dates as `2023-04-17`, date-times as `2023-04-17T09:30:00`, booleans as `true`/`false`.
+/// Error cells (`#N/A`, …) are bad.
 fn cell_text(d: &Data, out: &mut String) -> Result<(), (String, String)> {
     use std::fmt::Write;
     match d {

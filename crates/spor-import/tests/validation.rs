@@ -514,3 +514,52 @@ fn a_semicolon_separated_file_gets_one_clear_message() {
             .contains("line 1: the header is a single cell with semicolons")
     );
 }
+
+#[test]
+fn sheet_lines_are_the_rows_the_spreadsheet_shows_even_when_the_table_starts_lower() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("book.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("history").unwrap();
+    // Header on row 3 from column B; a stray note in column H of row 4; a bad series on
+    // row 5; row 6 blank; a good row on row 7.
+    for (c, h) in HI_HEADER.split(',').enumerate() {
+        ws.write_string(2, 1 + c as u16, h).unwrap();
+    }
+    for (c, v) in ["victims", "2019", "", "60"].iter().enumerate() {
+        ws.write_string(3, 1 + c as u16, *v).unwrap();
+    }
+    ws.write_string(3, 7, "checked").unwrap();
+    for (c, v) in ["victim", "2019", "", "60"].iter().enumerate() {
+        ws.write_string(4, 1 + c as u16, *v).unwrap();
+    }
+    for (c, v) in ["hotline_calls", "2019", "", "400"].iter().enumerate() {
+        ws.write_string(6, 1 + c as u16, *v).unwrap();
+    }
+    wb.add_worksheet().set_name("assessments").unwrap();
+    wb.save(&xlsx).unwrap();
+
+    let r = refuse(std::slice::from_ref(&xlsx));
+    let places: Vec<String> = r
+        .problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{:?} {:?} {:?}",
+                p.sheet.as_deref(),
+                p.line,
+                p.column.as_deref()
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            r#"Some("history") Some(4) Some("(cell 8 without a header)")"#,
+            r#"Some("history") Some(5) Some("series")"#,
+            r#"Some("assessments") None None"#,
+        ]
+    );
+    assert!(r.problems[2].expected.contains("the sheet is empty"));
+    assert_eq!(r.files[0].rows, 3, "rows 4, 5 and 7 are data rows");
+}
