@@ -107,9 +107,7 @@ pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSum
     let mut conn = connect(path)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let stamp = now();
-    let mut summary = ImportSummary::default();
-
-    summary.identifications = write_entity(
+    let identifications = write_entity(
         &tx,
         "identifications",
         &batch.identifications,
@@ -135,7 +133,7 @@ pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSum
             ])
         },
     )?;
-    summary.assessments = write_entity(
+    let assessments = write_entity(
         &tx,
         "assessments",
         &batch.assessments,
@@ -154,7 +152,7 @@ pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSum
             ])
         },
     )?;
-    summary.hotline_calls = write_entity(
+    let hotline_calls = write_entity(
         &tx,
         "hotline_calls",
         &batch.hotline_calls,
@@ -172,7 +170,7 @@ pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSum
             ])
         },
     )?;
-    summary.history = write_entity(
+    let history = write_entity(
         &tx,
         "history",
         &batch.history,
@@ -192,6 +190,12 @@ pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSum
             ])
         },
     )?;
+    let summary = ImportSummary {
+        identifications,
+        assessments,
+        hotline_calls,
+        history,
+    };
     let t = summary.total();
     if t.inserted + t.updated > 0 {
         tx.execute(
