@@ -15,10 +15,11 @@ use std::fmt::Write as _;
 pub const FONT_FAMILY: &str =
     "'Source Sans 3', 'Source Sans Pro', 'Noto Sans', 'DejaVu Sans', Arial, sans-serif";
 
-/// Series colours: dark navy, orange, light blue, plum, sand, teal; alternating dark and
-/// light so adjacent series differ in greyscale.
+/// Series colours: navy, orange, teal, sand, plum, light blue. Ordered so that neighbours
+/// differ by at least 57 of 255 grey levels (58, 159, 102, 206, 74, 180) and stay apart in
+/// greyscale print; hues stay apart for readers with red-green colour blindness.
 pub const PALETTE: [&str; 6] = [
-    "#1d3f6e", "#e0913a", "#8cc0e0", "#7a2e5e", "#d8cfb2", "#2f7f78",
+    "#1d3f6e", "#e0913a", "#2f7f78", "#d8cfb2", "#7a2e5e", "#8cc0e0",
 ];
 
 /// Dash patterns for line series (solid first), so lines differ without colour.
@@ -679,6 +680,18 @@ mod tests {
             vec!["Socialbed-", "rageriomr-", "ådet"]
         );
         assert_eq!(wrap("Politi", 30), vec!["Politi"]);
+    }
+
+    #[test]
+    fn neighbouring_palette_colours_differ_in_greyscale() {
+        let grey = |c: &str| {
+            let v = |i: usize| u8::from_str_radix(&c[i..i + 2], 16).unwrap() as f64;
+            0.299 * v(1) + 0.587 * v(3) + 0.114 * v(5)
+        };
+        for pair in PALETTE.windows(2) {
+            let d = (grey(pair[0]) - grey(pair[1])).abs();
+            assert!(d >= 50.0, "{pair:?} differ by only {d:.0} grey levels");
+        }
     }
 
     #[test]

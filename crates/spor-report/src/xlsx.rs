@@ -171,6 +171,7 @@ fn about_sheet(
 ) -> Result<()> {
     let ws = wb.add_worksheet();
     ws.set_name("Om tallene")?;
+    ws.set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 28)?;
     ws.set_column_width(1, 100)?;
     ws.write_string_with_format(0, 0, title(report.year), &f.title)?;
@@ -183,6 +184,10 @@ fn about_sheet(
     ws.write_string_with_format(6, 0, "Sådan er tallene opgjort", &f.title)?;
     let mut row = 7;
     for p in crate::about(report.year) {
+        // Not every reader sizes rows to wrapped text: give each paragraph its lines
+        // (about 95 characters per line at width 100).
+        let lines = p.chars().count().div_ceil(95).max(1);
+        ws.set_row_height(row, 15.0 * lines as f64)?;
         ws.write_string_with_format(row, 1, p, &f.wrap)?;
         row += 1;
     }
@@ -219,6 +224,11 @@ fn table_sheet(
     }
     ws.write_string_with_format(1, code_col, "Kode", &f.header)?;
     ws.set_freeze_panes(2, 1)?;
+    // Printed: every column on one page width, wide year tables across.
+    ws.set_print_fit_to_pages(1, 0);
+    if ncols > 6 {
+        ws.set_landscape();
+    }
 
     let mut label_w = col_width(stub).max(12.0);
     let mut code_w = 8.0f64;
@@ -318,7 +328,9 @@ fn native_chart(kind: ChartKind, caption: &str, t: &Table, sheet: &str, last_dat
         ChartKind::Lines => Chart::new(ChartType::Line),
         ChartKind::StackedBars => Chart::new(ChartType::BarStacked),
     };
-    ch.title().set_name(caption);
+    ch.title()
+        .set_name(caption)
+        .set_font(rust_xlsxwriter::ChartFont::new().set_size(11).set_bold());
     ch.set_width(640).set_height(
         if kind == ChartKind::HorizontalBars || kind == ChartKind::StackedBars {
             (120 + 22 * t.rows.len() as u32).clamp(260, 900)
