@@ -8,7 +8,6 @@ use spor_stats::{Report, Row, Table};
 use crate::danish::{format_count, format_datetime};
 use crate::{Meta, PdfError, Section};
 
-const TITLE_STEM: &str = "Oversigt over personer udsat for menneskehandel i Danmark";
 /// Tables with more value columns than this are printed turned (years as rows).
 const MAX_WIDE_COLUMNS: usize = 9;
 
@@ -25,7 +24,7 @@ pub(crate) struct Document {
     last_change: String,
     footer_note: String,
     cover_note: String,
-    cover_facts: CoverFacts,
+    cover_facts: Vec<KeyFigure>,
     labels: Labels,
     sections: Vec<SectionData>,
     /// The closing page's line in the contents.
@@ -50,14 +49,16 @@ struct DateParts {
     second: u32,
 }
 
+/// A key figure on the cover: "112" over "personer vurderet udsat for menneskehandel".
 #[derive(Debug, Serialize)]
-struct CoverFacts {
-    victims: String,
+struct KeyFigure {
+    value: String,
+    label: String,
 }
 
 #[derive(Debug, Serialize)]
 struct Labels {
-    victims: &'static str,
+    key_figures: &'static str,
     last_change: &'static str,
     generated: &'static str,
     contents: &'static str,
@@ -96,22 +97,34 @@ pub(crate) struct TableData {
     nested: bool,
     total: Option<Vec<String>>,
     total_label: &'static str,
-    /// Long and narrow: set in two columns of the page.
-    two_columns: bool,
+    /// `plain`; `halves` (a long narrow table split in two halves side by
+    /// side); `columns` (flowing through two page columns, for tables longer
+    /// than a page).
+    layout: &'static str,
     /// Long enough to break across pages (short tables stay whole, with their caption).
     breakable: bool,
 }
 
 /// Rows of a table that may break across pages; shorter ones are kept whole.
 const BREAKABLE_ROWS: usize = 24;
-/// Rows of a narrow table (one or two value columns) set in two page columns.
-const TWO_COLUMN_ROWS: usize = 16;
+/// Rows from which a narrow table (one or two value columns) is set in two columns.
+const TWO_COLUMN_ROWS: usize = 17;
+/// Rows up to which two halves side by side fit on one page.
+const HALVES_MAX_ROWS: usize = 70;
 
 impl TableData {
     fn with_layout(mut self) -> Self {
         let rows = self.rows.len();
-        self.two_columns = self.columns.len() <= 2 && rows > TWO_COLUMN_ROWS;
-        self.breakable = rows > BREAKABLE_ROWS;
+        let narrow = self.columns.len() <= 2;
+        (self.layout, self.breakable) = if self.nested {
+            ("columns", true)
+        } else if narrow && (TWO_COLUMN_ROWS..=HALVES_MAX_ROWS).contains(&rows) {
+            ("halves", false)
+        } else if narrow && rows > HALVES_MAX_ROWS {
+            ("columns", true)
+        } else {
+            ("plain", rows > BREAKABLE_ROWS)
+        };
         self
     }
 }
@@ -200,14 +213,6 @@ pub(crate) fn document(
 
     let title = spor_report::title(year);
     let publisher = meta.centre.clone();
-    let victims = fact_u64(report, "victims").unwrap_or(0);
-    let victims_text = match victims {
-        1 => format!("1 person vurderet udsat for menneskehandel i {year}"),
-        n => format!(
-            "{} personer vurderet udsat for menneskehandel i {year}",
-            format_count(n)
-        ),
-    };
     let generated = format_datetime(meta.generated_at);
     let last_change = meta
         .last_change
@@ -216,7 +221,7 @@ pub(crate) fn document(
     let at = meta.generated_at;
     use chrono::{Datelike, Timelike};
     let document = Document {
-        cover_title: TITLE_STEM.to_owned(),
+        cover_title: spor_report::title(year),
         description: format!(
             "{publisher}s årlige oversigt over personer vurderet udsat for menneskehandel \
              i Danmark i {year}: henvendelser, udredninger, udnyttelsesformer, køn, alder, \
@@ -240,11 +245,9 @@ pub(crate) fn document(
             "Alle tal er opgjort af Spor direkte fra {publisher}s register efter de \
              optællingsregler, der er beskrevet bagest i oversigten. Udgivet af {publisher}."
         ),
-        cover_facts: CoverFacts {
-            victims: victims_text,
-        },
+        cover_facts: key_figures(report),
         labels: Labels {
-            victims: "Personer",
+            key_figures: "Året i tal",
             last_change: "Registerets seneste ændring",
             generated: "Dannet",
             contents: "Indhold",
@@ -264,6 +267,42 @@ pub(crate) fn document(
         },
     };
     Ok((document, charts))
+}
+
+/// The cover's key figures, from the report's facts; a fact the report lacks
+/// is left out.
+fn key_figures(report: &Report) -> Vec<KeyFigure> {
+    [
+        (
+            "victims",
+            "person vurderet udsat for menneskehandel",
+            "personer vurderet udsat for menneskehandel",
+        ),
+        (
+            "hotline_calls",
+            "opkald til hotlinen",
+            "opkald til hotlinen",
+        ),
+        (
+            "assessed_persons",
+            "person udredt for menneskehandel",
+            "personer udredt for menneskehandel",
+        ),
+        (
+            "nationalities",
+            "nationalitet",
+            "forskellige nationaliteter",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(fact, one, many)| {
+        let n = fact_u64(report, fact)?;
+        Some(KeyFigure {
+            value: format_count(n),
+            label: if n == 1 { one } else { many }.to_owned(),
+        })
+    })
+    .collect()
 }
 
 /// Paths of chart files: a small fixed set, because Typst interns file ids
@@ -334,7 +373,7 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
         nested,
         total,
         total_label: "I alt",
-        two_columns: false,
+        layout: "plain",
         breakable: false,
     }
     .with_layout()
@@ -387,7 +426,7 @@ fn turned(table: &Table, columns: &[String], with_total: bool) -> TableData {
         nested: false,
         total: None,
         total_label: "I alt",
-        two_columns: false,
+        layout: "plain",
         breakable: false,
     }
     .with_layout()
@@ -440,6 +479,10 @@ fn closing(year: i32, publisher: &str) -> Closing {
                     "Henvendelser til hotlinen tælles efter den dag, de er modtaget (dansk \
                      tid). Udredte personer er de personer, som centret har haft en udredende \
                      samtale med i året."
+                        .to_owned(),
+                    "I tidsserierne omfatter ’Øvrige’ anden form for udnyttelse og sager, hvor \
+                     udnyttelsesformen er uafklaret, og ’Transpersoner’ omfatter transkvinder \
+                     og transmænd."
                         .to_owned(),
                     "For år, før registeret rummer oplysninger om hver enkelt person, bygger \
                      tidsserierne på de tal, der blev offentliggjort for de år. En tankestreg \
