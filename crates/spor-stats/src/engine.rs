@@ -10,6 +10,7 @@ use spor_core::{CodeBook, Form, FormGroup, Gender, GenderGroup, ListId, Series};
 
 use crate::collate::danish_key;
 use crate::defs::{Categories, Cols, Dim, Measure, Order, Rows, TableDef, TotalRule, YearSpan};
+use crate::fxhash::FxMap;
 use crate::output::{Row, Table};
 use crate::units::{History, Unit, Units};
 
@@ -46,7 +47,7 @@ impl AgeBand {
 }
 
 /// A category of a row or column, without allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Key<'a> {
     /// Padding of unused nesting levels.
     Nil,
@@ -56,6 +57,27 @@ pub(crate) enum Key<'a> {
     Year(i32),
     GenderAge(Gender, AgeBand),
     Count,
+}
+
+/// Hashes a text by its length and first eight bytes only: consistent with `Eq`, and
+/// enough to tell codes apart (the engine hashes a key per unit per table, so this is hot).
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self {
+            Key::Nil => h.write_u8(0),
+            Key::Unspecified => h.write_u8(1),
+            Key::Str(s) => {
+                let b = s.as_bytes();
+                let mut w = [0u8; 8];
+                let n = b.len().min(8);
+                w[..n].copy_from_slice(&b[..n]);
+                h.write_u64(u64::from_le_bytes(w) ^ ((b.len() as u64) << 56));
+            }
+            Key::Year(y) => h.write_u64(0x100 | (*y as u32 as u64) << 16),
+            Key::GenderAge(g, a) => h.write_u64(0x200 | (*g as u64) << 16 | (*a as u64) << 24),
+            Key::Count => h.write_u8(3),
+        }
+    }
 }
 
 impl Key<'_> {
@@ -247,7 +269,7 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
     };
 
     // Count.
-    let mut counts: HashMap<(Path<'a>, Key<'a>), u64> = HashMap::new();
+    let mut counts: FxMap<(Path<'a>, Key<'a>), u64> = FxMap::default();
     let levels: &[Dim] = match def.rows {
         Rows::Dims { levels, .. } => levels,
         Rows::Measures(_) => &[],
@@ -281,7 +303,15 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
             }
             let mut add = |path: Path<'a>| {
                 for c in &col_keys[..ncols] {
-                    *counts.entry((path, *c)).or_insert(0) += 1;
+                    // Look up by reference first: most cells exist, and moving the key
+                    // into `entry` copies it every time.
+                    let key = (path, *c);
+                    match counts.get_mut(&key) {
+                        Some(n) => *n += 1,
+                        None => {
+                            counts.insert(key, 1);
+                        }
+                    }
                 }
             };
             match def.rows {

@@ -10,6 +10,7 @@ pub mod collate;
 pub mod defs;
 mod engine;
 mod facts;
+mod fxhash;
 pub mod output;
 mod units;
 
