@@ -2,160 +2,342 @@
 //! the source in one transaction, restored into an empty target in one transaction, then
 //! both registers loaded again and compared.
 //!
-//! The SQL is written once, like the register's ([`crate::queries`]): `copy_queries!`
-//! is instantiated beside `register_queries!` in each backend's `q` module and uses its
-//! loaders and `apply_import`.
+//! The SQL is written once for every backend, like the register's: `copy_queries!` is
+//! instantiated beside `register_queries!` in each backend's `q` module. It copies tables
+//! as stored, column by column ([`COPIED_TABLES`]), so nothing is recomputed on the way.
 
-use spor_core::{CodeEntry, ImportBatch, ListId, Register};
+use spor_core::{ListId, Register};
 
 use crate::{Result, Store};
 
-/// Everything a register holds, as stored.
-#[derive(Debug, Clone, Default)]
+/// How a column is stored: the copy reads and writes it as this Rust type on every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Text,
+    Int,
+    Bool,
+}
+
+use Kind::{Bool, Int, Text};
+
+/// One table a copy moves: every column, in a stable row order.
+#[derive(Debug)]
+pub struct TableSpec {
+    pub name: &'static str,
+    pub(crate) columns: &'static [(&'static str, Kind)],
+    pub(crate) order_by: &'static str,
+}
+
+impl TableSpec {
+    pub fn column_names(&self) -> Vec<&'static str> {
+        self.columns.iter().map(|(c, _)| *c).collect()
+    }
+}
+
+/// Every table of the register and of the web application, column by column, as the
+/// migrations of both backends create them. Sessions are left behind on purpose (users log
+/// in again on the new server). A migration that adds a table or a column must add it
+/// here: the story test `the_copy_covers_every_table_and_column` fails until it does.
+pub const COPIED_TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "identifications",
+        columns: &[
+            ("case_ref", Text),
+            ("person_ref", Text),
+            ("decision_date", Text),
+            ("authority", Text),
+            ("outcome", Text),
+            ("referral_actor", Text),
+            ("exploitation_form", Text),
+            ("exploitation_subtype", Text),
+            ("gender", Text),
+            ("age", Int),
+            ("nationality", Text),
+            ("return_date", Text),
+            ("return_country", Text),
+            ("version", Int),
+            ("updated_at", Text),
+        ],
+        order_by: "case_ref",
+    },
+    TableSpec {
+        name: "assessments",
+        columns: &[
+            ("assessment_ref", Text),
+            ("person_ref", Text),
+            ("interview_date", Text),
+            ("gender", Text),
+            ("age", Int),
+            ("nationality", Text),
+            ("version", Int),
+            ("updated_at", Text),
+        ],
+        order_by: "assessment_ref",
+    },
+    TableSpec {
+        name: "hotline_calls",
+        columns: &[
+            ("call_ref", Text),
+            ("received_at", Text),
+            ("caller_type", Text),
+            ("concerns_possible_victim", Bool),
+            ("topic", Text),
+            ("version", Int),
+            ("updated_at", Text),
+        ],
+        order_by: "call_ref",
+    },
+    TableSpec {
+        name: "history",
+        columns: &[
+            ("series", Text),
+            ("year", Int),
+            ("category", Text),
+            ("count", Int),
+            ("updated_at", Text),
+        ],
+        order_by: "series, year, category",
+    },
+    TableSpec {
+        name: "settings",
+        columns: &[("key", Text), ("value", Text)],
+        order_by: "key",
+    },
+    TableSpec {
+        name: "code_additions",
+        columns: &[
+            ("list", Text),
+            ("code", Text),
+            ("da", Text),
+            ("en", Text),
+            ("parent", Text),
+            ("eurostat", Text),
+            ("htcds", Text),
+            ("added_at", Text),
+        ],
+        order_by: "list, code",
+    },
+    TableSpec {
+        name: "users",
+        columns: &[
+            ("name", Text),
+            ("roles", Text),
+            ("password_hash", Text),
+            ("disabled", Bool),
+            ("failed_logins", Int),
+            ("locked_until", Text),
+            ("created_at", Text),
+            ("updated_at", Text),
+        ],
+        order_by: "name",
+    },
+    TableSpec {
+        name: "audit_events",
+        columns: &[
+            ("seq", Int),
+            ("at", Text),
+            ("code", Text),
+            ("actor", Text),
+            ("target", Text),
+            ("address", Text),
+            ("detail", Text),
+            ("prev_hash", Text),
+            ("hash", Text),
+        ],
+        order_by: "seq",
+    },
+    TableSpec {
+        name: "record_changes",
+        columns: &[
+            ("entity", Text),
+            ("record_ref", Text),
+            ("version", Int),
+            ("action", Text),
+            ("actor", Text),
+            ("at", Text),
+            ("fields", Text),
+        ],
+        order_by: "entity, record_ref, version, at, action",
+    },
+];
+
+/// One stored value. `Debug` hides it: rows are person-level.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+}
+
+impl std::fmt::Debug for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cell(…)")
+    }
+}
+
+/// Everything a store holds, table by table and row by row, exactly as stored (versions,
+/// stamps, the audit chain): what a copy moves. `Debug` shows row counts only.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
-    /// Every record and history row.
-    pub batch: ImportBatch,
-    /// The settings table as it is (`microdata_from`, `last_change`, …).
-    pub settings: Vec<(String, Option<String>)>,
-    /// The centre's code additions, each with the time it was added (which orders them).
-    pub code_additions: Vec<(CodeEntry, String)>,
+    /// In the order of [`COPIED_TABLES`] (parents before children).
+    pub tables: Vec<(&'static str, Vec<Vec<Cell>>)>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut m = f.debug_map();
+        for (t, rows) in &self.tables {
+            m.entry(t, &rows.len());
+        }
+        m.finish()
+    }
+}
+
+impl Snapshot {
+    /// The number of rows of `table`.
+    pub fn rows(&self, table: &str) -> usize {
+        self.tables
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(0, |(_, rows)| rows.len())
+    }
 }
 
 /// Generates `snapshot` and `restore` for one backend, next to `register_queries!`.
 macro_rules! copy_queries {
     ($db:ty) => {
         pub(crate) async fn snapshot(tx: &mut Tx<'_>) -> Result<crate::Snapshot> {
-            let batch = ImportBatch {
-                identifications: load_identifications(&mut **tx).await?,
-                assessments: load_assessments(&mut **tx).await?,
-                hotline_calls: load_hotline_calls(&mut **tx).await?,
-                history: load_history(&mut **tx).await?,
-            };
-            let settings = sqlx::query("SELECT key, value FROM settings ORDER BY key")
-                .fetch_all(&mut **tx)
-                .await?
-                .into_iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<Vec<(String, Option<String>)>>>()?;
-            let code_additions = sqlx::query(
-                "SELECT list, code, da, en, parent, eurostat, htcds, added_at FROM code_additions ORDER BY list, added_at, code",
-            )
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let list: String = r.try_get(0)?;
-                let entry = CodeEntry {
-                    list: ListId::parse(&list)
-                        .ok_or_else(|| StoreError::Corrupt(format!("code list {list}")))?,
-                    code: r.try_get(1)?,
-                    da: r.try_get(2)?,
-                    en: r.try_get(3)?,
-                    parent: r.try_get(4)?,
-                    eurostat: r.try_get(5)?,
-                    htcds: r.try_get(6)?,
-                    builtin: false,
-                };
-                Ok((entry, r.try_get(7)?))
-            })
-            .collect::<Result<Vec<(CodeEntry, String)>>>()?;
-            Ok(crate::Snapshot {
-                batch,
-                settings,
-                code_additions,
-            })
+            use crate::copy::{COPIED_TABLES, Cell, Kind};
+            let mut tables = Vec::with_capacity(COPIED_TABLES.len());
+            for t in COPIED_TABLES {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!(
+                    "SELECT {} FROM {} ORDER BY {}",
+                    t.column_names().join(", "),
+                    t.name,
+                    t.order_by
+                ));
+                let rows = qb.build().fetch_all(&mut **tx).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let mut row = Vec::with_capacity(t.columns.len());
+                    for (i, (_, kind)) in t.columns.iter().enumerate() {
+                        row.push(match kind {
+                            Kind::Text => Cell::Text(r.try_get(i)?),
+                            Kind::Int => Cell::Int(r.try_get(i)?),
+                            Kind::Bool => Cell::Bool(r.try_get(i)?),
+                        });
+                    }
+                    out.push(row);
+                }
+                tables.push((t.name, out));
+            }
+            Ok(crate::Snapshot { tables })
         }
 
         /// What the store already holds, as "N identifications, …"; `None` when empty.
         async fn holdings(tx: &mut Tx<'_>) -> Result<Option<String>> {
-            let row = sqlx::query(
-                "SELECT (SELECT COUNT(*) FROM identifications), (SELECT COUNT(*) FROM assessments), (SELECT COUNT(*) FROM hotline_calls), (SELECT COUNT(*) FROM history), (SELECT COUNT(*) FROM code_additions), (SELECT COUNT(*) FROM settings)",
-            )
-            .fetch_one(&mut **tx)
-            .await?;
-            let names = [
-                "identifications",
-                "assessments",
-                "hotline calls",
-                "history rows",
-                "code additions",
-                "settings",
-            ];
             let mut held = Vec::new();
-            for (i, name) in names.iter().enumerate() {
-                let n: i64 = row.try_get(i)?;
+            for t in crate::copy::COPIED_TABLES.iter().chain(&[crate::copy::SESSIONS]) {
+                let mut qb: QueryBuilder<$db> =
+                    QueryBuilder::new(format!("SELECT COUNT(*) FROM {}", t.name));
+                let n: i64 = qb.build().fetch_one(&mut **tx).await?.try_get(0)?;
                 if n > 0 {
-                    held.push(format!("{n} {name}"));
+                    held.push(format!("{n} {}", t.name.replace('_', " ")));
                 }
             }
             Ok((!held.is_empty()).then(|| held.join(", ")))
         }
 
         pub(crate) async fn restore(tx: &mut Tx<'_>, snap: &crate::Snapshot) -> Result<()> {
+            use crate::copy::{COPIED_TABLES, Cell};
             if let Some(held) = holdings(tx).await? {
                 return Err(StoreError::Conflict(format!(
                     "the target register is not empty (it holds {held}): copy only into a new, empty database"
                 )));
             }
-            apply_import(tx, &snap.batch).await?;
-            // apply_import stamped last_change with the time of the copy: the source's
-            // settings replace it, so the copy says when the register itself last changed.
-            sqlx::query("DELETE FROM settings").execute(&mut **tx).await?;
-            for (key, value) in &snap.settings {
-                set_setting(&mut **tx, key, value.as_deref()).await?;
-            }
-            for chunk in snap.code_additions.chunks(CHUNK) {
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO code_additions (list, code, da, en, parent, eurostat, htcds, added_at) ",
-                );
-                qb.push_values(chunk.iter(), |mut b, (e, added_at)| {
-                    b.push_bind(e.list.name())
-                        .push_bind(e.code.as_str())
-                        .push_bind(e.da.as_str())
-                        .push_bind(e.en.as_str())
-                        .push_bind(e.parent.as_deref())
-                        .push_bind(e.eurostat.as_deref())
-                        .push_bind(e.htcds.as_deref())
-                        .push_bind(added_at.as_str());
-                });
-                qb.build().execute(&mut **tx).await?;
+            for (name, rows) in &snap.tables {
+                let Some(t) = COPIED_TABLES.iter().find(|t| t.name == *name) else {
+                    return Err(StoreError::Corrupt(format!("unknown table {name} in a copy")));
+                };
+                // Rows per INSERT: under SQLite's 32766 bound parameters.
+                let per = (30_000 / t.columns.len()).max(1);
+                for chunk in rows.chunks(per) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!(
+                        "INSERT INTO {} ({}) ",
+                        t.name,
+                        t.column_names().join(", ")
+                    ));
+                    qb.push_values(chunk.iter(), |mut b, row| {
+                        for cell in row {
+                            match cell {
+                                Cell::Text(v) => b.push_bind(v.as_deref()),
+                                Cell::Int(v) => b.push_bind(*v),
+                                Cell::Bool(v) => b.push_bind(*v),
+                            };
+                        }
+                    });
+                    qb.build().execute(&mut **tx).await?;
+                }
             }
             Ok(())
         }
     };
 }
 
+/// Not copied, but a target holding sessions is not empty either.
+pub(crate) const SESSIONS: TableSpec = TableSpec {
+    name: "sessions",
+    columns: &[],
+    order_by: "",
+};
+
 pub(crate) use copy_queries;
 
-/// What a copy moved, and whether the two registers compared equal afterwards.
+/// What a copy moved, and whether the two stores compared equal afterwards.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CopyOutcome {
-    pub identifications: usize,
-    pub assessments: usize,
-    pub hotline_calls: usize,
-    pub history: usize,
-    pub code_additions: usize,
-    pub settings: usize,
-    /// Empty when the target's register equals the source's; otherwise what differs.
+    /// Rows copied per table, in the order of [`COPIED_TABLES`].
+    pub rows: Vec<(&'static str, usize)>,
+    /// Empty when the target equals the source; otherwise what differs.
     pub differences: Vec<String>,
 }
 
-/// Copies the whole register of `from` into `to`, which must be empty, then loads both
-/// registers and compares them. The copy is one transaction on the target: if it fails,
-/// the target is left empty.
+impl CopyOutcome {
+    /// Rows copied of `table`.
+    pub fn rows(&self, table: &str) -> usize {
+        self.rows
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// Copies everything `from` holds into `to`, which must be empty, in one transaction on
+/// the target (if it fails, the target stays empty). Then checks twice: both registers
+/// loaded as statistics and export see them are compared, and both stores are read again
+/// table by table and compared row by row (versions, stamps, users, the audit chain).
 pub async fn copy_register(from: &dyn Store, to: &dyn Store) -> Result<CopyOutcome> {
     let snap = from.snapshot().await?;
     to.restore(&snap).await?;
     let a = from.load_register().await?;
     let b = to.load_register().await?;
+    let mut differences = compare_registers(&a, &b);
+    let copied = to.snapshot().await?;
+    for ((name, x), (_, y)) in snap.tables.iter().zip(&copied.tables) {
+        if x.len() != y.len() {
+            differences.push(format!(
+                "table {name}: {} rows in the source, {} in the copy",
+                x.len(),
+                y.len()
+            ));
+        } else if x != y {
+            let n = x.iter().zip(y).filter(|(p, q)| p != q).count();
+            differences.push(format!("table {name}: {n} rows differ"));
+        }
+    }
     Ok(CopyOutcome {
-        identifications: snap.batch.identifications.len(),
-        assessments: snap.batch.assessments.len(),
-        hotline_calls: snap.batch.hotline_calls.len(),
-        history: snap.batch.history.len(),
-        code_additions: snap.code_additions.len(),
-        settings: snap.settings.len(),
-        differences: compare_registers(&a, &b),
+        rows: snap.tables.iter().map(|(t, r)| (*t, r.len())).collect(),
+        differences,
     })
 }
 

@@ -18,7 +18,9 @@ pub mod web;
 
 pub use web::{WebStore, open_web};
 
-pub use copy::{CopyOutcome, Snapshot, compare_registers, copy_register};
+pub use copy::{
+    COPIED_TABLES, Cell, CopyOutcome, Snapshot, TableSpec, compare_registers, copy_register,
+};
 
 /// What went wrong in the store. The message is for users; no record content is in it.
 #[derive(Debug, thiserror::Error)]

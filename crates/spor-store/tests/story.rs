@@ -417,9 +417,9 @@ async fn copy_and_check(from: &Backend, to: &Backend) {
     );
     assert_eq!(
         (
-            outcome.identifications,
-            outcome.history,
-            outcome.code_additions
+            outcome.rows("identifications"),
+            outcome.rows("history"),
+            outcome.rows("code_additions")
         ),
         (5, 4, 2),
         "{what}"
@@ -551,4 +551,78 @@ async fn pool_size_and_statement_timeout_from_the_url_reach_the_server() {
         .unwrap_err();
     assert!(err.to_string().contains("statement timeout"), "{err}");
     assert_eq!(store.pool().options().get_max_connections(), 2);
+}
+
+/// The tables and columns the backend's migrations created, sorted.
+async fn schema(b: &Backend) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    match &b.raw {
+        Raw::Sqlite(p) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            for t in tables {
+                let cols: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+                        .bind(&t)
+                        .fetch_all(p)
+                        .await
+                        .unwrap();
+                out.push((t, cols));
+            }
+        }
+        Raw::Postgres(p) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            for t in tables {
+                let cols: Vec<String> = sqlx::query_scalar(
+                    "SELECT column_name::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1",
+                )
+                .bind(&t)
+                .fetch_all(p)
+                .await
+                .unwrap();
+                out.push((t, cols));
+            }
+        }
+    }
+    for (_, cols) in &mut out {
+        cols.sort();
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn the_copy_covers_every_table_and_column() {
+    for b in backends("the_copy_covers_every_table_and_column").await {
+        let mut expected: Vec<(String, Vec<String>)> = spor_store::COPIED_TABLES
+            .iter()
+            .map(|t| {
+                let mut cols: Vec<String> =
+                    t.column_names().into_iter().map(String::from).collect();
+                cols.sort();
+                (t.name.to_string(), cols)
+            })
+            .collect();
+        let left_behind = ["sessions", "_sqlx_migrations"];
+        let actual: Vec<(String, Vec<String>)> = schema(&b)
+            .await
+            .into_iter()
+            .filter(|(t, _)| !left_behind.contains(&t.as_str()))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            actual, expected,
+            "{}: a migration added a table or column that `spor store copy` does not carry: add it to COPIED_TABLES",
+            b.name
+        );
+    }
 }

@@ -196,3 +196,97 @@ async fn record_edits_are_version_checked_and_reach_the_register_on_every_backen
         );
     }
 }
+
+/// A register with web data: an account, audited record edits (version 2, change history).
+async fn fill_with_web_data(b: &Backend) {
+    b.store.apply_import(&sample()).await.unwrap();
+    let s = web(b).await;
+    assert!(
+        s.create_user("ana", "admin", "hash-1", at(0))
+            .await
+            .unwrap()
+    );
+    let mut r = identification("W-1", "P-1", "2026-02-01", None);
+    s.create_record(
+        &Record::Identification(r.clone()),
+        &ctx("ana", 1, "case.create"),
+    )
+    .await
+    .unwrap();
+    r.age = Some(50);
+    let done = s
+        .update_record(&Record::Identification(r), 1, &ctx("ana", 2, "case.edit"))
+        .await
+        .unwrap();
+    assert_eq!(done, WriteOutcome::Done(2));
+}
+
+async fn check_web_copy(from: &Backend, to: &Backend) {
+    let what = format!("{} -> {}", from.name, to.name);
+    let outcome = spor_store::copy_register(from.store.as_ref(), to.store.as_ref())
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        outcome.differences.is_empty(),
+        "{what}: {:?}",
+        outcome.differences
+    );
+    assert_eq!(
+        (
+            outcome.rows("users"),
+            outcome.rows("audit_events"),
+            outcome.rows("record_changes")
+        ),
+        (1, 2, 2),
+        "{what}"
+    );
+    let s = web(to).await;
+    assert!(s.user("ana").await.unwrap().is_some(), "{what}");
+    assert_eq!(
+        s.verify_audit().await.unwrap(),
+        ChainStatus::Intact { events: 2 },
+        "{what}: the audit chain arrives unbroken"
+    );
+    let rec = s
+        .record(RecordKind::Identification, "W-1")
+        .await
+        .unwrap()
+        .expect("the edited record");
+    assert_eq!(rec.version, 2, "{what}: versions are kept");
+    // The copy goes on working: the next edit is version 3 and is audited in the chain.
+    let Record::Identification(mut r) = rec.record else {
+        panic!("{what}: not an identification")
+    };
+    r.age = Some(51);
+    let next = s
+        .update_record(&Record::Identification(r), 2, &ctx("ana", 9, "case.edit"))
+        .await
+        .unwrap();
+    assert_eq!(next, WriteOutcome::Done(3), "{what}");
+    assert_eq!(
+        s.verify_audit().await.unwrap(),
+        ChainStatus::Intact { events: 3 },
+        "{what}"
+    );
+}
+
+#[tokio::test]
+async fn a_copy_carries_accounts_the_audit_chain_and_record_versions() {
+    let source = Backend::sqlite().await;
+    fill_with_web_data(&source).await;
+    let target = Backend::sqlite().await;
+    check_web_copy(&source, &target).await;
+
+    let Some(admin) = pg_admin_url() else {
+        say_postgres_not_run("a_copy_carries_accounts_the_audit_chain_and_record_versions");
+        return;
+    };
+    let source = Backend::sqlite().await;
+    fill_with_web_data(&source).await;
+    let pg = Backend::postgres(&admin).await;
+    check_web_copy(&source, &pg).await;
+    let pg_source = Backend::postgres(&admin).await;
+    fill_with_web_data(&pg_source).await;
+    let back = Backend::sqlite().await;
+    check_web_copy(&pg_source, &back).await;
+}

@@ -92,21 +92,26 @@ fn n(x: usize) -> String {
 }
 
 fn summary(from: &str, to: &str, o: &CopyOutcome) -> String {
-    let rows = [
-        ("Afgørelser", o.identifications),
-        ("Vurderingssamtaler", o.assessments),
-        ("Hotlineopkald", o.hotline_calls),
-        ("Historiske tal", o.history),
-        ("Tilføjede koder", o.code_additions),
-        ("Indstillinger", o.settings),
-    ];
+    let label = |table: &str| match table {
+        "identifications" => "Afgørelser",
+        "assessments" => "Vurderingssamtaler",
+        "hotline_calls" => "Hotlineopkald",
+        "history" => "Historiske tal",
+        "settings" => "Indstillinger",
+        "code_additions" => "Tilføjede koder",
+        "users" => "Brugere",
+        "audit_events" => "Audit-hændelser",
+        "record_changes" => "Ændringshistorik",
+        _ => "Andet",
+    };
     let mut s = format!("Kopieret fra {} til {}:\n", shown(from), shown(to));
-    for (label, count) in rows {
-        s.push_str(&format!("  {label:<20}{:>12}\n", n(count)));
+    for (table, count) in &o.rows {
+        s.push_str(&format!("  {:<20}{:>12}\n", label(table), n(*count)));
     }
     s.push_str(
-        "Kontrolleret: de to registre er ens (afgørelser, samtaler, opkald, historik, kodelister, \
-         microdata_from og seneste ændring er indlæst fra begge og sammenlignet).\n",
+        "Kontrolleret: de to registre er ens (registret er indlæst fra begge og sammenlignet, \
+         og alle tabeller er læst igen og sammenlignet række for række).\n\
+         Sessioner kopieres ikke: brugerne logger ind igen på den nye server.\n",
     );
     s
 }
@@ -149,8 +154,12 @@ mod tests {
         source.set_microdata_from(Some(2023)).await.unwrap();
 
         let outcome = copy(&from, &to).await.unwrap();
-        assert_eq!(outcome.identifications, 2);
-        assert_eq!(outcome.settings, 2, "microdata_from and last_change");
+        assert_eq!(outcome.rows("identifications"), 2);
+        assert_eq!(
+            outcome.rows("settings"),
+            2,
+            "microdata_from and last_change"
+        );
         let text = summary(&from, &to, &outcome);
         assert!(
             text.contains("Kontrolleret: de to registre er ens"),
