@@ -176,10 +176,15 @@ pub(crate) fn document(
         let chart = section.chart.as_ref().map(|chart| {
             let path = chart_path(charts.len());
             charts.push((path, chart.svg.clone().into_bytes()));
+            // PDF/UA requires a text alternative for every image.
+            let alt = [&chart.desc, &chart.caption, &section.headline]
+                .into_iter()
+                .find(|text| !text.trim().is_empty())
+                .map_or_else(|| "Diagram".to_owned(), |text| text.clone());
             ChartData {
                 path: path.to_owned(),
                 caption: chart.caption.clone(),
-                alt: chart.desc.clone(),
+                alt,
             }
         });
         let tables = section
@@ -204,8 +209,18 @@ pub(crate) fn document(
             // Every chapter but the first opens a page, as in the printed edition.
             new_page: i > 0 && section.level <= 1,
             kicker: (section.level <= 1).then(|| section.title.clone()),
-            headline: section.headline.clone(),
-            paragraphs: section.paragraphs.clone(),
+            // An empty heading is not allowed in a tagged PDF.
+            headline: if section.headline.trim().is_empty() {
+                section.title.clone()
+            } else {
+                section.headline.clone()
+            },
+            paragraphs: section
+                .paragraphs
+                .iter()
+                .filter(|p| !p.trim().is_empty())
+                .cloned()
+                .collect(),
             chart,
             tables,
         });
