@@ -209,6 +209,7 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("count", "Antal", "Count"),
     ("overview_title", "Årsoversigt", "Annual overview"),
     ("downloads", "Hent", "Download"),
+    ("csv_tables", "Tabellerne som CSV", "The tables as CSV"),
     ("show", "Vis", "Show"),
     ("users", "Brugere", "Users"),
     ("roles", "Roller", "Roles"),

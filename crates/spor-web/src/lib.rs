@@ -180,7 +180,9 @@ pub fn router(state: AppState) -> Router {
         // Analyst.
         .route("/dashboard", get(analyst::dashboard))
         .route("/overview", get(analyst::overview))
+        .route("/overview/{year}/view", get(analyst::view))
         .route("/overview/{year}/download/{format}", get(analyst::download))
+        .route("/overview/{year}/csv/{table}", get(analyst::table_csv))
         // Administrator.
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{name}", post(admin::update_user))

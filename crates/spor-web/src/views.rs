@@ -220,5 +220,10 @@ pub struct OverviewPage {
     pub c: Chrome,
     pub years: Vec<Opt>,
     pub downloads: Vec<(String, String)>,
-    pub body: String,
+    /// One CSV per table: (title, href).
+    pub csv_tables: Vec<(String, String)>,
+    /// The HTML edition, shown in a frame.
+    pub frame_src: Option<String>,
+    /// Why there is no overview for the year.
+    pub message: Option<String>,
 }

@@ -108,16 +108,6 @@ pub async fn dashboard(State(st): State<AppState>, Analyst(s, info): Analyst) ->
     })
 }
 
-fn years_with_data(reg: &spor_core::Register) -> Vec<i32> {
-    let mut ys: std::collections::BTreeSet<i32> = reg
-        .identifications
-        .iter()
-        .map(|d| d.decision_date.year())
-        .collect();
-    ys.extend(reg.history.iter().map(|h| h.year));
-    ys.into_iter().rev().collect()
-}
-
 pub async fn overview(
     State(st): State<AppState>,
     Analyst(s, info): Analyst,
@@ -125,11 +115,20 @@ pub async fn overview(
 ) -> PageResult {
     let lang = info.lang;
     let reg = st.store.load_register().await?;
-    let years = years_with_data(&reg);
+    let mut years = spor_stats::years_with_data(&reg);
+    years.reverse();
     let year = q
         .get("year")
         .and_then(|y| y.parse::<i32>().ok())
         .filter(|y| years.contains(y))
+        .or_else(|| {
+            // The latest finished year with decisions: the edition being prepared.
+            reg.identifications
+                .iter()
+                .map(|d| d.decision_date.year())
+                .filter(|y| *y < st.now().year())
+                .max()
+        })
         .or_else(|| years.first().copied())
         .unwrap_or_else(|| st.now().year());
     let ev = audit::event(
@@ -140,11 +139,22 @@ pub async fn overview(
         None,
     );
     audit::record(&st, ev).await?;
-    let body = crate::report::html_body(&reg, year, lang);
-    let downloads = crate::report::FORMATS
-        .iter()
-        .map(|f| (f.to_uppercase(), format!("/overview/{year}/download/{f}")))
-        .collect();
+    let (downloads, csv_tables, frame_src, message) = match crate::report::evaluate(&reg, year) {
+        Ok(report) => (
+            crate::report::FORMATS
+                .iter()
+                .map(|(f, label)| (label.to_string(), format!("/overview/{year}/download/{f}")))
+                .collect(),
+            report
+                .tables
+                .iter()
+                .map(|(id, t)| (t.title.clone(), format!("/overview/{year}/csv/{id}")))
+                .collect(),
+            Some(format!("/overview/{year}/view")),
+            None,
+        ),
+        Err(msg) => (vec![], vec![], None, Some(msg)),
+    };
     page(&OverviewPage {
         c: Chrome::new(
             &info,
@@ -160,8 +170,29 @@ pub async fn overview(
             })
             .collect(),
         downloads,
-        body,
+        csv_tables,
+        frame_src,
+        message,
     })
+}
+
+async fn report_of(
+    st: &AppState,
+    year: i32,
+) -> Result<(spor_core::Register, spor_stats::Report), AppError> {
+    let reg = st.store.load_register().await?;
+    let report = crate::report::evaluate(&reg, year).map_err(|_| AppError::NotFound)?;
+    Ok((reg, report))
+}
+
+/// The HTML edition for the frame of the overview page.
+pub async fn view(
+    State(st): State<AppState>,
+    Analyst(_s, _info): Analyst,
+    Path(year): Path<i32>,
+) -> PageResult {
+    let (reg, report) = report_of(&st, year).await?;
+    crate::report::view(&report, &reg, st.now())
 }
 
 pub async fn download(
@@ -169,10 +200,10 @@ pub async fn download(
     Analyst(s, info): Analyst,
     Path((year, format)): Path<(i32, String)>,
 ) -> PageResult {
-    if !crate::report::FORMATS.contains(&format.as_str()) {
+    if !crate::report::FORMATS.iter().any(|(f, _)| *f == format) {
         return Err(AppError::NotFound);
     }
-    let reg = st.store.load_register().await?;
+    let (reg, report) = report_of(&st, year).await?;
     let ev = audit::event(
         &info,
         Some(&s.user),
@@ -181,5 +212,23 @@ pub async fn download(
         Some(format.clone()),
     );
     audit::record(&st, ev).await?;
-    crate::report::download(&reg, year, &format)
+    crate::report::download(&report, &reg, &format, st.now())
+}
+
+pub async fn table_csv(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Path((year, table)): Path<(i32, String)>,
+) -> PageResult {
+    let (_, report) = report_of(&st, year).await?;
+    let res = crate::report::table_csv(&report, &table)?;
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ReportDownload,
+        Some(&year.to_string()),
+        Some(format!("csv {table}")),
+    );
+    audit::record(&st, ev).await?;
+    Ok(res)
 }

@@ -291,3 +291,23 @@ async fn the_english_switch_changes_the_interface_language() {
     assert_eq!(sw.location.as_deref(), Some("/login"));
     assert!(a.get("/login").await.body.contains("Password"));
 }
+
+#[tokio::test]
+async fn pages_forbid_framing_scripts_and_outside_requests() {
+    let app = spawn_app().await;
+    let res = reqwest::get(format!("{}/login", app.base)).await.unwrap();
+    let h = res.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("script-src"), "no script may run: {csp}");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+    let body = res.text().await.unwrap();
+    assert!(
+        !body.contains("http://") && !body.contains("https://"),
+        "no outside reference"
+    );
+}

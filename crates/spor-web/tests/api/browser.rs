@@ -72,7 +72,7 @@ impl Driver {
                 "args": [
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--window-size=1280,1000",
+                    "--disable-sync", "--no-first-run", "--window-size=1280,1000", "--lang=da-DK",
                     format!("--user-data-dir={}", profile.path().display()),
                 ]
             }
@@ -288,6 +288,12 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     app.add_user("cw", "caseworker").await;
     app.add_user("an", "analyst").await;
     app.add_user("ad", "admin").await;
+    // The synthetic demo register (2023 and earlier) makes the pages look like daily use.
+    app.store.apply_import(&spor_demo::build()).await.unwrap();
+    app.store
+        .set_microdata_from(Some(spor_demo::MICRODATA_FROM))
+        .await
+        .unwrap();
     let d = Driver::start().await;
 
     // The caseworker logs in and registers a decision through the form.

@@ -46,6 +46,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/dashboard", Who::Analyst),
     ("GET", "/overview", Who::Analyst),
     ("GET", "/overview/2026/download/json", Who::Analyst),
+    ("GET", "/overview/2026/view", Who::Analyst),
+    ("GET", "/overview/2026/csv/victims_by_form", Who::Analyst),
     ("GET", "/admin/users", Who::Admin),
     ("POST", "/admin/users", Who::Admin),
     ("POST", "/admin/users/cw", Who::Admin),

@@ -1,0 +1,120 @@
+//! `spor user` and `spor audit` from the outside: passwords come from standard input, the
+//! audit trail verifies and `spor audit verify` names the first broken link.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn spor(db: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spor"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run spor");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn users_are_added_with_a_password_from_stdin_and_listed_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let add = spor(
+        &db,
+        &["user", "add", "mette", "--role", "caseworker,admin"],
+        "a-long-enough-password\n",
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let short = spor(&db, &["user", "add", "ole", "--role", "analyst"], "short\n");
+    assert!(!short.status.success());
+    assert!(
+        text(&short).contains("at least 10 characters"),
+        "{}",
+        text(&short)
+    );
+    let bad_role = spor(
+        &db,
+        &["user", "add", "ole", "--role", "boss"],
+        "a-long-enough-password\n",
+    );
+    assert!(
+        text(&bad_role).contains("unknown role `boss`"),
+        "{}",
+        text(&bad_role)
+    );
+    let list = spor(&db, &["user", "list"], "");
+    let out = text(&list);
+    assert!(
+        out.contains("mette") && out.contains("caseworker,admin") && out.contains("active"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("a-long-enough-password") && !out.contains("argon2"),
+        "{out}"
+    );
+    let dis = spor(&db, &["user", "disable", "mette"], "");
+    assert!(dis.status.success());
+    assert!(text(&spor(&db, &["user", "list"], "")).contains("disabled"));
+    assert!(
+        !spor(&db, &["user", "disable", "nobody"], "")
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn audit_verify_reports_the_first_altered_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    for name in ["a1", "a2", "a3"] {
+        let o = spor(
+            &db,
+            &["user", "add", name, "--role", "analyst"],
+            "a-long-enough-password\n",
+        );
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let ok = spor(&db, &["audit", "verify"], "");
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("intact: 3 events"), "{}", text(&ok));
+
+    // Tamper with the second event behind the application's back.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query("DROP TRIGGER audit_events_no_update")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_events SET target = 'someone' WHERE seq = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let broken = spor(&db, &["audit", "verify"], "");
+    assert!(!broken.status.success());
+    assert!(
+        text(&broken).contains("broken at event 2"),
+        "{}",
+        text(&broken)
+    );
+}
