@@ -13,12 +13,10 @@ use spor_stats::{Report, Row, Table};
 
 /// Renders the whole edition of `report` as one HTML document.
 ///
-/// Errors: [`crate::Error::Empty`] when the report has no victims table (a year without
+/// Errors: [`crate::Error::Empty`] when the year has no data ([`crate::has_data`]; a year without
 /// data), [`crate::Error::Template`] if the template fails.
 pub fn render(report: &Report, meta: &Meta) -> Result<String> {
-    if !report.tables.contains_key("victims_by_year")
-        && !report.tables.contains_key("victims_by_form")
-    {
+    if !crate::has_data(report) {
         return Err(crate::Error::Empty { year: report.year });
     }
     let page = page(report, meta);
@@ -257,6 +255,27 @@ mod tests {
         };
         let err = render(&report, &meta()).unwrap_err();
         assert!(err.to_string().contains("2031"), "{err}");
+    }
+
+    #[test]
+    fn a_year_without_victims_interviews_or_calls_is_an_error_even_with_history() {
+        let mut report = crate::sample::report_2023();
+        report.facts.clear();
+        for t in report.tables.values_mut() {
+            // Earlier years keep their (history) counts; the year itself is zero.
+            let year_col = t.column_keys.iter().position(|k| k == "2023");
+            for r in &mut t.rows {
+                match year_col {
+                    Some(c) => r.values[c] = Some(0),
+                    None => r.values.iter_mut().for_each(|v| *v = Some(0)),
+                }
+                r.children.clear();
+            }
+        }
+        assert!(matches!(
+            render(&report, &meta()),
+            Err(crate::Error::Empty { year: 2023 })
+        ));
     }
 
     #[test]

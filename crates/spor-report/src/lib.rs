@@ -76,6 +76,23 @@ pub fn title(year: i32) -> String {
     format!("Oversigt over personer udsat for menneskehandel i Danmark, {year}")
 }
 
+/// Whether the report's year has anything to publish: victims, assessment interviews or
+/// hotline calls in that year (history of earlier years alone is not enough). A year without
+/// data renders as an error ([`Error::Empty`]), not as an empty publication.
+pub fn has_data(report: &spor_stats::Report) -> bool {
+    let v = tables::View::new(report);
+    let y = report.year;
+    [
+        v.victims(),
+        v.fact_u64("assessed_persons")
+            .or_else(|| v.year_value("assessed_persons_by_year", None, y)),
+        v.fact_u64("hotline_calls")
+            .or_else(|| v.year_value("hotline_calls_by_year", Some("calls"), y)),
+    ]
+    .into_iter()
+    .any(|n| n.unwrap_or(0) > 0)
+}
+
 /// "Om tallene": how the figures are counted, in Danish, for the HTML annex, the XLSX's
 /// first sheet and the PDF's closing page.
 pub fn about(year: i32) -> Vec<String> {
@@ -112,7 +129,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("the report for {year} has no victims table (`victims_by_year`): nothing to render")]
+    #[error(
+        "the report for {year} has no data (every table is empty or zero): nothing to render; choose a year with decisions, interviews or calls"
+    )]
     Empty { year: i32 },
 }
 

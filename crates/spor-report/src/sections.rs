@@ -1437,3 +1437,94 @@ fn overview(c: &Ctx) -> Option<Section> {
     s.tables.push(id.into());
     Some(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::report_2023;
+
+    fn section<'a>(secs: &'a [Section], id: &str) -> &'a Section {
+        secs.iter().find(|s| s.id == id).unwrap()
+    }
+
+    #[test]
+    fn a_fall_in_victims_is_said_as_a_fall_and_the_lowest_since_computed_from_the_table() {
+        let mut report = report_2023();
+        let t = report.tables.get_mut("victims_by_year").unwrap();
+        *t.rows[0].values.last_mut().unwrap() = Some(50);
+        for f in ["victims", "victims_change_pct", "victims_highest_since"] {
+            report.facts.shift_remove(f);
+        }
+        let secs = sections(&report);
+        let s = section(&secs, "victims");
+        assert_eq!(s.headline, "50 personer vurderet udsat for menneskehandel");
+        assert!(
+            s.paragraphs[1].ends_with(
+                "Det er et fald på 32 pct. fra året før og det laveste antal siden 2009."
+            ),
+            "{:?}",
+            s.paragraphs
+        );
+    }
+
+    #[test]
+    fn sections_without_their_table_are_left_out_and_the_rest_keep_their_order() {
+        let mut report = report_2023();
+        report.tables.shift_remove("victims_by_referral");
+        report.tables.shift_remove("forced_labour_by_subtype");
+        let ids: Vec<String> = sections(&report).into_iter().map(|s| s.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "hotline",
+                "assessed",
+                "victims",
+                "forms",
+                "forced_criminality",
+                "form_series",
+                "age",
+                "gender",
+                "gender_series",
+                "nationality",
+                "returns",
+                "authority",
+                "overview"
+            ]
+        );
+    }
+
+    #[test]
+    fn facts_missing_from_the_report_are_computed_from_the_tables() {
+        let mut report = report_2023();
+        report.facts.clear();
+        let secs = sections(&report);
+        assert_eq!(
+            section(&secs, "victims").paragraphs[0],
+            "I perioden 2007-2023 er i alt 1.233 personer vurderet udsat for menneskehandel i Danmark."
+        );
+        assert!(
+            section(&secs, "victims").paragraphs[1]
+                .contains("en stigning på 53 pct. fra året før og det højeste antal siden 2016")
+        );
+        assert_eq!(
+            section(&secs, "age").headline,
+            "Knap hver fjerde er under 25 år"
+        );
+        assert_eq!(
+            section(&secs, "hotline").headline,
+            "Mere end 500 opkald på hotlinen"
+        );
+        assert!(section(&secs, "nationality").paragraphs[0].contains("35 forskellige lande"));
+    }
+
+    #[test]
+    fn women_and_men_are_counted_with_girls_and_boys_in_words() {
+        let secs = sections(&report_2023());
+        let g = section(&secs, "gender");
+        assert_eq!(g.headline, "Kvinder udgør to tredjedele");
+        assert!(g.paragraphs[0].starts_with(
+            "76 kvinder (heraf en pige), 35 mænd (heraf to drenge) og en transperson er vurderet udsat for menneskehandel i 2023."
+        ));
+        assert!(g.paragraphs[0].contains("mere end dobbelt så højt"));
+    }
+}
