@@ -691,7 +691,13 @@ pub fn protect_report(
                 .collect()
         })
         .unwrap_or_default();
-    let recodes = plan_nationalities(&counts, policy);
+    // Nationality crossed with gender, age and form is held to the crossed threshold: merging
+    // up to it keeps whole nationality rows from being hidden as partners.
+    let crossed = report
+        .tables
+        .contains_key("victims_by_nationality_gender_age_form");
+    let t = policy.threshold(if crossed { 2 } else { 1 });
+    let recodes = plan_nationalities(&counts, policy, t);
     let mut public = report.clone();
     recode_report(&mut public, &recodes);
 

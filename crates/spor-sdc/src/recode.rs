@@ -88,9 +88,10 @@ impl RecodePlan {
     }
 }
 
-/// Plans the merges from the year's victims per nationality.
-pub fn plan_nationalities(counts: &BTreeMap<String, u64>, policy: &Policy) -> RecodePlan {
-    let t = policy.threshold(1);
+/// Plans the merges from the year's victims per nationality: nationalities with fewer than
+/// `t` victims are merged (the one-dimensional threshold, or the crossed one when
+/// nationality is also crossed with other dimensions).
+pub fn plan_nationalities(counts: &BTreeMap<String, u64>, policy: &Policy, t: u64) -> RecodePlan {
     if policy.recode_nationality == NationalityRecode::None {
         return RecodePlan::default();
     }
@@ -211,6 +212,7 @@ mod tests {
                 ("STATELESS", 1),
             ]),
             &Policy::default(),
+            3,
         );
         assert_eq!(plan.key_of("NG"), "NG");
         assert_eq!(plan.key_of("GH"), "region:011");
@@ -237,7 +239,7 @@ mod tests {
             recode_nationality: NationalityRecode::None,
             ..Policy::default()
         };
-        let plan = plan_nationalities(&counts(&[("GH", 1), ("SN", 2)]), &policy);
+        let plan = plan_nationalities(&counts(&[("GH", 1), ("SN", 2)]), &policy, 3);
         assert!(plan.groups.is_empty());
         assert_eq!(plan.key_of("GH"), "GH");
     }

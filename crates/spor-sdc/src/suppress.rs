@@ -6,7 +6,8 @@
 //!
 //! Secondary: the audit is the judge. While it finds a hidden quantity the attacker can pin
 //! down, one more published figure next to it is hidden: the one in the sums around the
-//! leaking cell (nearest first) that can absorb what is missing, the smallest such (least
+//! leaking cell (nearest first) that can absorb what is missing, the most detailed (inner cells
+//! before margins), the smallest such (least
 //! information lost), ties broken by the quantity's index, so the same release and policy
 //! always give the same hidden cells. Figures already published (fixed) are never
 //! candidates; when no candidate is left, the release is refused with the leaking cell.
@@ -297,12 +298,15 @@ fn partner(
         .into_iter()
         .min_by_key(|&(y, d)| {
             let v = problem.quantities[y].value;
+            // Nearest first; then a cell that can absorb what is missing; then the most
+            // detailed (an inner cell before a margin that other tables also show); then
+            // the smallest such.
             (
                 d,
                 v == 0,
                 v < need,
-                if v < need { u64::MAX - v } else { v },
                 usize::MAX - problem.quantities[y].dims,
+                if v < need { u64::MAX - v } else { v },
                 y,
             )
         })

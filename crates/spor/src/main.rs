@@ -33,6 +33,9 @@ pub enum Command {
     Demo(cmd::demo::Args),
     /// Compute the annual overview for a year.
     Report(cmd::report::Args),
+    /// Disclosure control of the public profile: risk report, protected edition and manifest.
+    #[command(subcommand)]
+    Release(cmd::release::ReleaseCommand),
     /// Benchmark helpers: generate synthetic registers of any size.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod release;
 pub mod report;
 pub mod serve;
 pub mod settings;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Settings(c) => settings::run(c, &cli.db).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Report(args) => report::run(args, &cli.db).await,
+        Command::Release(c) => release::run(c, &cli.db).await,
         Command::Bench(c) => bench::run(c).await,
         Command::Store(c) => store::run(c).await,
         Command::Serve(args) => serve::run(args, &cli.db).await,

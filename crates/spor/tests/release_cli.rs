@@ -1,0 +1,157 @@
+//! `spor release` end to end on the demo register: the risk report, the public edition with
+//! its manifest, and a policy below the floor refused.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn spor(args: &[&str], db: Option<&Path>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+    if let Some(db) = db {
+        c.arg("--db").arg(db);
+    }
+    c.args(args).output().expect("the spor binary runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "spor failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn demo(dir: &Path) -> std::path::PathBuf {
+    let out = Command::new(env!("CARGO_BIN_EXE_spor"))
+        .args(["demo", "--out"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    ok(&out);
+    dir.join("spor-demo.db")
+}
+
+#[test]
+fn release_risk_and_public_edition_on_the_demo_register() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(&tmp.path().join("demo"));
+
+    let risk: serde_json::Value = serde_json::from_str(&ok(&spor(
+        &["release", "risk", "--year", "2023", "--json"],
+        Some(&db),
+    )))
+    .unwrap();
+    let r = &risk["risk"];
+    assert_eq!(r["victims"], 112);
+    let unique = r["unique"].as_u64().unwrap();
+    let groups = r["groups"].as_u64().unwrap();
+    let below = r["groups_below_threshold"].as_u64().unwrap();
+    assert!(unique > 0 && unique <= 112, "{r}");
+    assert!(below > 0 && below <= groups, "{r}");
+    assert!(
+        risk["public_profile"]["victims_by_nationality_gender_age_form"]["hidden_by_rule"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+
+    let out = tmp.path().join("public");
+    ok(&spor(
+        &[
+            "release",
+            "public",
+            "--year",
+            "2023",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        Some(&db),
+    ));
+    let edition_path = out.join("overview-2023-public.json");
+    let edition: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&edition_path).unwrap()).unwrap();
+    // Every cell listed as suppressed is null in the edition.
+    let nested = &edition["tables"]["victims_by_nationality_gender_age_form"];
+    let suppressed = nested["suppressed"]
+        .as_array()
+        .expect("suppressed cells listed");
+    assert!(!suppressed.is_empty());
+    let mut flat: Vec<&serde_json::Value> = Vec::new();
+    fn walk<'a>(rows: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+        for r in rows.as_array().unwrap() {
+            out.push(r);
+            if let Some(c) = r.get("children") {
+                walk(c, out);
+            }
+        }
+    }
+    walk(&nested["rows"], &mut flat);
+    for cell in suppressed {
+        let (row, col) = (
+            cell[0].as_u64().unwrap() as usize,
+            cell[1].as_u64().unwrap() as usize,
+        );
+        let value = if row == flat.len() {
+            &nested["total"][col]
+        } else {
+            &flat[row]["values"][col]
+        };
+        assert!(value.is_null(), "suppressed cell {row},{col} = {value}");
+    }
+    // The one-dimensional nationality table publishes no count of 1 or 2.
+    for row in edition["tables"]["victims_by_nationality"]["rows"]
+        .as_array()
+        .unwrap()
+    {
+        let v = &row["values"][0];
+        assert!(
+            v.is_null() || v.as_u64().unwrap() == 0 || v.as_u64().unwrap() >= 3,
+            "{row}"
+        );
+    }
+
+    // The manifest names the policy, each cell's status, and the edition's SHA-256.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest-2023.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["policy"]["min_count_one_dim"], 3);
+    let statuses: std::collections::BTreeSet<&str> = manifest["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    for s in ["published", "hidden_by_rule", "hidden_to_protect"] {
+        assert!(statuses.contains(s), "{s} missing from {statuses:?}");
+    }
+    let digest = manifest["files"][0]["sha256"].as_str().unwrap();
+    let bytes = std::fs::read(&edition_path).unwrap();
+    let sha = Command::new("sha256sum").arg(&edition_path).output();
+    if let Ok(sha) = sha {
+        let text = String::from_utf8_lossy(&sha.stdout);
+        assert_eq!(text.split_whitespace().next(), Some(digest));
+    }
+    assert!(!bytes.is_empty());
+}
+
+#[test]
+fn a_policy_below_the_floor_is_refused_naming_the_setting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("policy.toml");
+    std::fs::write(&policy, "min_count_multi_dim = 2\n").unwrap();
+    let out = spor(
+        &[
+            "release",
+            "risk",
+            "--year",
+            "2023",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
+        Some(&tmp.path().join("none.db")),
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("min_count_multi_dim"), "{err}");
+    assert!(err.contains("floor of 3"), "{err}");
+}
