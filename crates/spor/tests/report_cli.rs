@@ -189,3 +189,69 @@ fn report_in_xlsx_without_out_is_refused_with_an_example() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--out overview-2023.xlsx"), "stderr: {err}");
 }
+
+#[test]
+fn report_writes_html_xlsx_and_one_csv_per_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    write_register(&db);
+
+    let out = spor(&db, &["report", "--year", "2023", "--format", "html"]);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("2023"),
+        "not the HTML edition"
+    );
+
+    let xlsx = dir.path().join("overview-2023.xlsx");
+    let out = spor(
+        &db,
+        &[
+            "report",
+            "--year",
+            "2023",
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // An XLSX file is a zip archive.
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK");
+
+    let csv_dir = dir.path().join("csv");
+    let out = spor(
+        &db,
+        &[
+            "report",
+            "--year",
+            "2023",
+            "--format",
+            "csv",
+            "--out",
+            csv_dir.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&csv_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 19);
+    assert!(files.contains(&"victims_by_nationality.csv".to_string()));
+}

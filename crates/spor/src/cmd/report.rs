@@ -17,6 +17,8 @@ pub enum Format {
     Html,
     /// One XLSX workbook, a sheet per table (needs --out).
     Xlsx,
+    /// The PDF edition, A4, typeset in the binary (needs --out).
+    Pdf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,10 +71,41 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
             text.push('\n');
             emit(args.out.as_deref(), text.as_bytes())
         }
-        Format::Csv | Format::Html | Format::Xlsx => bail!(
-            "--format {} is not available in this build yet (the renderer is being written); use --format json",
-            format_name(args.format)
-        ),
+        Format::Html => {
+            let meta = spor_report::Meta::new(chrono::Utc::now(), register.last_change);
+            let html = spor_report::html::render(&report, &meta)
+                .context("cannot render the HTML edition")?;
+            emit(args.out.as_deref(), html.as_bytes())
+        }
+        Format::Xlsx => {
+            let meta = spor_report::Meta::new(chrono::Utc::now(), register.last_change);
+            let path = args.out.as_deref().context("--format xlsx needs --out")?;
+            spor_report::xlsx::write(&report, &meta, path)
+                .with_context(|| format!("cannot write the workbook {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
+        Format::Pdf => {
+            let path = args.out.as_deref().with_context(|| {
+                format!(
+                    "--format pdf needs --out (a file), e.g. --out overview-{}.pdf",
+                    args.year
+                )
+            })?;
+            let meta = spor_report::Meta::new(chrono::Utc::now(), register.last_change);
+            let pdf = spor_pdf::render(&report, &meta).context("cannot typeset the PDF edition")?;
+            std::fs::write(path, pdf)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
+        Format::Csv => {
+            let dir = args.out.as_deref().context("--format csv needs --out")?;
+            let written = spor_report::csv::write_dir(&report, dir)
+                .with_context(|| format!("cannot write the CSV files into {}", dir.display()))?;
+            eprintln!("wrote {} CSV files into {}", written.len(), dir.display());
+            Ok(())
+        }
     }
 }
 
@@ -82,6 +115,7 @@ fn format_name(f: Format) -> &'static str {
         Format::Csv => "csv",
         Format::Html => "html",
         Format::Xlsx => "xlsx",
+        Format::Pdf => "pdf",
     }
 }
 
