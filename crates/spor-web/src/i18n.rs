@@ -98,6 +98,7 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("nav_calls", "Hotlineopkald", "Hotline calls"),
     ("nav_persons", "Find person", "Find person"),
+    ("nav_export", "Eksport (XLSX)", "Export (XLSX)"),
     ("nav_dashboard", "Overblik", "Dashboard"),
     ("nav_overview", "Årsoversigt", "Annual overview"),
     ("nav_users", "Brugere", "Users"),
@@ -291,5 +292,30 @@ mod tests {
             assert!(seen.insert(k), "duplicate key {k}");
             assert!(!da.is_empty() && !en.is_empty(), "{k} lacks a text");
         }
+    }
+
+    #[test]
+    fn every_text_key_used_in_templates_and_code_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["templates", "src", "src/pages"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_file() {
+                    files.push(p);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for part in text.split(".s(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or("");
+                if !TEXTS.iter().any(|(k, _, _)| *k == key) {
+                    missing.push(format!("{}: {key}", f.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing texts: {missing:?}");
     }
 }

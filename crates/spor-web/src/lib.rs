@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .route("/calls/{key}/delete", post(caseworker::delete_call))
         .route("/persons", get(caseworker::find_person))
         .route("/persons/{key}", get(caseworker::show_person))
+        .route("/export/register.xlsx", get(caseworker::export_register))
         // Analyst.
         .route("/dashboard", get(analyst::dashboard))
         .route("/overview", get(analyst::overview))
@@ -202,6 +203,19 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the application on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    // Ended sessions are removed when next presented; this sweeps the ones never seen again.
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let now = sweeper.now();
+            let idle = chrono::Duration::from_std(sweeper.config.idle_timeout).unwrap_or_default();
+            if let Err(e) = sweeper.store.purge_sessions(now, now - idle).await {
+                tracing::warn!(error = %e, "cannot remove ended sessions");
+            }
+        }
+    });
     let app = router(state);
     axum::serve(
         listener,

@@ -1050,3 +1050,39 @@ pub async fn show_person(
         tables,
     })
 }
+
+/// The whole register in the exchange format (one XLSX workbook): person-level, so for
+/// caseworkers only, and audited.
+pub async fn export_register(
+    State(st): State<AppState>,
+    Caseworker(s, info): Caseworker,
+) -> PageResult {
+    let reg = st.store.load_register().await?;
+    let bytes = spor_import::export::xlsx_bytes(&reg).map_err(|e| {
+        tracing::error!(error = %e, "cannot export the register");
+        AppError::Internal
+    })?;
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ExportDownload,
+        None,
+        Some("xlsx".into()),
+    );
+    audit::record(&st, ev).await?;
+    let name = format!("spor-register-{}.xlsx", st.now().format("%Y-%m-%d"));
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

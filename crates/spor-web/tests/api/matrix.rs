@@ -43,6 +43,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/calls/K-1/delete", Who::Caseworker),
     ("GET", "/persons", Who::Caseworker),
     ("GET", "/persons/P-1", Who::Caseworker),
+    ("GET", "/export/register.xlsx", Who::Caseworker),
     ("GET", "/dashboard", Who::Analyst),
     ("GET", "/overview", Who::Analyst),
     ("GET", "/overview/2026/download/json", Who::Analyst),

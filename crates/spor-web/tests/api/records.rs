@@ -326,3 +326,38 @@ async fn deleting_a_record_needs_its_current_version_and_is_kept_in_history() {
         .unwrap();
     assert_eq!(changes.last().unwrap().action, "delete");
 }
+
+#[tokio::test]
+async fn a_register_export_is_a_workbook_and_is_audited() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut cw = app.login_as("cw").await;
+    cw.post("/cases/new", &decision_form("C-1", "P-1", "2026-03-01"))
+        .await;
+    let res = cw
+        .client
+        .get(format!("{}/export/register.xlsx", cw.base))
+        .header(
+            "cookie",
+            format!("spor_session={}", cw.session_cookie().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+    let ev = app
+        .store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("export.download".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ev.total, 1);
+    assert_eq!(ev.items[0].actor.as_deref(), Some("cw"));
+}
