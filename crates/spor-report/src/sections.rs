@@ -288,7 +288,8 @@ fn stacked_chart(id: &str, table_id: &str, t: &Table, caption: String) -> Chart 
                 .map(|r| r.values.get(i).copied().flatten())
                 .collect(),
         })
-        .filter(|s| s.values.iter().any(|v| v.unwrap_or(0) > 0))
+        // Every column stays a series (even at zero) so a form has the same colour in
+        // every stacked chart of the edition.
         .collect();
     let desc = t
         .rows

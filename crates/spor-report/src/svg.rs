@@ -16,10 +16,10 @@ pub const FONT_FAMILY: &str =
     "'Source Sans 3', 'Source Sans Pro', 'Noto Sans', 'DejaVu Sans', Arial, sans-serif";
 
 /// Series colours: navy, orange, teal, sand, plum, light blue. Ordered so that neighbours
-/// differ by at least 57 of 255 grey levels (58, 159, 102, 206, 74, 180) and stay apart in
+/// differ by at least 57 of 255 grey levels (58, 159, 102, 180, 74, 180) and stay apart in
 /// greyscale print; hues stay apart for readers with red-green colour blindness.
 pub const PALETTE: [&str; 6] = [
-    "#1d3f6e", "#e0913a", "#2f7f78", "#d8cfb2", "#7a2e5e", "#8cc0e0",
+    "#1d3f6e", "#e0913a", "#2f7f78", "#c9b47c", "#7a2e5e", "#8cc0e0",
 ];
 
 /// Dash patterns for line series (solid first), so lines differ without colour.
