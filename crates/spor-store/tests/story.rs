@@ -314,7 +314,31 @@ async fn last_change_moves_on_every_change_and_only_then() {
     }
 }
 
-#[tokio::test]
+/// Runs two imports at the same time, each on its own task and its own store handle (as
+/// two processes would), and returns both outcomes.
+async fn at_once(
+    s1: Box<dyn Store>,
+    b1: ImportBatch,
+    s2: Box<dyn Store>,
+    b2: ImportBatch,
+) -> (
+    Result<spor_store::ImportSummary, StoreError>,
+    Result<spor_store::ImportSummary, StoreError>,
+) {
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let (g1, g2) = (start.clone(), start);
+    let t1 = tokio::spawn(async move {
+        g1.wait().await;
+        s1.apply_import(&b1).await
+    });
+    let t2 = tokio::spawn(async move {
+        g2.wait().await;
+        s2.apply_import(&b2).await
+    });
+    (t1.await.expect("task 1"), t2.await.expect("task 2"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_imports_of_different_files_at_the_same_time_both_land() {
     for b in backends("two_imports_of_different_files_at_the_same_time_both_land").await {
         let other = b.reopen().await;
@@ -327,7 +351,7 @@ async fn two_imports_of_different_files_at_the_same_time_both_land() {
             hotline_calls: vec![call("c-9", "2023-01-01T00:00:00+01:00", None)],
             ..ImportBatch::default()
         };
-        let (x, y) = tokio::join!(b.store.apply_import(&first), other.apply_import(&second));
+        let (x, y) = at_once(b.reopen().await, first, other, second).await;
         let (x, y) = (x.unwrap(), y.unwrap());
         assert_eq!(x.identifications, counts(2500, 0, 0), "{}", b.name);
         assert_eq!(y.identifications, counts(2500, 0, 0), "{}", b.name);
@@ -337,7 +361,7 @@ async fn two_imports_of_different_files_at_the_same_time_both_land() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_imports_updating_the_same_refs_never_interleave() {
     for b in backends("two_imports_updating_the_same_refs_never_interleave").await {
         let n = 3000;
@@ -358,7 +382,7 @@ async fn two_imports_updating_the_same_refs_never_interleave() {
             ..ImportBatch::default()
         };
         se.identifications.reverse();
-        let (x, y) = tokio::join!(b.store.apply_import(&dk), other.apply_import(&se));
+        let (x, y) = at_once(b.reopen().await, dk, other, se).await;
         let (x, y) = (x.unwrap(), y.unwrap());
         // Each saw the register whole, before or after the other: every row updated.
         assert_eq!(x.identifications, counts(0, n as u64, 0), "{}", b.name);
@@ -624,5 +648,33 @@ async fn the_copy_covers_every_table_and_column() {
             "{}: a migration added a table or column that `spor store copy` does not carry: add it to COPIED_TABLES",
             b.name
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_imports_of_the_same_new_refs_count_one_insert_and_one_update() {
+    for b in backends("two_imports_of_the_same_new_refs_count_one_insert_and_one_update").await {
+        let n = 3000;
+        let dk = ImportBatch {
+            identifications: many_identifications("N", n, 30, "DK"),
+            ..ImportBatch::default()
+        };
+        let se = ImportBatch {
+            identifications: many_identifications("N", n, 40, "SE"),
+            ..ImportBatch::default()
+        };
+        let (x, y) = at_once(b.reopen().await, dk, b.reopen().await, se).await;
+        let mut got = [x.unwrap().identifications, y.unwrap().identifications];
+        got.sort_by_key(|c| c.inserted);
+        // One ran first and inserted every row; the other saw them and updated every row.
+        // Had they overlapped, both would have counted every row as inserted.
+        assert_eq!(
+            got,
+            [counts(0, n as u64, 0), counts(n as u64, 0, 0)],
+            "{}",
+            b.name
+        );
+        let reg = b.store.load_register().await.unwrap();
+        assert_eq!(reg.identifications.len(), n, "{}", b.name);
     }
 }
