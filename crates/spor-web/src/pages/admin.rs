@@ -406,7 +406,7 @@ pub async fn audit(
             link: None,
             cells: vec![
                 e.seq.to_string(),
-                e.at.chars().take(19).collect::<String>().replace('T', " "),
+                super::local_time(&e.at),
                 e.code,
                 e.actor.unwrap_or_default(),
                 e.target.unwrap_or_default(),

@@ -314,7 +314,9 @@ async fn list(
             fv
         })
         .collect();
-    let detail = serde_json::to_string(q).ok();
+    let detail = (!q.is_empty())
+        .then(|| serde_json::to_string(q).ok())
+        .flatten();
     let ev = audit::event(info, Some(&s.user), spec.ev[0], None, detail);
     audit::record(state, ev).await?;
 
@@ -440,7 +442,7 @@ async fn show(
             version: h.version,
             action: h.action,
             actor: h.actor,
-            at: h.at.chars().take(19).collect::<String>().replace('T', " "),
+            at: super::local_time(&h.at),
             fields: summarise_change(lang, &h.fields),
         })
         .collect();

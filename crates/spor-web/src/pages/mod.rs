@@ -103,6 +103,17 @@ pub(crate) fn page_with<T: Template>(status: StatusCode, t: &T) -> PageResult {
     Ok((status, Html(t.render()?)).into_response())
 }
 
+/// A stored UTC stamp as Copenhagen local time, `2026-11-25 13:43:08`.
+pub(crate) fn local_time(stamp: &str) -> String {
+    match spor_store::web::parse_stamp(stamp) {
+        Some(t) => t
+            .with_timezone(&chrono_tz::Europe::Copenhagen)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        None => stamp.to_string(),
+    }
+}
+
 /// Percent-encodes a query value (everything but unreserved characters and `/`).
 pub fn encode_query(s: &str) -> String {
     encode(s, true)
