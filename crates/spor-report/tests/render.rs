@@ -58,7 +58,11 @@ fn strip_tags(s: &str) -> String {
     let mut in_tag = false;
     for c in s.chars() {
         match c {
-            '<' => in_tag = true,
+            '<' => {
+                // Cells and tags are separated by a space in the text.
+                in_tag = true;
+                out.push(' ');
+            }
             '>' => in_tag = false,
             c if !in_tag => out.push(c),
             _ => {}
