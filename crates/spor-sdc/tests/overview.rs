@@ -75,6 +75,29 @@ fn the_demo_public_edition_passes_the_audit_and_publishes_no_small_count() {
         || r.key.starts_with("continent:")));
     // A minimum age is one person: banded.
     assert!(public.report.facts["age_min"].is_string());
+    assert!(public.report.facts["age_max"].is_string());
+    // No fact states a hidden count, nor its share.
+    let hidden = public.protection.hidden();
+    let mut fact_cells = 0;
+    for (i, q) in public.problem.quantities.iter().enumerate() {
+        for at in q.refs.iter().filter(|r| r.table == "facts") {
+            fact_cells += 1;
+            let fact = &public.report.facts[&at.row];
+            if hidden[i] {
+                assert!(fact.is_null(), "fact {} states hidden {}", at.row, q.value);
+                assert!(public.fact_hidden(&at.row));
+                if let Some(share) = public.report.facts.get(&format!("{}_share_pct", at.row)) {
+                    assert!(share.is_null(), "{}_share_pct", at.row);
+                }
+            } else {
+                assert_eq!(fact.as_u64(), Some(q.value), "fact {}", at.row);
+            }
+        }
+    }
+    assert!(
+        fact_cells >= 5,
+        "victims, minors, under25, returns, genders are facts"
+    );
     // Deterministic.
     let twice = protect_report(&report, &[], &policy).unwrap();
     assert_eq!(public.suppressed, twice.suppressed);

@@ -70,6 +70,10 @@ pub struct PublicArgs {
     /// Folder to write `overview-YEAR-public.json` and `manifest-YEAR.json` into.
     #[arg(long)]
     pub out: PathBuf,
+    /// Public JSON editions of earlier years (repeatable): what they published is known and
+    /// is never hidden again; it constrains what this edition may show.
+    #[arg(long = "earlier")]
+    pub earlier: Vec<PathBuf>,
 }
 
 pub async fn run(cmd: ReleaseCommand, db: &str) -> anyhow::Result<()> {
@@ -113,9 +117,14 @@ pub fn victims_of(register: &Register, year: i32) -> Vec<RiskRecord> {
         .collect()
 }
 
-fn protect(register: &Register, year: i32, policy: &Policy) -> anyhow::Result<PublicRelease> {
+fn protect(
+    register: &Register,
+    year: i32,
+    policy: &Policy,
+    earlier: &[spor_stats::Report],
+) -> anyhow::Result<PublicRelease> {
     let report = spor_stats::evaluate(register, year)?;
-    protect_report(&report, &[], policy)
+    protect_report(&report, earlier, policy)
         .with_context(|| format!("the public profile of {year} cannot be released"))
 }
 
@@ -130,7 +139,7 @@ async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
         );
     }
     let risk = assess(&victims, &policy);
-    let release = protect(&register, args.year, &policy);
+    let release = protect(&register, args.year, &policy, &[]);
     let mut per_table: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     if let Ok(rel) = &release {
         for (i, q) in rel.problem.quantities.iter().enumerate() {
@@ -205,8 +214,20 @@ async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
 
 async fn public(args: PublicArgs, db: &str) -> anyhow::Result<()> {
     let policy = args.policy.load()?;
+    let mut earlier = Vec::new();
+    for path in &args.earlier {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the earlier edition {}", path.display()))?;
+        let report: spor_stats::Report = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a JSON edition (expected the output of spor release public)",
+                path.display()
+            )
+        })?;
+        earlier.push(report);
+    }
     let register = load(db).await?;
-    let release = protect(&register, args.year, &policy)?;
+    let release = protect(&register, args.year, &policy, &earlier)?;
     write_public(&release, &policy, &args.out)?;
     println!(
         "wrote {} and {}",
