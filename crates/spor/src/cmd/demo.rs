@@ -70,9 +70,29 @@ pub async fn build_db(dir: &Path) -> anyhow::Result<(PathBuf, SqliteStore)> {
     Ok((db, store))
 }
 
-/// Writes the overview files of the demo year (`overview-2023.json/.html/.xlsx`) into
-/// `dir`. The report renderers are a later issue; until they land there is nothing to write.
-pub async fn write_overview(_store: &dyn Store, _dir: &Path) -> anyhow::Result<()> {
+/// Writes the overview of the demo year into `dir` in every edition:
+/// `overview-2023.json`, `.html`, `.xlsx` and `.pdf`.
+pub async fn write_overview(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
+    let register = store.load_register().await?;
+    let year = spor_demo::YEAR;
+    let report = spor_stats::evaluate(&register, year)?;
+    let meta = spor_report::Meta::new(chrono::Utc::now(), register.last_change);
+    let path = |ext: &str| dir.join(format!("overview-{year}.{ext}"));
+    let mut json = serde_json::to_string_pretty(&report)?;
+    json.push('\n');
+    let files = [
+        (path("json"), json.into_bytes()),
+        (
+            path("html"),
+            spor_report::html::render(&report, &meta)?.into_bytes(),
+        ),
+        (path("xlsx"), spor_report::xlsx::to_bytes(&report, &meta)?),
+        (path("pdf"), spor_pdf::render(&report, &meta)?),
+    ];
+    for (file, bytes) in &files {
+        std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+        println!("skrev {}", file.display());
+    }
     Ok(())
 }
 
