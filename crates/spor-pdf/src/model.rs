@@ -103,6 +103,8 @@ pub(crate) struct TableData {
     layout: &'static str,
     /// Long enough to break across pages (short tables stay whole, with their caption).
     breakable: bool,
+    /// A note under the table (what "–" means), if it needs one.
+    note: Option<&'static str>,
 }
 
 /// Rows of a table that may break across pages; shorter ones are kept whole.
@@ -114,6 +116,12 @@ const HALVES_MAX_ROWS: usize = 70;
 
 impl TableData {
     fn with_layout(mut self) -> Self {
+        let unknown = self
+            .rows
+            .iter()
+            .any(|r| r.values.iter().any(|v| v == UNKNOWN))
+            || self.total.iter().flatten().any(|v| v == UNKNOWN);
+        self.note = unknown.then_some("– betyder, at tallet ikke er opgjort.");
         let rows = self.rows.len();
         let narrow = self.columns.len() <= 2;
         (self.layout, self.breakable) = if self.nested {
@@ -352,9 +360,11 @@ fn chart_path(i: usize) -> &'static str {
     PATHS.get(i).copied().unwrap_or("/charts/overflow.svg")
 }
 
+/// An en dash marks a figure that is not known for that column.
+const UNKNOWN: &str = "–";
+
 fn cell(value: Option<u64>) -> String {
-    // An en dash marks a figure that is not known for that column.
-    value.map_or_else(|| "–".to_owned(), format_count)
+    value.map_or_else(|| UNKNOWN.to_owned(), format_count)
 }
 
 pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
@@ -390,6 +400,7 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
         total_label: "I alt",
         layout: "plain",
         breakable: false,
+        note: None,
     }
     .with_layout()
 }
@@ -443,6 +454,7 @@ fn turned(table: &Table, columns: &[String], with_total: bool) -> TableData {
         total_label: "I alt",
         layout: "plain",
         breakable: false,
+        note: None,
     }
     .with_layout()
 }

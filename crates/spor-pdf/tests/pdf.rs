@@ -75,6 +75,8 @@ fn extracted_text_has_the_title_key_figures_danish_names_and_dates() {
         "27. februar 2024 kl. 15.05",
         "Indhold",
         "I alt",
+        // Figures not known for a year are marked, and the mark is explained.
+        "– betyder, at tallet ikke er opgjort.",
     ] {
         assert!(text.contains(want), "the PDF text lacks {want:?}");
     }
