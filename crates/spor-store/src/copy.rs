@@ -317,28 +317,56 @@ impl CopyOutcome {
 /// loaded as statistics and export see them are compared, and both stores are read again
 /// table by table and compared row by row (versions, stamps, users, the audit chain).
 pub async fn copy_register(from: &dyn Store, to: &dyn Store) -> Result<CopyOutcome> {
+    // Only one snapshot is held at a time: the source's is reduced to a digest per table
+    // before the target is read back (a register of a million decisions is large).
     let snap = from.snapshot().await?;
     to.restore(&snap).await?;
-    let a = from.load_register().await?;
-    let b = to.load_register().await?;
-    let mut differences = compare_registers(&a, &b);
-    let copied = to.snapshot().await?;
-    for ((name, x), (_, y)) in snap.tables.iter().zip(&copied.tables) {
-        if x.len() != y.len() {
+    let rows: Vec<(&'static str, usize)> = snap.tables.iter().map(|(t, r)| (*t, r.len())).collect();
+    let source = digests(&snap);
+    drop(snap);
+    let target = digests(&to.snapshot().await?);
+    let mut differences = Vec::new();
+    for ((name, n, x), (_, m, y)) in source.iter().zip(&target) {
+        if n != m {
             differences.push(format!(
-                "table {name}: {} rows in the source, {} in the copy",
-                x.len(),
-                y.len()
+                "table {name}: {n} rows in the source, {m} in the copy"
             ));
         } else if x != y {
-            let n = x.iter().zip(y).filter(|(p, q)| p != q).count();
-            differences.push(format!("table {name}: {n} rows differ"));
+            differences.push(format!("table {name}: rows differ"));
         }
     }
-    Ok(CopyOutcome {
-        rows: snap.tables.iter().map(|(t, r)| (*t, r.len())).collect(),
-        differences,
-    })
+    let a = from.load_register().await?;
+    let b = to.load_register().await?;
+    differences.splice(0..0, compare_registers(&a, &b));
+    Ok(CopyOutcome { rows, differences })
+}
+
+/// Per table: its name, its number of rows and a SHA-256 of its rows in order.
+fn digests(snap: &Snapshot) -> Vec<(&'static str, usize, [u8; 32])> {
+    use sha2::{Digest, Sha256};
+    snap.tables
+        .iter()
+        .map(|(name, rows)| {
+            let mut h = Sha256::new();
+            for row in rows {
+                for cell in row {
+                    // Tag, then a length-prefixed value: no two different rows hash alike
+                    // by running one value into the next.
+                    let (tag, bytes): (u8, Vec<u8>) = match cell {
+                        Cell::Text(None) | Cell::Int(None) | Cell::Bool(None) => (0, Vec::new()),
+                        Cell::Text(Some(t)) => (1, t.as_bytes().to_vec()),
+                        Cell::Int(Some(i)) => (2, i.to_le_bytes().to_vec()),
+                        Cell::Bool(Some(b)) => (3, vec![u8::from(*b)]),
+                    };
+                    h.update([tag]);
+                    h.update((bytes.len() as u64).to_le_bytes());
+                    h.update(&bytes);
+                }
+                h.update([0xff]);
+            }
+            (*name, rows.len(), h.finalize().into())
+        })
+        .collect()
 }
 
 /// Compares two registers part by part; each difference is named without record content
@@ -396,4 +424,37 @@ pub fn compare_registers(a: &Register, b: &Register) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(rows: Vec<Vec<Cell>>) -> Snapshot {
+        Snapshot {
+            tables: vec![("settings", rows)],
+        }
+    }
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(Some(s.to_string()))
+    }
+
+    #[test]
+    fn digests_tell_apart_rows_that_differ_in_one_cell_or_in_where_values_split() {
+        let base = digests(&snap(vec![vec![text("ab"), text("c")]]));
+        assert_eq!(base, digests(&snap(vec![vec![text("ab"), text("c")]])));
+        for other in [
+            vec![vec![text("a"), text("bc")]],
+            vec![vec![text("ab"), Cell::Text(None)]],
+            vec![vec![text("ab"), text("d")]],
+            vec![vec![text("ab")], vec![text("c")]],
+        ] {
+            assert_ne!(base[0].2, digests(&snap(other))[0].2);
+        }
+        assert_ne!(
+            digests(&snap(vec![vec![Cell::Int(Some(1))]])),
+            digests(&snap(vec![vec![Cell::Bool(Some(true))]]))
+        );
+    }
 }
