@@ -18,6 +18,8 @@ pub struct Figures {
     pub by_nationality: Vec<(String, u64)>,
     /// Calls received in each month (January first).
     pub calls_per_month: [u64; 12],
+    /// The same, the year before (whole months).
+    pub calls_per_month_last_year: [u64; 12],
 }
 
 /// The same day a year earlier (29 February becomes 28 February).
@@ -67,10 +69,13 @@ pub fn figures(reg: &Register, today: NaiveDate) -> Figures {
             .or_insert(0) += 1;
     }
     let mut months = [0u64; 12];
+    let mut last = [0u64; 12];
     for c in &reg.hotline_calls {
         let local = c.received_at.with_timezone(&chrono_tz::Europe::Copenhagen);
         if local.year() == today.year() {
             months[local.month0() as usize] += 1;
+        } else if local.year() == today.year() - 1 {
+            last[local.month0() as usize] += 1;
         }
     }
     Figures {
@@ -79,6 +84,7 @@ pub fn figures(reg: &Register, today: NaiveDate) -> Figures {
         by_form: ranked(by_form),
         by_nationality: ranked(by_nat),
         calls_per_month: months,
+        calls_per_month_last_year: last,
     }
 }
 

@@ -187,17 +187,6 @@ pub struct SettingsPage {
     pub error: Option<String>,
 }
 
-/// A bar of a bar chart, in SVG user units.
-#[derive(Debug, Clone)]
-pub struct Bar {
-    pub x: i64,
-    pub y: i64,
-    pub w: i64,
-    pub h: i64,
-    pub label: String,
-    pub value: String,
-}
-
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
@@ -209,8 +198,8 @@ pub struct DashboardPage {
     pub change: String,
     /// By form and by nationality.
     pub tables: Vec<TableView>,
-    pub month_bars: Vec<Bar>,
-    pub chart_height: i64,
+    /// (title, SVG) drawn by `spor_report::svg`, which escapes its own text.
+    pub charts: Vec<(String, String)>,
     pub calls_total: String,
 }
 

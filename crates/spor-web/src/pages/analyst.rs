@@ -14,7 +14,7 @@ use crate::auth::Analyst;
 use crate::dashboard;
 use crate::forms::Opt;
 use crate::i18n::Lang;
-use crate::views::{Bar, Chrome, DashboardPage, OverviewPage, RowView, TableView};
+use crate::views::{Chrome, DashboardPage, OverviewPage, RowView, TableView};
 
 pub async fn dashboard(State(st): State<AppState>, Analyst(s, info): Analyst) -> PageResult {
     let lang = info.lang;
@@ -45,35 +45,63 @@ pub async fn dashboard(State(st): State<AppState>, Analyst(s, info): Analyst) ->
             })
             .collect(),
     };
-    let max = f.calls_per_month.iter().copied().max().unwrap_or(0).max(1);
-    let chart_height = 200i64;
-    let months_da = [
-        "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
-    ];
-    let months_en = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month_bars = f
-        .calls_per_month
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| {
-            let h = (n as i64 * (chart_height - 30)) / max as i64;
-            Bar {
-                x: 30 + i as i64 * 48,
-                y: chart_height - h,
-                w: 36,
-                h,
-                label: if lang == Lang::En {
-                    months_en[i]
-                } else {
-                    months_da[i]
-                }
-                .to_string(),
-                value: lang.int(n as i64),
-            }
-        })
-        .collect();
+    let months: Vec<String> = if lang == Lang::En {
+        [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+    } else {
+        [
+            "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+        ]
+    }
+    .iter()
+    .map(|m| m.to_string())
+    .collect();
+    let this_year = today.year();
+    let calls_title = lang.s("calls_per_month").to_string();
+    let calls_chart = spor_report::svg::grouped_bars(
+        &spor_report::svg::ChartText {
+            id: "calls-month".into(),
+            title: calls_title.clone(),
+            desc: calls_title.clone(),
+        },
+        &months,
+        &[
+            spor_report::svg::Series {
+                name: (this_year - 1).to_string(),
+                values: f
+                    .calls_per_month_last_year
+                    .iter()
+                    .map(|n| Some(*n))
+                    .collect(),
+            },
+            spor_report::svg::Series {
+                name: this_year.to_string(),
+                values: f.calls_per_month.iter().map(|n| Some(*n)).collect(),
+            },
+        ],
+    );
+    let label_of = |list: ListId, code: &str| {
+        if code.is_empty() {
+            lang.s("unknown").to_string()
+        } else {
+            lang.label(&reg.codes, list, code).to_string()
+        }
+    };
+    let nat_title = lang.s("by_nationality").to_string();
+    let nat_chart = spor_report::svg::horizontal_bars(
+        &spor_report::svg::ChartText {
+            id: "nat".into(),
+            title: nat_title.clone(),
+            desc: nat_title.clone(),
+        },
+        &f.by_nationality
+            .iter()
+            .take(10)
+            .map(|(c, n)| (label_of(ListId::Country, c), *n))
+            .collect::<Vec<_>>(),
+    );
+    let charts = vec![(calls_title, calls_chart), (nat_title, nat_chart)];
     let change = if f.victims_last_year == 0 {
         String::new()
     } else {
@@ -102,8 +130,7 @@ pub async fn dashboard(State(st): State<AppState>, Analyst(s, info): Analyst) ->
             table(lang.s("by_form"), ListId::ExploitationForm, &f.by_form),
             table(lang.s("by_nationality"), ListId::Country, &f.by_nationality),
         ],
-        month_bars,
-        chart_height,
+        charts,
         calls_total: lang.int(f.calls_per_month.iter().sum::<u64>() as i64),
     })
 }

@@ -294,6 +294,27 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
         .set_microdata_from(Some(spor_demo::MICRODATA_FROM))
         .await
         .unwrap();
+    // Synthetic hotline calls of this year and last, so the dashboard's chart has data.
+    let codes = spor_core::CodeBook::builtin();
+    let this_year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap();
+    let mut calls = spor_core::ImportBatch::default();
+    for i in 0..60u32 {
+        let year = if i % 2 == 0 { this_year } else { this_year - 1 };
+        let month = 1 + (i / 2) % 11;
+        let at = format!("{year}-{month:02}-{:02}T10:00:00", 1 + i % 27);
+        let call_ref = format!("K-{i}");
+        let f: Vec<(&str, &str)> = vec![
+            ("call_ref", &call_ref),
+            ("received_at", &at),
+            ("caller_type", "citizen"),
+            ("concerns_possible_victim", "true"),
+            ("topic", ""),
+        ];
+        calls
+            .hotline_calls
+            .push(spor_import::validate::hotline_call(&f, &codes).unwrap());
+    }
+    app.store.apply_import(&calls).await.unwrap();
     let d = Driver::start().await;
 
     // The caseworker logs in and registers a decision through the form.
