@@ -19,12 +19,10 @@ use crate::{Cli, Command};
 
 /// Opens the store named by `--db`.
 pub async fn open_store(db: &str) -> anyhow::Result<Box<dyn spor_store::Store>> {
-    spor_store::open(db)
-        .await
-        .with_context(|| {
-            let shown = spor_store::postgres::redact(db);
-            format!("cannot open the register at {shown}")
-        })
+    spor_store::open(db).await.with_context(|| {
+        let shown = spor_store::postgres::redact(db);
+        format!("cannot open the register at {shown}")
+    })
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
