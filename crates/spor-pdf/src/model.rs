@@ -142,6 +142,9 @@ struct RowData {
     label: String,
     values: Vec<String>,
     level: usize,
+    /// On the first row of a top-level group of a nested table: the rows in
+    /// the group (the row and all its descendants), kept together on a page.
+    group: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -407,12 +410,17 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
 
 fn flatten(rows: &[Row], level: usize, out: &mut Vec<RowData>) {
     for row in rows {
+        let first = out.len();
         out.push(RowData {
             label: row.label.clone(),
             values: row.values.iter().copied().map(cell).collect(),
             level,
+            group: 0,
         });
         flatten(&row.children, level + 1, out);
+        if level == 0 && !row.children.is_empty() {
+            out[first].group = out.len() - first;
+        }
     }
 }
 
@@ -441,6 +449,7 @@ fn turned(table: &Table, columns: &[String], with_total: bool) -> TableData {
                 label: label.clone(),
                 values,
                 level: 0,
+                group: 0,
             }
         })
         .collect();
