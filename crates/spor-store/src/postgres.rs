@@ -188,7 +188,10 @@ impl PgTarget {
             options = options.password(&password);
             secrets.push(password);
         }
-        options = options.application_name("spor");
+        if options.get_application_name().is_none() {
+            // What the server's pg_stat_activity shows, unless the URL names it.
+            options = options.application_name("spor");
+        }
         if !settings.statement_timeout.is_zero() {
             options = options.options([(
                 "statement_timeout",
@@ -625,6 +628,15 @@ mod tests {
                 .contains("SPOR_DB_STATEMENT_TIMEOUT takes whole seconds"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_server_sees_spor_unless_the_url_names_another_application() {
+        let t = PgTarget::parse_with_env("postgres://spor@h/spor", no_env).unwrap();
+        assert_eq!(t.connect_options().get_application_name(), Some("spor"));
+        let t =
+            PgTarget::parse_with_env("postgres://spor@h/spor?application_name=x", no_env).unwrap();
+        assert_eq!(t.connect_options().get_application_name(), Some("x"));
     }
 
     #[test]
