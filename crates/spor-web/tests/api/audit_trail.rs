@@ -116,3 +116,42 @@ async fn the_admin_audit_page_shows_events_and_the_chain_state() {
         "filtered to case.view"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_keep_one_unbroken_chain() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let cw = app.login_as("cw").await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let (client, base, cookie, csrf) = (
+            cw.client.clone(),
+            cw.base.clone(),
+            cw.session_cookie().unwrap(),
+            cw.csrf.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let case = format!("C-{i}");
+            let mut form: Vec<(String, String)> = decision_form(&case, "P-1", "2026-03-01")
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            form.push(("csrf".into(), csrf));
+            let res = client
+                .post(format!("{base}/cases/new"))
+                .header("cookie", format!("spor_session={cookie}"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            res.status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), reqwest::StatusCode::SEE_OTHER);
+    }
+    match app.store.verify_audit().await.unwrap() {
+        ChainStatus::Intact { events } => assert!(events >= 25, "{events}"),
+        other => panic!("concurrent writers broke the chain: {other:?}"),
+    }
+}
