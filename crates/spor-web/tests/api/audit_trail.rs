@@ -155,3 +155,41 @@ async fn concurrent_requests_keep_one_unbroken_chain() {
         other => panic!("concurrent writers broke the chain: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn on_postgresql_a_tampered_row_is_reported_too() {
+    let Some(app) = spawn_app_on_postgres("audit tampering").await else {
+        return;
+    };
+    app.add_user("cw", "caseworker").await;
+    let mut cw = app.login_as("cw").await;
+    cw.post("/cases/new", &decision_form("C-1", "P-1", "2026-03-01"))
+        .await;
+    cw.get("/cases/C-1").await;
+    assert!(matches!(
+        app.store.verify_audit().await.unwrap(),
+        ChainStatus::Intact { .. }
+    ));
+    let url = app.pg_url().unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    assert!(
+        sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 2")
+            .execute(&pool)
+            .await
+            .is_err(),
+        "the trigger refuses updates"
+    );
+    sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    match app.store.verify_audit().await.unwrap() {
+        ChainStatus::Broken { seq, .. } => assert_eq!(seq, 2),
+        other => panic!("the tampering was not detected: {other:?}"),
+    }
+}

@@ -13,23 +13,31 @@ pub const PASSWORD_SUFFIX: &str = "-secret-password";
 pub struct TestApp {
     pub base: String,
     pub store: Arc<dyn WebStore>,
+    /// The SQLite file (empty path on PostgreSQL).
     pub db_path: PathBuf,
     pub clock: Clock,
     pub config: Config,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+    _pg: Option<PgDatabase>,
 }
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Config::default()).await
 }
 
-pub async fn spawn_app_with(mut config: Config) -> TestApp {
+pub async fn spawn_app_with(config: Config) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("spor.db");
     let store = spor_store::sqlite::SqliteStore::open_path(&db_path)
         .await
         .expect("open store");
-    let store: Arc<dyn WebStore> = Arc::new(store);
+    let mut app = start(Arc::new(store), config).await;
+    app.db_path = db_path;
+    app._dir = Some(dir);
+    app
+}
+
+async fn start(store: Arc<dyn WebStore>, mut config: Config) -> TestApp {
     let clock = Clock::default();
     config.clock = clock.clone();
     let state = AppState::new(store.clone(), config.clone());
@@ -41,14 +49,105 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         store,
-        db_path,
+        db_path: PathBuf::new(),
         clock,
         config,
-        _dir: dir,
+        _dir: None,
+        _pg: None,
     }
 }
 
+/// A PostgreSQL database made for one test (on the server named by
+/// `SPOR_TEST_POSTGRES_URL`) and dropped afterwards.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                use sqlx::Connection as _;
+                let mut c = sqlx::PgConnection::connect(&url).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut c)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// The app on a fresh PostgreSQL database, or `None` (with a note on stderr) when
+/// `SPOR_TEST_POSTGRES_URL` is not set.
+pub async fn spawn_app_on_postgres(test: &str) -> Option<TestApp> {
+    use sqlx::Connection as _;
+    let Some(admin) = std::env::var("SPOR_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!(
+            "NOTE: SPOR_TEST_POSTGRES_URL is not set: the PostgreSQL run of `{test}` was NOT made"
+        );
+        return None;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("spor_web_test_{}_{nanos}", std::process::id());
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut c)
+        .await
+        .expect("create the test database");
+    let _ = c.close().await;
+    let (base, query) = match admin.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin.as_str(), None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map(|i| i + after_scheme)
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        url = format!("{url}?{q}");
+    }
+    let pg = PgDatabase {
+        admin_url: admin.clone(),
+        name,
+        url: url.clone(),
+    };
+    let store: Arc<dyn WebStore> = Arc::from(
+        spor_store::open_web(&url)
+            .await
+            .expect("open the PostgreSQL store"),
+    );
+    assert_eq!(store.backend(), "postgres");
+    let mut app = start(store, Config::default()).await;
+    app._pg = Some(pg);
+    Some(app)
+}
+
 impl TestApp {
+    /// The PostgreSQL database's URL, when the app runs on one.
+    pub fn pg_url(&self) -> Option<String> {
+        self._pg.as_ref().map(|p| p.url.clone())
+    }
+
     /// Adds an account whose password is `NAME-secret-password`.
     pub async fn add_user(&self, name: &str, roles: &str) {
         let hash = spor_web::hash_password(&format!("{name}{PASSWORD_SUFFIX}")).unwrap();

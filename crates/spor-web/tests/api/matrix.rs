@@ -111,7 +111,17 @@ async fn seed(app: &TestApp) {
 
 #[tokio::test]
 async fn every_route_refuses_the_wrong_role_and_sends_anonymous_users_to_login() {
-    let app = spawn_app().await;
+    matrix(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn every_route_refuses_the_wrong_role_on_postgresql_too() {
+    if let Some(app) = spawn_app_on_postgres("route × role matrix").await {
+        matrix(app).await;
+    }
+}
+
+async fn matrix(app: TestApp) {
     seed(&app).await;
     app.add_user("cw", "caseworker").await;
     app.add_user("an", "analyst").await;
