@@ -260,7 +260,7 @@ pub fn field_views(
                     .iter()
                     .filter(|e| e.column == col)
                     .map(|e| match lang {
-                        Lang::Da => format!("Forventet: {}", e.expected),
+                        Lang::Da => danish_message(col, &e.expected),
                         Lang::En => format!("Expected: {}", e.expected),
                     })
                     .collect();
@@ -284,6 +284,40 @@ pub fn field_views(
             }
         })
         .collect()
+}
+
+/// The import rule's message (English, naming codes) in Danish words for the form. The
+/// rule itself is the import's; only the wording differs. Unknown wordings keep the
+/// import's text.
+pub fn danish_message(col: &str, expected: &str) -> String {
+    if expected.starts_with("a reference that no other record has") {
+        return Lang::Da.s("exists").into();
+    }
+    if expected.starts_with("a value (required when outcome is identified)") {
+        return "Skal udfyldes, når udfaldet er «vurderet udsat for menneskehandel».".into();
+    }
+    if expected.starts_with("a value (the column is required)") {
+        return "Skal udfyldes.".into();
+    }
+    if expected.starts_with("the destination of the prepared return") {
+        return "Vælg hjemrejseland, når der er en hjemrejsedato.".into();
+    }
+    if expected.starts_with("the date of the prepared return") {
+        return "Skriv hjemrejsedatoen, når der er valgt et hjemrejseland.".into();
+    }
+    if expected.starts_with("empty, since exploitation_form is empty") {
+        return "Vælg først en udnyttelsesform (branche/type hører til tvangsarbejde eller strafbare handlinger).".into();
+    }
+    match kind_of(col) {
+        Kind::Date => "Skriv en dato, der findes, som ÅÅÅÅ-MM-DD (fx 2026-04-17).".into(),
+        Kind::DateTime => "Skriv et tidspunkt som ÅÅÅÅ-MM-DD TT:MM (dansk tid).".into(),
+        Kind::Number => {
+            "Et helt antal år fra 0 til 120, eller tomt, hvis alderen ikke er oplyst.".into()
+        }
+        Kind::Select => "Vælg en værdi fra listen.".into(),
+        Kind::Text if expected.contains("identifier") => "1–64 tegn uden kontroltegn.".into(),
+        _ => format!("Forventet: {expected}"),
+    }
 }
 
 /// Keeps only the form's columns of a posted form (the CSRF token and version go).
@@ -362,7 +396,10 @@ mod tests {
         );
         let views = field_views(Lang::Da, &codes, FormKind::Decision, &f, &errs, false);
         let v = views.iter().find(|v| v.name == "referral_actor").unwrap();
-        assert!(v.error.is_some());
+        assert_eq!(
+            v.error.as_deref(),
+            Some("Skal udfyldes, når udfaldet er «vurderet udsat for menneskehandel».")
+        );
         // The rest of what was typed is kept.
         let age = views.iter().find(|v| v.name == "age").unwrap();
         assert_eq!(age.value, "34");

@@ -608,7 +608,7 @@ async fn create(
                 let errors = vec![spor_import::validate::FieldError {
                     column: spec.form.key_column().to_string(),
                     value: r.key().to_string(),
-                    expected: info.lang.s("exists").to_string(),
+                    expected: "a reference that no other record has".to_string(),
                 }];
                 let fs = FormState {
                     values,

@@ -361,3 +361,25 @@ async fn a_register_export_is_a_workbook_and_is_audited() {
     assert_eq!(ev.total, 1);
     assert_eq!(ev.items[0].actor.as_deref(), Some("cw"));
 }
+
+#[tokio::test]
+async fn a_taken_reference_is_refused_at_the_reference_field() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut cw = app.login_as("cw").await;
+    cw.post("/cases/new", &decision_form("C-1", "P-1", "2026-03-01"))
+        .await;
+    let again = cw
+        .post("/cases/new", &decision_form("C-1", "P-2", "2026-03-02"))
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(
+        again
+            .body
+            .contains("Der findes allerede en post med denne reference.")
+    );
+    assert!(
+        again.body.contains("value=\"P-2\""),
+        "what was typed is kept"
+    );
+}
