@@ -1,0 +1,149 @@
+//! Administrator pages: accounts, code lists, settings.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_new_referral_actor_is_offered_in_the_decision_form_at_once() {
+    let app = spawn_app().await;
+    app.add_user("ad", "admin").await;
+    app.add_user("cw", "caseworker").await;
+    let mut ad = app.login_as("ad").await;
+    let added = ad
+        .post(
+            "/admin/codes",
+            &[
+                ("list", "referral_actor"),
+                ("code", "union"),
+                ("da", "Fagforening"),
+                ("en", "Trade union"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    // A structural list cannot be extended; the page says why.
+    let refused = ad
+        .post(
+            "/admin/codes",
+            &[("list", "gender"), ("code", "x"), ("da", "X"), ("en", "X")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("cannot be extended"));
+    let mut cw = app.login_as("cw").await;
+    let form = cw.get("/cases/new").await;
+    assert!(
+        form.body
+            .contains("<option value=\"union\">Fagforening</option>")
+    );
+    let mut f = decision_form("C-1", "P-1", "2026-03-01");
+    f.retain(|(k, _)| *k != "referral_actor");
+    f.push(("referral_actor", "union"));
+    assert_eq!(
+        cw.post("/cases/new", &f).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn microdata_from_is_set_checked_and_audited() {
+    let app = spawn_app().await;
+    app.add_user("ad", "admin").await;
+    let mut ad = app.login_as("ad").await;
+    let bad = ad
+        .post("/admin/settings", &[("microdata_from", "twenty")])
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("value=\"twenty\""),
+        "what was typed is kept"
+    );
+    assert_eq!(app.store.microdata_from().await.unwrap(), None);
+    assert_eq!(
+        ad.post("/admin/settings", &[("microdata_from", "2023")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.store.microdata_from().await.unwrap(), Some(2023));
+    let ev = app
+        .store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("settings.update".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ev.total, 1);
+}
+
+#[tokio::test]
+async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
+    let app = spawn_app().await;
+    app.add_user("ad", "admin").await;
+    let mut ad = app.login_as("ad").await;
+    let weak = ad
+        .post(
+            "/admin/users",
+            &[("name", "ole"), ("roles", "analyst"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let made = ad
+        .post(
+            "/admin/users",
+            &[
+                ("name", "ole"),
+                ("roles", "analyst"),
+                ("password", "ole-secret-password"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let taken = ad
+        .post(
+            "/admin/users",
+            &[
+                ("name", "ole"),
+                ("roles", "analyst"),
+                ("password", "ole-secret-password"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let mut ole = app.login_as("ole").await;
+    assert_eq!(ole.get("/dashboard").await.status(), StatusCode::OK);
+    assert_eq!(ole.get("/cases").await.status(), StatusCode::FORBIDDEN);
+    // Roles take effect on the next request, without a new login.
+    assert_eq!(
+        ad.post(
+            "/admin/users/ole",
+            &[("op", "roles"), ("roles", "caseworker")]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(ole.get("/cases").await.status(), StatusCode::OK);
+    assert_eq!(ole.get("/dashboard").await.status(), StatusCode::FORBIDDEN);
+    // A password reset ends the account's sessions.
+    assert_eq!(
+        ad.post(
+            "/admin/users/ole",
+            &[("op", "password"), ("password", "another-long-password")]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(ole.get("/cases").await.redirects_to_login());
+    assert_eq!(
+        ole.login("ole", "another-long-password").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
