@@ -118,3 +118,40 @@ fn audit_verify_reports_the_first_altered_event() {
         text(&broken)
     );
 }
+
+#[test]
+fn spor_serve_answers_healthz_on_the_address_it_prints() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spor"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run spor serve");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in `{first}`"))
+        .to_string();
+    let second = lines.next().unwrap().unwrap();
+    assert!(
+        second.contains("user add"),
+        "an empty register says how to add an account: {second}"
+    );
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("ok"), "{answer}");
+}
