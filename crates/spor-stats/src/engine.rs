@@ -67,11 +67,16 @@ impl std::hash::Hash for Key<'_> {
             Key::Nil => h.write_u8(0),
             Key::Unspecified => h.write_u8(1),
             Key::Str(s) => {
+                // Built without a variable-length copy (a `memcpy` call per hash).
                 let b = s.as_bytes();
-                let mut w = [0u8; 8];
-                let n = b.len().min(8);
-                w[..n].copy_from_slice(&b[..n]);
-                h.write_u64(u64::from_le_bytes(w) ^ ((b.len() as u64) << 56));
+                let w = match b.first_chunk::<8>() {
+                    Some(w) => u64::from_le_bytes(*w),
+                    None => b
+                        .iter()
+                        .enumerate()
+                        .fold(0, |w, (i, &x)| w | u64::from(x) << (8 * i)),
+                };
+                h.write_u64(w ^ ((b.len() as u64) << 56));
             }
             Key::Year(y) => h.write_u64(0x100 | (*y as u32 as u64) << 16),
             Key::GenderAge(g, a) => h.write_u64(0x200 | (*g as u64) << 16 | (*a as u64) << 24),
