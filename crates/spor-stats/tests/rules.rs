@@ -666,3 +666,52 @@ fn every_table_of_the_spec_is_in_the_report_with_its_shape() {
         assert!(json["facts"].get(k).is_some(), "fact {k} missing");
     }
 }
+
+#[test]
+fn a_new_cross_tab_is_a_new_definition_evaluated_by_the_same_engine() {
+    use spor_stats::defs::{Categories, Cols, Dim, Order, Population, Rows, TableDef, TotalRule};
+    const BY_AUTHORITY_AND_FORM_GROUP: TableDef = TableDef {
+        id: "victims_by_authority_form_group",
+        title: "Personer fordelt på myndighed og udnyttelse, {year}",
+        population: Population::Victims,
+        filter: &[],
+        rows: Rows::Dims {
+            levels: &[Dim::Authority],
+            categories: Categories::Present,
+        },
+        cols: Cols::Dim(Dim::FormGroup),
+        order: Order::CountDesc,
+        total: TotalRule::SumOfRows,
+    };
+    let reg = register(vec![
+        ident("C1", "P1", "2023-01-01"),
+        spor_core::Identification {
+            authority: Authority::Court,
+            exploitation_form: Some(Form::Unresolved),
+            ..ident("C2", "P2", "2023-01-01")
+        },
+        spor_core::Identification {
+            authority: Authority::Court,
+            exploitation_form: Some(Form::Other),
+            ..ident("C3", "P3", "2023-01-01")
+        },
+    ]);
+    let t = spor_stats::evaluate_table(&reg, 2023, &BY_AUTHORITY_AND_FORM_GROUP);
+    assert_eq!(t.title, "Personer fordelt på myndighed og udnyttelse, 2023");
+    assert_eq!(
+        t.column_keys,
+        [
+            "sexual",
+            "forced_labour",
+            "forced_criminality",
+            "slavery_like",
+            "other_forms"
+        ]
+    );
+    assert_eq!(t.columns[4], "Øvrige");
+    assert_eq!(
+        rows(&t),
+        [("court", s(&[0, 0, 0, 0, 2])), ("cmm", s(&[1, 0, 0, 0, 0]))]
+    );
+    assert_eq!(t.total, s(&[1, 0, 0, 0, 2]));
+}
