@@ -82,6 +82,19 @@ impl FilterView {
 pub struct RowView {
     pub link: Option<String>,
     pub cells: Vec<String>,
+    /// Another linked cell: (column index, href), e.g. the person of a decision.
+    pub extra_link: Option<(usize, String)>,
+}
+
+impl RowView {
+    /// The link of cell `i`, if it has one.
+    pub fn link_at(&self, i: usize) -> Option<&str> {
+        match (&self.extra_link, i) {
+            (_, 0) => self.link.as_deref(),
+            (Some((j, href)), i) if *j == i => Some(href),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

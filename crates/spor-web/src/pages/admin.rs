@@ -206,6 +206,7 @@ async fn codes_page(
     for l in ListId::ALL.into_iter().filter(|l| l.is_extensible()) {
         for e in book.list(l) {
             rows.push(RowView {
+                extra_link: None,
                 link: None,
                 cells: vec![
                     l.name().to_string(),
@@ -403,6 +404,7 @@ pub async fn audit(
         .items
         .into_iter()
         .map(|e| RowView {
+            extra_link: None,
             link: None,
             cells: vec![
                 e.seq.to_string(),

@@ -33,6 +33,7 @@ pub async fn dashboard(State(st): State<AppState>, Analyst(s, info): Analyst) ->
         rows: rows
             .iter()
             .map(|(code, n)| RowView {
+                extra_link: None,
                 link: None,
                 cells: vec![
                     if code.is_empty() {

@@ -380,7 +380,13 @@ fn rows_of(
     items
         .map(|r| {
             let fields = forms::record_fields(&r);
+            let person = cols.iter().position(|c| *c == "person_ref").and_then(|i| {
+                fields
+                    .get("person_ref")
+                    .map(|p| (i, format!("/persons/{}", encode_segment(p))))
+            });
             RowView {
+                extra_link: person,
                 link: Some(href(spec, r.key())),
                 cells: cols
                     .iter()

@@ -282,6 +282,10 @@ async fn lists_filter_by_year_form_nationality_and_outcome_and_paginate() {
     let p1 = cw.get("/cases?year=2026").await;
     assert!(p1.body.contains("52 rækker"), "52 decisions in 2026");
     assert!(p1.body.contains("Side 1 af 2"));
+    assert!(
+        p1.body.contains("href=\"/persons/P-1\""),
+        "the person links to their page"
+    );
     let p2 = cw.get("/cases?year=2026&page=2").await;
     assert_eq!(p2.body.matches("href=\"/cases/C-").count(), 2);
     assert!(cw.get("/cases?form=sexual").await.body.contains("0 rækker"));
