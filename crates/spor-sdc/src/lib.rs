@@ -27,4 +27,6 @@ pub mod suppress;
 pub use audit::{AuditReport, Finding, Interval, Leak, Requirement, audit, audit_with, describe};
 pub use policy::{FLOOR, Policy, PolicyError, Preset};
 pub use problem::{CellRef, Problem, ProblemError, Role};
-pub use suppress::{Protection, Refused, Status, audit_status, primary, protect, secondary};
+pub use suppress::{
+    Protection, Refused, Status, audit_status, primary, protect, reduce, secondary,
+};

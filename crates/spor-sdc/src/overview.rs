@@ -25,7 +25,7 @@ use spor_stats::{Report, Row, Table};
 use crate::policy::Policy;
 use crate::problem::{CellRef, Problem, ProblemError, Role};
 use crate::recode::{RecodePlan, plan_nationalities};
-use crate::suppress::{Protection, Refused, protect};
+use crate::suppress::{Protection, Refused, protect, reduce};
 
 /// Why a public edition cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -675,6 +675,17 @@ pub fn protect_report(
     earlier: &[Report],
     policy: &Policy,
 ) -> Result<PublicRelease, ReleaseError> {
+    protect_report_with(report, earlier, policy, false)
+}
+
+/// As [`protect_report`]; with `minimise`, partners that turn out not to be needed are
+/// published again ([`crate::suppress::reduce`]: one audit per partner, slower).
+pub fn protect_report_with(
+    report: &Report,
+    earlier: &[Report],
+    policy: &Policy,
+    minimise: bool,
+) -> Result<PublicRelease, ReleaseError> {
     let year = report.year;
     let counts: BTreeMap<String, u64> = report
         .tables
@@ -731,7 +742,10 @@ pub fn protect_report(
     } = b;
     link(&mut problem);
 
-    let protection = protect(&problem, policy)?;
+    let mut protection = protect(&problem, policy)?;
+    if minimise {
+        protection = reduce(&problem, policy, protection);
+    }
     let hidden = protection.hidden();
 
     let mut suppressed: BTreeMap<String, Vec<[usize; 2]>> = BTreeMap::new();

@@ -329,3 +329,30 @@ fn pinned_zero(problem: &Problem, hidden: &[bool], chosen: &BTreeSet<usize>, y: 
                     .all(|&p| known(p) && problem.quantities[p].value == 0))
     })
 }
+
+/// Publishes partners again where they turn out not to be needed: each cell hidden to
+/// protect another is tried, largest value first (the most useful figure to publish), and
+/// stays published when the whole release still passes the audit. Deterministic; costs one
+/// audit per partner, so it is a separate step.
+pub fn reduce(problem: &Problem, policy: &Policy, mut protection: Protection) -> Protection {
+    let mut order: Vec<usize> = (0..problem.quantities.len())
+        .filter(|&i| matches!(protection.status[i], Status::HiddenSecondary { .. }))
+        .collect();
+    order.sort_by_key(|&i| {
+        (
+            std::cmp::Reverse(problem.quantities[i].value),
+            problem.quantities[i].dims,
+            i,
+        )
+    });
+    for c in order {
+        let old = std::mem::replace(&mut protection.status[c], Status::Published);
+        let report = audit_status(problem, &protection.status, policy);
+        if report.passed() {
+            protection.audit = report;
+        } else {
+            protection.status[c] = old;
+        }
+    }
+    protection
+}

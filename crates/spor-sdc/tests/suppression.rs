@@ -2,7 +2,7 @@
 
 use spor_sdc::{
     CellRef, Leak, Policy, Problem, Role, Status, audit, audit_status, describe, primary, protect,
-    secondary,
+    reduce, secondary,
 };
 
 /// A crossed table `name` with rows × cols and margins; keys are shared across tables by
@@ -132,6 +132,12 @@ fn the_sdctable_counter_example_is_repaired_by_secondary_suppression() {
     );
     // Re-auditing the result independently finds nothing.
     assert!(audit_status(&p, &protection.status, &policy).passed());
+    // Publishing partners that are not needed keeps the release safe and hides no more.
+    let before = protection.hidden().iter().filter(|h| **h).count();
+    let reduced = reduce(&p, &policy, protection);
+    assert!(audit_status(&p, &reduced.status, &policy).passed());
+    assert!(reduced.hidden().iter().filter(|h| **h).count() <= before);
+    assert!(reduced.status[wb].is_hidden());
 }
 
 #[test]

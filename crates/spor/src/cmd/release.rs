@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use spor_core::{Outcome, Register};
 use spor_sdc::manifest::Manifest;
-use spor_sdc::overview::{PublicRelease, protect_report};
+use spor_sdc::overview::{PublicRelease, protect_report_with};
 use spor_sdc::risk::{RiskRecord, assess};
 use spor_sdc::{Policy, Status};
 
@@ -70,6 +70,9 @@ pub struct PublicArgs {
     /// Folder to write `overview-YEAR-public.json` and `manifest-YEAR.json` into.
     #[arg(long)]
     pub out: PathBuf,
+    /// Publish again the partners that turn out not to be needed (one audit per partner).
+    #[arg(long)]
+    pub minimise: bool,
     /// Public JSON editions of earlier years (repeatable): what they published is known and
     /// is never hidden again; it constrains what this edition may show.
     #[arg(long = "earlier")]
@@ -122,9 +125,10 @@ fn protect(
     year: i32,
     policy: &Policy,
     earlier: &[spor_stats::Report],
+    minimise: bool,
 ) -> anyhow::Result<PublicRelease> {
     let report = spor_stats::evaluate(register, year)?;
-    protect_report(&report, earlier, policy)
+    protect_report_with(&report, earlier, policy, minimise)
         .with_context(|| format!("the public profile of {year} cannot be released"))
 }
 
@@ -139,7 +143,7 @@ async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
         );
     }
     let risk = assess(&victims, &policy);
-    let release = protect(&register, args.year, &policy, &[]);
+    let release = protect(&register, args.year, &policy, &[], false);
     let mut per_table: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     if let Ok(rel) = &release {
         for (i, q) in rel.problem.quantities.iter().enumerate() {
@@ -227,7 +231,7 @@ async fn public(args: PublicArgs, db: &str) -> anyhow::Result<()> {
         earlier.push(report);
     }
     let register = load(db).await?;
-    let release = protect(&register, args.year, &policy, &earlier)?;
+    let release = protect(&register, args.year, &policy, &earlier, args.minimise)?;
     write_public(&release, &policy, &args.out)?;
     println!(
         "wrote {} and {}",
@@ -257,6 +261,9 @@ pub fn write_public(release: &PublicRelease, policy: &Policy, dir: &Path) -> any
             t["suppressed"] = serde_json::json!(cells);
         }
     }
+    // Merged categories say what they contain; the footnote explains the dots.
+    json["recoded"] = serde_json::to_value(&release.recodes.groups)?;
+    json["disclosure_note"] = serde_json::json!(policy.footnote_da());
     let edition = dir.join(edition_name(year));
     std::fs::write(&edition, serde_json::to_string_pretty(&json)? + "\n")
         .with_context(|| format!("cannot write {}", edition.display()))?;
