@@ -457,10 +457,7 @@ async fn show(
     let person_href = fields
         .get("person_ref")
         .map(|p| format!("/persons/{}", encode_segment(p)));
-    let mut c = chrome(info, s, format!("{} {}", tr(lang, spec.one_title), key));
-    if let Some(flash) = &info_flash(info) {
-        c.flash = Some(flash.clone());
-    }
+    let c = chrome(info, s, format!("{} {}", tr(lang, spec.one_title), key));
     page(&RecordPage {
         c,
         fields: shown_fields,
@@ -472,10 +469,6 @@ async fn show(
         version: v.version,
         history,
     })
-}
-
-fn info_flash(_info: &RequestInfo) -> Option<String> {
-    None
 }
 
 /// "field: before → after" for each changed field.
