@@ -60,7 +60,10 @@ pub async fn run(cmd: CodesCommand, db: &str) -> anyhow::Result<()> {
         CodesCommand::Add { list, code, da, en } => {
             let entry = book.check_addition(&list, &code, &da, &en)?;
             store.add_code(&entry).await?;
-            println!("added {} `{}` ({} / {})", entry.list, entry.code, entry.da, entry.en);
+            println!(
+                "added {} `{}` ({} / {})",
+                entry.list, entry.code, entry.da, entry.en
+            );
         }
     }
     Ok(())

@@ -37,7 +37,9 @@ pub async fn run(cmd: SettingsCommand, db: &str) -> anyhow::Result<()> {
             } else {
                 match value.parse::<i32>() {
                     Ok(y) if (1900..=2200).contains(&y) => Some(y),
-                    _ => bail!("microdata_from takes a four-digit year (e.g. 2023) or `none`, not `{value}`"),
+                    _ => bail!(
+                        "microdata_from takes a four-digit year (e.g. 2023) or `none`, not `{value}`"
+                    ),
                 }
             };
             store.set_microdata_from(year).await?;
