@@ -280,10 +280,7 @@ impl CodeBook {
         en: &str,
     ) -> Result<CodeEntry, CodeError> {
         let list_id = ListId::parse(list).ok_or_else(|| {
-            CodeError::UnknownList(
-                list.to_string(),
-                ListId::ALL.map(ListId::name).join(", "),
-            )
+            CodeError::UnknownList(list.to_string(), ListId::ALL.map(ListId::name).join(", "))
         })?;
         if !list_id.is_extensible() {
             return Err(CodeError::NotExtensible(list_id));
@@ -345,8 +342,15 @@ mod tests {
         // 249 ISO 3166-1 codes plus three special codes.
         assert_eq!(countries.len(), 252);
         assert_eq!(book.label_da(ListId::Country, "GQ"), "Ækvatorialguinea");
-        assert_eq!(book.label_da(ListId::Country, "STATELESS_PS"), "Statsløs palæstinenser");
-        assert!(countries.iter().all(|c| !c.da.is_empty() && !c.en.is_empty()));
+        assert_eq!(
+            book.label_da(ListId::Country, "STATELESS_PS"),
+            "Statsløs palæstinenser"
+        );
+        assert!(
+            countries
+                .iter()
+                .all(|c| !c.da.is_empty() && !c.en.is_empty())
+        );
     }
 
     #[test]
@@ -357,7 +361,9 @@ mod tests {
         assert_eq!(sexual.htcds.as_deref(), Some("SexualExploitation"));
         let fl = book.get(ListId::ExploitationForm, "forced_labour").unwrap();
         assert_eq!(fl.htcds.as_deref(), Some("ForcedLabour"));
-        let c = book.get(ListId::ForcedLabourSubtype, "construction").unwrap();
+        let c = book
+            .get(ListId::ForcedLabourSubtype, "construction")
+            .unwrap();
         assert_eq!(c.htcds.as_deref(), Some("F"));
         assert_eq!(c.parent.as_deref(), Some("forced_labour"));
         assert_eq!(book.list(ListId::ReferralActor).len(), 16);
@@ -366,7 +372,10 @@ mod tests {
     #[test]
     fn only_extensible_lists_take_new_codes() {
         let book = CodeBook::builtin();
-        assert!(book.check_addition("referral_actor", "union", "Fagforening", "Trade union").is_ok());
+        assert!(
+            book.check_addition("referral_actor", "union", "Fagforening", "Trade union")
+                .is_ok()
+        );
         assert_eq!(
             book.check_addition("gender", "x", "X", "X"),
             Err(CodeError::NotExtensible(ListId::Gender))
@@ -379,7 +388,9 @@ mod tests {
             book.check_addition("referral_actor", "Bad Code", "P", "P"),
             Err(CodeError::BadCode(_))
         ));
-        let added = book.check_addition("referral_actor", "union", "Fagforening", "Trade union").unwrap();
+        let added = book
+            .check_addition("referral_actor", "union", "Fagforening", "Trade union")
+            .unwrap();
         let book = CodeBook::with_additions([added]);
         assert_eq!(book.label_da(ListId::ReferralActor, "union"), "Fagforening");
     }

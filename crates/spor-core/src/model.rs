@@ -307,17 +307,26 @@ pub fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, ParseError> {
             return Ok(t);
         }
     }
-    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .ok_or_else(err)?;
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .ok_or_else(err)?;
     // A local time skipped by the spring change does not exist; an ambiguous one in the
     // autumn takes the earlier instant.
     chrono_tz::Europe::Copenhagen
         .from_local_datetime(&naive)
         .earliest()
         .map(|t| t.fixed_offset())
-        .ok_or_else(|| ParseError("a time that exists in Copenhagen (this one falls in the spring clock change)".into()))
+        .ok_or_else(|| {
+            ParseError(
+                "a time that exists in Copenhagen (this one falls in the spring clock change)"
+                    .into(),
+            )
+        })
 }
 
 /// The canonical text of a timestamp, as export writes it.
@@ -384,7 +393,11 @@ pub struct HistoryRow {
 impl HistoryRow {
     /// The row's identity: re-importing the same key updates the count.
     pub fn key(&self) -> (Series, i32, &str) {
-        (self.series, self.year, self.category.as_deref().unwrap_or(""))
+        (
+            self.series,
+            self.year,
+            self.category.as_deref().unwrap_or(""),
+        )
     }
 }
 

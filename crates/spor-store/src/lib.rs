@@ -71,7 +71,12 @@ pub struct ImportSummary {
 impl ImportSummary {
     pub fn total(&self) -> Counts {
         let mut c = Counts::default();
-        for x in [self.identifications, self.assessments, self.hotline_calls, self.history] {
+        for x in [
+            self.identifications,
+            self.assessments,
+            self.hotline_calls,
+            self.history,
+        ] {
             c.add(x);
         }
         c

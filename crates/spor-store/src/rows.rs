@@ -6,29 +6,21 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use spor_core::{
-    parse_date, parse_timestamp, Assessment, Authority, CallerType, Code, Country, Form, Gender,
-    HistoryRow, HotlineCall, Identification, Outcome, Ref, Series, Topic,
+    Assessment, Authority, CallerType, Code, Country, Form, Gender, HistoryRow, HotlineCall,
+    Identification, Outcome, Ref, Series, Topic, parse_date, parse_timestamp,
 };
 
 use crate::{Counts, StoreError};
 
 /// Statement texts shared by every backend (the bulk SQLite path and the sqlx macro).
-pub const IDENTIFICATION_INSERT: &str =
-    "INSERT INTO identifications (case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country, updated_at) ";
-pub const IDENTIFICATION_UPSERT: &str =
-    " ON CONFLICT (case_ref) DO UPDATE SET person_ref = excluded.person_ref, decision_date = excluded.decision_date, authority = excluded.authority, outcome = excluded.outcome, referral_actor = excluded.referral_actor, exploitation_form = excluded.exploitation_form, exploitation_subtype = excluded.exploitation_subtype, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, return_date = excluded.return_date, return_country = excluded.return_country, version = identifications.version + 1, updated_at = excluded.updated_at";
-pub const ASSESSMENT_INSERT: &str =
-    "INSERT INTO assessments (assessment_ref, person_ref, interview_date, gender, age, nationality, updated_at) ";
-pub const ASSESSMENT_UPSERT: &str =
-    " ON CONFLICT (assessment_ref) DO UPDATE SET person_ref = excluded.person_ref, interview_date = excluded.interview_date, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, version = assessments.version + 1, updated_at = excluded.updated_at";
-pub const HOTLINE_INSERT: &str =
-    "INSERT INTO hotline_calls (call_ref, received_at, caller_type, concerns_possible_victim, topic, updated_at) ";
-pub const HOTLINE_UPSERT: &str =
-    " ON CONFLICT (call_ref) DO UPDATE SET received_at = excluded.received_at, caller_type = excluded.caller_type, concerns_possible_victim = excluded.concerns_possible_victim, topic = excluded.topic, version = hotline_calls.version + 1, updated_at = excluded.updated_at";
-pub const HISTORY_INSERT: &str =
-    "INSERT INTO history (series, year, category, count, updated_at) ";
-pub const HISTORY_UPSERT: &str =
-    " ON CONFLICT (series, year, category) DO UPDATE SET count = excluded.count, updated_at = excluded.updated_at";
+pub const IDENTIFICATION_INSERT: &str = "INSERT INTO identifications (case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country, updated_at) ";
+pub const IDENTIFICATION_UPSERT: &str = " ON CONFLICT (case_ref) DO UPDATE SET person_ref = excluded.person_ref, decision_date = excluded.decision_date, authority = excluded.authority, outcome = excluded.outcome, referral_actor = excluded.referral_actor, exploitation_form = excluded.exploitation_form, exploitation_subtype = excluded.exploitation_subtype, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, return_date = excluded.return_date, return_country = excluded.return_country, version = identifications.version + 1, updated_at = excluded.updated_at";
+pub const ASSESSMENT_INSERT: &str = "INSERT INTO assessments (assessment_ref, person_ref, interview_date, gender, age, nationality, updated_at) ";
+pub const ASSESSMENT_UPSERT: &str = " ON CONFLICT (assessment_ref) DO UPDATE SET person_ref = excluded.person_ref, interview_date = excluded.interview_date, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, version = assessments.version + 1, updated_at = excluded.updated_at";
+pub const HOTLINE_INSERT: &str = "INSERT INTO hotline_calls (call_ref, received_at, caller_type, concerns_possible_victim, topic, updated_at) ";
+pub const HOTLINE_UPSERT: &str = " ON CONFLICT (call_ref) DO UPDATE SET received_at = excluded.received_at, caller_type = excluded.caller_type, concerns_possible_victim = excluded.concerns_possible_victim, topic = excluded.topic, version = hotline_calls.version + 1, updated_at = excluded.updated_at";
+pub const HISTORY_INSERT: &str = "INSERT INTO history (series, year, category, count, updated_at) ";
+pub const HISTORY_UPSERT: &str = " ON CONFLICT (series, year, category) DO UPDATE SET count = excluded.count, updated_at = excluded.updated_at";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("stored {what} `{value}` is not valid"))

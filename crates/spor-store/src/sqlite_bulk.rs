@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use spor_core::{CodeBook, CodeEntry, ImportBatch, ListId, Register};
 
 use crate::rows::*;
@@ -113,7 +113,10 @@ pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSum
         &batch.identifications,
         |r| r.case_ref.clone(),
         load_identifications,
-        &format!("{IDENTIFICATION_INSERT}{}{IDENTIFICATION_UPSERT}", values(14)),
+        &format!(
+            "{IDENTIFICATION_INSERT}{}{IDENTIFICATION_UPSERT}",
+            values(14)
+        ),
         |st, r| {
             st.execute(params![
                 r.case_ref.as_str(),
@@ -340,7 +343,10 @@ pub(crate) fn load_register(path: &Path) -> Result<Register> {
     let mut conn = connect(path)?;
     let tx = conn.transaction()?;
     let microdata_from = setting(&tx, "microdata_from")?
-        .map(|v| v.parse::<i32>().map_err(|_| StoreError::Corrupt("microdata_from".into())))
+        .map(|v| {
+            v.parse::<i32>()
+                .map_err(|_| StoreError::Corrupt("microdata_from".into()))
+        })
         .transpose()?;
     let last_change = setting(&tx, "last_change")?
         .map(|v| {
