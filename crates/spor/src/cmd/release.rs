@@ -36,7 +36,8 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
-    fn load(&self) -> anyhow::Result<Policy> {
+    /// The policy file's settings (or the defaults), with the strict preset if asked.
+    pub fn load(&self) -> anyhow::Result<Policy> {
         let mut policy = match &self.policy {
             Some(path) => Policy::load(path)?,
             None => Policy::default(),
@@ -128,8 +129,7 @@ fn protect(
     minimise: bool,
 ) -> anyhow::Result<PublicRelease> {
     let report = spor_stats::evaluate(register, year)?;
-    protect_report_with(&report, earlier, policy, minimise)
-        .with_context(|| format!("the public profile of {year} cannot be released"))
+    protect_overview(&report, earlier, policy, minimise)
 }
 
 async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
@@ -218,18 +218,7 @@ async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
 
 async fn public(args: PublicArgs, db: &str) -> anyhow::Result<()> {
     let policy = args.policy.load()?;
-    let mut earlier = Vec::new();
-    for path in &args.earlier {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the earlier edition {}", path.display()))?;
-        let report: spor_stats::Report = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{} is not a JSON edition (expected the output of spor release public)",
-                path.display()
-            )
-        })?;
-        earlier.push(report);
-    }
+    let earlier = load_earlier(&args.earlier)?;
     let register = load(db).await?;
     let release = protect(&register, args.year, &policy, &earlier, args.minimise)?;
     write_public(&release, &policy, &args.out)?;
@@ -241,20 +230,45 @@ async fn public(args: PublicArgs, db: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn edition_name(year: i32) -> String {
+/// Reads public JSON editions of earlier years (the output of `spor release public`).
+pub fn load_earlier(paths: &[PathBuf]) -> anyhow::Result<Vec<spor_stats::Report>> {
+    let mut earlier = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the earlier edition {}", path.display()))?;
+        let report: spor_stats::Report = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a JSON edition (expected the output of spor release public)",
+                path.display()
+            )
+        })?;
+        earlier.push(report);
+    }
+    Ok(earlier)
+}
+
+/// The public profile of a computed overview, or the error naming the cell that would leak.
+pub fn protect_overview(
+    report: &spor_stats::Report,
+    earlier: &[spor_stats::Report],
+    policy: &Policy,
+    minimise: bool,
+) -> anyhow::Result<PublicRelease> {
+    protect_report_with(report, earlier, policy, minimise)
+        .with_context(|| format!("the public profile of {} cannot be released", report.year))
+}
+
+pub fn edition_name(year: i32) -> String {
     format!("overview-{year}-public.json")
 }
 
-fn manifest_name(year: i32) -> String {
+pub fn manifest_name(year: i32) -> String {
     format!("manifest-{year}.json")
 }
 
-/// Writes the public JSON edition (hidden values `null`, `"suppressed"` per table) and the
-/// manifest with its SHA-256. Other renderers' files can be added to the manifest with
-/// [`Manifest::add_file`] before it is written.
-pub fn write_public(release: &PublicRelease, policy: &Policy, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let year = release.report.year;
+/// The public JSON edition: hidden values `null`, `"suppressed": [[row, column], …]` per
+/// table, `"recoded"` (what merged categories contain) and `"disclosure_note"`.
+pub fn public_json(release: &PublicRelease, policy: &Policy) -> anyhow::Result<serde_json::Value> {
     let mut json = serde_json::to_value(&release.report)?;
     for (id, cells) in &release.suppressed {
         if let Some(t) = json["tables"].get_mut(id) {
@@ -264,9 +278,23 @@ pub fn write_public(release: &PublicRelease, policy: &Policy, dir: &Path) -> any
     // Merged categories say what they contain; the footnote explains the dots.
     json["recoded"] = serde_json::to_value(&release.recodes.groups)?;
     json["disclosure_note"] = serde_json::json!(policy.footnote_da());
-    let edition = dir.join(edition_name(year));
-    std::fs::write(&edition, serde_json::to_string_pretty(&json)? + "\n")
-        .with_context(|| format!("cannot write {}", edition.display()))?;
+    Ok(json)
+}
+
+/// The public JSON edition as written to a file (pretty, ending in a newline).
+pub fn public_json_text(release: &PublicRelease, policy: &Policy) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(&public_json(release, policy)?)? + "\n")
+}
+
+/// Writes the release manifest `manifest-YEAR.json` into `dir`, with the SHA-256 of each
+/// of `files` (path, name in the manifest). Returns the manifest's path.
+pub fn write_manifest(
+    release: &PublicRelease,
+    policy: &Policy,
+    files: &[(PathBuf, String)],
+    dir: &Path,
+) -> anyhow::Result<PathBuf> {
+    let year = release.report.year;
     let mut manifest = Manifest::new(
         year,
         policy,
@@ -274,9 +302,26 @@ pub fn write_public(release: &PublicRelease, policy: &Policy, dir: &Path) -> any
         &release.problem,
         &release.protection,
     );
-    manifest.add_file(&edition, &edition_name(year))?;
+    for (path, name) in files {
+        manifest
+            .add_file(path, name)
+            .with_context(|| format!("cannot read {} for the manifest", path.display()))?;
+    }
     let path = dir.join(manifest_name(year));
     manifest
         .write(&path)
-        .with_context(|| format!("cannot write {}", path.display()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// Writes the public JSON edition (hidden values `null`, `"suppressed"` per table) and the
+/// manifest with its SHA-256.
+pub fn write_public(release: &PublicRelease, policy: &Policy, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let year = release.report.year;
+    let edition = dir.join(edition_name(year));
+    std::fs::write(&edition, public_json_text(release, policy)?)
+        .with_context(|| format!("cannot write {}", edition.display()))?;
+    write_manifest(release, policy, &[(edition, edition_name(year))], dir)?;
+    Ok(())
 }

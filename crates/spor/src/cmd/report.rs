@@ -1,5 +1,9 @@
-//! `spor report --year Y --format json|csv|html|xlsx [--out PATH]`: the annual overview
-//! computed from the register.
+//! `spor report --year Y --format json|csv|html|xlsx|pdf [--profile internal|public]
+//! [--policy FILE] [--out PATH]`: the annual overview computed from the register.
+//!
+//! The internal profile is exact; the public profile is protected by `spor-sdc` (the same
+//! edition `spor release public` writes) and, with `--out`, the release manifest is written
+//! beside the file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,6 +25,16 @@ pub enum Format {
     Pdf,
 }
 
+/// Who the edition is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Profile {
+    /// Exact figures, for the centre and the ministries.
+    #[default]
+    Internal,
+    /// Protected by the disclosure policy: small cells hidden ("·"), checked by an audit.
+    Public,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The statistics year (year of the decisions, calls and interviews counted).
@@ -33,6 +47,15 @@ pub struct Args {
     /// and html go to standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Internal (exact) or public (disclosure-controlled) edition.
+    #[arg(long, value_enum, default_value_t = Profile::Internal)]
+    pub profile: Profile,
+    /// Disclosure policy of the public profile.
+    #[command(flatten)]
+    pub policy: super::release::PolicyArgs,
+    /// Public JSON editions of earlier years (public profile; repeatable).
+    #[arg(long = "earlier")]
+    pub earlier: Vec<PathBuf>,
 }
 
 pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
@@ -53,6 +76,16 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
             }
         );
     }
+    if args.profile == Profile::Internal
+        && (args.policy.policy.is_some() || args.policy.strict || !args.earlier.is_empty())
+    {
+        bail!("--policy, --strict and --earlier apply to the public profile; add --profile public");
+    }
+    let policy = match args.profile {
+        Profile::Public => Some(args.policy.load()?),
+        Profile::Internal => None,
+    };
+    let earlier = super::release::load_earlier(&args.earlier)?;
     let store = super::open_store(db).await?;
     let register = store
         .load_register()
@@ -64,18 +97,29 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         tables = report.tables.len(),
         "overview computed"
     );
+    let release = match &policy {
+        Some(policy) => Some(super::release::protect_overview(
+            &report, &earlier, policy, false,
+        )?),
+        None => None,
+    };
+    let report = release.as_ref().map_or(report, |r| r.report.clone());
 
-    match args.format {
+    let written: Vec<PathBuf> = match args.format {
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(&report)?;
-            text.push('\n');
-            emit(args.out.as_deref(), text.as_bytes())
+            let text = match (&release, &policy) {
+                (Some(release), Some(policy)) => super::release::public_json_text(release, policy)?,
+                _ => serde_json::to_string_pretty(&report)? + "\n",
+            };
+            emit(args.out.as_deref(), text.as_bytes())?;
+            args.out.iter().cloned().collect()
         }
         Format::Html => {
             let meta = spor_report::Meta::new(chrono::Utc::now(), register.last_change);
             let html = spor_report::html::render(&report, &meta)
                 .context("cannot render the HTML edition")?;
-            emit(args.out.as_deref(), html.as_bytes())
+            emit(args.out.as_deref(), html.as_bytes())?;
+            args.out.iter().cloned().collect()
         }
         Format::Xlsx => {
             let meta = spor_report::Meta::new(chrono::Utc::now(), register.last_change);
@@ -83,7 +127,7 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
             spor_report::xlsx::write(&report, &meta, path)
                 .with_context(|| format!("cannot write the workbook {}", path.display()))?;
             eprintln!("wrote {}", path.display());
-            Ok(())
+            vec![path.to_path_buf()]
         }
         Format::Pdf => {
             let path = args.out.as_deref().with_context(|| {
@@ -97,16 +141,38 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
             std::fs::write(path, pdf)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
-            Ok(())
+            vec![path.to_path_buf()]
         }
         Format::Csv => {
             let dir = args.out.as_deref().context("--format csv needs --out")?;
             let written = spor_report::csv::write_dir(&report, dir)
                 .with_context(|| format!("cannot write the CSV files into {}", dir.display()))?;
             eprintln!("wrote {} CSV files into {}", written.len(), dir.display());
-            Ok(())
+            written
         }
+    };
+    // The public edition's manifest goes beside what was written.
+    if let (Some(release), Some(policy), Some(out)) = (&release, &policy, &args.out) {
+        let dir = if args.format == Format::Csv {
+            out.clone()
+        } else {
+            out.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
+        let files: Vec<(PathBuf, String)> = written
+            .into_iter()
+            .map(|p| {
+                let name = p
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                (p, name)
+            })
+            .collect();
+        let manifest = super::release::write_manifest(release, policy, &files, &dir)?;
+        eprintln!("wrote {}", manifest.display());
     }
+    Ok(())
 }
 
 fn format_name(f: Format) -> &'static str {

@@ -1,0 +1,137 @@
+//! `spor report --profile public`: the protected editions of the demo register, re-audited.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use spor_sdc::{Policy, audit_status};
+
+fn spor(args: &[&str], db: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spor"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("the spor binary runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "spor failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn demo(dir: &Path) -> PathBuf {
+    let out = Command::new(env!("CARGO_BIN_EXE_spor"))
+        .args(["demo", "--out"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    ok(&out);
+    dir.join("spor-demo.db")
+}
+
+/// Every published count of the rows (and their children) with its depth.
+fn counts(rows: &serde_json::Value, depth: usize, out: &mut Vec<(usize, u64)>) {
+    for r in rows.as_array().unwrap() {
+        for v in r["values"].as_array().unwrap() {
+            if let Some(v) = v.as_u64() {
+                out.push((depth, v));
+            }
+        }
+        if let Some(c) = r.get("children") {
+            counts(c, depth + 1, out);
+        }
+    }
+}
+
+#[test]
+fn the_public_json_report_of_the_demo_passes_a_fresh_audit_and_publishes_no_small_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(&tmp.path().join("demo"));
+    let internal: spor_stats::Report =
+        serde_json::from_str(&ok(&spor(&["report", "--year", "2023"], &db))).unwrap();
+    let out = tmp.path().join("pub").join("overview-2023-public.json");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    ok(&spor(
+        &[
+            "report",
+            "--year",
+            "2023",
+            "--profile",
+            "public",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &db,
+    ));
+    let public: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+
+    // A fresh protection of the exact figures, audited again, is what the file publishes.
+    let policy = Policy::default();
+    let release = spor_sdc::overview::protect_report(&internal, &[], &policy).unwrap();
+    assert!(audit_status(&release.problem, &release.protection.status, &policy).passed());
+    let expected = serde_json::to_value(&release.report).unwrap();
+    for (id, table) in public["tables"].as_object().unwrap() {
+        assert_eq!(table["rows"], expected["tables"][id]["rows"], "{id}");
+        assert_eq!(table["total"], expected["tables"][id]["total"], "{id}");
+        let listed: Vec<[usize; 2]> = table
+            .get("suppressed")
+            .map(|s| serde_json::from_value(s.clone()).unwrap())
+            .unwrap_or_default();
+        assert_eq!(
+            listed,
+            release.suppressed.get(id).cloned().unwrap_or_default(),
+            "{id}"
+        );
+    }
+    assert!(!release.suppressed.is_empty());
+    assert_eq!(public["facts"], expected["facts"]);
+    assert_eq!(public["disclosure_note"], policy.footnote_da());
+    assert!(public["recoded"].is_array() || public["recoded"].is_object());
+
+    // Every published person count is 0 or at least the threshold of its table.
+    for (id, table) in public["tables"].as_object().unwrap() {
+        if id.starts_with("hotline") {
+            continue;
+        }
+        let crossed = id.contains("gender_form") || id == "victims_by_nationality_gender_age_form";
+        let mut cells = Vec::new();
+        counts(&table["rows"], 0, &mut cells);
+        for (depth, v) in cells {
+            let t = if id.contains("gender_form") || (crossed && depth > 0) {
+                policy.threshold(2)
+            } else {
+                policy.threshold(1)
+            };
+            assert!(v == 0 || v >= t, "{id}: published {v} below {t}");
+        }
+    }
+
+    // The manifest beside the file names it with its SHA-256.
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.parent().unwrap().join("manifest-2023.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["files"][0]["path"], "overview-2023-public.json");
+    assert_eq!(
+        manifest["files"][0]["sha256"],
+        spor_sdc::manifest::sha256_file(&out).unwrap()
+    );
+}
+
+#[test]
+fn the_policy_options_without_the_public_profile_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = spor(
+        &["report", "--year", "2023", "--strict"],
+        &tmp.path().join("none.db"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--profile public"));
+}
