@@ -103,8 +103,8 @@ pub(crate) struct TableData {
     layout: &'static str,
     /// Long enough to break across pages (short tables stay whole, with their caption).
     breakable: bool,
-    /// A note under the table (what "–" means), if it needs one.
-    note: Option<&'static str>,
+    /// A note under the table (what "–" and "·" mean), if it needs one.
+    note: Option<String>,
 }
 
 /// Rows of a table that may break across pages; shorter ones are kept whole.
@@ -121,7 +121,7 @@ impl TableData {
             .iter()
             .any(|r| r.values.iter().any(|v| v == UNKNOWN))
             || self.total.iter().flatten().any(|v| v == UNKNOWN);
-        self.note = unknown.then_some("– betyder, at tallet ikke er opgjort.");
+        self.note = unknown.then(|| "– betyder, at tallet ikke er opgjort.".to_owned());
         let rows = self.rows.len();
         let narrow = self.columns.len() <= 2;
         (self.layout, self.breakable) = if self.nested {
@@ -269,7 +269,11 @@ pub(crate) fn document(
         footer_note: format!("Registerets seneste ændring: {last_change}"),
         cover_note: format!(
             "Alle tal er opgjort af Spor direkte fra {publisher}s register efter de \
-             optællingsregler, der er beskrevet bagest i oversigten. Udgivet af {publisher}."
+             optællingsregler, der er beskrevet bagest i oversigten. Udgivet af {publisher}.{}",
+            report
+                .disclosure_note
+                .as_ref()
+                .map_or_else(String::new, |n| format!(" {n}"))
         ),
         cover_facts: key_figures(report),
         labels: Labels {
@@ -386,14 +390,14 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
         .collect();
     let with_total = tables::shows_total(id, table);
     if !nested && columns.len() > MAX_WIDE_COLUMNS {
-        return turned(table, &columns, with_total);
+        return hidden_marked(turned(table, &columns, with_total), table, true);
     }
     let mut rows = Vec::new();
     flatten(&table.rows, 0, &mut rows);
     // The same rule as the HTML edition: no total for a single row, nor for
     // the hotline table, whose second row is part of the first.
     let total = with_total.then(|| table.total.iter().copied().map(cell).collect());
-    TableData {
+    let data = TableData {
         title: table.title.clone(),
         stub: tables::stub_header(id).to_owned(),
         columns,
@@ -405,7 +409,35 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
         breakable: false,
         note: None,
     }
-    .with_layout()
+    .with_layout();
+    hidden_marked(data, table, false)
+}
+
+/// Cells hidden for confidentiality (public profile) show "·", with a note under the table.
+/// `rows` of `data` are the table's rows in reading order (children after their parent) or,
+/// `turned`, its columns.
+fn hidden_marked(mut data: TableData, table: &Table, turned: bool) -> TableData {
+    if table.suppressed.is_empty() {
+        return data;
+    }
+    let total_row = tables::flat_len(&table.rows);
+    for &[r, c] in &table.suppressed {
+        let (row, col) = if turned { (c, r) } else { (r, c) };
+        let target = if !turned && r == total_row {
+            data.total.as_mut().and_then(|t| t.get_mut(c))
+        } else {
+            data.rows.get_mut(row).and_then(|x| x.values.get_mut(col))
+        };
+        if let Some(v) = target {
+            *v = tables::HIDDEN.to_owned();
+        }
+    }
+    let hidden = "· betyder, at tallet er skjult af hensyn til fortrolighed (se forsiden).";
+    data.note = Some(match data.note.take() {
+        Some(n) => format!("{n} {hidden}"),
+        None => hidden.to_owned(),
+    });
+    data
 }
 
 fn flatten(rows: &[Row], level: usize, out: &mut Vec<RowData>) {

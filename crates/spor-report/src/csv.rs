@@ -6,7 +6,8 @@
 //! - **UTF-8 with BOM**: without the byte order mark Excel reads CSV as Windows-1252 and
 //!   garbles æ, ø, å. Other tools (Python's `utf-8-sig`, R, DuckDB) skip the BOM.
 //! - Numbers are plain integers without thousands separators (`1233`), so every tool reads
-//!   them as numbers; an unknown value is an empty cell.
+//!   them as numbers; an unknown value is an empty cell; in the public profile a cell hidden
+//!   for confidentiality is `·` (see the policy's footnote in the JSON edition).
 //! - Columns: `kode` (the register's code of the row; a child's code is its path joined
 //!   with `|`, e.g. `NG|female/adult|sexual`), `niveau` (0 for a top row, 1 and 2 for
 //!   nested rows), `tekst` (the Danish label), then one column per table column, headed by
@@ -16,7 +17,7 @@
 
 use crate::tables;
 use crate::{Error, Result};
-use spor_stats::{Report, Row};
+use spor_stats::{Report, Row, Table};
 use std::path::{Path, PathBuf};
 
 /// Writes one CSV file per table of `report` into `dir` (created if missing) and returns
@@ -66,11 +67,20 @@ pub fn table_csv(report: &Report, id: &str) -> Result<Vec<u8>> {
         ];
         header.extend(t.columns.iter().cloned());
         w.write_record(&header).map_err(err)?;
+        fn text(t: &Table, flat: usize, c: usize, v: Option<u64>) -> String {
+            if t.is_suppressed(flat, c) {
+                tables::HIDDEN.to_string()
+            } else {
+                v.map(|v| v.to_string()).unwrap_or_default()
+            }
+        }
         fn rows(
             w: &mut ::csv::Writer<&mut Vec<u8>>,
+            t: &Table,
             r: &Row,
             depth: usize,
             path: &str,
+            flat: &mut usize,
         ) -> std::result::Result<(), ::csv::Error> {
             let key = if path.is_empty() {
                 r.key.clone()
@@ -81,22 +91,26 @@ pub fn table_csv(report: &Report, id: &str) -> Result<Vec<u8>> {
             rec.extend(
                 r.values
                     .iter()
-                    .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+                    .enumerate()
+                    .map(|(c, v)| text(t, *flat, c, *v)),
             );
             w.write_record(&rec)?;
+            *flat += 1;
             for c in &r.children {
-                rows(w, c, depth + 1, &key)?;
+                rows(w, t, c, depth + 1, &key, flat)?;
             }
             Ok(())
         }
+        let mut flat = 0;
         for r in &t.rows {
-            rows(&mut w, r, 0, "").map_err(err)?;
+            rows(&mut w, t, r, 0, "", &mut flat).map_err(err)?;
         }
         let mut total = vec!["total".to_string(), "0".to_string(), "I alt".to_string()];
         total.extend(
             t.total
                 .iter()
-                .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+                .enumerate()
+                .map(|(c, v)| text(t, flat, c, *v)),
         );
         w.write_record(&total).map_err(err)?;
         w.flush().map_err(|e| err(e.into()))?;

@@ -69,6 +69,8 @@ struct TableView {
     groups: Vec<Vec<RowView>>,
     total: Option<Vec<String>>,
     nested: bool,
+    /// The disclosure footnote when the table has hidden cells ("·").
+    note: Option<String>,
 }
 
 struct RowView {
@@ -110,7 +112,7 @@ fn page(report: &Report, meta: &Meta) -> Page {
         .filter(|(id, _)| !shown.iter().any(|s| s == id))
         .map(|(id, t)| {
             table_no += 1;
-            table_view(id, t, table_no)
+            table_view(report, id, t, table_no)
         })
         .collect();
     let mut key_figures = Vec::new();
@@ -142,7 +144,11 @@ fn page(report: &Report, meta: &Meta) -> Page {
         last_change: meta.last_change_da(),
         key_figures,
         sections: views,
-        about: crate::about(report.year),
+        about: {
+            let mut about = crate::about(report.year);
+            about.extend(report.disclosure_note.clone());
+            about
+        },
         extra_tables,
     }
 }
@@ -169,7 +175,7 @@ fn section_view(
         .filter_map(|id| {
             let t = report.tables.get(id)?;
             *table_no += 1;
-            Some(table_view(id, t, *table_no))
+            Some(table_view(report, id, t, *table_no))
         })
         .collect();
     SectionView {
@@ -184,29 +190,35 @@ fn section_view(
     }
 }
 
-fn cells(values: &[Option<u64>]) -> Vec<String> {
-    values.iter().map(|v| format::opt(*v)).collect()
+fn cells(t: &Table, flat: usize, values: &[Option<u64>]) -> Vec<String> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(c, v)| tables::cell_text(t, flat, c, *v))
+        .collect()
 }
 
-fn flatten(row: &Row, depth: usize, out: &mut Vec<RowView>) {
+fn flatten(t: &Table, row: &Row, depth: usize, flat: &mut usize, out: &mut Vec<RowView>) {
     out.push(RowView {
         depth,
         label: row.label.clone(),
-        cells: cells(&row.values),
+        cells: cells(t, *flat, &row.values),
     });
+    *flat += 1;
     for c in &row.children {
-        flatten(c, depth + 1, out);
+        flatten(t, c, depth + 1, flat, out);
     }
 }
 
-fn table_view(id: &str, t: &Table, number: usize) -> TableView {
+fn table_view(report: &Report, id: &str, t: &Table, number: usize) -> TableView {
     let nested = tables::is_nested(t);
+    let mut flat = 0;
     let groups = if nested {
         t.rows
             .iter()
             .map(|r| {
                 let mut g = Vec::new();
-                flatten(r, 0, &mut g);
+                flatten(t, r, 0, &mut flat, &mut g);
                 g
             })
             .collect()
@@ -214,10 +226,11 @@ fn table_view(id: &str, t: &Table, number: usize) -> TableView {
         vec![
             t.rows
                 .iter()
-                .map(|r| RowView {
+                .enumerate()
+                .map(|(i, r)| RowView {
                     depth: 0,
                     label: r.label.clone(),
-                    cells: cells(&r.values),
+                    cells: cells(t, i, &r.values),
                 })
                 .collect(),
         ]
@@ -229,8 +242,9 @@ fn table_view(id: &str, t: &Table, number: usize) -> TableView {
         stub: tables::stub_header(id).to_string(),
         headers: t.columns.clone(),
         groups,
-        total: tables::shows_total(id, t).then(|| cells(&t.total)),
+        total: tables::shows_total(id, t).then(|| cells(t, tables::flat_len(&t.rows), &t.total)),
         nested,
+        note: tables::hidden_note(report, t),
     }
 }
 
@@ -252,6 +266,7 @@ mod tests {
             year: 2031,
             tables: Default::default(),
             facts: Default::default(),
+            disclosure_note: None,
         };
         let err = render(&report, &meta()).unwrap_err();
         assert!(err.to_string().contains("2031"), "{err}");

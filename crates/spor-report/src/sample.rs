@@ -48,6 +48,7 @@ fn table(title: &str, columns: &[(&str, &str)], rows: Vec<Row>) -> Table {
         column_keys: columns.iter().map(|c| c.0.to_string()).collect(),
         rows,
         total,
+        suppressed: Vec::new(),
     }
 }
 
@@ -604,6 +605,7 @@ pub fn report_2023() -> Report {
         year: 2023,
         tables,
         facts,
+        disclosure_note: None,
     }
 }
 

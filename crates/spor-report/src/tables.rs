@@ -51,6 +51,38 @@ pub fn shows_total(id: &str, table: &Table) -> bool {
     table.rows.len() > 1 && id != "hotline_calls_by_year" && !table.total.is_empty()
 }
 
+/// The mark of a cell hidden for confidentiality (public profile). Not "–", which means
+/// "not known".
+pub const HIDDEN: &str = "·";
+
+/// The text of a cell: "·" when hidden ([`Table::suppressed`]; `flat_row` counts rows in
+/// reading order, children after their parent, the total row last), else the count or "–".
+pub fn cell_text(table: &Table, flat_row: usize, col: usize, value: Option<u64>) -> String {
+    if table.is_suppressed(flat_row, col) {
+        HIDDEN.to_string()
+    } else {
+        crate::format::opt(value)
+    }
+}
+
+/// Number of rows in reading order (children included): the flat index of the total row.
+pub fn flat_len(rows: &[Row]) -> usize {
+    rows.iter().map(|r| 1 + flat_len(&r.children)).sum()
+}
+
+/// The footnote under a table with hidden cells: the report's disclosure note.
+pub fn hidden_note(report: &Report, table: &Table) -> Option<String> {
+    if table.suppressed.is_empty() {
+        return None;
+    }
+    Some(
+        report
+            .disclosure_note
+            .clone()
+            .unwrap_or_else(|| format!("{HIDDEN} = skjult af hensyn til fortrolighed.")),
+    )
+}
+
 /// Whether the table nests rows (`children`).
 pub fn is_nested(table: &Table) -> bool {
     table.rows.iter().any(|r| !r.children.is_empty())

@@ -55,7 +55,8 @@ pub fn to_bytes(report: &Report, meta: &Meta) -> Result<Vec<u8>> {
         let name = &names[*id];
         let ws = wb.add_worksheet();
         ws.set_name(name)?;
-        table_sheet(ws, id, table, &f, charts.get(*id), name)?;
+        let note = tables::hidden_note(report, table);
+        table_sheet(ws, id, table, &f, charts.get(*id), name, note.as_deref())?;
     }
     Ok(wb.save_to_buffer()?)
 }
@@ -183,7 +184,9 @@ fn about_sheet(
     ws.write_string(4, 1, meta.generated_at_da())?;
     ws.write_string_with_format(6, 0, "Sådan er tallene opgjort", &f.title)?;
     let mut row = 7;
-    for p in crate::about(report.year) {
+    let mut about = crate::about(report.year);
+    about.extend(report.disclosure_note.clone());
+    for p in about {
         // Not every reader sizes rows to wrapped text: give each paragraph its lines
         // (about 95 characters per line at width 100).
         let lines = p.chars().count().div_ceil(95).max(1);
@@ -213,6 +216,7 @@ fn table_sheet(
     f: &Formats,
     chart: Option<&(ChartKind, String)>,
     sheet: &str,
+    note: Option<&str>,
 ) -> Result<()> {
     let ncols = t.columns.len() as u16;
     let code_col = ncols + 1;
@@ -233,11 +237,13 @@ fn table_sheet(
     let mut label_w = col_width(stub).max(12.0);
     let mut code_w = 8.0f64;
     let mut r = 2u32;
-    for (depth, row, key) in flatten(&t.rows) {
+    for (flat, (depth, row, key)) in flatten(&t.rows).into_iter().enumerate() {
         let d = depth.min(2);
         ws.write_string_with_format(r, 0, &row.label, &f.label[d])?;
         for (i, v) in row.values.iter().enumerate() {
-            if let Some(v) = v {
+            if t.is_suppressed(flat, i) {
+                ws.write_string_with_format(r, i as u16 + 1, tables::HIDDEN, &f.num[d])?;
+            } else if let Some(v) = v {
                 ws.write_number_with_format(r, i as u16 + 1, *v as f64, &f.num[d])?;
             }
         }
@@ -250,8 +256,13 @@ fn table_sheet(
     let total_row = r;
     if tables::shows_total(id, t) {
         ws.write_string_with_format(total_row, 0, "I alt", &f.total_label)?;
+        let flat_total = tables::flat_len(&t.rows);
         for (i, total) in t.total.iter().enumerate() {
             let col = i as u16 + 1;
+            if t.is_suppressed(flat_total, i) {
+                ws.write_string_with_format(total_row, col, tables::HIDDEN, &f.total_num)?;
+                continue;
+            }
             let Some(total) = total else { continue };
             let parts: Option<u64> = t
                 .rows
@@ -274,6 +285,9 @@ fn table_sheet(
                 ws.write_number_with_format(total_row, col, *total as f64, &f.total_num)?;
             }
         }
+    }
+    if let Some(note) = note {
+        ws.write_string(total_row + 1, 0, note)?;
     }
     ws.set_column_width(0, label_w.min(60.0))?;
     for (i, c) in t.columns.iter().enumerate() {

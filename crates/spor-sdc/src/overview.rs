@@ -762,8 +762,10 @@ pub fn protect_report_with(
         cells.dedup();
         if let Some(t) = public.tables.get_mut(id) {
             blank(t, cells);
+            t.suppressed = cells.clone();
         }
     }
+    public.disclosure_note = Some(policy.footnote_da());
 
     let mut facts_changed = BTreeMap::new();
     let one_dim = policy.threshold(1);

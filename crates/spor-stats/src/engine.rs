@@ -532,6 +532,7 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
         column_keys: cols.iter().map(|c| c.key.code()).collect(),
         rows,
         total,
+        suppressed: Vec::new(),
     }
 }
 

@@ -113,6 +113,7 @@ pub fn evaluate(reg: &Register, year: i32) -> Result<Report, StatsError> {
         year,
         tables,
         facts,
+        disclosure_note: None,
     })
 }
 

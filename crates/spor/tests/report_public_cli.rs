@@ -135,3 +135,36 @@ fn the_policy_options_without_the_public_profile_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--profile public"));
 }
+
+#[test]
+fn the_public_html_edition_marks_hidden_cells_with_a_dot_and_gives_the_policy_in_a_footnote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(&tmp.path().join("demo"));
+    let html_at = |profile: &str| {
+        let out = tmp.path().join(format!("overview-{profile}.html"));
+        ok(&spor(
+            &[
+                "report",
+                "--year",
+                "2023",
+                "--profile",
+                profile,
+                "--format",
+                "html",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &db,
+        ));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let public = html_at("public");
+    let note = Policy::default().footnote_da();
+    assert!(public.contains("<td>·</td>"), "no hidden cell marked");
+    assert!(public.contains(&format!("<p class=\"table-note\">{note}</p>")));
+    assert!(tmp.path().join("manifest-2023.json").exists());
+    // The internal edition is exact: nothing hidden, no footnote.
+    let internal = html_at("internal");
+    assert!(!internal.contains("<td>·</td>"));
+    assert!(!internal.contains(&note));
+}

@@ -57,5 +57,6 @@ pub fn empty_report(year: i32) -> Report {
         year,
         tables: IndexMap::new(),
         facts,
+        disclosure_note: None,
     }
 }
