@@ -168,3 +168,47 @@ fn the_public_html_edition_marks_hidden_cells_with_a_dot_and_gives_the_policy_in
     assert!(!internal.contains("<td>·</td>"));
     assert!(!internal.contains(&note));
 }
+
+#[test]
+fn demo_writes_the_public_editions_and_a_manifest_naming_each_with_its_digest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let db = demo(&dir);
+    let json = dir.join("overview-2023-public.json");
+    // The demo's public JSON is the one `spor report --profile public` writes.
+    let again = ok(&spor(
+        &["report", "--year", "2023", "--profile", "public"],
+        &db,
+    ));
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), again);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest-2023.json")).unwrap())
+            .unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "overview-2023-public.html",
+            "overview-2023-public.json",
+            "overview-2023-public.pdf",
+            "overview-2023-public.xlsx"
+        ]
+    );
+    for f in files {
+        let path = dir.join(f["path"].as_str().unwrap());
+        assert_eq!(
+            f["sha256"],
+            spor_sdc::manifest::sha256_file(&path).unwrap(),
+            "{}",
+            path.display()
+        );
+    }
+    let html = std::fs::read_to_string(dir.join("overview-2023-public.html")).unwrap();
+    assert!(html.contains("<td>·</td>"));
+    assert!(
+        std::fs::read(dir.join("overview-2023-public.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF")
+    );
+}

@@ -93,6 +93,38 @@ pub async fn write_overview(store: &dyn Store, dir: &Path) -> anyhow::Result<()>
         std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
         println!("skrev {}", file.display());
     }
+
+    // The public profile: protected by the default disclosure policy, with its manifest.
+    let policy = spor_sdc::Policy::default();
+    let release = super::release::protect_overview(&report, &[], &policy, false)?;
+    let public = &release.report;
+    let public_path = |ext: &str| dir.join(format!("overview-{year}-public.{ext}"));
+    let public_files = [
+        (
+            public_path("json"),
+            super::release::public_json_text(&release, &policy)?.into_bytes(),
+        ),
+        (
+            public_path("html"),
+            spor_report::html::render(public, &meta)?.into_bytes(),
+        ),
+        (
+            public_path("xlsx"),
+            spor_report::xlsx::to_bytes(public, &meta)?,
+        ),
+        (public_path("pdf"), spor_pdf::render(public, &meta)?),
+    ];
+    let mut listed = Vec::new();
+    for (file, bytes) in public_files {
+        std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+        println!("skrev {}", file.display());
+        let name = file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        listed.push((file, name));
+    }
+    let manifest = super::release::write_manifest(&release, &policy, &listed, dir)?;
+    println!("skrev {}", manifest.display());
     Ok(())
 }
 
