@@ -13,7 +13,7 @@ use crate::narrative::{
     fraction, list_and,
 };
 use crate::svg::{self, ChartText, Series};
-use crate::tables::{self, View, cell, counts, row_sum};
+use crate::tables::{self, View, cell, counts};
 use spor_stats::{Report, Table};
 
 /// One section of the edition.
@@ -177,11 +177,13 @@ fn people_in_form(c: &Ctx, form: &str) -> Option<String> {
     let mut parts: Vec<(u64, String)> = Vec::new();
     let mut trans = 0;
     for r in &gf.rows {
-        let total = cell(gf, &r.key, form).unwrap_or(0);
-        let young = minors
-            .and_then(|m| cell(m, &r.key, form))
-            .unwrap_or(0)
-            .min(total);
+        // A hidden cell leaves the sentence out rather than counting it as 0.
+        let total = tables::cell_or_zero(gf, &r.key, form)?;
+        let young = match minors {
+            Some(m) => tables::cell_or_zero(m, &r.key, form)?,
+            None => 0,
+        }
+        .min(total);
         let (adult, minor) = gender_nouns(&r.key);
         if adult == TRANS {
             trans += total;
@@ -320,7 +322,7 @@ fn hotline(c: &Ctx) -> Option<Section> {
     let y = c.year;
     let calls =
         c.v.year_value(id, Some("calls"), y)
-            .or_else(|| c.v.fact_u64("hotline_calls"))?;
+            .or_else(|| c.v.fact_u64_or("hotline_calls", || None))?;
     let concerning = c.v.year_value(id, Some("concerning_possible_victims"), y);
     let prev = c.v.year_value(id, Some("calls"), y - 1);
     let headline = match n::more_than_round(calls) {
@@ -431,9 +433,9 @@ fn victims(c: &Ctx) -> Option<Section> {
     let cur = c.victims?;
     let series = c.v.year_series(id, None);
     let first = series.iter().find(|s| s.1.is_some()).map(|s| s.0);
-    let all =
-        c.v.fact_u64("victims_all_years")
-            .or_else(|| Some(series.iter().filter_map(|s| s.1).sum()));
+    let all = c.v.fact_u64_or("victims_all_years", || {
+        Some(series.iter().filter_map(|s| s.1).sum())
+    });
     let prev = c.v.year_value(id, None, y - 1);
     let mut s = section(
         "victims",
@@ -534,7 +536,8 @@ fn referral(c: &Ctx) -> Option<Section> {
         .map(|(_, l, v)| format!("{l} ({})", int(*v)))
         .collect();
     s.paragraphs.extend(para([
-        Some(format!(
+        // Hidden rows (public profile) would be left out of the count of actors.
+        t.suppressed.is_empty().then(|| format!(
             "I {} har {} forskellige aktører henvist de {}, der er vurderet udsat for menneskehandel.",
             c.year,
             count(actors, n::Genus::Common),
@@ -586,11 +589,11 @@ fn forms(c: &Ctx) -> Option<Section> {
         (_, Some(m)) if m * 2 > top => Some("De fleste er mænd.".to_string()),
         _ => None,
     };
-    let minors = c.t("minors_by_gender_form").map(|m| {
+    let minors = c.t("minors_by_gender_form").and_then(|m| {
         m.rows
             .iter()
-            .map(|r| cell(m, &r.key, top_key).unwrap_or(0))
-            .sum::<u64>()
+            .map(|r| tables::cell_or_zero(m, &r.key, top_key))
+            .sum::<Option<u64>>()
     });
     let minors_sentence = minors.map(|m| match m {
         0 => format!(
@@ -681,10 +684,10 @@ fn subtype_section(
             PERSON.form(total)
         ),
     );
-    let minors: Option<u64> = c.t("minors_by_gender_form").map(|m| {
+    let minors: Option<u64> = c.t("minors_by_gender_form").and_then(|m| {
         m.rows
             .iter()
-            .map(|r| cell(m, &r.key, form).unwrap_or(0))
+            .map(|r| tables::cell_or_zero(m, &r.key, form))
             .sum()
     });
     s.paragraphs.extend(para([
@@ -871,8 +874,7 @@ fn age(c: &Ctx) -> Option<Section> {
     let t = c.t("under25_by_gender_form");
     let total = c.victims?;
     let under25 =
-        c.v.fact_u64("under25")
-            .or_else(|| t.map(|t| t.total.iter().flatten().sum()))?;
+        c.v.fact_u64_or("under25", || t.and_then(|t| tables::known_sum(&t.total)))?;
     let each = fraction(under25, total, Style::Each)?;
     let mut s = section(
         "age",
@@ -893,9 +895,9 @@ fn age(c: &Ctx) -> Option<Section> {
         )),
         _ => None,
     };
-    let minors = c.v.fact_u64("minors").or_else(|| {
+    let minors = c.v.fact_u64_or("minors", || {
         c.t("minors_by_gender_form")
-            .map(|m| m.total.iter().flatten().sum())
+            .and_then(|m| tables::known_sum(&m.total))
     });
     s.paragraphs.extend(para([
         range,
@@ -910,14 +912,23 @@ fn age(c: &Ctx) -> Option<Section> {
         }),
     ]));
     if let Some(t) = t {
-        let young_total: u64 = t.total.iter().flatten().sum();
-        let men: u64 = t.rows.iter().filter(|r| r.key == "male").map(row_sum).sum();
+        // Hidden cells (public profile) leave out what would be computed from them.
+        let young_total = tables::known_sum(&t.total);
+        let men = t
+            .rows
+            .iter()
+            .filter(|r| r.key == "male")
+            .map(|r| tables::known_sum(&r.values))
+            .sum::<Option<u64>>();
+        let known = young_total.is_some() && men.is_some();
+        let (young_total, men) = (young_total.unwrap_or(0), men.unwrap_or(0));
         let top_form = t
             .columns
             .iter()
             .zip(&t.total)
             .filter_map(|(l, v)| Some((l, (*v)?)))
-            .max_by_key(|x| x.1);
+            .max_by_key(|x| x.1)
+            .filter(|_| known);
         let overall_top = c
             .t("victims_by_form")
             .and_then(|f| counts(f).first().map(|x| x.1.to_string()));
@@ -940,7 +951,7 @@ fn age(c: &Ctx) -> Option<Section> {
                 "Fordelingen på køn og udnyttelse blandt de unge under 25 år {} det samlede billede.",
                 if differs { "adskiller sig fra" } else { "ligner" }
             )),
-            fraction(men, young_total, Style::Share).map(|f| {
+            fraction(men, young_total, Style::Share).filter(|_| known).map(|f| {
                 let tail = top_form
                     .map(|(l, _)| format!(", og den hyppigst forekommende udnyttelsesform er {}", lower(l)))
                     .unwrap_or_default();
@@ -995,10 +1006,11 @@ fn gender(c: &Ctx) -> Option<Section> {
             trans += v;
             continue;
         }
-        let young = minors
-            .and_then(|m| tables::row(m, k))
-            .map(row_sum)
-            .unwrap_or(0);
+        // A hidden count of minors is not named (nor counted as none).
+        let young = match minors.map(|m| tables::row(m, k)) {
+            Some(Some(r)) => tables::known_sum(&r.values).unwrap_or(0),
+            _ => 0,
+        };
         if young > 0 {
             parts.push(format!(
                 "{} (heraf {})",
@@ -1035,7 +1047,9 @@ fn gender(c: &Ctx) -> Option<Section> {
             let Some(r) = tables::row(gf, g) else {
                 continue;
             };
-            let all = row_sum(r);
+            let Some(all) = tables::known_sum(&r.values) else {
+                continue;
+            };
             let mut forms: Vec<(&str, &str, u64)> = gf
                 .column_keys
                 .iter()
@@ -1306,7 +1320,7 @@ fn returns(c: &Ctx) -> Option<Section> {
     let id = "returns_by_nationality";
     let t = c.t(id)?;
     let items = counts(t);
-    let total = c.v.fact_u64("returns").or_else(|| tables::total0(t))?;
+    let total = c.v.fact_u64_or("returns", || tables::total0(t))?;
     let y = c.year;
     let headline = match items.first() {
         Some((_, l, _)) if total > 0 => {

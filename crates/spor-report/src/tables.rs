@@ -107,6 +107,23 @@ impl<'a> View<'a> {
         self.report.tables.get(id)
     }
 
+    /// Whether the fact was withheld on purpose: the public profile (the report carries a
+    /// disclosure note) publishes it as `null`. No sentence may state it, nor compute it
+    /// from the tables instead.
+    pub fn withheld(&self, name: &str) -> bool {
+        self.report.disclosure_note.is_some()
+            && self.report.facts.get(name).is_some_and(|v| v.is_null())
+    }
+
+    /// A fact as a whole number, else `fallback` (computed from the tables), except when
+    /// the fact was [withheld](Self::withheld).
+    pub fn fact_u64_or(&self, name: &str, fallback: impl FnOnce() -> Option<u64>) -> Option<u64> {
+        if self.withheld(name) {
+            return None;
+        }
+        self.fact_u64(name).or_else(fallback)
+    }
+
     /// A fact as a whole number.
     pub fn fact_u64(&self, name: &str) -> Option<u64> {
         self.report.facts.get(name)?.as_u64()
@@ -134,9 +151,10 @@ impl<'a> View<'a> {
     /// Number of victims in the year: fact `victims`, else the year's column of
     /// `victims_by_year`, else the total of `victims_by_form`.
     pub fn victims(&self) -> Option<u64> {
-        self.fact_u64("victims")
-            .or_else(|| self.year_value("victims_by_year", None, self.year()))
-            .or_else(|| self.table("victims_by_form")?.total.first().copied()?)
+        self.fact_u64_or("victims", || {
+            self.year_value("victims_by_year", None, self.year())
+        })
+        .or_else(|| self.table("victims_by_form")?.total.first().copied()?)
     }
 
     /// The value of a year-column table at `year`; `row` = `None` takes the first row.
@@ -205,6 +223,20 @@ pub fn total0(table: &Table) -> Option<u64> {
 pub fn cell(table: &Table, row_key: &str, col_key: &str) -> Option<u64> {
     let c = column_of(table, col_key)?;
     row(table, row_key)?.values.get(c).copied().flatten()
+}
+
+/// Sum of the values if every one is known (`None` when one is unknown or hidden).
+pub fn known_sum<'v>(values: impl IntoIterator<Item = &'v Option<u64>>) -> Option<u64> {
+    values.into_iter().copied().sum()
+}
+
+/// A cell of a cross table: `Some(0)` when the row or column is absent (nobody in that
+/// category), `None` when the cell is there but unknown or hidden.
+pub fn cell_or_zero(table: &Table, row_key: &str, col_key: &str) -> Option<u64> {
+    let (Some(c), Some(r)) = (column_of(table, col_key), row(table, row_key)) else {
+        return Some(0);
+    };
+    r.values.get(c).copied().unwrap_or(Some(0))
 }
 
 /// Sum of a row across all columns (unknown cells count as 0).

@@ -212,3 +212,136 @@ fn demo_writes_the_public_editions_and_a_manifest_naming_each_with_its_digest() 
             .starts_with(b"%PDF")
     );
 }
+
+/// Every number a report publishes: table cells and totals, column keys (years) and the
+/// numbers in its facts.
+fn published_numbers(report: &serde_json::Value) -> std::collections::BTreeSet<u64> {
+    fn walk(v: &serde_json::Value, out: &mut std::collections::BTreeSet<u64>) {
+        match v {
+            serde_json::Value::Number(n) => {
+                if let Some(x) = n.as_u64() {
+                    out.insert(x);
+                } else if let Some(f) = n.as_f64() {
+                    out.insert(f.round() as u64);
+                }
+            }
+            serde_json::Value::String(s) => {
+                if let Ok(x) = s.parse() {
+                    out.insert(x);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for t in report["tables"].as_object().unwrap().values() {
+        walk(&t["rows"], &mut out);
+        walk(&t["total"], &mut out);
+        walk(&t["column_keys"], &mut out);
+    }
+    walk(&report["facts"], &mut out);
+    out
+}
+
+/// The counts a sentence states: numbers in digits (Danish format, "1.233"), except
+/// percentages and bands ("mere end 500"), and the number words two to nine used as counts (not in fractions such
+/// as "to tredjedele", nor in "tre gange så", nor ranks as "de to hyppigste").
+fn stated_counts(sentence: &str) -> Vec<u64> {
+    let words: Vec<&str> = sentence
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | ':' | ';'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let w = w.trim_end_matches('.');
+        let digits: String = w.chars().filter(|c| *c != '.').collect();
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            // "mere end 500", "knap 33": a band, not a count.
+            let prev = if i > 0 { words[i - 1] } else { "" };
+            let band = matches!(prev.to_lowercase().as_str(), "end" | "knap" | "omkring");
+            // "under 25 år": the bound of an age band; "31. december": a date.
+            let bound = matches!(prev, "under" | "over") && next.starts_with("år");
+            if !next.starts_with("pct") && !band && !bound && next != "december" {
+                out.push(digits.parse().unwrap());
+            }
+            continue;
+        }
+        let n = match w.to_lowercase().as_str() {
+            "to" => 2,
+            "tre" => 3,
+            "fire" => 4,
+            "fem" => 5,
+            "seks" => 6,
+            "syv" => 7,
+            "otte" => 8,
+            "ni" => 9,
+            _ => continue,
+        };
+        let fraction = [
+            "tredjedel",
+            "hyppigst",
+            "størst",
+            "fjerdedel",
+            "femtedel",
+            "tiendedel",
+            "gange",
+            "ud",
+        ]
+        .iter()
+        .any(|f| next.starts_with(f));
+        if !fraction {
+            out.push(n);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_sentence_of_the_public_narrative_states_a_number_the_public_edition_hides() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    demo(&dir);
+    let text = std::fs::read_to_string(dir.join("overview-2023-public.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let report: spor_stats::Report = serde_json::from_str(&text).unwrap();
+    assert!(report.disclosure_note.is_some());
+    assert!(
+        report.facts["minors"].is_null(),
+        "the demo hides the minors"
+    );
+    let published = published_numbers(&json);
+    let sections = spor_report::sections::sections(&report);
+    let mut sentences = 0;
+    for s in &sections {
+        for p in std::iter::once(&s.headline).chain(&s.paragraphs) {
+            for sentence in p.split(". ") {
+                sentences += 1;
+                for n in stated_counts(sentence) {
+                    assert!(
+                        published.contains(&n),
+                        "section {}: \"{sentence}\" states {n}, which the edition does not publish",
+                        s.id
+                    );
+                }
+                // Single ages are one person each: never stated.
+                assert!(!sentence.contains("i alderen"), "{sentence}");
+                assert!(!sentence.contains(" år gammel"), "{sentence}");
+                // The number of minors is hidden: no sentence says how many (nor "none").
+                assert!(!sentence.contains("var under 18 år"), "{sentence}");
+            }
+        }
+    }
+    assert!(sentences > 20, "the public narrative still tells the year");
+    // The exact profile states what the public one leaves out.
+    let internal: spor_stats::Report =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("overview-2023.json")).unwrap())
+            .unwrap();
+    let all: String = spor_report::sections::sections(&internal)
+        .iter()
+        .flat_map(|s| s.paragraphs.clone())
+        .collect();
+    assert!(all.contains("var under 18 år"));
+}
