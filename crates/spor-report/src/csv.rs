@@ -37,6 +37,16 @@ pub fn write_dir(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         })?;
         written.push(path);
     }
+    // A table file has no room for a footnote: the public edition's disclosure note goes in
+    // a text file beside the tables, so the "·" in them is explained.
+    if let Some(note) = &report.disclosure_note {
+        let path = dir.join("noter.txt");
+        std::fs::write(&path, format!("{note}\r\n")).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
     Ok(written)
 }
 

@@ -403,3 +403,21 @@ fn csv_files_are_semicolon_separated_utf8_with_bom_and_end_with_the_total() {
         )
     );
 }
+
+#[test]
+fn a_public_csv_edition_explains_its_hidden_cells_in_a_note_beside_the_tables() {
+    let mut report = report_2023();
+    let internal = tempfile::tempdir().unwrap();
+    spor_report::csv::write_dir(&report, internal.path()).unwrap();
+    assert!(
+        !internal.path().join("noter.txt").exists(),
+        "no note when nothing is hidden"
+    );
+
+    report.disclosure_note = Some("· = skjult for at beskytte enkeltpersoner".to_string());
+    let public = tempfile::tempdir().unwrap();
+    let written = spor_report::csv::write_dir(&report, public.path()).unwrap();
+    assert_eq!(written.len(), report.tables.len() + 1);
+    let note = std::fs::read_to_string(public.path().join("noter.txt")).unwrap();
+    assert_eq!(note, "· = skjult for at beskytte enkeltpersoner\r\n");
+}
