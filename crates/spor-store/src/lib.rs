@@ -5,13 +5,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use spor_core::{CodeEntry, ImportBatch, Register};
 
+// `rows` first: its row-decoding macros are used by the SQL macros below.
+#[macro_use]
+mod rows;
 #[macro_use]
 mod queries;
 #[macro_use]
 mod copy;
 pub mod postgres;
 mod queries_web;
-mod rows;
 pub mod sqlite;
 mod sqlite_bulk;
 pub mod web;

@@ -45,21 +45,7 @@ macro_rules! register_queries {
             .await?;
             rows.into_iter()
                 .map(|r| {
-                    RawIdentification {
-                        case_ref: r.try_get(0)?,
-                        person_ref: r.try_get(1)?,
-                        decision_date: r.try_get(2)?,
-                        authority: r.try_get(3)?,
-                        outcome: r.try_get(4)?,
-                        referral_actor: r.try_get(5)?,
-                        exploitation_form: r.try_get(6)?,
-                        exploitation_subtype: r.try_get(7)?,
-                        gender: r.try_get(8)?,
-                        age: r.try_get(9)?,
-                        nationality: r.try_get(10)?,
-                        return_date: r.try_get(11)?,
-                        return_country: r.try_get(12)?,
-                    }
+                    raw_identification!(r)
                     .into_record()
                 })
                 .collect()
@@ -73,14 +59,7 @@ macro_rules! register_queries {
             .await?;
             rows.into_iter()
                 .map(|r| {
-                    RawAssessment {
-                        assessment_ref: r.try_get(0)?,
-                        person_ref: r.try_get(1)?,
-                        interview_date: r.try_get(2)?,
-                        gender: r.try_get(3)?,
-                        age: r.try_get(4)?,
-                        nationality: r.try_get(5)?,
-                    }
+                    raw_assessment!(r)
                     .into_record()
                 })
                 .collect()
@@ -94,13 +73,7 @@ macro_rules! register_queries {
             .await?;
             rows.into_iter()
                 .map(|r| {
-                    RawHotlineCall {
-                        call_ref: r.try_get(0)?,
-                        received_at: r.try_get(1)?,
-                        caller_type: r.try_get(2)?,
-                        concerns_possible_victim: r.try_get(3)?,
-                        topic: r.try_get(4)?,
-                    }
+                    raw_hotline_call!(r)
                     .into_record()
                 })
                 .collect()

@@ -15,7 +15,6 @@ macro_rules! impl_web_store {
             use sqlx::{QueryBuilder, Row as _};
             use spor_core::{Assessment, HotlineCall, Identification};
 
-            use crate::rows::{RawAssessment, RawHotlineCall, RawIdentification};
             use crate::web::*;
             use crate::{Result, StoreError};
 
@@ -159,46 +158,19 @@ macro_rules! impl_web_store {
                 "call_ref, received_at, caller_type, concerns_possible_victim, topic, version, updated_at";
 
             fn ident_from(r: &<$db as sqlx::Database>::Row) -> Result<Versioned<Identification>> {
-                let record = RawIdentification {
-                    case_ref: r.try_get(0)?,
-                    person_ref: r.try_get(1)?,
-                    decision_date: r.try_get(2)?,
-                    authority: r.try_get(3)?,
-                    outcome: r.try_get(4)?,
-                    referral_actor: r.try_get(5)?,
-                    exploitation_form: r.try_get(6)?,
-                    exploitation_subtype: r.try_get(7)?,
-                    gender: r.try_get(8)?,
-                    age: r.try_get(9)?,
-                    nationality: r.try_get(10)?,
-                    return_date: r.try_get(11)?,
-                    return_country: r.try_get(12)?,
-                }
+                let record = raw_identification!(r)
                 .into_record()?;
                 Ok(Versioned { record, version: r.try_get(13)?, updated_at: r.try_get(14)? })
             }
 
             fn assess_from(r: &<$db as sqlx::Database>::Row) -> Result<Versioned<Assessment>> {
-                let record = RawAssessment {
-                    assessment_ref: r.try_get(0)?,
-                    person_ref: r.try_get(1)?,
-                    interview_date: r.try_get(2)?,
-                    gender: r.try_get(3)?,
-                    age: r.try_get(4)?,
-                    nationality: r.try_get(5)?,
-                }
+                let record = raw_assessment!(r)
                 .into_record()?;
                 Ok(Versioned { record, version: r.try_get(6)?, updated_at: r.try_get(7)? })
             }
 
             fn call_from(r: &<$db as sqlx::Database>::Row) -> Result<Versioned<HotlineCall>> {
-                let record = RawHotlineCall {
-                    call_ref: r.try_get(0)?,
-                    received_at: r.try_get(1)?,
-                    caller_type: r.try_get(2)?,
-                    concerns_possible_victim: r.try_get(3)?,
-                    topic: r.try_get(4)?,
-                }
+                let record = raw_hotline_call!(r)
                 .into_record()?;
                 Ok(Versioned { record, version: r.try_get(5)?, updated_at: r.try_get(6)? })
             }

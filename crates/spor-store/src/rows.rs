@@ -12,6 +12,55 @@ use spor_core::{
 
 use crate::{Counts, StoreError};
 
+/// The columns of a decision as read by sqlx from a row whose first 13 columns are the
+/// exchange-format columns in order; shared by every query that reads decisions.
+macro_rules! raw_identification {
+    ($r:expr) => {
+        crate::rows::RawIdentification {
+            case_ref: $r.try_get(0)?,
+            person_ref: $r.try_get(1)?,
+            decision_date: $r.try_get(2)?,
+            authority: $r.try_get(3)?,
+            outcome: $r.try_get(4)?,
+            referral_actor: $r.try_get(5)?,
+            exploitation_form: $r.try_get(6)?,
+            exploitation_subtype: $r.try_get(7)?,
+            gender: $r.try_get(8)?,
+            age: $r.try_get(9)?,
+            nationality: $r.try_get(10)?,
+            return_date: $r.try_get(11)?,
+            return_country: $r.try_get(12)?,
+        }
+    };
+}
+
+/// The same for an assessment interview (6 columns).
+macro_rules! raw_assessment {
+    ($r:expr) => {
+        crate::rows::RawAssessment {
+            assessment_ref: $r.try_get(0)?,
+            person_ref: $r.try_get(1)?,
+            interview_date: $r.try_get(2)?,
+            gender: $r.try_get(3)?,
+            age: $r.try_get(4)?,
+            nationality: $r.try_get(5)?,
+        }
+    };
+}
+
+/// The same for a hotline call (5 columns).
+macro_rules! raw_hotline_call {
+    ($r:expr) => {
+        crate::rows::RawHotlineCall {
+            call_ref: $r.try_get(0)?,
+            received_at: $r.try_get(1)?,
+            caller_type: $r.try_get(2)?,
+            concerns_possible_victim: $r.try_get(3)?,
+            topic: $r.try_get(4)?,
+        }
+    };
+}
+
 /// Statement texts shared by every backend (the bulk SQLite path and the sqlx macro).
 pub const IDENTIFICATION_INSERT: &str = "INSERT INTO identifications (case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country, updated_at) ";
 pub const IDENTIFICATION_UPSERT: &str = " ON CONFLICT (case_ref) DO UPDATE SET person_ref = excluded.person_ref, decision_date = excluded.decision_date, authority = excluded.authority, outcome = excluded.outcome, referral_actor = excluded.referral_actor, exploitation_form = excluded.exploitation_form, exploitation_subtype = excluded.exploitation_subtype, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, return_date = excluded.return_date, return_country = excluded.return_country, version = identifications.version + 1, updated_at = excluded.updated_at";
