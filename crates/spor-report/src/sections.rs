@@ -257,6 +257,20 @@ fn category_bars(id: &str, table_id: &str, items: Vec<(String, u64)>, caption: S
     chart(id, table_id, ChartKind::HorizontalBars, caption, desc, svg)
 }
 
+/// Gives the section a horizontal-bar chart of `items` (key, label, count) and the table
+/// the chart is drawn from.
+fn add_category_chart(
+    s: &mut Section,
+    chart_id: &str,
+    table_id: &str,
+    items: &[(&str, &str, u64)],
+    caption: String,
+) {
+    let bars = items.iter().map(|(_, l, v)| (l.to_string(), *v)).collect();
+    s.chart = Some(category_bars(chart_id, table_id, bars, caption));
+    s.tables.push(table_id.into());
+}
+
 fn series_of(t: &Table) -> Vec<Series> {
     t.rows
         .iter()
@@ -550,17 +564,16 @@ fn referral(c: &Ctx) -> Option<Section> {
         )),
         (!next.is_empty()).then(|| format!("Herefter følger {}.", list_and(&next))),
     ]));
-    let bars = items.iter().map(|(_, l, v)| (l.to_string(), *v)).collect();
-    s.chart = Some(category_bars(
+    add_category_chart(
+        &mut s,
         "referral",
         id,
-        bars,
+        &items,
         format!(
             "Personer udsat for menneskehandel fordelt på kontaktskabende aktør, {}",
             c.year
         ),
-    ));
-    s.tables.push(id.into());
+    );
     Some(s)
 }
 
@@ -643,17 +656,16 @@ fn forms(c: &Ctx) -> Option<Section> {
             capitalize(&people)
         ));
     }
-    let bars = items.iter().map(|(_, l, v)| (l.to_string(), *v)).collect();
-    s.chart = Some(category_bars(
+    add_category_chart(
+        &mut s,
         "forms",
         id,
-        bars,
+        &items,
         format!(
             "Personer udsat for menneskehandel fordelt på udnyttelse, {}",
             c.year
         ),
-    ));
-    s.tables.push(id.into());
+    );
     Some(s)
 }
 
@@ -733,17 +745,13 @@ fn subtype_section(
             (!next.is_empty()).then(|| format!("Herefter følger {}.", list_and(&next))),
         ]));
     }
-    let bars = counts(t)
-        .into_iter()
-        .map(|(_, l, v)| (l.to_string(), v))
-        .collect();
-    s.chart = Some(category_bars(
+    add_category_chart(
+        &mut s,
         sid,
         table_id,
-        bars,
+        &counts(t),
         format!("{caption}, {}", c.year),
-    ));
-    s.tables.push(table_id.into());
+    );
     Some(s)
 }
 
@@ -1371,16 +1379,15 @@ fn returns(c: &Ctx) -> Option<Section> {
             fraction(*v, total, Style::Share).unwrap_or_default()
         ));
     }
-    let bars = items.iter().map(|(_, l, v)| (l.to_string(), *v)).collect();
-    s.chart = Some(category_bars(
+    add_category_chart(
+        &mut s,
         "returns",
         id,
-        bars,
+        &items,
         format!(
             "Personer udsat for menneskehandel, der har modtaget en forberedt hjemsendelse, fordelt på nationalitet, {y}"
         ),
-    ));
-    s.tables.push(id.into());
+    );
     Some(s)
 }
 
@@ -1420,17 +1427,16 @@ fn authority(c: &Ctx) -> Option<Section> {
         )),
         (!others.is_empty()).then(|| format!("Herudover har {}.", list_and(&others))),
     ]));
-    let bars = items.iter().map(|(_, l, v)| (l.to_string(), *v)).collect();
-    s.chart = Some(category_bars(
+    add_category_chart(
+        &mut s,
         "authority",
         id,
-        bars,
+        &items,
         format!(
             "Personer udsat for menneskehandel fordelt på vurderende myndighed, {}",
             c.year
         ),
-    ));
-    s.tables.push(id.into());
+    );
     Some(s)
 }
 
