@@ -221,27 +221,57 @@ pub fn audit(problem: &Problem, hidden: &[bool], policy: &Policy) -> AuditReport
     audit_with(problem, hidden, &reqs)
 }
 
-/// Runs both checks with a requirement per quantity.
+/// Runs both checks with a requirement per quantity, with the exact interval of every
+/// hidden quantity (two linear programs each, spread over the machine's cores).
 pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
+    run_audit(problem, hidden, reqs, Depth::Intervals)
+}
+
+/// The same verdict as [`audit_with`], reached faster: a hidden quantity whose requirement
+/// is shown to hold by feasible points (a solution with the quantity at 0 and one at the
+/// threshold cover `[0, threshold]`, the polytope being convex) gets no interval; only the
+/// others get their two linear programs. For the rounds of secondary suppression, which
+/// need the findings, not the intervals.
+pub fn screen(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
+    run_audit(problem, hidden, reqs, Depth::Screen)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    Intervals,
+    Screen,
+}
+
+fn run_audit(
+    problem: &Problem,
+    hidden: &[bool],
+    reqs: &[Requirement],
+    depth: Depth,
+) -> AuditReport {
     let mut report = AuditReport::default();
     for (members, relations) in components(problem, hidden) {
         let exact = exact_leaks(problem, hidden, &members, &relations);
+        let mut open: Vec<usize> = Vec::new();
         for &q in members.iter().filter(|&&q| hidden[q]) {
             if let Some(from) = exact.get(&q) {
-                report.intervals.insert(
-                    q,
-                    Interval {
-                        lo: problem.quantities[q].value as f64,
-                        hi: problem.quantities[q].value as f64,
-                    },
-                );
+                let v = problem.quantities[q].value as f64;
+                report.intervals.insert(q, Interval { lo: v, hi: v });
                 report.findings.push(Finding {
                     quantity: q,
                     leak: Leak::Exact { from: from.clone() },
                 });
-                continue;
+            } else {
+                open.push(q);
             }
-            match interval(problem, hidden, &members, &relations, q) {
+        }
+        if depth == Depth::Screen && open.len() > 1 {
+            // One feasible solution of the component, then each probe re-solves from it.
+            if let Ok(lp) = Witness::new(problem, hidden, &members, &relations) {
+                open.retain(|&q| !lp.shows(q, problem.quantities[q].value, reqs[q]));
+            }
+        }
+        for (q, result) in intervals(problem, hidden, &members, &relations, &open) {
+            match result {
                 Ok(iv) => {
                     report.intervals.insert(q, iv);
                     let required = reqs[q];
@@ -265,6 +295,199 @@ pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> A
     }
     report.findings.sort_by_key(|f| f.quantity);
     report
+}
+
+/// The intervals of `qs`, computed on all cores; the result does not depend on how the
+/// work is split.
+fn intervals(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+    qs: &[usize],
+) -> Vec<(usize, Result<Interval, String>)> {
+    if qs.is_empty() {
+        return Vec::new();
+    }
+    // Two solved programs per component, each asked about one quantity at a time.
+    let extremes = (qs.len() > 1)
+        .then(|| Extremes::new(problem, hidden, members, relations).ok())
+        .flatten();
+    let one = |q: usize| {
+        let warm = extremes.as_ref().and_then(|e| e.interval(q));
+        (
+            q,
+            warm.map_or_else(|| interval(problem, hidden, members, relations, q), Ok),
+        )
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(qs.len().div_ceil(8))
+        .max(1);
+    if threads == 1 {
+        return qs.iter().map(|&q| one(q)).collect();
+    }
+    let chunk = qs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = qs
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(|&q| one(q)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(part) => part,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// A component's constraints plus a variable `z`, solved once for the smallest and once for
+/// the largest `z`. The extremes of a quantity `x` are then those of `z` once `z = x` is
+/// added: a few dual simplex steps from the stored optimum instead of a new program.
+struct Extremes {
+    lo: microlp::Solution,
+    hi: microlp::Solution,
+    vars: BTreeMap<usize, microlp::Variable>,
+    z: microlp::Variable,
+    /// `z`'s upper bound, above any value a cell can take unless nothing bounds it.
+    cap: f64,
+}
+
+impl Extremes {
+    fn new(
+        problem: &Problem,
+        hidden: &[bool],
+        members: &[usize],
+        relations: &[usize],
+    ) -> Result<Self, String> {
+        let published: f64 = problem.quantities.iter().map(|q| q.value as f64).sum();
+        let cap = 4.0 * published + 1024.0;
+        let solve = |direction| -> Result<(microlp::Solution, _, _), String> {
+            let (mut lp, vars) =
+                component_lp(problem, hidden, members, relations, direction, |_| 0.0)?;
+            let z = lp.add_var(1.0, (0.0, cap));
+            let sol = lp.solve().map_err(|e| e.to_string())?;
+            Ok((sol, vars, z))
+        };
+        let (lo, vars, z) = solve(OptimizationDirection::Minimize)?;
+        let (hi, _, _) = solve(OptimizationDirection::Maximize)?;
+        Ok(Extremes {
+            lo,
+            hi,
+            vars,
+            z,
+            cap,
+        })
+    }
+
+    /// `None` when the warm start fails: the caller solves from scratch.
+    fn interval(&self, q: usize) -> Option<Interval> {
+        let x = *self.vars.get(&q)?;
+        let at = |base: &microlp::Solution| -> Option<f64> {
+            let mut link = microlp::LinearExpr::empty();
+            link.add(self.z, 1.0);
+            link.add(x, -1.0);
+            let sol = base
+                .clone()
+                .add_constraint(link, ComparisonOp::Eq, 0.0)
+                .ok()?;
+            Some(sol.objective())
+        };
+        let lo = at(&self.lo)?;
+        let hi = at(&self.hi)?;
+        // At the cap, only the cap bounded it.
+        let hi = if hi >= self.cap - 0.5 {
+            f64::INFINITY
+        } else {
+            hi
+        };
+        Some(Interval { lo, hi })
+    }
+}
+
+/// The linear constraints of one component of unknowns: published figures moved to the
+/// right-hand side, every unknown non-negative. `objective` gives each unknown's
+/// coefficient.
+fn component_lp(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+    direction: OptimizationDirection,
+    objective: impl Fn(usize) -> f64,
+) -> Result<(microlp::Problem, BTreeMap<usize, microlp::Variable>), String> {
+    let mut lp = microlp::Problem::new(direction);
+    let vars: BTreeMap<usize, microlp::Variable> = members
+        .iter()
+        .map(|&m| (m, lp.add_var(objective(m), (0.0, f64::INFINITY))))
+        .collect();
+    for &r in relations {
+        let mut expr = microlp::LinearExpr::empty();
+        let mut rhs = 0.0;
+        for (i, c) in equation(problem, r) {
+            if let Some(&v) = vars.get(&i) {
+                expr.add(v, c as f64);
+            } else if unknown(problem, hidden, i) {
+                return Err(format!("relation {r} reaches outside its component"));
+            } else {
+                rhs -= c as f64 * problem.quantities[i].value as f64;
+            }
+        }
+        lp.add_constraint(expr, ComparisonOp::Eq, rhs);
+    }
+    Ok((lp, vars))
+}
+
+/// A feasible solution of one component, kept to answer "can this quantity take this
+/// value?" by a few dual simplex steps instead of a new linear program.
+struct Witness {
+    base: microlp::Solution,
+    vars: BTreeMap<usize, microlp::Variable>,
+}
+
+impl Witness {
+    fn new(
+        problem: &Problem,
+        hidden: &[bool],
+        members: &[usize],
+        relations: &[usize],
+    ) -> Result<Self, String> {
+        let (lp, vars) = component_lp(
+            problem,
+            hidden,
+            members,
+            relations,
+            OptimizationDirection::Minimize,
+            |_| 0.0,
+        )?;
+        let base = lp.solve().map_err(|e| e.to_string())?;
+        Ok(Witness { base, vars })
+    }
+
+    /// Is there a solution with quantity `q` at `value`?
+    fn admits(&self, q: usize, value: f64) -> bool {
+        let Some(&var) = self.vars.get(&q) else {
+            return false;
+        };
+        self.base.clone().fix_var(var, value).is_ok()
+    }
+
+    /// Do feasible points prove that `q` (true value `value`) meets `req`? `false` means
+    /// "not shown": the caller computes the interval.
+    fn shows(&self, q: usize, value: u64, req: Requirement) -> bool {
+        let at = |x: u64| self.admits(q, x as f64);
+        match req {
+            // 0 and t feasible: by convexity, [0, t] is.
+            Requirement::Cover(t) => at(0) && at(t),
+            // The true value is feasible; one point t away from it makes the width t.
+            Requirement::Width(t) => at(value + t) || (value >= t && at(value - t)),
+            // Down to value - t (or 0) is feasible: the width from there to the true value
+            // is min(t, value).
+            Requirement::NotAll { value, threshold } => at(value.saturating_sub(threshold)),
+        }
+    }
 }
 
 /// Published quantities in the relations that contain `q`.
@@ -292,30 +515,9 @@ fn interval(
     q: usize,
 ) -> Result<Interval, String> {
     let solve = |direction: OptimizationDirection| -> Result<Option<f64>, String> {
-        let mut lp = microlp::Problem::new(direction);
-        let vars: BTreeMap<usize, microlp::Variable> = members
-            .iter()
-            .map(|&m| {
-                (
-                    m,
-                    lp.add_var(if m == q { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)),
-                )
-            })
-            .collect();
-        for &r in relations {
-            let mut expr = microlp::LinearExpr::empty();
-            let mut rhs = 0.0;
-            for (i, c) in equation(problem, r) {
-                if let Some(&v) = vars.get(&i) {
-                    expr.add(v, c as f64);
-                } else if unknown(problem, hidden, i) {
-                    return Err(format!("relation {r} reaches outside its component"));
-                } else {
-                    rhs -= c as f64 * problem.quantities[i].value as f64;
-                }
-            }
-            lp.add_constraint(expr, ComparisonOp::Eq, rhs);
-        }
+        let (lp, _) = component_lp(problem, hidden, members, relations, direction, |m| {
+            if m == q { 1.0 } else { 0.0 }
+        })?;
         match lp.solve() {
             Ok(sol) => Ok(Some(sol.objective())),
             Err(microlp::Error::Unbounded) => Ok(None),
@@ -470,5 +672,63 @@ fn fmt_rational(r: &BigRational) -> String {
             (Some(n), Some(d)) => format!("{n}/{d}"),
             _ => r.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 4 × 4 table with its margins; `mask` picks the hidden inner cells (bit per cell).
+    fn table(mask: u16) -> (Problem, Vec<bool>) {
+        let rows = ["a", "b", "c", "d"];
+        let cols = ["w", "x", "y", "z"];
+        let values: Vec<Vec<u64>> = (0..4u64)
+            .map(|r| (0..4u64).map(|c| (r * 7 + c * 3) % 11).collect())
+            .collect();
+        let mut p = Problem::new();
+        let key = |r: Option<&str>, c: Option<&str>| format!("t|{r:?}|{c:?}");
+        let ids = p
+            .crossed_table("t", "row", "col", &rows, &cols, &values, &key, 2)
+            .unwrap();
+        let mut hidden = vec![false; p.quantities.len()];
+        for (r, row) in ids.iter().take(4).enumerate() {
+            for (c, &id) in row.iter().take(4).enumerate() {
+                hidden[id] = mask & (1 << (r * 4 + c)) != 0;
+            }
+        }
+        (p, hidden)
+    }
+
+    #[test]
+    fn warm_started_extremes_equal_fresh_linear_programs() {
+        let mut compared = 0;
+        for mask in [
+            0b0000_0110_0110_0000u16,
+            0x0F0F,
+            0x3C3C,
+            0xFFFF,
+            0x8421,
+            0x1248,
+        ] {
+            let (p, hidden) = table(mask);
+            for (members, relations) in components(&p, &hidden) {
+                let Ok(e) = Extremes::new(&p, &hidden, &members, &relations) else {
+                    panic!("component of mask {mask:#x} has no solution");
+                };
+                for &q in members.iter().filter(|&&q| hidden[q]) {
+                    let warm = e.interval(q).expect("warm start");
+                    let cold = interval(&p, &hidden, &members, &relations, q).unwrap();
+                    assert!(
+                        (warm.lo - cold.lo).abs() < 1e-6
+                            && (warm.hi == cold.hi || (warm.hi - cold.hi).abs() < 1e-6),
+                        "mask {mask:#x}, {}: warm {warm}, cold {cold}",
+                        p.quantities[q].name()
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 30, "only {compared} cells compared");
     }
 }

@@ -24,7 +24,9 @@ pub mod recode;
 pub mod risk;
 pub mod suppress;
 
-pub use audit::{AuditReport, Finding, Interval, Leak, Requirement, audit, audit_with, describe};
+pub use audit::{
+    AuditReport, Finding, Interval, Leak, Requirement, audit, audit_with, describe, screen,
+};
 pub use policy::{FLOOR, Policy, PolicyError, Preset};
 pub use problem::{CellRef, Problem, ProblemError, Role};
 pub use suppress::{
