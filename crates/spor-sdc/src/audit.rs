@@ -233,20 +233,33 @@ pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> A
 /// others get their two linear programs. For the rounds of secondary suppression, which
 /// need the findings, not the intervals.
 pub fn screen(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
-    run_audit(problem, hidden, reqs, Depth::Screen)
+    run_audit(problem, hidden, reqs, Depth::Screen(&[]))
+}
+
+/// [`screen`], taking `cleared` cells as shown: cells that met their requirement in an
+/// earlier screen, when the release has only hidden more since. Hiding a published figure
+/// turns a known value into an unknown: every earlier solution still solves the new
+/// system, so intervals only widen and no combination of published figures appears.
+pub fn screen_from(
+    problem: &Problem,
+    hidden: &[bool],
+    reqs: &[Requirement],
+    cleared: &[bool],
+) -> AuditReport {
+    run_audit(problem, hidden, reqs, Depth::Screen(cleared))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Depth {
+enum Depth<'a> {
     Intervals,
-    Screen,
+    Screen(&'a [bool]),
 }
 
 fn run_audit(
     problem: &Problem,
     hidden: &[bool],
     reqs: &[Requirement],
-    depth: Depth,
+    depth: Depth<'_>,
 ) -> AuditReport {
     let mut report = AuditReport::default();
     for (members, relations) in components(problem, hidden) {
@@ -264,9 +277,12 @@ fn run_audit(
                 open.push(q);
             }
         }
-        if depth == Depth::Screen && open.len() > 1 {
+        if let Depth::Screen(cleared) = depth {
+            open.retain(|&q| !cleared.get(q).copied().unwrap_or(false));
             // One feasible solution of the component, then each probe re-solves from it.
-            if let Ok(lp) = Witness::new(problem, hidden, &members, &relations) {
+            if open.len() > 1
+                && let Ok(lp) = Witness::new(problem, hidden, &members, &relations)
+            {
                 open.retain(|&q| !lp.shows(q, problem.quantities[q].value, reqs[q]));
             }
         }

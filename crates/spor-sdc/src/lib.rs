@@ -26,6 +26,7 @@ pub mod suppress;
 
 pub use audit::{
     AuditReport, Finding, Interval, Leak, Requirement, audit, audit_with, describe, screen,
+    screen_from,
 };
 pub use policy::{FLOOR, Policy, PolicyError, Preset};
 pub use problem::{CellRef, Problem, ProblemError, Role};

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::audit::{AuditReport, Finding, Leak, Requirement, audit_with, describe, screen};
+use crate::audit::{AuditReport, Finding, Leak, Requirement, audit_with, describe, screen_from};
 use crate::policy::Policy;
 use crate::problem::{Problem, Role};
 
@@ -144,9 +144,11 @@ pub fn secondary(
     let mut rounds = 0;
     // Secondary cells the attacker could compute anyway: published again, never re-chosen.
     let mut useless: BTreeSet<usize> = BTreeSet::new();
+    // Hidden cells the screen has shown to meet their requirement.
+    let mut cleared: Vec<bool> = Vec::new();
     loop {
         let hidden: Vec<bool> = status.iter().map(Status::is_hidden).collect();
-        let mut report = screen_status(problem, &status, policy);
+        let mut report = screen_status(problem, &status, policy, &cleared);
         if report.passed() {
             // The screen's verdict, now with every hidden cell's interval for the manifest
             // (and the last word, should floating point have judged a bound differently).
@@ -158,6 +160,11 @@ pub fn secondary(
                     rounds,
                 });
             }
+        }
+        // What passed stays passed while cells are only added (see `screen_from`).
+        cleared.clone_from(&hidden);
+        for f in &report.findings {
+            cleared[f.quantity] = false;
         }
         rounds += 1;
         if let Some(f) = report
@@ -179,6 +186,8 @@ pub fn secondary(
                 status[f.quantity] = Status::Published;
                 useless.insert(f.quantity);
                 reverted = true;
+                // Publishing a figure again narrows what the attacker can solve for.
+                cleared.clear();
             }
         }
         if reverted {
@@ -219,10 +228,16 @@ pub fn audit_status(problem: &Problem, status: &[Status], policy: &Policy) -> Au
     audit_with(problem, &hidden, &reqs)
 }
 
-/// The same verdict as [`audit_status`], without the intervals of cells that pass.
-fn screen_status(problem: &Problem, status: &[Status], policy: &Policy) -> AuditReport {
+/// The same verdict as [`audit_status`], without the intervals of cells that pass;
+/// `cleared` cells are taken as passing (see [`screen_from`]).
+fn screen_status(
+    problem: &Problem,
+    status: &[Status],
+    policy: &Policy,
+    cleared: &[bool],
+) -> AuditReport {
     let (hidden, reqs) = requirements(problem, status, policy);
-    screen(problem, &hidden, &reqs)
+    screen_from(problem, &hidden, &reqs, cleared)
 }
 
 fn requirements(
@@ -370,7 +385,7 @@ pub fn reduce(problem: &Problem, policy: &Policy, mut protection: Protection) ->
     let mut changed = false;
     for c in order {
         let old = std::mem::replace(&mut protection.status[c], Status::Published);
-        if screen_status(problem, &protection.status, policy).passed() {
+        if screen_status(problem, &protection.status, policy, &[]).passed() {
             changed = true;
         } else {
             protection.status[c] = old;

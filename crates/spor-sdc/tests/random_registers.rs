@@ -151,3 +151,41 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// What `screen_from` takes for granted: a cell that meets its requirement keeps
+    /// meeting it when more cells are hidden.
+    #[test]
+    fn hiding_more_never_exposes_a_cell_that_passed(
+        (register, hidden) in hidden_sets(),
+        more in prop::collection::vec(any::<bool>(), 64),
+    ) {
+        let policy = Policy::default();
+        let p = release(&register);
+        let reqs: Vec<spor_sdc::Requirement> = p
+            .quantities
+            .iter()
+            .map(|q| spor_sdc::Requirement::Cover(policy.threshold(q.dims)))
+            .collect();
+        let before = spor_sdc::audit_with(&p, &hidden, &reqs);
+        let wider: Vec<bool> = hidden
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| h || more.get(i).copied().unwrap_or(false))
+            .collect();
+        let after = spor_sdc::audit_with(&p, &wider, &reqs);
+        let leaking = |r: &spor_sdc::AuditReport| r.findings.iter().map(|f| f.quantity).collect::<std::collections::BTreeSet<_>>();
+        let (was, now) = (leaking(&before), leaking(&after));
+        for (i, h) in hidden.iter().enumerate() {
+            if *h && !was.contains(&i) {
+                prop_assert!(!now.contains(&i), "{} passed, then leaked once more was hidden", p.quantities[i].name());
+            }
+        }
+        // And the incremental screen agrees with the full audit of the wider release.
+        let cleared: Vec<bool> = hidden.iter().enumerate().map(|(i, &h)| h && !was.contains(&i)).collect();
+        let fast = spor_sdc::screen_from(&p, &wider, &reqs, &cleared);
+        prop_assert_eq!(leaking(&fast), now);
+    }
+}
