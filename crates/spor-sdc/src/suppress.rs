@@ -146,6 +146,7 @@ pub fn secondary(
     let mut useless: BTreeSet<usize> = BTreeSet::new();
     // Hidden cells the screen has shown to meet their requirement.
     let mut cleared: Vec<bool> = Vec::new();
+    let sums = sums_of(problem);
     loop {
         let hidden: Vec<bool> = status.iter().map(Status::is_hidden).collect();
         let mut report = screen_status(problem, &status, policy, &cleared);
@@ -200,11 +201,11 @@ pub fn secondary(
             // finding of this round may already fix this one.
             if chosen
                 .iter()
-                .any(|&c| touches(problem, c, finding.quantity))
+                .any(|&c| touches(problem, &sums, c, finding.quantity))
             {
                 continue;
             }
-            match partner(problem, &hidden, &chosen, &useless, finding, policy) {
+            match partner(problem, &sums, &hidden, &chosen, &useless, finding, policy) {
                 Some(c) => {
                     chosen.insert(c);
                     status[c] = Status::HiddenSecondary {
@@ -266,17 +267,31 @@ fn refuse(problem: &Problem, findings: &[Finding]) -> Refused {
     }
 }
 
+/// For each quantity, the relations it takes part in (as whole or part), in relation order.
+fn sums_of(problem: &Problem) -> Vec<Vec<usize>> {
+    let mut sums = vec![Vec::new(); problem.quantities.len()];
+    for (r, rel) in problem.relations.iter().enumerate() {
+        for &x in std::iter::once(&rel.whole).chain(&rel.parts) {
+            if sums[x].last() != Some(&r) {
+                sums[x].push(r);
+            }
+        }
+    }
+    sums
+}
+
 /// Do `a` and `b` share a relation?
-fn touches(problem: &Problem, a: usize, b: usize) -> bool {
-    problem.relations.iter().any(|r| {
-        let has = |x| r.whole == x || r.parts.contains(&x);
-        has(a) && has(b)
+fn touches(problem: &Problem, sums: &[Vec<usize>], a: usize, b: usize) -> bool {
+    sums[a].iter().any(|&r| {
+        let rel = &problem.relations[r];
+        rel.whole == b || rel.parts.contains(&b)
     })
 }
 
 /// The published figure to hide next for a leaking cell.
 fn partner(
     problem: &Problem,
+    sums: &[Vec<usize>],
     hidden: &[bool],
     chosen: &BTreeSet<usize>,
     useless: &BTreeSet<usize>,
@@ -309,10 +324,8 @@ fn partner(
     let mut seen: BTreeSet<usize> = BTreeSet::from([q]);
     let mut queue = VecDeque::from([(q, 0usize)]);
     while let Some((x, d)) = queue.pop_front() {
-        for rel in &problem.relations {
-            if rel.whole != x && !rel.parts.contains(&x) {
-                continue;
-            }
+        for &r in &sums[x] {
+            let rel = &problem.relations[r];
             for &y in std::iter::once(&rel.whole).chain(&rel.parts) {
                 if !seen.insert(y) {
                     continue;
@@ -323,7 +336,7 @@ fn partner(
                     queue.push_back((y, d + 1));
                 } else if qy.role == Role::Free
                     && !useless.contains(&y)
-                    && !pinned_zero(problem, hidden, chosen, y)
+                    && !pinned_zero(problem, sums, hidden, chosen, y)
                 {
                     level.insert(y, d);
                 }
@@ -351,13 +364,19 @@ fn partner(
 
 /// A zero inside a published zero (or a sum of published zeros) is known to be zero whatever
 /// is hidden: hiding it protects nothing and could never pass the audit itself.
-fn pinned_zero(problem: &Problem, hidden: &[bool], chosen: &BTreeSet<usize>, y: usize) -> bool {
+fn pinned_zero(
+    problem: &Problem,
+    sums: &[Vec<usize>],
+    hidden: &[bool],
+    chosen: &BTreeSet<usize>,
+    y: usize,
+) -> bool {
     if problem.quantities[y].value != 0 {
         return false;
     }
     let known =
         |i: usize| !hidden[i] && !chosen.contains(&i) && problem.quantities[i].role != Role::Latent;
-    problem.relations.iter().any(|r| {
+    sums[y].iter().map(|&r| &problem.relations[r]).any(|r| {
         (r.parts.contains(&y) && known(r.whole) && problem.quantities[r.whole].value == 0)
             || (r.whole == y
                 && r.parts
