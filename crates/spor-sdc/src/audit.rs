@@ -279,14 +279,15 @@ fn run_audit(
         }
         if let Depth::Screen(cleared) = depth {
             open.retain(|&q| !cleared.get(q).copied().unwrap_or(false));
-            // One feasible solution of the component, then each probe re-solves from it.
-            if open.len() > 1
-                && let Ok(lp) = Witness::new(problem, hidden, &members, &relations)
-            {
-                open.retain(|&q| !lp.shows(q, problem.quantities[q].value, reqs[q]));
-            }
         }
-        for (q, result) in intervals(problem, hidden, &members, &relations, &open) {
+        // The component solved once; probes and intervals start from that solution.
+        let lp = (open.len() > 1)
+            .then(|| Extremes::new(problem, hidden, &members, &relations).ok())
+            .flatten();
+        if let (Depth::Screen(_), Some(lp)) = (depth, &lp) {
+            open.retain(|&q| !lp.shows(q, problem.quantities[q].value, reqs[q]));
+        }
+        for (q, result) in intervals(problem, hidden, &members, &relations, &open, lp.as_ref()) {
             match result {
                 Ok(iv) => {
                     report.intervals.insert(q, iv);
@@ -321,16 +322,10 @@ fn intervals(
     members: &[usize],
     relations: &[usize],
     qs: &[usize],
+    extremes: Option<&Extremes>,
 ) -> Vec<(usize, Result<Interval, String>)> {
-    if qs.is_empty() {
-        return Vec::new();
-    }
-    // Two solved programs per component, each asked about one quantity at a time.
-    let extremes = (qs.len() > 1)
-        .then(|| Extremes::new(problem, hidden, members, relations).ok())
-        .flatten();
     let one = |q: usize| {
-        let warm = extremes.as_ref().and_then(|e| e.interval(q));
+        let warm = extremes.and_then(|e| e.interval(q));
         (
             q,
             warm.map_or_else(|| interval(problem, hidden, members, relations, q), Ok),
@@ -359,12 +354,14 @@ fn intervals(
     })
 }
 
-/// A component's constraints plus a variable `z`, solved once for the smallest and once for
-/// the largest `z`. The extremes of a quantity `x` are then those of `z` once `z = x` is
-/// added: a few dual simplex steps from the stored optimum instead of a new program.
+/// A component's constraints plus a variable `z`, solved for the smallest and (when first
+/// needed) the largest `z`. The extremes of a quantity `x` are then those of `z` once
+/// `z = x` is added, and "can `x` be 5?" is answered by fixing `x` in the first solution:
+/// a few dual simplex steps from a stored optimum instead of a new program each time.
 struct Extremes {
     lo: microlp::Solution,
-    hi: microlp::Solution,
+    hi: std::sync::OnceLock<Option<microlp::Solution>>,
+    hi_problem: microlp::Problem,
     vars: BTreeMap<usize, microlp::Variable>,
     z: microlp::Variable,
     /// `z`'s upper bound, above any value a cell can take unless nothing bounds it.
@@ -380,22 +377,45 @@ impl Extremes {
     ) -> Result<Self, String> {
         let published: f64 = problem.quantities.iter().map(|q| q.value as f64).sum();
         let cap = 4.0 * published + 1024.0;
-        let solve = |direction| -> Result<(microlp::Solution, _, _), String> {
+        let build = |direction| -> Result<_, String> {
             let (mut lp, vars) =
                 component_lp(problem, hidden, members, relations, direction, |_| 0.0)?;
             let z = lp.add_var(1.0, (0.0, cap));
-            let sol = lp.solve().map_err(|e| e.to_string())?;
-            Ok((sol, vars, z))
+            Ok((lp, vars, z))
         };
-        let (lo, vars, z) = solve(OptimizationDirection::Minimize)?;
-        let (hi, _, _) = solve(OptimizationDirection::Maximize)?;
+        let (lo, vars, z) = build(OptimizationDirection::Minimize)?;
+        let (hi_problem, _, _) = build(OptimizationDirection::Maximize)?;
         Ok(Extremes {
-            lo,
-            hi,
+            lo: lo.solve().map_err(|e| e.to_string())?,
+            hi: std::sync::OnceLock::new(),
+            hi_problem,
             vars,
             z,
             cap,
         })
+    }
+
+    /// Is there a solution with quantity `q` at `value`?
+    fn admits(&self, q: usize, value: f64) -> bool {
+        let Some(&var) = self.vars.get(&q) else {
+            return false;
+        };
+        self.lo.clone().fix_var(var, value).is_ok()
+    }
+
+    /// Do feasible points prove that `q` (true value `value`) meets `req`? `false` means
+    /// "not shown": the caller computes the interval.
+    fn shows(&self, q: usize, value: u64, req: Requirement) -> bool {
+        let at = |x: u64| self.admits(q, x as f64);
+        match req {
+            // 0 and t feasible: by convexity, [0, t] is.
+            Requirement::Cover(t) => at(0) && at(t),
+            // The true value is feasible; one point t away from it makes the width t.
+            Requirement::Width(t) => at(value + t) || (value >= t && at(value - t)),
+            // Down to value - t (or 0) is feasible: the width from there to the true value
+            // is min(t, value).
+            Requirement::NotAll { value, threshold } => at(value.saturating_sub(threshold)),
+        }
     }
 
     /// `None` when the warm start fails: the caller solves from scratch.
@@ -412,7 +432,10 @@ impl Extremes {
             Some(sol.objective())
         };
         let lo = at(&self.lo)?;
-        let hi = at(&self.hi)?;
+        let hi = at(self
+            .hi
+            .get_or_init(|| self.hi_problem.solve().ok())
+            .as_ref()?)?;
         // At the cap, only the cap bounded it.
         let hi = if hi >= self.cap - 0.5 {
             f64::INFINITY
@@ -454,56 +477,6 @@ fn component_lp(
         lp.add_constraint(expr, ComparisonOp::Eq, rhs);
     }
     Ok((lp, vars))
-}
-
-/// A feasible solution of one component, kept to answer "can this quantity take this
-/// value?" by a few dual simplex steps instead of a new linear program.
-struct Witness {
-    base: microlp::Solution,
-    vars: BTreeMap<usize, microlp::Variable>,
-}
-
-impl Witness {
-    fn new(
-        problem: &Problem,
-        hidden: &[bool],
-        members: &[usize],
-        relations: &[usize],
-    ) -> Result<Self, String> {
-        let (lp, vars) = component_lp(
-            problem,
-            hidden,
-            members,
-            relations,
-            OptimizationDirection::Minimize,
-            |_| 0.0,
-        )?;
-        let base = lp.solve().map_err(|e| e.to_string())?;
-        Ok(Witness { base, vars })
-    }
-
-    /// Is there a solution with quantity `q` at `value`?
-    fn admits(&self, q: usize, value: f64) -> bool {
-        let Some(&var) = self.vars.get(&q) else {
-            return false;
-        };
-        self.base.clone().fix_var(var, value).is_ok()
-    }
-
-    /// Do feasible points prove that `q` (true value `value`) meets `req`? `false` means
-    /// "not shown": the caller computes the interval.
-    fn shows(&self, q: usize, value: u64, req: Requirement) -> bool {
-        let at = |x: u64| self.admits(q, x as f64);
-        match req {
-            // 0 and t feasible: by convexity, [0, t] is.
-            Requirement::Cover(t) => at(0) && at(t),
-            // The true value is feasible; one point t away from it makes the width t.
-            Requirement::Width(t) => at(value + t) || (value >= t && at(value - t)),
-            // Down to value - t (or 0) is feasible: the width from there to the true value
-            // is min(t, value).
-            Requirement::NotAll { value, threshold } => at(value.saturating_sub(threshold)),
-        }
-    }
 }
 
 /// Published quantities in the relations that contain `q`.

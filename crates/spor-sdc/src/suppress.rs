@@ -401,16 +401,13 @@ pub fn reduce(problem: &Problem, policy: &Policy, mut protection: Protection) ->
         )
     });
     let before = protection.status.clone();
-    let mut changed = false;
     for c in order {
         let old = std::mem::replace(&mut protection.status[c], Status::Published);
-        if screen_status(problem, &protection.status, policy, &[]).passed() {
-            changed = true;
-        } else {
+        if !screen_status(problem, &protection.status, policy, &[]).passed() {
             protection.status[c] = old;
         }
     }
-    if changed {
+    if protection.status != before {
         let report = audit_status(problem, &protection.status, policy);
         if report.passed() {
             protection.audit = report;
