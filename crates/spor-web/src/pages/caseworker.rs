@@ -810,45 +810,70 @@ async fn delete(
 type Q = Query<HashMap<String, String>>;
 type F = Form<HashMap<String, String>>;
 
-pub async fn list_cases(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Query(q): Q,
-) -> PageResult {
-    list(&CASES, &st, &s, &i, &q).await
+/// The seven pages of one record kind: thin handlers whose signatures name the caseworker
+/// role, handing over to the shared functions above.
+macro_rules! record_pages {
+    ($spec:expr, $kind:expr;
+     $list:ident, $new:ident, $create:ident, $show:ident, $edit:ident, $update:ident, $delete:ident) => {
+        pub async fn $list(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Query(q): Q,
+        ) -> PageResult {
+            list(&$spec, &st, &s, &i, &q).await
+        }
+        pub async fn $new(State(st): State<AppState>, Caseworker(s, i): Caseworker) -> PageResult {
+            new_form(&$spec, &st, &s, &i).await
+        }
+        pub async fn $create(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Form(f): F,
+        ) -> PageResult {
+            create(&$spec, &st, &s, &i, f).await
+        }
+        pub async fn $show(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Path(key): Path<String>,
+        ) -> PageResult {
+            show(&$spec, &st, &s, &i, &key).await
+        }
+        pub async fn $edit(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Path(key): Path<String>,
+        ) -> PageResult {
+            edit_form(&$spec, $kind, &st, &s, &i, &key).await
+        }
+        pub async fn $update(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Path(key): Path<String>,
+            Form(f): F,
+        ) -> PageResult {
+            update(&$spec, $kind, &st, &s, &i, &key, f).await
+        }
+        pub async fn $delete(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Path(key): Path<String>,
+            Form(f): F,
+        ) -> PageResult {
+            delete(&$spec, &st, &s, &i, &key, f).await
+        }
+    };
 }
-pub async fn new_case(State(st): State<AppState>, Caseworker(s, i): Caseworker) -> PageResult {
-    new_form(&CASES, &st, &s, &i).await
-}
-pub async fn create_case(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Form(f): F,
-) -> PageResult {
-    create(&CASES, &st, &s, &i, f).await
-}
-pub async fn show_case(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-) -> PageResult {
-    show(&CASES, &st, &s, &i, &key).await
-}
-pub async fn edit_case(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-) -> PageResult {
-    edit_form(&CASES, FormKind::Decision, &st, &s, &i, &key).await
-}
-pub async fn update_case(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-    Form(f): F,
-) -> PageResult {
-    update(&CASES, FormKind::Decision, &st, &s, &i, &key, f).await
-}
+
+record_pages!(CASES, FormKind::Decision;
+    list_cases, new_case, create_case, show_case, edit_case, update_case, delete_case);
+record_pages!(ASSESSMENTS, FormKind::Assessment;
+    list_assessments, new_assessment, create_assessment, show_assessment, edit_assessment,
+    update_assessment, delete_assessment);
+record_pages!(CALLS, FormKind::Call;
+    list_calls, new_call, create_call, show_call, edit_call, update_call, delete_call);
+
+/// The return of a decision: its own form on the case.
 pub async fn edit_return(
     State(st): State<AppState>,
     Caseworker(s, i): Caseworker,
@@ -863,111 +888,6 @@ pub async fn update_return(
     Form(f): F,
 ) -> PageResult {
     update(&CASES, FormKind::Return, &st, &s, &i, &key, f).await
-}
-pub async fn delete_case(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-    Form(f): F,
-) -> PageResult {
-    delete(&CASES, &st, &s, &i, &key, f).await
-}
-pub async fn list_assessments(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Query(q): Q,
-) -> PageResult {
-    list(&ASSESSMENTS, &st, &s, &i, &q).await
-}
-pub async fn new_assessment(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-) -> PageResult {
-    new_form(&ASSESSMENTS, &st, &s, &i).await
-}
-pub async fn create_assessment(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Form(f): F,
-) -> PageResult {
-    create(&ASSESSMENTS, &st, &s, &i, f).await
-}
-pub async fn show_assessment(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-) -> PageResult {
-    show(&ASSESSMENTS, &st, &s, &i, &key).await
-}
-pub async fn edit_assessment(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-) -> PageResult {
-    edit_form(&ASSESSMENTS, FormKind::Assessment, &st, &s, &i, &key).await
-}
-pub async fn update_assessment(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-    Form(f): F,
-) -> PageResult {
-    update(&ASSESSMENTS, FormKind::Assessment, &st, &s, &i, &key, f).await
-}
-pub async fn delete_assessment(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-    Form(f): F,
-) -> PageResult {
-    delete(&ASSESSMENTS, &st, &s, &i, &key, f).await
-}
-pub async fn list_calls(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Query(q): Q,
-) -> PageResult {
-    list(&CALLS, &st, &s, &i, &q).await
-}
-pub async fn new_call(State(st): State<AppState>, Caseworker(s, i): Caseworker) -> PageResult {
-    new_form(&CALLS, &st, &s, &i).await
-}
-pub async fn create_call(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Form(f): F,
-) -> PageResult {
-    create(&CALLS, &st, &s, &i, f).await
-}
-pub async fn show_call(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-) -> PageResult {
-    show(&CALLS, &st, &s, &i, &key).await
-}
-pub async fn edit_call(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-) -> PageResult {
-    edit_form(&CALLS, FormKind::Call, &st, &s, &i, &key).await
-}
-pub async fn update_call(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-    Form(f): F,
-) -> PageResult {
-    update(&CALLS, FormKind::Call, &st, &s, &i, &key, f).await
-}
-pub async fn delete_call(
-    State(st): State<AppState>,
-    Caseworker(s, i): Caseworker,
-    Path(key): Path<String>,
-    Form(f): F,
-) -> PageResult {
-    delete(&CALLS, &st, &s, &i, &key, f).await
 }
 
 /// The person search: a `person_ref` goes straight to that person's page.
