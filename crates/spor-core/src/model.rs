@@ -299,22 +299,15 @@ pub fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, ParseError> {
                 .into(),
         )
     };
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t);
-    }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%dT%H:%M%:z"] {
-        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
-            return Ok(t);
-        }
-    }
-    let naive = [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-    .ok_or_else(err)?;
+    // The common shape, `YYYY-MM-DDTHH:MM[:SS]` in Copenhagen time, read directly: the
+    // chain of formats below tries four before it, a cost in a million-row import.
+    let naive = match simple_local_time(s) {
+        Some(t) => t,
+        None => match general_timestamp(s).ok_or_else(err)? {
+            Stamp::Instant(t) => return Ok(t),
+            Stamp::Local(t) => t,
+        },
+    };
     // A local time skipped by the spring change does not exist; an ambiguous one in the
     // autumn takes the earlier instant.
     chrono_tz::Europe::Copenhagen
@@ -327,6 +320,51 @@ pub fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, ParseError> {
                     .into(),
             )
         })
+}
+
+/// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (no offset, no fraction), digits only;
+/// anything else (including a leap second) is left to [`general_timestamp`].
+fn simple_local_time(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if !(b.len() == 16 || b.len() == 19 && b[16] == b':') || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = parse_date(&s[..10]).ok()?;
+    let sec = if b.len() == 19 { num(17..19)? } else { 0 };
+    let time = chrono::NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, sec)?;
+    Some(date.and_time(time))
+}
+
+/// A timestamp as written: an instant (with an offset) or a local time.
+enum Stamp {
+    Instant(DateTime<FixedOffset>),
+    Local(NaiveDateTime),
+}
+
+/// Every accepted shape: RFC 3339, with an offset, or local time with optional seconds and
+/// fraction.
+fn general_timestamp(s: &str) -> Option<Stamp> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(Stamp::Instant(t));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%dT%H:%M%:z"] {
+        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
+            return Some(Stamp::Instant(t));
+        }
+    }
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .map(Stamp::Local)
 }
 
 /// The canonical text of a timestamp, as export writes it.
@@ -416,6 +454,35 @@ redacted_debug!(Identification => case_ref, Assessment => assessment_ref);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_direct_reading_of_local_times_agrees_with_the_general_one() {
+        for s in [
+            "2023-04-17T09:30",
+            "2023-04-17T09:30:59",
+            "2023-03-26T02:30:00",
+            "2023-10-29T02:30",
+            "2024-02-29T23:59:00",
+            "2023-02-29T10:00",
+            "2023-04-17T24:00",
+            "2023-04-17T09:30:60",
+            "2023-04-17T9:30:00",
+            "2023-04-17 09:30",
+            "2023-04-17T09:30:0a",
+        ] {
+            let direct = simple_local_time(s);
+            let general = match general_timestamp(s) {
+                Some(Stamp::Local(t)) => Some(t),
+                _ => None,
+            };
+            if let Some(t) = direct {
+                assert_eq!(Some(t), general, "{s}: read directly as {t}");
+            }
+        }
+        assert!(simple_local_time("2023-04-17T09:30:00").is_some());
+        assert!(simple_local_time("2023-04-17T09:30").is_some());
+        assert!(simple_local_time("2023-04-17T09:30:00+02:00").is_none());
+    }
 
     #[test]
     fn timestamps_without_offset_are_copenhagen_time() {

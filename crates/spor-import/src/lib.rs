@@ -14,7 +14,9 @@ pub mod read;
 pub mod reconcile;
 pub mod validate;
 
-pub use read::{FileSummary, Import, Problem, ReadOptions, Refusal, read_paths};
+pub use read::{
+    FileSummary, Handover, Import, Problem, ReadOptions, Refusal, read_paths, read_paths_with,
+};
 pub use reconcile::{Mismatch, reconcile};
 pub use validate::{FieldError, Fields, Rules};
 

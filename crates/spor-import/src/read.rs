@@ -134,52 +134,130 @@ pub fn read_paths<P: AsRef<Path>>(
     codes: &CodeBook,
     opts: &ReadOptions,
 ) -> Result<Import, Refusal> {
-    let mut c = Collector::new(codes, opts.progress);
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    for p in paths {
-        let path = p.as_ref();
-        let name = path.display().to_string();
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        if !seen.insert(canonical) {
-            let src = c.add_source(&name, None);
-            c.file_problem(src, "the file is named twice: give each file once".into());
-            continue;
+    read_paths_with(paths, codes, opts, &mut |_| {})
+}
+
+/// Checked rows handed over while reading (see [`read_paths_with`]).
+#[derive(Debug)]
+pub struct Handover {
+    /// The next rows of each entity.
+    pub rows: ImportBatch,
+    /// Per entity, in the order of [`ImportBatch`]'s fields: no more rows of it will come.
+    pub complete: [bool; 4],
+}
+
+/// What a named file is, decided before any is read.
+enum Planned {
+    Twice,
+    Csv(Entity),
+    UnknownCsv(String),
+    Xlsx,
+    NotRegister,
+}
+
+impl Planned {
+    fn may_hold(&self, e: Entity) -> bool {
+        match self {
+            Planned::Csv(x) => *x == e,
+            Planned::Xlsx => true,
+            _ => false,
         }
+    }
+}
+
+/// [`read_paths`], handing checked rows to `sink` while reading: per entity, in chunks of
+/// consecutive rows, which are the first rows of the batch that the import returns, in
+/// order, and saying when an entity is complete. Once any problem is found nothing more is
+/// handed over (the import will be refused). The caller can so write rows while the rest
+/// is still being read (`spor_store::ImportStream`); the batch returned stays the whole
+/// truth.
+///
+/// CSV files are read in the order of the entities (identifications first, so that their
+/// table is complete early), workbooks after them; problems and file summaries are listed
+/// in the order the files were named.
+pub fn read_paths_with<P: AsRef<Path>>(
+    paths: &[P],
+    codes: &CodeBook,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Handover),
+) -> Result<Import, Refusal> {
+    let mut c = Collector::new(codes, opts.progress, sink);
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut plan: Vec<(usize, &Path, Planned)> = Vec::with_capacity(paths.len());
+    for (arg, p) in paths.iter().enumerate() {
+        let path = p.as_ref();
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let file_name = path
             .file_name()
             .map(|f| f.to_string_lossy().to_string())
             .unwrap_or_default();
         let lower = file_name.to_ascii_lowercase();
-        if let Some(stem) = lower.strip_suffix(".csv") {
-            let src = c.add_source(&name, None);
+        let planned = if !seen.insert(canonical) {
+            Planned::Twice
+        } else if let Some(stem) = lower.strip_suffix(".csv") {
             match Entity::from_name(stem) {
-                Some(entity) => c.read_csv_file(src, path, entity),
-                None => c.file_problem(
+                Some(entity) => Planned::Csv(entity),
+                None => Planned::UnknownCsv(file_name),
+            }
+        } else if lower.ends_with(".xlsx") {
+            Planned::Xlsx
+        } else {
+            Planned::NotRegister
+        };
+        plan.push((arg, path, planned));
+    }
+    plan.sort_by_key(|(arg, _, planned)| match planned {
+        Planned::Csv(e) => (0, *e as usize, *arg),
+        _ => (1, 0, *arg),
+    });
+    let mut complete = [false; 4];
+    for (step, (arg, path, planned)) in plan.iter().enumerate() {
+        c.arg = *arg;
+        let name = path.display().to_string();
+        match planned {
+            Planned::Twice => {
+                let src = c.add_source(&name, None);
+                c.file_problem(src, "the file is named twice: give each file once".into());
+            }
+            Planned::Csv(entity) => {
+                let src = c.add_source(&name, None);
+                c.read_csv_file(src, path, *entity);
+            }
+            Planned::UnknownCsv(file_name) => {
+                let src = c.add_source(&name, None);
+                c.file_problem(
                     src,
                     format!(
                         "unknown file name `{file_name}`; expected {}, or an .xlsx workbook with one sheet per entity",
                         Entity::ALL.map(Entity::file_name).join(", ")
                     ),
-                ),
+                );
             }
-        } else if lower.ends_with(".xlsx") {
-            c.read_xlsx_file(&name, path);
-        } else {
-            let src = c.add_source(&name, None);
-            c.file_problem(
-                src,
-                format!(
-                    "not a register file; expected CSV files named {}, or an .xlsx workbook",
-                    Entity::ALL.map(Entity::file_name).join(", ")
-                ),
-            );
+            Planned::Xlsx => c.read_xlsx_file(&name, path),
+            Planned::NotRegister => {
+                let src = c.add_source(&name, None);
+                c.file_problem(
+                    src,
+                    format!(
+                        "not a register file; expected CSV files named {}, or an .xlsx workbook",
+                        Entity::ALL.map(Entity::file_name).join(", ")
+                    ),
+                );
+            }
         }
+        let rest = &plan[step + 1..];
+        for e in Entity::ALL {
+            complete[e as usize] = !rest.iter().any(|(_, _, p)| p.may_hold(e));
+        }
+        c.hand_over(0, complete);
     }
     c.finish()
 }
 
 /// One file, or one sheet of a workbook.
 struct Source {
+    /// Position of the file among those named.
+    arg: usize,
     file: String,
     sheet: Option<String>,
     header_line: u64,
@@ -208,12 +286,19 @@ struct Layout {
 
 struct Collector<'c> {
     rules: Rules<'c>,
+    sink: &'c mut dyn FnMut(Handover),
+    /// Rows of each entity handed to the sink so far, and the entities said complete.
+    handed: [usize; 4],
+    said_complete: [bool; 4],
+    /// Position, among the files named, of the file being read.
+    arg: usize,
     progress: bool,
     batch: ImportBatch,
     origins: [Vec<Origin>; 4],
     sources: Vec<Source>,
     problems: Vec<Problem>,
-    files: Vec<FileSummary>,
+    /// Each file read, with its position among the files named.
+    files: Vec<(usize, FileSummary)>,
     errs: Vec<FieldError>,
 }
 
@@ -243,9 +328,13 @@ fn bar(len: u64, what: &str, bytes: bool) -> ProgressBar {
 }
 
 impl<'c> Collector<'c> {
-    fn new(codes: &'c CodeBook, progress: bool) -> Self {
+    fn new(codes: &'c CodeBook, progress: bool, sink: &'c mut dyn FnMut(Handover)) -> Self {
         Collector {
             rules: Rules::new(codes),
+            sink,
+            handed: [0; 4],
+            said_complete: [false; 4],
+            arg: 0,
             progress,
             batch: ImportBatch::default(),
             origins: Default::default(),
@@ -258,6 +347,7 @@ impl<'c> Collector<'c> {
 
     fn add_source(&mut self, file: &str, sheet: Option<&str>) -> usize {
         self.sources.push(Source {
+            arg: self.arg,
             file: file.to_string(),
             sheet: sheet.map(str::to_string),
             header_line: 1,
@@ -429,6 +519,17 @@ impl<'c> Collector<'c> {
                 .map(|r| self.batch.history.push(r)),
         };
         if ok.is_some() {
+            let e = layout.entity as usize;
+            let b = &self.batch;
+            let rows = [
+                b.identifications.len(),
+                b.assessments.len(),
+                b.hotline_calls.len(),
+                b.history.len(),
+            ];
+            if rows[e] - self.handed[e] >= HAND_OVER_ROWS {
+                self.hand_over(HAND_OVER_ROWS - 1, [false; 4]);
+            }
             self.origins[layout.entity as usize].push(Origin {
                 source: src as u32,
                 line: u32::try_from(line).unwrap_or(u32::MAX),
@@ -473,12 +574,15 @@ impl<'c> Collector<'c> {
             pb.finish_and_clear();
         }
         let s = &self.sources[src];
-        self.files.push(FileSummary {
-            file: s.file.clone(),
-            sheet: None,
-            entity,
-            rows,
-        });
+        self.files.push((
+            self.arg,
+            FileSummary {
+                file: s.file.clone(),
+                sheet: None,
+                entity,
+                rows,
+            },
+        ));
     }
 
     fn read_csv<R: Read>(
@@ -547,6 +651,7 @@ impl<'c> Collector<'c> {
             }
         };
         let mut rows = 0u64;
+        let mut spare = csv::ByteRecord::new();
         loop {
             match rdr.read_byte_record(&mut rec) {
                 Ok(true) => {}
@@ -558,11 +663,27 @@ impl<'c> Collector<'c> {
                 }
             }
             let line = rec.position().map_or(0, |p| p.line());
-            let r = &rec;
-            let counted = self.row(src, &layout, line, r.len(), |p| {
-                let b = r.get(p).unwrap_or(b"");
-                std::str::from_utf8(b).map_err(|_| not_utf8(b))
-            });
+            // UTF-8 is checked once for the whole record; only a record that fails is
+            // read field by field, to name the field.
+            // (`spare` stands in for the record meanwhile, so no buffer is allocated.)
+            let checked = csv::StringRecord::from_byte_record(std::mem::replace(&mut rec, spare));
+            let (counted, back) = match checked {
+                Ok(text) => {
+                    let counted = self.row(src, &layout, line, text.len(), |p| {
+                        Ok(text.get(p).unwrap_or(""))
+                    });
+                    (counted, text.into_byte_record())
+                }
+                Err(e) => {
+                    let r = e.into_byte_record();
+                    let counted = self.row(src, &layout, line, r.len(), |p| {
+                        let b = r.get(p).unwrap_or(b"");
+                        std::str::from_utf8(b).map_err(|_| not_utf8(b))
+                    });
+                    (counted, r)
+                }
+            };
+            spare = std::mem::replace(&mut rec, back);
             if counted {
                 rows += 1;
                 if rows.is_multiple_of(8192)
@@ -616,12 +737,15 @@ impl<'c> Collector<'c> {
                 }
             };
             let rows = self.read_sheet(src, entity, cells);
-            self.files.push(FileSummary {
-                file: name.to_string(),
-                sheet: Some(sheet),
-                entity,
-                rows,
-            });
+            self.files.push((
+                self.arg,
+                FileSummary {
+                    file: name.to_string(),
+                    sheet: Some(sheet),
+                    entity,
+                    rows,
+                },
+            ));
         }
     }
 
@@ -772,7 +896,8 @@ impl<'c> Collector<'c> {
         column: &str,
         keys: impl ExactSizeIterator<Item = &'k str>,
     ) {
-        let mut first: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+        let mut first: rustc_hash::FxHashMap<&str, usize> =
+            HashMap::with_capacity_and_hasher(keys.len(), Default::default());
         let mut found = Vec::new();
         for (i, k) in keys.enumerate() {
             if let Some(&j) = first.get(k) {
@@ -809,19 +934,53 @@ impl<'c> Collector<'c> {
         }
     }
 
+    /// Hands the rows not yet handed over to the sink, for each entity with more than `min`
+    /// of them, and says which entities are `complete`, unless a problem has been found.
+    fn hand_over(&mut self, min: usize, complete: [bool; 4]) {
+        if !self.problems.is_empty() {
+            return;
+        }
+        let b = &self.batch;
+        let h = self.handed;
+        let rows = ImportBatch {
+            identifications: tail(&b.identifications, h[0], min),
+            assessments: tail(&b.assessments, h[1], min),
+            hotline_calls: tail(&b.hotline_calls, h[2], min),
+            history: tail(&b.history, h[3], min),
+        };
+        let sent = [
+            rows.identifications.len(),
+            rows.assessments.len(),
+            rows.hotline_calls.len(),
+            rows.history.len(),
+        ];
+        let newly_complete = (0..4).any(|i| complete[i] && !self.said_complete[i]);
+        if sent.iter().sum::<usize>() == 0 && !newly_complete {
+            return;
+        }
+        for i in 0..4 {
+            self.handed[i] += sent[i];
+            self.said_complete[i] |= complete[i];
+        }
+        (self.sink)(Handover { rows, complete });
+    }
+
     fn finish(mut self) -> Result<Import, Refusal> {
         self.duplicates();
         let mismatches = reconcile(&self.batch.history);
+        // Files were read in the order of the entities; they are listed as named.
+        self.files.sort_by_key(|(arg, _)| *arg);
+        let files: Vec<FileSummary> = self.files.into_iter().map(|(_, f)| f).collect();
         if self.problems.is_empty() {
             return Ok(Import {
                 batch: self.batch,
-                files: self.files,
+                files,
                 mismatches,
             });
         }
         let mut problems = self.problems;
-        problems.sort_by_key(|p| (p.source, p.line.unwrap_or(0)));
         let sources = &self.sources;
+        problems.sort_by_key(|p| (sources[p.source].arg, p.source, p.line.unwrap_or(0)));
         let bad_rows = problems
             .iter()
             .filter_map(|p| {
@@ -834,9 +993,21 @@ impl<'c> Collector<'c> {
         Err(Refusal {
             problems,
             bad_rows,
-            files: self.files,
+            files,
             mismatches,
         })
+    }
+}
+
+/// Rows handed to the sink at a time.
+const HAND_OVER_ROWS: usize = 16_384;
+
+/// Copies of the rows after the first `from`, when there are more than `min` of them.
+fn tail<T: Clone>(rows: &[T], from: usize, min: usize) -> Vec<T> {
+    if rows.len() - from > min {
+        rows[from..].to_vec()
+    } else {
+        Vec::new()
     }
 }
 

@@ -95,6 +95,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// year, category) are updated, never duplicated. Either all of it lands or none.
     async fn apply_import(&self, batch: &ImportBatch) -> Result<ImportSummary>;
 
+    /// Begins an import that writes checked rows while the files are still being read
+    /// (see [`ImportStream`]). `None`: this backend writes the whole batch at the end, with
+    /// [`Store::apply_import`].
+    ///
+    /// SQLite closes this store's own connections first, so that a first import can have
+    /// the file to itself: use the stream, not the store, from then on (a closed store
+    /// answers every call with an error).
+    async fn begin_import_stream(&self) -> Option<ImportStream> {
+        None
+    }
+
     /// The whole register, in a stable order.
     async fn load_register(&self) -> Result<Register>;
 
@@ -116,6 +127,74 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Writes a snapshot into this store in one transaction. The store must be empty;
     /// one that holds anything is refused and left as it was.
     async fn restore(&self, snapshot: &Snapshot) -> Result<()>;
+}
+
+/// An import whose transaction is open while the files are read: a writer thread appends
+/// checked rows to tables that were empty while the reader goes on with the rest, so a
+/// large first import costs about the longer of reading and writing instead of both.
+///
+/// Rows handed to [`ImportStream::send`] must be, per entity, the first rows of the batch
+/// later given to [`ImportStream::finish`], in order; `finish` writes the rest (into tables
+/// that held rows: classified against them, as [`Store::apply_import`] does) and commits.
+/// [`ImportStream::abandon`] (or dropping the stream) writes nothing.
+#[derive(Debug)]
+pub struct ImportStream {
+    rows: Option<std::sync::mpsc::SyncSender<(ImportBatch, [bool; 4])>>,
+    writer: std::thread::JoinHandle<Result<sqlite_bulk::Pending>>,
+}
+
+impl ImportStream {
+    /// Chunks in flight between reader and writer: enough for the reader to go on with the
+    /// next files while the writer builds a completed table's indexes, and a bound on the
+    /// memory of the copies (64 chunks of 16,384 rows).
+    const IN_FLIGHT: usize = 64;
+
+    fn sqlite(path: std::path::PathBuf) -> ImportStream {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(ImportBatch, [bool; 4])>(Self::IN_FLIGHT);
+        let writer = std::thread::spawn(move || {
+            let mut pending = sqlite_bulk::Pending::begin(&path);
+            for (rows, complete) in rx {
+                // After a failure, keep receiving so the reader never blocks; the failure
+                // is reported by `finish`.
+                if let Ok(p) = &mut pending {
+                    p.append(&rows, complete);
+                }
+            }
+            pending
+        });
+        ImportStream {
+            rows: Some(tx),
+            writer,
+        }
+    }
+
+    /// Hands over checked rows (the next ones of each entity) and says which entities are
+    /// `complete` (in the order of [`ImportBatch`]'s fields): no more rows of them will be
+    /// sent, so a large table written fresh gets its indexes at once, while the rest is
+    /// still being read.
+    pub fn send(&self, rows: ImportBatch, complete: [bool; 4]) {
+        if let Some(tx) = &self.rows {
+            // A writer that stopped has its error waiting for `finish`.
+            let _ = tx.send((rows, complete));
+        }
+    }
+
+    fn close(mut self) -> Result<sqlite_bulk::Pending> {
+        self.rows = None;
+        self.writer
+            .join()
+            .map_err(|_| StoreError::Sqlite("the import's writer stopped unexpectedly".into()))?
+    }
+
+    /// Writes the rest of the validated `batch` and commits. Blocks until written.
+    pub fn finish(self, batch: &ImportBatch) -> Result<ImportSummary> {
+        self.close()?.finish(batch)
+    }
+
+    /// Writes nothing: the transaction is rolled back.
+    pub fn abandon(self) {
+        drop(self.close());
+    }
 }
 
 /// Opens the store named by `url`: a file path or `sqlite:` URL, or `postgres://…`

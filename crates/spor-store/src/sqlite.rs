@@ -123,6 +123,11 @@ impl Store for SqliteStore {
         blocking(|| crate::sqlite_bulk::apply_import(&self.path, batch))
     }
 
+    async fn begin_import_stream(&self) -> Option<crate::ImportStream> {
+        self.pool.close().await;
+        Some(crate::ImportStream::sqlite(self.path.clone()))
+    }
+
     #[tracing::instrument(skip_all)]
     async fn load_register(&self) -> crate::Result<spor_core::Register> {
         blocking(|| crate::sqlite_bulk::load_register(&self.path))

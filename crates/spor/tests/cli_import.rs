@@ -319,3 +319,115 @@ fn xlsx_export_imported_into_an_empty_store_exports_an_identical_workbook_and_re
     assert_eq!(a.hotline_calls, b.hotline_calls);
     assert_eq!(a.history, b.history);
 }
+
+/// A synthetic register of `decisions` decisions from `spor bench generate`.
+fn generated(decisions: usize, dir: &Path) -> Vec<PathBuf> {
+    let out = Command::new(env!("CARGO_BIN_EXE_spor"))
+        .args([
+            "bench",
+            "generate",
+            "--decisions",
+            &decisions.to_string(),
+            "--out",
+        ])
+        .arg(dir)
+        .output()
+        .expect("the spor binary runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    ENTITY_FILES.iter().map(|f| dir.join(f)).collect()
+}
+
+fn sqlite_master(db: &Path, sql: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut st = conn.prepare(sql).unwrap();
+    st.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_large_first_import_written_while_reading_lands_whole_with_its_indexes_and_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = generated(40_000, &dir.path().join("reg"));
+    let db = dir.path().join("spor.db");
+    let out = spor(&db, &["import"], &files);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(summary(&stdout, "identifications"), (40_000, 0, 0));
+    assert_eq!(summary(&stdout, "assessments"), (10_000, 0, 0));
+    assert_eq!(summary(&stdout, "hotline_calls"), (10_000, 0, 0));
+    let r = load(&db);
+    assert_eq!(r.identifications.len(), 40_000);
+    // The rows are the files' rows: the first and the last decision as written.
+    let file = std::fs::read_to_string(&files[0]).unwrap();
+    let last = file.lines().last().unwrap();
+    let last_ref = last.split(',').next().unwrap();
+    assert!(
+        r.identifications
+            .iter()
+            .any(|d| d.case_ref.as_str() == last_ref)
+    );
+    // The indexes dropped for the load are back, and the file is in WAL mode again.
+    let indexes = sqlite_master(
+        &db,
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+    );
+    assert!(
+        indexes.contains(&"identifications_person".to_string()),
+        "{indexes:?}"
+    );
+    assert!(
+        indexes.contains(&"assessments_person".to_string()),
+        "{indexes:?}"
+    );
+    assert_eq!(sqlite_master(&db, "PRAGMA journal_mode"), ["wal"]);
+    // A second import of the same files changes nothing.
+    let again = spor(&db, &["import"], &files);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(
+        summary(&text(&again.stdout), "identifications"),
+        (0, 0, 40_000)
+    );
+}
+
+#[test]
+fn a_bad_row_after_rows_already_written_while_reading_leaves_the_store_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = generated(40_000, &dir.path().join("reg"));
+    // Spoil the last decision (after two chunks have gone to the writer) and repeat a
+    // call ref at the end of the calls.
+    let ident = &files[0];
+    let mut text_in = std::fs::read_to_string(ident).unwrap();
+    let last_line_start = text_in.trim_end().rfind('\n').unwrap() + 1;
+    let last = text_in[last_line_start..].to_string();
+    let spoilt =
+        last.replacen(",identified,", ",maybe,", 1)
+            .replacen(",not_identified,", ",maybe,", 1);
+    text_in.replace_range(last_line_start.., &spoilt);
+    std::fs::write(ident, text_in).unwrap();
+    let calls = &files[2];
+    let mut calls_in = std::fs::read_to_string(calls).unwrap();
+    let first_call = calls_in.lines().nth(1).unwrap().to_string();
+    calls_in.push_str(&first_call);
+    calls_in.push('\n');
+    std::fs::write(calls, calls_in).unwrap();
+
+    let db = dir.path().join("spor.db");
+    let out = spor(&db, &["import"], &files);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("identifications.csv, line 40001, column outcome"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hotline_calls.csv, line 10002, column call_ref"),
+        "{err}"
+    );
+    assert_empty(&db);
+    // The store is whole and usable afterwards.
+    let ok = spor(&db, &["import"], &register_files());
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert_eq!(sqlite_master(&db, "PRAGMA journal_mode"), ["wal"]);
+}

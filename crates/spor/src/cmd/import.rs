@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use spor_core::{CodeBook, ImportBatch, Register};
-use spor_import::{Import, ReadOptions, format_count, read_paths};
+use spor_import::{Handover, Import, ReadOptions, format_count, read_paths_with};
 use spor_store::{Counts, ImportSummary};
 
 #[derive(Debug, clap::Args)]
@@ -25,9 +25,24 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     let store = super::open_store(db).await?;
     let codes = CodeBook::with_additions(store.code_additions().await?);
     let files = args.files;
+    // A first import into an SQLite store writes checked rows while the rest of the files
+    // is still being read; a dry run writes nothing.
+    let stream = if args.dry_run {
+        None
+    } else {
+        store.begin_import_stream().await
+    };
     // Reading and checking is CPU-bound work: keep it off the async workers.
-    let result = tokio::task::spawn_blocking(move || {
-        read_paths(&files, &codes, &ReadOptions { progress: true })
+    let (result, stream) = tokio::task::spawn_blocking(move || {
+        let mut sink = |h: Handover| {
+            if let Some(s) = &stream {
+                s.send(h.rows, h.complete);
+            }
+        };
+        let start = std::time::Instant::now();
+        let result = read_paths_with(&files, &codes, &ReadOptions { progress: true }, &mut sink);
+        tracing::debug!(ms = start.elapsed().as_millis(), "files read and checked");
+        (result, stream)
     })
     .await
     .context("the import stopped unexpectedly")?;
@@ -35,6 +50,9 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     let import = match result {
         Ok(import) => import,
         Err(refusal) => {
+            if let Some(s) = stream {
+                s.abandon();
+            }
             for p in &refusal.problems {
                 eprintln!("{p}");
             }
@@ -55,10 +73,16 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         print_summary(&summary);
         return Ok(());
     }
-    let summary = store
-        .apply_import(&import.batch)
-        .await
-        .context("the import was not written")?;
+    let summary = match stream {
+        Some(stream) => {
+            let batch = import.batch;
+            tokio::task::spawn_blocking(move || stream.finish(&batch))
+                .await
+                .context("the import stopped unexpectedly")?
+        }
+        None => store.apply_import(&import.batch).await,
+    }
+    .context("the import was not written")?;
     print_summary(&summary);
     Ok(())
 }
