@@ -157,6 +157,48 @@ impl<'a> Units<'a> {
     }
 
     pub fn build(reg: &'a Register) -> Self {
+        // The victims (most of the work) on one thread, the interviews and calls on
+        // another; the assessed units then need both.
+        let ((persons, victims, decision_years), (interviews, calls)) = crate::join(
+            || Self::victims(reg),
+            || (Self::interviews(reg), YearIndexed::new(Self::calls(reg))),
+        );
+        let last_identified = |p: &str| persons.get(&ShortStr(p)).map(|acc| acc.last_date);
+        let assessed = interviews
+            .into_iter()
+            .map(|((p, y), (i, first))| {
+                let a = &reg.assessments[i];
+                let identified_after = last_identified(p).is_some_and(|d| d >= first);
+                Unit {
+                    year: y,
+                    gender: a.gender,
+                    age: a.age,
+                    nationality: a.nationality.as_str(),
+                    form: None,
+                    subtype: None,
+                    referral: None,
+                    authority: None,
+                    flags: if identified_after {
+                        IDENTIFIED_AFTER
+                    } else {
+                        0
+                    },
+                }
+            })
+            .collect();
+
+        Units {
+            victims: YearIndexed::new(victims),
+            assessed: YearIndexed::new(assessed),
+            calls,
+            decision_years,
+        }
+    }
+
+    /// Per person with an identified decision, what the pass keeps; the victim units
+    /// (by year, then register order); the years with any decision.
+    #[allow(clippy::type_complexity)]
+    fn victims(reg: &'a Register) -> (FxMap<ShortStr<'a>, PersonAcc>, Vec<Unit<'a>>, Vec<i32>) {
         // One slot per person with an identified decision, so each decision costs one
         // hash lookup: the first year identified, the last identified date and the latest
         // identified decision of each year (ties on the date: the larger case_ref, so the
@@ -212,7 +254,7 @@ impl<'a> Units<'a> {
             })
             .collect();
         chosen.sort_unstable();
-        let victims = chosen
+        let victims: Vec<Unit<'a>> = chosen
             .into_iter()
             .map(|(y, i, first_year)| {
                 let d = &reg.identifications[i as usize];
@@ -243,8 +285,11 @@ impl<'a> Units<'a> {
                 }
             })
             .collect();
-        let last_identified = |p: &str| persons.get(&ShortStr(p)).map(|acc| acc.last_date);
+        (persons, victims, decision_years)
+    }
 
+    /// Per person and year: the index of the latest interview and the first interview date.
+    fn interviews(reg: &'a Register) -> FxMap<(&'a str, i32), (usize, NaiveDate)> {
         // Per person and year: the latest interview (ties: larger assessment_ref) and the
         // first interview date.
         let mut interviews: FxMap<(&str, i32), (usize, NaiveDate)> =
@@ -264,31 +309,12 @@ impl<'a> Units<'a> {
                 })
                 .or_insert((i, a.interview_date));
         }
-        let assessed = interviews
-            .into_iter()
-            .map(|((p, y), (i, first))| {
-                let a = &reg.assessments[i];
-                let identified_after = last_identified(p).is_some_and(|d| d >= first);
-                Unit {
-                    year: y,
-                    gender: a.gender,
-                    age: a.age,
-                    nationality: a.nationality.as_str(),
-                    form: None,
-                    subtype: None,
-                    referral: None,
-                    authority: None,
-                    flags: if identified_after {
-                        IDENTIFIED_AFTER
-                    } else {
-                        0
-                    },
-                }
-            })
-            .collect();
+        interviews
+    }
 
-        let calls = reg
-            .hotline_calls
+    /// One unit per hotline call.
+    fn calls(reg: &'a Register) -> Vec<Unit<'a>> {
+        reg.hotline_calls
             .iter()
             .map(|c| Unit {
                 year: copenhagen_year(&c.received_at),
@@ -305,14 +331,7 @@ impl<'a> Units<'a> {
                     0
                 },
             })
-            .collect();
-
-        Units {
-            victims: YearIndexed::new(victims),
-            assessed: YearIndexed::new(assessed),
-            calls: YearIndexed::new(calls),
-            decision_years,
-        }
+            .collect()
     }
 }
 
