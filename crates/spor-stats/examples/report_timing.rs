@@ -25,13 +25,14 @@ fn main() {
             std::fs::write(&out, text.as_bytes()).expect("write");
         }
         eprintln!(
-            "open {:.1?}  load {:.1?}  evaluate {:.1?}  json {:.1?}  total {:.1?} ({} decisions)",
+            "open {:.1?}  load {:.1?}  evaluate {:.1?}  json {:.1?}  total {:.1?} ({} decisions, {} cores)",
             t1 - t0,
             t2 - t1,
             t3 - t2,
             t4 - t3,
             t4 - t0,
-            reg.identifications.len()
+            reg.identifications.len(),
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
         );
     });
 }
