@@ -9,7 +9,8 @@ use chrono::{Datelike, NaiveDate};
 use spor_core::{Authority, Form, Gender, HistoryRow, Outcome, Register, Series, copenhagen_year};
 
 use crate::defs::{Population, Pred};
-use crate::fxhash::{FxMap, map_with_capacity};
+use crate::fxhash::{FxHasher, FxMap, map_with_capacity};
+use std::hash::{BuildHasher, BuildHasherDefault};
 
 pub(crate) const REPEAT: u8 = 1;
 pub(crate) const RETURNED: u8 = 2;
@@ -128,6 +129,17 @@ impl std::hash::Hash for ShortStr<'_> {
     }
 }
 
+/// Which of `parts` person maps a person is kept in: a bit of its hash that the maps do
+/// not use to place keys (their bucket index takes the low bits, their tag the top seven),
+/// so each map's keys still spread over all its buckets.
+fn part_of(p: ShortStr<'_>, parts: usize) -> usize {
+    if parts <= 1 {
+        return 0;
+    }
+    let h = BuildHasherDefault::<FxHasher>::default().hash_one(p);
+    (h >> 40) as usize % parts
+}
+
 /// What one pass over the decisions keeps per person.
 struct PersonAcc {
     first_year: i32,
@@ -157,13 +169,25 @@ impl<'a> Units<'a> {
     }
 
     pub fn build(reg: &'a Register) -> Self {
-        // The victims (most of the work) on one thread, the interviews and calls on
-        // another; the assessed units then need both.
-        let ((persons, victims, decision_years), (interviews, calls)) = crate::join(
-            || Self::victims(reg),
-            || (Self::interviews(reg), YearIndexed::new(Self::calls(reg))),
+        // The pass over the decisions is most of the work: with two cores, each thread
+        // keeps the persons of one half (by hash), and the second also does the interviews
+        // and calls. The victim and assessed units then need all persons.
+        let parts = if crate::workers() >= 2 { 2 } else { 1 };
+        let ((first, decision_years), (second, interviews, calls)) = crate::join(
+            || Self::persons(reg, 0, parts),
+            || {
+                let second = (parts == 2).then(|| Self::persons(reg, 1, parts).0);
+                let interviews = Self::interviews(reg);
+                (second, interviews, YearIndexed::new(Self::calls(reg)))
+            },
         );
-        let last_identified = |p: &str| persons.get(&ShortStr(p)).map(|acc| acc.last_date);
+        let persons: Vec<FxMap<ShortStr<'a>, PersonAcc>> =
+            std::iter::once(first).chain(second).collect();
+        let victims = Self::victims(reg, &persons);
+        let last_identified = |p: &str| {
+            let p = ShortStr(p);
+            persons[part_of(p, parts)].get(&p).map(|acc| acc.last_date)
+        };
         let assessed = interviews
             .into_iter()
             .map(|((p, y), (i, first))| {
@@ -195,17 +219,20 @@ impl<'a> Units<'a> {
         }
     }
 
-    /// Per person with an identified decision, what the pass keeps; the victim units
-    /// (by year, then register order); the years with any decision.
-    #[allow(clippy::type_complexity)]
-    fn victims(reg: &'a Register) -> (FxMap<ShortStr<'a>, PersonAcc>, Vec<Unit<'a>>, Vec<i32>) {
+    /// Per person with an identified decision whose [`part_of`] is `part`, what the pass
+    /// keeps; and the years with any decision.
+    fn persons(
+        reg: &'a Register,
+        part: usize,
+        parts: usize,
+    ) -> (FxMap<ShortStr<'a>, PersonAcc>, Vec<i32>) {
         // One slot per person with an identified decision, so each decision costs one
         // hash lookup: the first year identified, the last identified date and the latest
         // identified decision of each year (ties on the date: the larger case_ref, so the
         // choice does not depend on input order).
         let n = reg.identifications.len();
         // Sized so that registers where most persons have one decision need no rehash.
-        let mut persons: FxMap<ShortStr<'_>, PersonAcc> = map_with_capacity(n * 3 / 4);
+        let mut persons: FxMap<ShortStr<'_>, PersonAcc> = map_with_capacity(n * 3 / 4 / parts);
         let mut decision_years: Vec<i32> = Vec::new();
         let mut last_year = None;
         for (i, d) in reg.identifications.iter().enumerate() {
@@ -217,14 +244,16 @@ impl<'a> Units<'a> {
             if d.outcome != Outcome::Identified {
                 continue;
             }
-            let acc = persons
-                .entry(ShortStr(d.person_ref.as_str()))
-                .or_insert_with(|| PersonAcc {
-                    first_year: y,
-                    last_date: d.decision_date,
-                    first: (y, i as u32),
-                    more: Vec::new(),
-                });
+            let person = ShortStr(d.person_ref.as_str());
+            if parts > 1 && part_of(person, parts) != part {
+                continue;
+            }
+            let acc = persons.entry(person).or_insert_with(|| PersonAcc {
+                first_year: y,
+                last_date: d.decision_date,
+                first: (y, i as u32),
+                more: Vec::new(),
+            });
             acc.first_year = acc.first_year.min(y);
             acc.last_date = acc.last_date.max(d.decision_date);
             let slot = if acc.first.0 == y {
@@ -242,11 +271,17 @@ impl<'a> Units<'a> {
                 None => acc.more.push((y, i as u32)),
             }
         }
+        (persons, decision_years)
+    }
+
+    /// The victim units, by year, then in register order.
+    fn victims(reg: &'a Register, persons: &[FxMap<ShortStr<'a>, PersonAcc>]) -> Vec<Unit<'a>> {
         // Visit the chosen decisions by year, then in register order: the units come out
         // grouped by year and the reads are sequential, not a random walk over a million
         // records.
         let mut chosen: Vec<(i32, u32, i32)> = persons
-            .values()
+            .iter()
+            .flat_map(FxMap::values)
             .flat_map(|acc| {
                 std::iter::once(&acc.first)
                     .chain(&acc.more)
@@ -285,7 +320,7 @@ impl<'a> Units<'a> {
                 }
             })
             .collect();
-        (persons, victims, decision_years)
+        victims
     }
 
     /// Per person and year: the index of the latest interview and the first interview date.
