@@ -421,6 +421,17 @@ fn code_additions(tx: &Transaction<'_>) -> Result<Vec<CodeEntry>> {
         .collect()
 }
 
+/// A connection for reading the whole register once: every page is read once, in order,
+/// so a large page cache only costs memory (and the page faults of filling it).
+fn connect_for_load(path: &Path) -> Result<Connection> {
+    let conn = connect(path)?;
+    conn.pragma_update(None, "cache_size", LOAD_CACHE_KIB)?;
+    Ok(conn)
+}
+
+/// The page cache of a load connection, in KiB (as a negative `cache_size`).
+const LOAD_CACHE_KIB: i64 = -8_000;
+
 /// The settings `load_register` reads, as stored.
 struct Head {
     microdata_from: Option<i32>,
@@ -472,7 +483,7 @@ pub(crate) fn load_register(path: &Path) -> Result<Register> {
 
 /// The register read in one transaction on one connection.
 fn load_register_single(path: &Path) -> Result<Register> {
-    let mut conn = connect(path)?;
+    let mut conn = connect_for_load(path)?;
     let tx = conn.transaction()?;
     let last_change = setting(&tx, "last_change")?;
     let head = head(&tx, last_change.as_deref())?;
@@ -520,7 +531,7 @@ fn load_register_single(path: &Path) -> Result<Register> {
 /// The register read on two connections at once (see [`load_register`]); `None` when a
 /// write came between the two snapshots.
 fn load_register_split(path: &Path) -> Result<Option<Register>> {
-    let mut conn = connect(path)?;
+    let mut conn = connect_for_load(path)?;
     let tx = conn.transaction()?;
     // The first read starts the transaction's snapshot.
     let last_change = setting(&tx, "last_change")?;
@@ -535,7 +546,7 @@ fn load_register_split(path: &Path) -> Result<Option<Register>> {
     // other: the upper half and the calls (about the same work on the generated data).
     let (mine, theirs) = std::thread::scope(|s| {
         let other = s.spawn(|| -> Result<_> {
-            let mut conn = connect(path)?;
+            let mut conn = connect_for_load(path)?;
             let tx = conn.transaction()?;
             let last_change = setting(&tx, "last_change")?;
             let upper = scan(
