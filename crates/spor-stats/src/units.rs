@@ -170,25 +170,59 @@ impl<'a> Units<'a> {
 
     pub fn build(reg: &'a Register) -> Self {
         // The pass over the decisions is most of the work: with two cores, each thread
-        // keeps the persons of one half (by hash), and the second also does the interviews
-        // and calls. The victim and assessed units then need all persons.
+        // keeps the persons of one half (by hash) and lists their chosen decisions, and
+        // the second also does the interviews and calls. The victim and assessed units
+        // then need all persons, and are built at the same time.
         let parts = if crate::workers() >= 2 { 2 } else { 1 };
-        let ((first, decision_years), (second, interviews, calls)) = crate::join(
-            || Self::persons(reg, 0, parts),
+        let ((first, decision_years, mut chosen), (second, interviews, calls)) = crate::join(
             || {
-                let second = (parts == 2).then(|| Self::persons(reg, 1, parts).0);
+                let (persons, years) = Self::persons(reg, 0, parts);
+                let chosen = Self::chosen(&persons);
+                (persons, years, chosen)
+            },
+            || {
+                let second = (parts == 2).then(|| {
+                    let persons = Self::persons(reg, 1, parts).0;
+                    let chosen = Self::chosen(&persons);
+                    (persons, chosen)
+                });
                 let interviews = Self::interviews(reg);
                 (second, interviews, YearIndexed::new(Self::calls(reg)))
             },
         );
-        let persons: Vec<FxMap<ShortStr<'a>, PersonAcc>> =
-            std::iter::once(first).chain(second).collect();
-        let victims = Self::victims(reg, &persons);
+        let mut persons: Vec<FxMap<ShortStr<'a>, PersonAcc>> = vec![first];
+        if let Some((more, more_chosen)) = second {
+            persons.push(more);
+            chosen.extend(more_chosen);
+            // Two sorted runs: the stable sort merges them in one pass (the tuples are
+            // unique, so the order is the one an unstable sort gives).
+            chosen.sort();
+        }
+        let persons = &persons;
+        let (victims, assessed) = crate::join(
+            || YearIndexed::new(Self::victims(reg, chosen)),
+            || YearIndexed::new(Self::assessed(reg, interviews, persons, parts)),
+        );
+        Units {
+            victims,
+            assessed,
+            calls,
+            decision_years,
+        }
+    }
+
+    /// The assessed units, from the interviews chosen per person and year.
+    fn assessed(
+        reg: &'a Register,
+        interviews: FxMap<(&'a str, i32), (usize, NaiveDate)>,
+        persons: &[FxMap<ShortStr<'a>, PersonAcc>],
+        parts: usize,
+    ) -> Vec<Unit<'a>> {
         let last_identified = |p: &str| {
             let p = ShortStr(p);
             persons[part_of(p, parts)].get(&p).map(|acc| acc.last_date)
         };
-        let assessed = interviews
+        interviews
             .into_iter()
             .map(|((p, y), (i, first))| {
                 let a = &reg.assessments[i];
@@ -209,14 +243,7 @@ impl<'a> Units<'a> {
                     },
                 }
             })
-            .collect();
-
-        Units {
-            victims: YearIndexed::new(victims),
-            assessed: YearIndexed::new(assessed),
-            calls,
-            decision_years,
-        }
+            .collect()
     }
 
     /// Per person with an identified decision whose [`part_of`] is `part`, what the pass
@@ -274,14 +301,11 @@ impl<'a> Units<'a> {
         (persons, decision_years)
     }
 
-    /// The victim units, by year, then in register order.
-    fn victims(reg: &'a Register, persons: &[FxMap<ShortStr<'a>, PersonAcc>]) -> Vec<Unit<'a>> {
-        // Visit the chosen decisions by year, then in register order: the units come out
-        // grouped by year and the reads are sequential, not a random walk over a million
-        // records.
+    /// The chosen decisions of these persons as (year, index, first year identified),
+    /// sorted: by year, then in register order.
+    fn chosen(persons: &FxMap<ShortStr<'a>, PersonAcc>) -> Vec<(i32, u32, i32)> {
         let mut chosen: Vec<(i32, u32, i32)> = persons
-            .iter()
-            .flat_map(FxMap::values)
+            .values()
             .flat_map(|acc| {
                 std::iter::once(&acc.first)
                     .chain(&acc.more)
@@ -289,6 +313,13 @@ impl<'a> Units<'a> {
             })
             .collect();
         chosen.sort_unstable();
+        chosen
+    }
+
+    /// The victim units of the chosen decisions (sorted as [`Self::chosen`] sorts them):
+    /// the units come out grouped by year and the reads are sequential, not a random walk
+    /// over a million records.
+    fn victims(reg: &'a Register, chosen: Vec<(i32, u32, i32)>) -> Vec<Unit<'a>> {
         let victims: Vec<Unit<'a>> = chosen
             .into_iter()
             .map(|(y, i, first_year)| {
