@@ -473,7 +473,7 @@ const SPLIT_ATTEMPTS: usize = 3;
 pub(crate) fn load_register(path: &Path) -> Result<Register> {
     if std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2) {
         for _ in 0..SPLIT_ATTEMPTS {
-            if let Some(reg) = load_register_split(path)? {
+            if let Some(reg) = load_register_split(path, || ())? {
                 return Ok(reg);
             }
         }
@@ -529,8 +529,12 @@ fn load_register_single(path: &Path) -> Result<Register> {
 }
 
 /// The register read on two connections at once (see [`load_register`]); `None` when a
-/// write came between the two snapshots.
-fn load_register_split(path: &Path) -> Result<Option<Register>> {
+/// write came between the two snapshots. `before_second` runs on the second thread just
+/// before its transaction starts (tests put a write there).
+fn load_register_split(
+    path: &Path,
+    before_second: impl FnOnce() + Send,
+) -> Result<Option<Register>> {
     let mut conn = connect_for_load(path)?;
     let tx = conn.transaction()?;
     // The first read starts the transaction's snapshot.
@@ -546,6 +550,7 @@ fn load_register_split(path: &Path) -> Result<Option<Register>> {
     // other: the upper half and the calls (about the same work on the generated data).
     let (mine, theirs) = std::thread::scope(|s| {
         let other = s.spawn(|| -> Result<_> {
+            before_second();
             let mut conn = connect_for_load(path)?;
             let tx = conn.transaction()?;
             let last_change = setting(&tx, "last_change")?;
@@ -678,7 +683,7 @@ mod tests {
     async fn split_and_single_loads_give_the_records_in_ref_order() {
         let (_dir, path) = store_with_decisions(101).await;
         let single = load_register_single(&path).expect("single");
-        let split = load_register_split(&path)
+        let split = load_register_split(&path, || ())
             .expect("split")
             .expect("nothing changed in between");
         let expected: Vec<String> = (0..101)
@@ -698,7 +703,7 @@ mod tests {
     async fn a_register_with_one_decision_or_none_loads() {
         for n in [0, 1] {
             let (_dir, path) = store_with_decisions(n).await;
-            let reg = load_register_split(&path)
+            let reg = load_register_split(&path, || ())
                 .expect("split")
                 .expect("unchanged");
             assert_eq!(reg.identifications.len(), n);
@@ -717,10 +722,39 @@ mod tests {
         for result in [
             load_register(&path),
             load_register_single(&path),
-            load_register_split(&path).map(|r| r.expect("unchanged")),
+            load_register_split(&path, || ()).map(|r| r.expect("unchanged")),
         ] {
             assert!(matches!(result, Err(StoreError::Corrupt(_))));
         }
+    }
+
+    #[tokio::test]
+    async fn a_write_between_the_two_snapshots_is_noticed_and_the_load_retried() {
+        let (_dir, path) = store_with_decisions(30).await;
+        let write = || {
+            let conn = connect(&path).expect("connect");
+            conn.execute(
+                "UPDATE identifications SET age = 31 WHERE case_ref = 'C00029'",
+                [],
+            )
+            .expect("update");
+            conn.execute(
+                "UPDATE settings SET value = '2023-07-01T00:00:00Z' WHERE key = 'last_change'",
+                [],
+            )
+            .expect("last_change");
+        };
+        // The second connection would see the changed row, the first not: no register.
+        assert!(load_register_split(&path, write).expect("split").is_none());
+        // Without a write in between, the split load sees the change, whole.
+        let reg = load_register(&path).expect("load");
+        let last = reg.identifications.last().expect("decisions");
+        assert_eq!(last.case_ref.as_str(), "C00029");
+        assert_eq!(last.age, Some(31));
+        assert_eq!(
+            reg.last_change.map(|t| t.to_rfc3339()),
+            Some("2023-07-01T00:00:00+00:00".to_owned())
+        );
     }
 
     #[test]
