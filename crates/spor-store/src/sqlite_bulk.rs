@@ -554,7 +554,7 @@ fn load_register_split(
             let mut conn = connect_for_load(path)?;
             let tx = conn.transaction()?;
             let last_change = setting(&tx, "last_change")?;
-            let upper = scan(
+            let mut upper = scan(
                 &tx,
                 "identifications",
                 IDENTIFICATION_COLUMNS,
@@ -562,7 +562,7 @@ fn load_register_split(
                 0,
                 identification,
             )?;
-            let calls = scan(
+            let mut calls = scan(
                 &tx,
                 "hotline_calls",
                 HOTLINE_COLUMNS,
@@ -571,12 +571,15 @@ fn load_register_split(
                 hotline_call,
             )?;
             tx.commit()?;
+            // Each thread puts its own records in ref order.
+            sort_by_ref(&mut upper, |r| &r.case_ref);
+            sort_by_ref(&mut calls, |r| &r.call_ref);
             Ok((last_change, upper, calls))
         });
         let mine = (|| -> Result<_> {
             let head = head(&tx, last_change.as_deref())?;
             // Room for the upper half too: it is appended, not reallocated for.
-            let lower_ids = scan(
+            let mut lower_ids = scan(
                 &tx,
                 "identifications",
                 IDENTIFICATION_COLUMNS,
@@ -584,7 +587,7 @@ fn load_register_split(
                 upper.map_or(0, Rowids::capacity),
                 identification,
             )?;
-            let assessments = scan(
+            let mut assessments = scan(
                 &tx,
                 "assessments",
                 ASSESSMENT_COLUMNS,
@@ -594,6 +597,8 @@ fn load_register_split(
             )?;
             let history = load_history(&tx)?;
             let additions = code_additions(&tx)?;
+            sort_by_ref(&mut lower_ids, |r| &r.case_ref);
+            sort_by_ref(&mut assessments, |r| &r.assessment_ref);
             Ok((head, lower_ids, assessments, history, additions))
         })();
         let theirs = other
@@ -601,16 +606,22 @@ fn load_register_split(
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (mine, theirs)
     });
-    let (head, mut identifications, mut assessments, history, additions) = mine?;
-    let (their_last_change, upper, mut hotline_calls) = theirs?;
+    let (head, mut identifications, assessments, history, additions) = mine?;
+    let (their_last_change, upper, hotline_calls) = theirs?;
     tx.commit()?;
     if their_last_change != last_change {
         return Ok(None);
     }
+    // Two runs in ref order: when the upper one does not simply follow, the stable sort
+    // merges them in one pass (refs are unique, so any sort gives this order).
+    let follows = match (identifications.last(), upper.first()) {
+        (Some(a), Some(b)) => a.case_ref < b.case_ref,
+        _ => true,
+    };
     identifications.extend(upper);
-    sort_by_ref(&mut identifications, |r| &r.case_ref);
-    sort_by_ref(&mut assessments, |r| &r.assessment_ref);
-    sort_by_ref(&mut hotline_calls, |r| &r.call_ref);
+    if !follows {
+        identifications.sort_by(|a, b| a.case_ref.cmp(&b.case_ref));
+    }
     Ok(Some(Register {
         identifications,
         assessments,
