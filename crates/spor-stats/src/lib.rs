@@ -106,7 +106,8 @@ pub fn evaluate(reg: &Register, year: i32) -> Result<Report, StatsError> {
     let ctx = context(reg, year, units, history);
     let tables: IndexMap<String, Table> = TABLES
         .iter()
-        .map(|def| (def.id.to_string(), engine::evaluate_table(def, &ctx)))
+        .zip(par_map(TABLES, |def| engine::evaluate_table(def, &ctx)))
+        .map(|(def, table)| (def.id.to_string(), table))
         .collect();
     let facts = facts::facts(&tables, &ctx);
     Ok(Report {
@@ -115,6 +116,59 @@ pub fn evaluate(reg: &Register, year: i32) -> Result<Report, StatsError> {
         facts,
         disclosure_note: None,
     })
+}
+
+/// `f` over `items` on up to [`workers`] threads, results in the order of `items`. Each
+/// thread takes the next unclaimed item, so one long item does not hold up the rest.
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = workers().min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let mut all: Vec<(usize, R)> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut all = work();
+        for h in helpers {
+            // A panic in a helper is a panic here, as it would have been without threads.
+            all.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        all
+    });
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs `a` and `b` at the same time (one of them on a second thread) when there are
+/// cores for it.
+pub(crate) fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if workers() <= 1 {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let hb = s.spawn(b);
+        let ra = a();
+        let rb = hb.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (ra, rb)
+    })
+}
+
+/// How many threads evaluation uses: the machine's cores, at most 8.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// Evaluates one table definition (also one that is not in [`TABLES`]: a new cross-tab

@@ -9,7 +9,8 @@ use chrono::{Datelike, NaiveDate};
 use spor_core::{Authority, Form, Gender, HistoryRow, Outcome, Register, Series, copenhagen_year};
 
 use crate::defs::{Population, Pred};
-use crate::fxhash::{FxMap, map_with_capacity};
+use crate::fxhash::{FxHasher, FxMap, map_with_capacity};
+use std::hash::{BuildHasher, BuildHasherDefault};
 
 pub(crate) const REPEAT: u8 = 1;
 pub(crate) const RETURNED: u8 = 2;
@@ -128,6 +129,17 @@ impl std::hash::Hash for ShortStr<'_> {
     }
 }
 
+/// Which of `parts` person maps a person is kept in: a bit of its hash that the maps do
+/// not use to place keys (their bucket index takes the low bits, their tag the top seven),
+/// so each map's keys still spread over all its buckets.
+fn part_of(p: ShortStr<'_>, parts: usize) -> usize {
+    if parts <= 1 {
+        return 0;
+    }
+    let h = BuildHasherDefault::<FxHasher>::default().hash_one(p);
+    (h >> 40) as usize % parts
+}
+
 /// What one pass over the decisions keeps per person.
 struct PersonAcc {
     first_year: i32,
@@ -157,13 +169,97 @@ impl<'a> Units<'a> {
     }
 
     pub fn build(reg: &'a Register) -> Self {
+        // The pass over the decisions is most of the work: with two cores, each thread
+        // keeps the persons of one half (by hash) and lists their chosen decisions, and
+        // the second also does the interviews and calls. The victim and assessed units
+        // then need all persons, and are built at the same time.
+        let parts = if crate::workers() >= 2 { 2 } else { 1 };
+        let ((first, decision_years, mut chosen), (second, interviews, calls)) = crate::join(
+            || {
+                let (persons, years) = Self::persons(reg, 0, parts);
+                let chosen = Self::chosen(&persons);
+                (persons, years, chosen)
+            },
+            || {
+                let second = (parts == 2).then(|| {
+                    let persons = Self::persons(reg, 1, parts).0;
+                    let chosen = Self::chosen(&persons);
+                    (persons, chosen)
+                });
+                let interviews = Self::interviews(reg);
+                (second, interviews, YearIndexed::new(Self::calls(reg)))
+            },
+        );
+        let mut persons: Vec<FxMap<ShortStr<'a>, PersonAcc>> = vec![first];
+        if let Some((more, more_chosen)) = second {
+            persons.push(more);
+            chosen.extend(more_chosen);
+            // Two sorted runs: the stable sort merges them in one pass (the tuples are
+            // unique, so the order is the one an unstable sort gives).
+            chosen.sort();
+        }
+        let persons = &persons;
+        let (victims, assessed) = crate::join(
+            || YearIndexed::new(Self::victims(reg, chosen)),
+            || YearIndexed::new(Self::assessed(reg, interviews, persons, parts)),
+        );
+        Units {
+            victims,
+            assessed,
+            calls,
+            decision_years,
+        }
+    }
+
+    /// The assessed units, from the interviews chosen per person and year.
+    fn assessed(
+        reg: &'a Register,
+        interviews: FxMap<(&'a str, i32), (usize, NaiveDate)>,
+        persons: &[FxMap<ShortStr<'a>, PersonAcc>],
+        parts: usize,
+    ) -> Vec<Unit<'a>> {
+        let last_identified = |p: &str| {
+            let p = ShortStr(p);
+            persons[part_of(p, parts)].get(&p).map(|acc| acc.last_date)
+        };
+        interviews
+            .into_iter()
+            .map(|((p, y), (i, first))| {
+                let a = &reg.assessments[i];
+                let identified_after = last_identified(p).is_some_and(|d| d >= first);
+                Unit {
+                    year: y,
+                    gender: a.gender,
+                    age: a.age,
+                    nationality: a.nationality.as_str(),
+                    form: None,
+                    subtype: None,
+                    referral: None,
+                    authority: None,
+                    flags: if identified_after {
+                        IDENTIFIED_AFTER
+                    } else {
+                        0
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// Per person with an identified decision whose [`part_of`] is `part`, what the pass
+    /// keeps; and the years with any decision.
+    fn persons(
+        reg: &'a Register,
+        part: usize,
+        parts: usize,
+    ) -> (FxMap<ShortStr<'a>, PersonAcc>, Vec<i32>) {
         // One slot per person with an identified decision, so each decision costs one
         // hash lookup: the first year identified, the last identified date and the latest
         // identified decision of each year (ties on the date: the larger case_ref, so the
         // choice does not depend on input order).
         let n = reg.identifications.len();
         // Sized so that registers where most persons have one decision need no rehash.
-        let mut persons: FxMap<ShortStr<'_>, PersonAcc> = map_with_capacity(n * 3 / 4);
+        let mut persons: FxMap<ShortStr<'_>, PersonAcc> = map_with_capacity(n * 3 / 4 / parts);
         let mut decision_years: Vec<i32> = Vec::new();
         let mut last_year = None;
         for (i, d) in reg.identifications.iter().enumerate() {
@@ -175,14 +271,16 @@ impl<'a> Units<'a> {
             if d.outcome != Outcome::Identified {
                 continue;
             }
-            let acc = persons
-                .entry(ShortStr(d.person_ref.as_str()))
-                .or_insert_with(|| PersonAcc {
-                    first_year: y,
-                    last_date: d.decision_date,
-                    first: (y, i as u32),
-                    more: Vec::new(),
-                });
+            let person = ShortStr(d.person_ref.as_str());
+            if parts > 1 && part_of(person, parts) != part {
+                continue;
+            }
+            let acc = persons.entry(person).or_insert_with(|| PersonAcc {
+                first_year: y,
+                last_date: d.decision_date,
+                first: (y, i as u32),
+                more: Vec::new(),
+            });
             acc.first_year = acc.first_year.min(y);
             acc.last_date = acc.last_date.max(d.decision_date);
             let slot = if acc.first.0 == y {
@@ -200,9 +298,12 @@ impl<'a> Units<'a> {
                 None => acc.more.push((y, i as u32)),
             }
         }
-        // Visit the chosen decisions by year, then in register order: the units come out
-        // grouped by year and the reads are sequential, not a random walk over a million
-        // records.
+        (persons, decision_years)
+    }
+
+    /// The chosen decisions of these persons as (year, index, first year identified),
+    /// sorted: by year, then in register order.
+    fn chosen(persons: &FxMap<ShortStr<'a>, PersonAcc>) -> Vec<(i32, u32, i32)> {
         let mut chosen: Vec<(i32, u32, i32)> = persons
             .values()
             .flat_map(|acc| {
@@ -212,7 +313,14 @@ impl<'a> Units<'a> {
             })
             .collect();
         chosen.sort_unstable();
-        let victims = chosen
+        chosen
+    }
+
+    /// The victim units of the chosen decisions (sorted as [`Self::chosen`] sorts them):
+    /// the units come out grouped by year and the reads are sequential, not a random walk
+    /// over a million records.
+    fn victims(reg: &'a Register, chosen: Vec<(i32, u32, i32)>) -> Vec<Unit<'a>> {
+        let victims: Vec<Unit<'a>> = chosen
             .into_iter()
             .map(|(y, i, first_year)| {
                 let d = &reg.identifications[i as usize];
@@ -243,8 +351,11 @@ impl<'a> Units<'a> {
                 }
             })
             .collect();
-        let last_identified = |p: &str| persons.get(&ShortStr(p)).map(|acc| acc.last_date);
+        victims
+    }
 
+    /// Per person and year: the index of the latest interview and the first interview date.
+    fn interviews(reg: &'a Register) -> FxMap<(&'a str, i32), (usize, NaiveDate)> {
         // Per person and year: the latest interview (ties: larger assessment_ref) and the
         // first interview date.
         let mut interviews: FxMap<(&str, i32), (usize, NaiveDate)> =
@@ -264,31 +375,12 @@ impl<'a> Units<'a> {
                 })
                 .or_insert((i, a.interview_date));
         }
-        let assessed = interviews
-            .into_iter()
-            .map(|((p, y), (i, first))| {
-                let a = &reg.assessments[i];
-                let identified_after = last_identified(p).is_some_and(|d| d >= first);
-                Unit {
-                    year: y,
-                    gender: a.gender,
-                    age: a.age,
-                    nationality: a.nationality.as_str(),
-                    form: None,
-                    subtype: None,
-                    referral: None,
-                    authority: None,
-                    flags: if identified_after {
-                        IDENTIFIED_AFTER
-                    } else {
-                        0
-                    },
-                }
-            })
-            .collect();
+        interviews
+    }
 
-        let calls = reg
-            .hotline_calls
+    /// One unit per hotline call.
+    fn calls(reg: &'a Register) -> Vec<Unit<'a>> {
+        reg.hotline_calls
             .iter()
             .map(|c| Unit {
                 year: copenhagen_year(&c.received_at),
@@ -305,14 +397,7 @@ impl<'a> Units<'a> {
                     0
                 },
             })
-            .collect();
-
-        Units {
-            victims: YearIndexed::new(victims),
-            assessed: YearIndexed::new(assessed),
-            calls: YearIndexed::new(calls),
-            decision_years,
-        }
+            .collect()
     }
 }
 

@@ -654,76 +654,159 @@ pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSum
     Pending::begin(path)?.finish(batch)
 }
 
-fn load_identifications(tx: &Connection) -> Result<Vec<spor_core::Identification>> {
-    let mut st = tx.prepare(
-        "SELECT case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country FROM identifications ORDER BY case_ref",
-    )?;
-    let mut rows = st.query([])?;
-    let mut out = Vec::new();
+const IDENTIFICATION_COLUMNS: &str = "case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country";
+const ASSESSMENT_COLUMNS: &str =
+    "assessment_ref, person_ref, interview_date, gender, age, nationality";
+const HOTLINE_COLUMNS: &str = "call_ref, received_at, caller_type, concerns_possible_victim, topic";
+
+fn identification(r: &rusqlite::Row<'_>) -> Result<spor_core::Identification> {
+    IdentificationCols {
+        case_ref: r.get_ref(0)?.as_str()?,
+        person_ref: r.get_ref(1)?.as_str()?,
+        decision_date: r.get_ref(2)?.as_str()?,
+        authority: r.get_ref(3)?.as_str()?,
+        outcome: r.get_ref(4)?.as_str()?,
+        referral_actor: r.get_ref(5)?.as_str_or_null()?,
+        exploitation_form: r.get_ref(6)?.as_str_or_null()?,
+        exploitation_subtype: r.get_ref(7)?.as_str_or_null()?,
+        gender: r.get_ref(8)?.as_str()?,
+        age: r.get(9)?,
+        nationality: r.get_ref(10)?.as_str()?,
+        return_date: r.get_ref(11)?.as_str_or_null()?,
+        return_country: r.get_ref(12)?.as_str_or_null()?,
+    }
+    .into_record()
+}
+
+fn assessment(r: &rusqlite::Row<'_>) -> Result<spor_core::Assessment> {
+    AssessmentCols {
+        assessment_ref: r.get_ref(0)?.as_str()?,
+        person_ref: r.get_ref(1)?.as_str()?,
+        interview_date: r.get_ref(2)?.as_str()?,
+        gender: r.get_ref(3)?.as_str()?,
+        age: r.get(4)?,
+        nationality: r.get_ref(5)?.as_str()?,
+    }
+    .into_record()
+}
+
+fn hotline_call(r: &rusqlite::Row<'_>) -> Result<spor_core::HotlineCall> {
+    HotlineCallCols {
+        call_ref: r.get_ref(0)?.as_str()?,
+        received_at: r.get_ref(1)?.as_str()?,
+        caller_type: r.get_ref(2)?.as_str()?,
+        concerns_possible_victim: r.get(3)?,
+        topic: r.get_ref(4)?.as_str_or_null()?,
+    }
+    .into_record()
+}
+
+/// Runs a query and decodes every row, into a vector of (at least) `capacity`.
+fn read_rows<T>(
+    tx: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    capacity: usize,
+    decode: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut st = tx.prepare(sql)?;
+    let mut rows = st.query(params)?;
+    let mut out = Vec::with_capacity(capacity);
     while let Some(r) = rows.next()? {
-        out.push(
-            IdentificationCols {
-                case_ref: r.get_ref(0)?.as_str()?,
-                person_ref: r.get_ref(1)?.as_str()?,
-                decision_date: r.get_ref(2)?.as_str()?,
-                authority: r.get_ref(3)?.as_str()?,
-                outcome: r.get_ref(4)?.as_str()?,
-                referral_actor: r.get_ref(5)?.as_str_or_null()?,
-                exploitation_form: r.get_ref(6)?.as_str_or_null()?,
-                exploitation_subtype: r.get_ref(7)?.as_str_or_null()?,
-                gender: r.get_ref(8)?.as_str()?,
-                age: r.get(9)?,
-                nationality: r.get_ref(10)?.as_str()?,
-                return_date: r.get_ref(11)?.as_str_or_null()?,
-                return_country: r.get_ref(12)?.as_str_or_null()?,
-            }
-            .into_record()?,
-        );
+        out.push(decode(r)?);
     }
     Ok(out)
+}
+
+fn load_identifications(tx: &Connection) -> Result<Vec<spor_core::Identification>> {
+    let sql = format!("SELECT {IDENTIFICATION_COLUMNS} FROM identifications ORDER BY case_ref");
+    read_rows(tx, &sql, [], 0, identification)
 }
 
 fn load_assessments(tx: &Connection) -> Result<Vec<spor_core::Assessment>> {
-    let mut st = tx.prepare(
-        "SELECT assessment_ref, person_ref, interview_date, gender, age, nationality FROM assessments ORDER BY assessment_ref",
-    )?;
-    let mut rows = st.query([])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(
-            AssessmentCols {
-                assessment_ref: r.get_ref(0)?.as_str()?,
-                person_ref: r.get_ref(1)?.as_str()?,
-                interview_date: r.get_ref(2)?.as_str()?,
-                gender: r.get_ref(3)?.as_str()?,
-                age: r.get(4)?,
-                nationality: r.get_ref(5)?.as_str()?,
-            }
-            .into_record()?,
-        );
-    }
-    Ok(out)
+    let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments ORDER BY assessment_ref");
+    read_rows(tx, &sql, [], 0, assessment)
 }
 
 fn load_hotline_calls(tx: &Connection) -> Result<Vec<spor_core::HotlineCall>> {
-    let mut st = tx.prepare(
-        "SELECT call_ref, received_at, caller_type, concerns_possible_victim, topic FROM hotline_calls ORDER BY call_ref",
-    )?;
-    let mut rows = st.query([])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(
-            HotlineCallCols {
-                call_ref: r.get_ref(0)?.as_str()?,
-                received_at: r.get_ref(1)?.as_str()?,
-                caller_type: r.get_ref(2)?.as_str()?,
-                concerns_possible_victim: r.get(3)?,
-                topic: r.get_ref(4)?.as_str_or_null()?,
-            }
-            .into_record()?,
-        );
+    let sql = format!("SELECT {HOTLINE_COLUMNS} FROM hotline_calls ORDER BY call_ref");
+    read_rows(tx, &sql, [], 0, hotline_call)
+}
+
+/// A range of rowids, both ends included.
+#[derive(Debug, Clone, Copy)]
+struct Rowids {
+    lo: i64,
+    hi: i64,
+}
+
+impl Rowids {
+    /// The table's rowids from the smallest to the largest (two b-tree descents); `None`
+    /// for an empty table.
+    fn of(tx: &Transaction<'_>, table: &str) -> Result<Option<Rowids>> {
+        let sql = format!("SELECT min(rowid), max(rowid) FROM {table}");
+        let (lo, hi): (Option<i64>, Option<i64>) =
+            tx.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(lo.zip(hi).map(|(lo, hi)| Rowids { lo, hi }))
     }
-    Ok(out)
+
+    /// The vector size to reserve for the rows in the range: rowids are dense unless rows
+    /// were deleted, so this is the row count or a little more (bounded, in case they
+    /// are sparse).
+    fn capacity(self) -> usize {
+        usize::try_from(self.hi.saturating_sub(self.lo).saturating_add(1))
+            .unwrap_or(0)
+            .min(1 << 24)
+    }
+
+    /// The lower and upper halves.
+    fn halves(self) -> (Rowids, Option<Rowids>) {
+        let mid = self.lo.midpoint(self.hi);
+        let upper = (mid < self.hi).then(|| Rowids {
+            lo: mid + 1,
+            hi: self.hi,
+        });
+        (
+            Rowids {
+                lo: self.lo,
+                hi: mid,
+            },
+            upper,
+        )
+    }
+}
+
+/// The rows of a table whose rowid is in `range`, read in table (rowid) order: a
+/// sequential scan of the table b-tree, where `ORDER BY` the ref walked the ref index and
+/// looked every row up from there. The vector has room for `more` rows besides.
+fn scan<T>(
+    tx: &Transaction<'_>,
+    table: &str,
+    columns: &str,
+    range: Option<Rowids>,
+    more: usize,
+    decode: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let Some(range) = range else {
+        return Ok(Vec::with_capacity(more));
+    };
+    let sql = format!("SELECT {columns} FROM {table} WHERE rowid BETWEEN ?1 AND ?2");
+    read_rows(
+        tx,
+        &sql,
+        [range.lo, range.hi],
+        range.capacity() + more,
+        decode,
+    )
+}
+
+/// Puts records read in rowid order into ref order, the register's stable order (refs are
+/// unique; `str` order is SQLite's BINARY collation). Rowid order usually is ref order
+/// already (imports insert sorted), and then this is one check.
+fn sort_by_ref<T>(records: &mut [T], key: impl Fn(&T) -> &spor_core::Ref) {
+    if !records.is_sorted_by(|a, b| key(a) < key(b)) {
+        records.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+    }
 }
 
 fn load_history(tx: &Connection) -> Result<Vec<spor_core::HistoryRow>> {
@@ -782,32 +865,369 @@ fn code_additions(tx: &Transaction<'_>) -> Result<Vec<CodeEntry>> {
         .collect()
 }
 
-/// The whole register in one read transaction (a consistent snapshot).
-pub(crate) fn load_register(path: &Path) -> Result<Register> {
-    let mut conn = connect(path)?;
-    let tx = conn.transaction()?;
-    let microdata_from = setting(&tx, "microdata_from")?
+/// A connection for reading the whole register once: every page is read once, in order,
+/// so a large page cache only costs memory (and the page faults of filling it).
+fn connect_for_load(path: &Path) -> Result<Connection> {
+    let conn = connect(path)?;
+    conn.pragma_update(None, "cache_size", LOAD_CACHE_KIB)?;
+    Ok(conn)
+}
+
+/// The page cache of a load connection, in KiB (as a negative `cache_size`).
+const LOAD_CACHE_KIB: i64 = -8_000;
+
+/// The settings `load_register` reads, as stored.
+struct Head {
+    microdata_from: Option<i32>,
+    last_change: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn head(tx: &Transaction<'_>, last_change: Option<&str>) -> Result<Head> {
+    let microdata_from = setting(tx, "microdata_from")?
         .map(|v| {
             v.parse::<i32>()
                 .map_err(|_| StoreError::Corrupt("microdata_from".into()))
         })
         .transpose()?;
-    let last_change = setting(&tx, "last_change")?
+    let last_change = last_change
         .map(|v| {
-            chrono::DateTime::parse_from_rfc3339(&v)
+            chrono::DateTime::parse_from_rfc3339(v)
                 .map(|t| t.with_timezone(&chrono::Utc))
                 .map_err(|_| StoreError::Corrupt("last_change".into()))
         })
         .transpose()?;
-    let reg = Register {
-        identifications: load_identifications(&tx)?,
-        assessments: load_assessments(&tx)?,
-        hotline_calls: load_hotline_calls(&tx)?,
-        history: load_history(&tx)?,
+    Ok(Head {
         microdata_from,
-        codes: CodeBook::with_additions(code_additions(&tx)?),
         last_change,
+    })
+}
+
+/// How often a split load is retried when the register changed between the start of its
+/// two read transactions, before reading it all on one connection.
+const SPLIT_ATTEMPTS: usize = 3;
+
+/// The whole register as of one snapshot, in ref order.
+///
+/// With two cores or more the decisions are read in two halves (by rowid) on two
+/// connections at once, and the other tables alongside. Two read transactions are one
+/// snapshot when no write committed between their starts; every write to the records
+/// sets `last_change` to the time of that write, so equal `last_change` values, read first
+/// in each transaction, show that. Otherwise the split is retried, and in the end the
+/// register is read on one connection in one transaction.
+pub(crate) fn load_register(path: &Path) -> Result<Register> {
+    if std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2) {
+        for _ in 0..SPLIT_ATTEMPTS {
+            if let Some(reg) = load_register_split(path, || ())? {
+                return Ok(reg);
+            }
+        }
+    }
+    load_register_single(path)
+}
+
+/// The register read in one transaction on one connection.
+fn load_register_single(path: &Path) -> Result<Register> {
+    let mut conn = connect_for_load(path)?;
+    let tx = conn.transaction()?;
+    let last_change = setting(&tx, "last_change")?;
+    let head = head(&tx, last_change.as_deref())?;
+    let ids = Rowids::of(&tx, "identifications")?;
+    let mut identifications = scan(
+        &tx,
+        "identifications",
+        IDENTIFICATION_COLUMNS,
+        ids,
+        0,
+        identification,
+    )?;
+    sort_by_ref(&mut identifications, |r| &r.case_ref);
+    let mut assessments = scan(
+        &tx,
+        "assessments",
+        ASSESSMENT_COLUMNS,
+        Rowids::of(&tx, "assessments")?,
+        0,
+        assessment,
+    )?;
+    sort_by_ref(&mut assessments, |r| &r.assessment_ref);
+    let mut hotline_calls = scan(
+        &tx,
+        "hotline_calls",
+        HOTLINE_COLUMNS,
+        Rowids::of(&tx, "hotline_calls")?,
+        0,
+        hotline_call,
+    )?;
+    sort_by_ref(&mut hotline_calls, |r| &r.call_ref);
+    let reg = Register {
+        identifications,
+        assessments,
+        hotline_calls,
+        history: load_history(&tx)?,
+        microdata_from: head.microdata_from,
+        codes: CodeBook::with_additions(code_additions(&tx)?),
+        last_change: head.last_change,
     };
     tx.commit()?;
     Ok(reg)
+}
+
+/// The register read on two connections at once (see [`load_register`]); `None` when a
+/// write came between the two snapshots. `before_second` runs on the second thread just
+/// before its transaction starts (tests put a write there).
+fn load_register_split(
+    path: &Path,
+    before_second: impl FnOnce() + Send,
+) -> Result<Option<Register>> {
+    let mut conn = connect_for_load(path)?;
+    let tx = conn.transaction()?;
+    // The first read starts the transaction's snapshot.
+    let last_change = setting(&tx, "last_change")?;
+    let (lower, upper) = match Rowids::of(&tx, "identifications")? {
+        Some(ids) => {
+            let (lower, upper) = ids.halves();
+            (Some(lower), upper)
+        }
+        None => (None, None),
+    };
+    // This thread: the lower half of the decisions, the interviews and the rest; the
+    // other: the upper half and the calls (about the same work on the generated data).
+    let (mine, theirs) = std::thread::scope(|s| {
+        let other = s.spawn(|| -> Result<_> {
+            before_second();
+            let mut conn = connect_for_load(path)?;
+            let tx = conn.transaction()?;
+            let last_change = setting(&tx, "last_change")?;
+            let mut upper = scan(
+                &tx,
+                "identifications",
+                IDENTIFICATION_COLUMNS,
+                upper,
+                0,
+                identification,
+            )?;
+            let mut calls = scan(
+                &tx,
+                "hotline_calls",
+                HOTLINE_COLUMNS,
+                Rowids::of(&tx, "hotline_calls")?,
+                0,
+                hotline_call,
+            )?;
+            tx.commit()?;
+            // Each thread puts its own records in ref order.
+            sort_by_ref(&mut upper, |r| &r.case_ref);
+            sort_by_ref(&mut calls, |r| &r.call_ref);
+            Ok((last_change, upper, calls))
+        });
+        let mine = (|| -> Result<_> {
+            let head = head(&tx, last_change.as_deref())?;
+            // Room for the upper half too: it is appended, not reallocated for.
+            let mut lower_ids = scan(
+                &tx,
+                "identifications",
+                IDENTIFICATION_COLUMNS,
+                lower,
+                upper.map_or(0, Rowids::capacity),
+                identification,
+            )?;
+            let mut assessments = scan(
+                &tx,
+                "assessments",
+                ASSESSMENT_COLUMNS,
+                Rowids::of(&tx, "assessments")?,
+                0,
+                assessment,
+            )?;
+            let history = load_history(&tx)?;
+            let additions = code_additions(&tx)?;
+            sort_by_ref(&mut lower_ids, |r| &r.case_ref);
+            sort_by_ref(&mut assessments, |r| &r.assessment_ref);
+            Ok((head, lower_ids, assessments, history, additions))
+        })();
+        let theirs = other
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (mine, theirs)
+    });
+    let (head, mut identifications, assessments, history, additions) = mine?;
+    let (their_last_change, upper, hotline_calls) = theirs?;
+    tx.commit()?;
+    if their_last_change != last_change {
+        return Ok(None);
+    }
+    // Two runs in ref order: when the upper one does not simply follow, the stable sort
+    // merges them in one pass (refs are unique, so any sort gives this order).
+    let follows = match (identifications.last(), upper.first()) {
+        (Some(a), Some(b)) => a.case_ref < b.case_ref,
+        _ => true,
+    };
+    identifications.extend(upper);
+    if !follows {
+        identifications.sort_by(|a, b| a.case_ref.cmp(&b.case_ref));
+    }
+    Ok(Some(Register {
+        identifications,
+        assessments,
+        hotline_calls,
+        history,
+        microdata_from: head.microdata_from,
+        codes: CodeBook::with_additions(additions),
+        last_change: head.last_change,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A migrated store with `n` decisions inserted in descending ref order, so that rowid
+    /// order is the reverse of ref order, and a gap of deleted rows in the middle.
+    async fn store_with_decisions(n: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("spor.db");
+        crate::sqlite::SqliteStore::open_path(&path)
+            .await
+            .expect("open");
+        let mut conn = connect(&path).expect("connect");
+        let tx = conn.transaction().expect("tx");
+        for i in (0..n).rev() {
+            tx.execute(
+                &format!("{IDENTIFICATION_INSERT}{}", values(14)),
+                params![
+                    format!("C{i:05}"),
+                    format!("P{:05}", i % 7),
+                    "2023-05-01",
+                    "cmm",
+                    "identified",
+                    None::<&str>,
+                    "sexual",
+                    None::<&str>,
+                    "female",
+                    30,
+                    "DK",
+                    None::<&str>,
+                    None::<&str>,
+                    "2023-06-01T00:00:00Z",
+                ],
+            )
+            .expect("insert");
+        }
+        tx.execute(
+            "DELETE FROM identifications WHERE case_ref BETWEEN 'C00010' AND 'C00019'",
+            [],
+        )
+        .expect("delete");
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('last_change', '2023-06-01T00:00:00Z')",
+            [],
+        )
+        .expect("last_change");
+        tx.commit().expect("commit");
+        (dir, path)
+    }
+
+    fn case_refs(reg: &Register) -> Vec<String> {
+        reg.identifications
+            .iter()
+            .map(|d| d.case_ref.as_str().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn split_and_single_loads_give_the_records_in_ref_order() {
+        let (_dir, path) = store_with_decisions(101).await;
+        let single = load_register_single(&path).expect("single");
+        let split = load_register_split(&path, || ())
+            .expect("split")
+            .expect("nothing changed in between");
+        let expected: Vec<String> = (0..101)
+            .filter(|i| !(10..20).contains(i))
+            .map(|i| format!("C{i:05}"))
+            .collect();
+        assert_eq!(case_refs(&single), expected);
+        assert_eq!(case_refs(&split), expected);
+        assert!(crate::compare_registers(&single, &split).is_empty());
+        assert_eq!(split.last_change, single.last_change);
+        assert!(split.last_change.is_some());
+        let reg = load_register(&path).expect("load");
+        assert_eq!(case_refs(&reg), expected);
+    }
+
+    #[tokio::test]
+    async fn a_register_with_one_decision_or_none_loads() {
+        for n in [0, 1] {
+            let (_dir, path) = store_with_decisions(n).await;
+            let reg = load_register_split(&path, || ())
+                .expect("split")
+                .expect("unchanged");
+            assert_eq!(reg.identifications.len(), n);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stored_value_is_an_error_not_a_panic() {
+        let (_dir, path) = store_with_decisions(50).await;
+        let conn = connect(&path).expect("connect");
+        conn.execute(
+            "UPDATE identifications SET gender = 'none' WHERE case_ref = 'C00042'",
+            [],
+        )
+        .expect("update");
+        for result in [
+            load_register(&path),
+            load_register_single(&path),
+            load_register_split(&path, || ()).map(|r| r.expect("unchanged")),
+        ] {
+            assert!(matches!(result, Err(StoreError::Corrupt(_))));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_between_the_two_snapshots_is_noticed_and_the_load_retried() {
+        let (_dir, path) = store_with_decisions(30).await;
+        let write = || {
+            let conn = connect(&path).expect("connect");
+            conn.execute(
+                "UPDATE identifications SET age = 31 WHERE case_ref = 'C00029'",
+                [],
+            )
+            .expect("update");
+            conn.execute(
+                "UPDATE settings SET value = '2023-07-01T00:00:00Z' WHERE key = 'last_change'",
+                [],
+            )
+            .expect("last_change");
+        };
+        // The second connection would see the changed row, the first not: no register.
+        assert!(load_register_split(&path, write).expect("split").is_none());
+        // Without a write in between, the split load sees the change, whole.
+        let reg = load_register(&path).expect("load");
+        let last = reg.identifications.last().expect("decisions");
+        assert_eq!(last.case_ref.as_str(), "C00029");
+        assert_eq!(last.age, Some(31));
+        assert_eq!(
+            reg.last_change.map(|t| t.to_rfc3339()),
+            Some("2023-07-01T00:00:00+00:00".to_owned())
+        );
+    }
+
+    #[test]
+    fn rowid_halves_cover_the_range_once() {
+        let (lower, upper) = Rowids { lo: 1, hi: 10 }.halves();
+        assert_eq!((lower.lo, lower.hi), (1, 5));
+        let upper = upper.expect("upper half");
+        assert_eq!((upper.lo, upper.hi), (6, 10));
+        let (lower, upper) = Rowids { lo: 7, hi: 7 }.halves();
+        assert_eq!((lower.lo, lower.hi), (7, 7));
+        assert!(upper.is_none());
+        assert_eq!(
+            Rowids {
+                lo: 1,
+                hi: i64::MAX
+            }
+            .capacity(),
+            1 << 24
+        );
+    }
 }
