@@ -1080,6 +1080,7 @@ fn load_register_split(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::params;
 
     /// A migrated store with `n` decisions inserted in descending ref order, so that rowid
     /// order is the reverse of ref order, and a gap of deleted rows in the middle.
