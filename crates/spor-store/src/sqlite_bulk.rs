@@ -180,25 +180,6 @@ impl Pending {
         Ok(true)
     }
 
-    fn is_empty(&self, table: &str) -> Result<bool> {
-        let sql = format!("SELECT NOT EXISTS (SELECT 1 FROM {table})");
-        Ok(self.conn.query_row(&sql, [], |r| r.get(0))?)
-    }
-
-    /// Drops the table's secondary indexes, returning the statements that rebuild them.
-    fn drop_indexes(&self, table: &str) -> Result<Vec<String>> {
-        let mut st = self.conn.prepare(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
-        )?;
-        let found: Vec<(String, String)> = st
-            .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (name, _) in &found {
-            self.conn.execute(&format!("DROP INDEX \"{name}\""), [])?;
-        }
-        Ok(found.into_iter().map(|(_, sql)| sql).collect())
-    }
-
     /// Classifies a table the first time rows of it come: empty (append) or not.
     /// `expected` rows are coming at least; a large fresh load drops the secondary indexes
     /// and rebuilds them at the end (one sort instead of a million random index inserts).
@@ -206,12 +187,12 @@ impl Pending {
         if !matches!(self.tables[kind as usize], TableState::Untouched) {
             return Ok(());
         }
-        let state = if self.is_empty(kind.table())? {
+        let state = if is_empty(&self.conn, kind.table())? {
             TableState::Fresh {
                 written: 0,
                 last_key: None,
                 rebuild: if expected >= REBUILD_INDEXES_FROM {
-                    self.drop_indexes(kind.table())?
+                    drop_indexes(&self.conn, kind.table())?
                 } else {
                     Vec::new()
                 },
@@ -451,6 +432,25 @@ impl Pending {
     }
 }
 
+fn is_empty(conn: &Connection, table: &str) -> Result<bool> {
+    let sql = format!("SELECT NOT EXISTS (SELECT 1 FROM {table})");
+    Ok(conn.query_row(&sql, [], |r| r.get(0))?)
+}
+
+/// Drops the table's secondary indexes, returning the statements that rebuild them.
+fn drop_indexes(conn: &Connection, table: &str) -> Result<Vec<String>> {
+    let mut st = conn.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
+    )?;
+    let found: Vec<(String, String)> = st
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &found {
+        conn.execute(&format!("DROP INDEX \"{name}\""), [])?;
+    }
+    Ok(found.into_iter().map(|(_, sql)| sql).collect())
+}
+
 /// Writes the rows of one entity: classify against what is stored, then insert or update.
 fn write_entity<T: PartialEq, K: std::hash::Hash + Eq>(
     conn: &Connection,
@@ -464,31 +464,18 @@ fn write_entity<T: PartialEq, K: std::hash::Hash + Eq>(
     if batch.is_empty() {
         return Ok(crate::Counts::default());
     }
-    let table = kind.table();
-    let empty: bool = conn.query_row(
-        &format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"),
-        [],
-        |r| r.get(0),
-    )?;
+    let empty = is_empty(conn, kind.table())?;
     let existing: HashMap<K, T> = if empty {
         HashMap::new()
     } else {
         load(conn)?.into_iter().map(|r| (key(&r), r)).collect()
     };
     let (write, counts) = classify(batch, &existing, &key);
-    let mut rebuild = Vec::new();
-    if empty && write.len() >= REBUILD_INDEXES_FROM {
-        let mut st = conn.prepare(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
-        )?;
-        let found: Vec<(String, String)> = st
-            .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (name, sql) in found {
-            conn.execute(&format!("DROP INDEX \"{name}\""), [])?;
-            rebuild.push(sql);
-        }
-    }
+    let rebuild = if empty && write.len() >= REBUILD_INDEXES_FROM {
+        drop_indexes(conn, kind.table())?
+    } else {
+        Vec::new()
+    };
     let mut st = conn.prepare(sql)?;
     for r in write {
         bind(&mut st, r)?;
