@@ -17,16 +17,20 @@ pub struct ImportBatch {
 
 impl ImportBatch {
     pub fn is_empty(&self) -> bool {
-        self.identifications.is_empty()
-            && self.assessments.is_empty()
-            && self.hotline_calls.is_empty()
-            && self.history.is_empty()
+        self.len() == 0
     }
     pub fn len(&self) -> usize {
-        self.identifications.len()
-            + self.assessments.len()
-            + self.hotline_calls.len()
-            + self.history.len()
+        self.counts().iter().sum()
+    }
+    /// The rows of each entity, in the order of the fields (identifications, assessments,
+    /// hotline calls, history).
+    pub fn counts(&self) -> [usize; 4] {
+        [
+            self.identifications.len(),
+            self.assessments.len(),
+            self.hotline_calls.len(),
+            self.history.len(),
+        ]
     }
 }
 

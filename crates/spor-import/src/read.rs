@@ -520,14 +520,7 @@ impl<'c> Collector<'c> {
         };
         if ok.is_some() {
             let e = layout.entity as usize;
-            let b = &self.batch;
-            let rows = [
-                b.identifications.len(),
-                b.assessments.len(),
-                b.hotline_calls.len(),
-                b.history.len(),
-            ];
-            if rows[e] - self.handed[e] >= HAND_OVER_ROWS {
+            if self.batch.counts()[e] - self.handed[e] >= HAND_OVER_ROWS {
                 self.hand_over(HAND_OVER_ROWS - 1, [false; 4]);
             }
             self.origins[layout.entity as usize].push(Origin {
@@ -948,14 +941,9 @@ impl<'c> Collector<'c> {
             hotline_calls: tail(&b.hotline_calls, h[2], min),
             history: tail(&b.history, h[3], min),
         };
-        let sent = [
-            rows.identifications.len(),
-            rows.assessments.len(),
-            rows.hotline_calls.len(),
-            rows.history.len(),
-        ];
+        let sent = rows.counts();
         let newly_complete = (0..4).any(|i| complete[i] && !self.said_complete[i]);
-        if sent.iter().sum::<usize>() == 0 && !newly_complete {
+        if rows.is_empty() && !newly_complete {
             return;
         }
         for i in 0..4 {

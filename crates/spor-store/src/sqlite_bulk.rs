@@ -71,12 +71,7 @@ impl Kind {
     }
 
     fn len(self, b: &ImportBatch) -> usize {
-        match self {
-            Kind::Identifications => b.identifications.len(),
-            Kind::Assessments => b.assessments.len(),
-            Kind::HotlineCalls => b.hotline_calls.len(),
-            Kind::History => b.history.len(),
-        }
+        b.counts()[self as usize]
     }
 
     /// The key of row `i` of the batch, as text (to check that streamed rows are the
@@ -394,7 +389,7 @@ impl Pending {
                 load_identifications,
                 &format!(
                     "{IDENTIFICATION_INSERT}{}{IDENTIFICATION_UPSERT}",
-                    values(14)
+                    multi_values(14, 1)
                 ),
                 |st, r| bind_identification(st, 0, r, stamp),
             ),
@@ -404,7 +399,10 @@ impl Pending {
                 &b.assessments,
                 |r| r.assessment_ref.clone(),
                 load_assessments,
-                &format!("{ASSESSMENT_INSERT}{}{ASSESSMENT_UPSERT}", values(7)),
+                &format!(
+                    "{ASSESSMENT_INSERT}{}{ASSESSMENT_UPSERT}",
+                    multi_values(7, 1)
+                ),
                 |st, r| bind_assessment(st, 0, r, stamp),
             ),
             Kind::HotlineCalls => write_entity(
@@ -413,7 +411,7 @@ impl Pending {
                 &b.hotline_calls,
                 |r| r.call_ref.clone(),
                 load_hotline_calls,
-                &format!("{HOTLINE_INSERT}{}{HOTLINE_UPSERT}", values(6)),
+                &format!("{HOTLINE_INSERT}{}{HOTLINE_UPSERT}", multi_values(6, 1)),
                 |st, r| bind_hotline_call(st, 0, r, stamp),
             ),
             Kind::History => write_entity(
@@ -425,7 +423,7 @@ impl Pending {
                     (s, y, c.to_owned())
                 },
                 load_history,
-                &format!("{HISTORY_INSERT}{}{HISTORY_UPSERT}", values(5)),
+                &format!("{HISTORY_INSERT}{}{HISTORY_UPSERT}", multi_values(5, 1)),
                 |st, r| bind_history(st, 0, r, stamp),
             ),
         }
@@ -485,11 +483,6 @@ fn write_entity<T: PartialEq, K: std::hash::Hash + Eq>(
         conn.execute(&sql, [])?;
     }
     Ok(counts)
-}
-
-fn values(n: usize) -> String {
-    let p: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
-    format!("VALUES ({})", p.join(", "))
 }
 
 /// Binds one identification at parameters `at + 1 ..= at + 14`.
@@ -607,17 +600,13 @@ fn multi_values(cols: usize, rows: usize) -> String {
 struct DateText([u8; 10]);
 
 impl DateText {
-    fn of(&mut self, d: chrono::NaiveDate) -> &str {
+    fn of(&mut self, d: chrono::NaiveDate) -> std::borrow::Cow<'_, str> {
         use chrono::Datelike;
         let (y, m, day) = (d.year(), d.month(), d.day());
-        if !(0..=9999).contains(&y) {
-            // Outside four digits: the general formatter (never from validated input).
-            let s = d.to_string();
-            let n = s.len().min(10);
-            self.0[..n].copy_from_slice(&s.as_bytes()[..n]);
-            return std::str::from_utf8(&self.0[..n]).unwrap_or("");
-        }
-        let y = y as u32;
+        let Ok(y @ 0..=9999) = u32::try_from(y) else {
+            // Not four digits (never from validated input): the general formatter.
+            return d.to_string().into();
+        };
         let digits = [
             y / 1000,
             y / 100 % 10,
@@ -633,7 +622,7 @@ impl DateText {
         for (b, d) in self.0.iter_mut().zip(digits) {
             *b = if d == 10 { b'-' } else { b'0' + d as u8 };
         }
-        std::str::from_utf8(&self.0).unwrap_or("")
+        std::str::from_utf8(&self.0).unwrap_or_default().into()
     }
 }
 
@@ -705,18 +694,20 @@ fn read_rows<T>(
     Ok(out)
 }
 
+// The stored rows an import is classified against, in table order: they are keyed by
+// ref, so ordering them by it would only walk the ref index.
 fn load_identifications(tx: &Connection) -> Result<Vec<spor_core::Identification>> {
-    let sql = format!("SELECT {IDENTIFICATION_COLUMNS} FROM identifications ORDER BY case_ref");
+    let sql = format!("SELECT {IDENTIFICATION_COLUMNS} FROM identifications");
     read_rows(tx, &sql, [], 0, identification)
 }
 
 fn load_assessments(tx: &Connection) -> Result<Vec<spor_core::Assessment>> {
-    let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments ORDER BY assessment_ref");
+    let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments");
     read_rows(tx, &sql, [], 0, assessment)
 }
 
 fn load_hotline_calls(tx: &Connection) -> Result<Vec<spor_core::HotlineCall>> {
-    let sql = format!("SELECT {HOTLINE_COLUMNS} FROM hotline_calls ORDER BY call_ref");
+    let sql = format!("SELECT {HOTLINE_COLUMNS} FROM hotline_calls");
     read_rows(tx, &sql, [], 0, hotline_call)
 }
 
@@ -1081,7 +1072,7 @@ mod tests {
         let tx = conn.transaction().expect("tx");
         for i in (0..n).rev() {
             tx.execute(
-                &format!("{IDENTIFICATION_INSERT}{}", values(14)),
+                &format!("{IDENTIFICATION_INSERT}{}", multi_values(14, 1)),
                 params![
                     format!("C{i:05}"),
                     format!("P{:05}", i % 7),
