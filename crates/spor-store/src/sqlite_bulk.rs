@@ -128,7 +128,28 @@ impl std::fmt::Debug for Pending {
     }
 }
 
+/// An import that is not finished (refused, or failed on the way) is rolled back, and a
+/// file taken for a first import goes back to the WAL at once.
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.rollback_journal {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.back_to_wal();
+        }
+    }
+}
+
 impl Pending {
+    /// Back to the WAL for everyone else after a first import. Should this fail, the next
+    /// open of the store sets it again.
+    fn back_to_wal(&mut self) {
+        if std::mem::take(&mut self.rollback_journal) {
+            let _ = self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+        }
+    }
+
     pub(crate) fn begin(path: &Path) -> Result<Pending> {
         let conn = connect(path)?;
         let rollback_journal = Self::take_for_first_import(&conn)?;
@@ -359,15 +380,10 @@ impl Pending {
         }
         let commit = std::time::Instant::now();
         self.conn.execute_batch("COMMIT")?;
-        if self.rollback_journal {
-            // Back to the WAL for everyone else. Should this fail, the next open of the
-            // store sets it again.
-            let _ = self
-                .conn
-                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
-        }
+        let rollback_journal = self.rollback_journal;
+        self.back_to_wal();
         tracing::debug!(
-            rollback_journal = self.rollback_journal,
+            rollback_journal,
             appending_ms = self.busy.as_millis(),
             finishing_ms = start.elapsed().as_millis(),
             commit_ms = commit.elapsed().as_millis(),
