@@ -27,6 +27,11 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// The page size of a new file (an existing one keeps its own). SQLite's default is 4 KiB;
+/// 16 KiB pages took a twentieth off importing and reading a million decisions (fewer,
+/// fuller b-tree pages) and cost a small register nothing it would notice.
+const PAGE_SIZE: u32 = 16_384;
+
 /// The register in an SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -84,6 +89,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::BadUrl(e.to_string()))?
             .filename(path)
             .create_if_missing(true)
+            .page_size(PAGE_SIZE)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
