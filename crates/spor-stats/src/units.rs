@@ -140,14 +140,45 @@ fn part_of(p: ShortStr<'_>, parts: usize) -> usize {
     (h >> 40) as usize % parts
 }
 
-/// What one pass over the decisions keeps per person.
+/// What one pass over the decisions keeps per person. Plain data (no `Drop`), so a map
+/// of half a million of them is freed at once, not entry by entry.
+#[derive(Clone, Copy)]
 struct PersonAcc {
     first_year: i32,
     last_date: NaiveDate,
-    /// Per year: the index of the latest identified decision (most persons have one year,
-    /// kept inline).
+    /// Per year: the index of the latest identified decision. Most persons have one year,
+    /// kept inline; further years are a chain through [`Persons::more`].
     first: (i32, u32),
-    more: Vec<(i32, u32)>,
+    more: u32,
+}
+
+/// No further year (end of a chain in [`Persons::more`]).
+const NO_MORE: u32 = u32::MAX;
+
+/// A further year of a person: (year, index of its latest identified decision, next).
+#[derive(Clone, Copy)]
+struct MoreYear {
+    year: i32,
+    decision: u32,
+    next: u32,
+}
+
+/// The persons of one part (see [`part_of`]).
+struct Persons<'a> {
+    map: FxMap<ShortStr<'a>, PersonAcc>,
+    more: Vec<MoreYear>,
+}
+
+impl Persons<'_> {
+    /// The (year, decision) slots of a person.
+    fn years<'s>(&'s self, acc: &'s PersonAcc) -> impl Iterator<Item = (i32, u32)> + 's {
+        let mut next = acc.more;
+        std::iter::once(acc.first).chain(std::iter::from_fn(move || {
+            let m = self.more.get(usize::try_from(next).ok()?)?;
+            next = m.next;
+            Some((m.year, m.decision))
+        }))
+    }
 }
 
 /// All units of the register.
@@ -170,15 +201,16 @@ impl<'a> Units<'a> {
 
     pub fn build(reg: &'a Register) -> Self {
         // The pass over the decisions is most of the work: with two cores, each thread
-        // keeps the persons of one half (by hash) and lists their chosen decisions, and
-        // the second also does the interviews and calls. The victim and assessed units
-        // then need all persons, and are built at the same time.
+        // keeps the persons of one half (by hash) and lists their chosen decisions; the
+        // first also does the interviews, the second the calls (about the same work each:
+        // with both on the second, the first waited a fifth of the pass). The victim and
+        // assessed units then need all persons, and are built at the same time.
         let parts = if crate::workers() >= 2 { 2 } else { 1 };
-        let ((first, decision_years, mut chosen), (second, interviews, calls)) = crate::join(
+        let ((first, decision_years, mut chosen, interviews), (second, calls)) = crate::join(
             || {
                 let (persons, years) = Self::persons(reg, 0, parts);
                 let chosen = Self::chosen(&persons);
-                (persons, years, chosen)
+                (persons, years, chosen, Self::interviews(reg))
             },
             || {
                 let second = (parts == 2).then(|| {
@@ -186,11 +218,10 @@ impl<'a> Units<'a> {
                     let chosen = Self::chosen(&persons);
                     (persons, chosen)
                 });
-                let interviews = Self::interviews(reg);
-                (second, interviews, YearIndexed::new(Self::calls(reg)))
+                (second, YearIndexed::new(Self::calls(reg)))
             },
         );
-        let mut persons: Vec<FxMap<ShortStr<'a>, PersonAcc>> = vec![first];
+        let mut persons: Vec<Persons<'a>> = vec![first];
         if let Some((more, more_chosen)) = second {
             persons.push(more);
             chosen.extend(more_chosen);
@@ -215,12 +246,15 @@ impl<'a> Units<'a> {
     fn assessed(
         reg: &'a Register,
         interviews: FxMap<(&'a str, i32), (usize, NaiveDate)>,
-        persons: &[FxMap<ShortStr<'a>, PersonAcc>],
+        persons: &[Persons<'a>],
         parts: usize,
     ) -> Vec<Unit<'a>> {
         let last_identified = |p: &str| {
             let p = ShortStr(p);
-            persons[part_of(p, parts)].get(&p).map(|acc| acc.last_date)
+            persons[part_of(p, parts)]
+                .map
+                .get(&p)
+                .map(|acc| acc.last_date)
         };
         interviews
             .into_iter()
@@ -248,11 +282,7 @@ impl<'a> Units<'a> {
 
     /// Per person with an identified decision whose [`part_of`] is `part`, what the pass
     /// keeps; and the years with any decision.
-    fn persons(
-        reg: &'a Register,
-        part: usize,
-        parts: usize,
-    ) -> (FxMap<ShortStr<'a>, PersonAcc>, Vec<i32>) {
+    fn persons(reg: &'a Register, part: usize, parts: usize) -> (Persons<'a>, Vec<i32>) {
         // One slot per person with an identified decision, so each decision costs one
         // hash lookup: the first year identified, the last identified date and the latest
         // identified decision of each year (ties on the date: the larger case_ref, so the
@@ -260,6 +290,7 @@ impl<'a> Units<'a> {
         let n = reg.identifications.len();
         // Sized so that registers where most persons have one decision need no rehash.
         let mut persons: FxMap<ShortStr<'_>, PersonAcc> = map_with_capacity(n * 3 / 4 / parts);
+        let mut more: Vec<MoreYear> = Vec::new();
         let mut decision_years: Vec<i32> = Vec::new();
         let mut last_year = None;
         for (i, d) in reg.identifications.iter().enumerate() {
@@ -279,39 +310,50 @@ impl<'a> Units<'a> {
                 first_year: y,
                 last_date: d.decision_date,
                 first: (y, i as u32),
-                more: Vec::new(),
+                more: NO_MORE,
             });
             acc.first_year = acc.first_year.min(y);
             acc.last_date = acc.last_date.max(d.decision_date);
             let slot = if acc.first.0 == y {
-                Some(&mut acc.first)
+                Some(&mut acc.first.1)
             } else {
-                acc.more.iter_mut().find(|(ay, _)| *ay == y)
+                let mut at = acc.more;
+                loop {
+                    match more.get(at as usize) {
+                        None => break None,
+                        Some(m) if m.year == y => break Some(&mut more[at as usize].decision),
+                        Some(m) => at = m.next,
+                    }
+                }
             };
             match slot {
-                Some((_, j)) => {
+                Some(j) => {
                     let cur = &reg.identifications[*j as usize];
                     if (d.decision_date, &d.case_ref) > (cur.decision_date, &cur.case_ref) {
                         *j = i as u32;
                     }
                 }
-                None => acc.more.push((y, i as u32)),
+                None => {
+                    more.push(MoreYear {
+                        year: y,
+                        decision: i as u32,
+                        next: acc.more,
+                    });
+                    acc.more = (more.len() - 1) as u32;
+                }
             }
         }
-        (persons, decision_years)
+        (Persons { map: persons, more }, decision_years)
     }
 
     /// The chosen decisions of these persons as (year, index, first year identified),
     /// sorted: by year, then in register order.
-    fn chosen(persons: &FxMap<ShortStr<'a>, PersonAcc>) -> Vec<(i32, u32, i32)> {
-        let mut chosen: Vec<(i32, u32, i32)> = persons
-            .values()
-            .flat_map(|acc| {
-                std::iter::once(&acc.first)
-                    .chain(&acc.more)
-                    .map(move |&(y, i)| (y, i, acc.first_year))
-            })
-            .collect();
+    fn chosen(persons: &Persons<'a>) -> Vec<(i32, u32, i32)> {
+        let mut chosen: Vec<(i32, u32, i32)> =
+            Vec::with_capacity(persons.map.len() + persons.more.len());
+        for acc in persons.map.values() {
+            chosen.extend(persons.years(acc).map(|(y, i)| (y, i, acc.first_year)));
+        }
         chosen.sort_unstable();
         chosen
     }
