@@ -186,6 +186,12 @@ impl Ref {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(s: &str) -> Result<Ref, ParseError> {
+        // The common case in one pass over the bytes: printable ASCII, at most 64 bytes
+        // (so at most 64 characters). Anything else takes the checks below.
+        if (1..=Self::MAX_CHARS).contains(&s.len()) && s.bytes().all(|b| (0x20..0x7f).contains(&b))
+        {
+            return Ok(Ref(CompactString::new(s)));
+        }
         if s.is_empty() {
             return Err(ParseError("an identifier of 1 to 64 characters".into()));
         }
@@ -511,6 +517,25 @@ mod tests {
         assert!(Ref::parse(&"x".repeat(65)).is_err());
         let r = Ref::parse("P-0001").unwrap();
         assert_eq!(format!("{r:?}"), "Ref(…)");
+    }
+
+    #[test]
+    fn refs_count_characters_not_bytes_and_refuse_control_characters() {
+        // 64 characters in 128 bytes: allowed; 65: not.
+        assert_eq!(
+            Ref::parse(&"æ".repeat(64))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            64
+        );
+        assert!(Ref::parse(&"æ".repeat(65)).is_err());
+        assert!(Ref::parse(&"x".repeat(64)).is_ok());
+        for bad in ["P\t1", "P\u{7f}1", "\u{0}", "P\u{85}1", "P1\n"] {
+            assert!(Ref::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(Ref::parse("Sag 12/ø").unwrap().as_str(), "Sag 12/ø");
     }
 
     #[test]
