@@ -455,8 +455,9 @@ fn cap_of(problem: &Problem) -> f64 {
     4.0 * published + 1024.0
 }
 
-/// One feasible point of the component, the optimum of `Σ weight × x` (unknowns capped at
-/// `cap`, which keeps it bounded and every point still feasible), aligned with `members`.
+/// One feasible point of the component, the optimum of `Σ weight × x` (each unknown at most
+/// `cap[k]`: its propagated bound, which every feasible point meets anyway, or the general
+/// cap, which keeps the program bounded and its points feasible), aligned with `members`.
 /// `None` when the solver fails: harvesting is only ever a shortcut.
 fn harvest(
     problem: &Problem,
@@ -465,7 +466,7 @@ fn harvest(
     relations: &[usize],
     direction: OptimizationDirection,
     weights: &BTreeMap<usize, f64>,
-    cap: f64,
+    cap: &[f64],
 ) -> Option<Vec<f64>> {
     let (lp, vars) = component_lp_capped(
         problem,
@@ -474,7 +475,7 @@ fn harvest(
         relations,
         direction,
         |m| weights.get(&m).copied().unwrap_or(0.0),
-        cap,
+        |m| members.binary_search(&m).map_or(f64::INFINITY, |k| cap[k]),
     )
     .ok()?;
     let sol = lp.solve().ok()?;
@@ -494,7 +495,10 @@ fn harvest_rounds(
     seen: &mut Seen,
     needs: &dyn Fn(&Seen, usize) -> (bool, bool),
 ) {
-    let cap = cap_of(problem);
+    let general = cap_of(problem);
+    let (_, upper) = bounds(problem, hidden, members, relations);
+    let cap: Vec<f64> = upper.iter().map(|&u| u.min(general)).collect();
+    let cap = &cap[..];
     let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some() && members.len() > 50;
     for round in 0..HARVESTS {
         let th = std::time::Instant::now();
@@ -563,7 +567,9 @@ fn harvest_rounds(
                 th.elapsed()
             );
         }
-        if after == 0 || (before - after) * 20 < before {
+        // Cells that fail never get their point: stop when what is left is few or a round
+        // clears little (probes are cheaper per cell than a whole program then).
+        if after < HARVEST_FROM || (before - after) * 4 < before {
             return;
         }
     }
@@ -739,7 +745,14 @@ fn component_intervals(
     };
     let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some() && members.len() > 50;
     let th = std::time::Instant::now();
-    if open.len() > HARVEST_FROM {
+    let wanted: usize = open
+        .iter()
+        .map(|&q| {
+            let (l, h) = known(seen, q);
+            usize::from(l.is_none()) + usize::from(h.is_none())
+        })
+        .sum();
+    if wanted > HARVEST_FROM {
         harvest_rounds(problem, hidden, members, relations, open, seen, &|s, q| {
             let (l, h) = known(s, q);
             (l.is_none(), h.is_none())
@@ -974,7 +987,7 @@ fn component_lp(
         relations,
         direction,
         objective,
-        f64::INFINITY,
+        |_| f64::INFINITY,
     )
 }
 
@@ -986,12 +999,12 @@ fn component_lp_capped(
     relations: &[usize],
     direction: OptimizationDirection,
     objective: impl Fn(usize) -> f64,
-    cap: f64,
+    cap: impl Fn(usize) -> f64,
 ) -> Result<(microlp::Problem, BTreeMap<usize, microlp::Variable>), String> {
     let mut lp = microlp::Problem::new(direction);
     let vars: BTreeMap<usize, microlp::Variable> = members
         .iter()
-        .map(|&m| (m, lp.add_var(objective(m), (0.0, cap))))
+        .map(|&m| (m, lp.add_var(objective(m), (0.0, cap(m)))))
         .collect();
     for &r in relations {
         let mut expr = microlp::LinearExpr::empty();
