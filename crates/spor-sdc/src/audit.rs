@@ -231,7 +231,9 @@ pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> A
 /// is shown to hold by feasible points (a solution with the quantity at 0 and one at the
 /// threshold cover `[0, threshold]`, the polytope being convex) gets no interval; only the
 /// others get their two linear programs. For the rounds of secondary suppression, which
-/// need the findings, not the intervals.
+/// need the findings, not the intervals. An exact leak is found all the same, but its
+/// combination of published figures is left empty (naming it costs a second elimination);
+/// [`audit_with`] names it.
 pub fn screen(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
     run_audit(problem, hidden, reqs, Depth::Screen(&[]))
 }
@@ -262,9 +264,65 @@ fn run_audit(
     depth: Depth<'_>,
 ) -> AuditReport {
     let mut report = AuditReport::default();
-    for (members, relations) in components(problem, hidden) {
-        let exact = exact_leaks(problem, hidden, &members, &relations);
-        let mut open: Vec<usize> = Vec::new();
+    let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some();
+    let tc = std::time::Instant::now();
+    let comps = components(problem, hidden);
+    if tlog {
+        let mut sizes: Vec<usize> = comps.iter().map(|c| c.0.len()).collect();
+        sizes.sort_unstable();
+        eprintln!(
+            "  TIMING components {:?}: {} comps, largest {:?}, quantities {} relations {}",
+            tc.elapsed(),
+            comps.len(),
+            &sizes[sizes.len().saturating_sub(5)..],
+            problem.quantities.len(),
+            problem.relations.len()
+        );
+    }
+    for (members, relations) in comps {
+        let mut open: Vec<usize> = members.iter().copied().filter(|&q| hidden[q]).collect();
+        if let Depth::Screen(cleared) = depth {
+            open.retain(|&q| !cleared.get(q).copied().unwrap_or(false));
+        }
+        // The exact check on one core while the linear programs run on the other; the
+        // intervals of cells it finds leaking are dropped below.
+        let (exact, res) = std::thread::scope(|scope| {
+            let exact = scope.spawn(|| {
+                let tx = std::time::Instant::now();
+                let name = depth == Depth::Intervals;
+                let exact = exact_leaks_fast(problem, hidden, &members, &relations, name);
+                if tlog && members.len() > 50 {
+                    eprintln!(
+                        "  TIMING exact {} members {} relations: {:?}",
+                        members.len(),
+                        relations.len(),
+                        tx.elapsed()
+                    );
+                }
+                exact
+            });
+            let tx = std::time::Instant::now();
+            let mut seen = Seen::truth(problem, &members);
+            let lp = match depth {
+                Depth::Screen(_) => screen_component(
+                    problem, hidden, reqs, &members, &relations, &mut open, &mut seen,
+                ),
+                Depth::Intervals => None,
+            };
+            let res =
+                component_intervals(problem, hidden, &members, &relations, &open, &mut seen, lp);
+            if tlog && members.len() > 50 {
+                eprintln!(
+                    "  TIMING lp+probes+intervals ({} open) {:?}",
+                    open.len(),
+                    tx.elapsed()
+                );
+            }
+            match exact.join() {
+                Ok(exact) => (exact, res),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
         for &q in members.iter().filter(|&&q| hidden[q]) {
             if let Some(from) = exact.get(&q) {
                 let v = problem.quantities[q].value as f64;
@@ -273,21 +331,10 @@ fn run_audit(
                     quantity: q,
                     leak: Leak::Exact { from: from.clone() },
                 });
-            } else {
-                open.push(q);
             }
         }
-        if let Depth::Screen(cleared) = depth {
-            open.retain(|&q| !cleared.get(q).copied().unwrap_or(false));
-        }
-        // The component solved once; probes and intervals start from that solution.
-        let lp = (open.len() > 1)
-            .then(|| Extremes::new(problem, hidden, &members, &relations).ok())
-            .flatten();
-        if let (Depth::Screen(_), Some(lp)) = (depth, &lp) {
-            open.retain(|&q| !lp.shows(q, problem.quantities[q].value, reqs[q]));
-        }
-        for (q, result) in intervals(problem, hidden, &members, &relations, &open, lp.as_ref()) {
+        let res = res.into_iter().filter(|(q, _)| !exact.contains_key(q));
+        for (q, result) in res {
             match result {
                 Ok(iv) => {
                     report.intervals.insert(q, iv);
@@ -314,6 +361,464 @@ fn run_audit(
     report
 }
 
+/// Tolerance for reading a bound off a feasible point (`1e-9`, far inside [`EPS`]).
+const TOL: f64 = 1e-9;
+
+/// Harvesting linear programs per component and kind: more rarely pays.
+const HARVESTS: usize = 6;
+
+/// Fewer open cells than this go straight to their own (warm-started) programs: a harvest
+/// solves the whole component from scratch.
+const HARVEST_FROM: usize = 64;
+
+/// The feasible points seen for a component: per member, the least and the greatest value
+/// any of them gives it. The true values are one such point; every solution of a linear
+/// program over the component's constraints is another. By convexity the polytope holds the
+/// segment between any two of them, so "some point has `x ≤ a`" and "some point has
+/// `x ≥ b`" are all a screen or a bound needs.
+struct Seen {
+    members: Vec<usize>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+}
+
+impl Seen {
+    fn truth(problem: &Problem, members: &[usize]) -> Seen {
+        let values: Vec<f64> = members
+            .iter()
+            .map(|&m| problem.quantities[m].value as f64)
+            .collect();
+        Seen {
+            members: members.to_vec(),
+            min: values.clone(),
+            max: values,
+        }
+    }
+
+    fn pos(&self, q: usize) -> Option<usize> {
+        self.members.binary_search(&q).ok()
+    }
+
+    /// Records a point given as values aligned with the members.
+    fn add(&mut self, point: &[f64]) {
+        for (k, &v) in point.iter().enumerate() {
+            self.min[k] = self.min[k].min(v);
+            self.max[k] = self.max[k].max(v);
+        }
+    }
+
+    /// Is `x` between the least and the greatest value seen for `q`?
+    fn shows_point(&self, q: usize, x: f64) -> bool {
+        self.down_to(q, x) && self.up_to(q, x)
+    }
+
+    fn down_to(&self, q: usize, a: f64) -> bool {
+        self.pos(q).is_some_and(|k| self.min[k] <= a + EPS)
+    }
+
+    fn up_to(&self, q: usize, b: f64) -> bool {
+        self.pos(q).is_some_and(|k| self.max[k] >= b - EPS)
+    }
+
+    /// Do the points seen prove that `q` (true value `value`) meets `req`? The same
+    /// questions as [`Extremes::shows`], answered from points already at hand.
+    fn shows(&self, q: usize, value: u64, req: Requirement) -> bool {
+        match req {
+            Requirement::Cover(t) => self.down_to(q, 0.0) && self.up_to(q, t as f64),
+            Requirement::Width(t) => {
+                self.up_to(q, (value + t) as f64)
+                    || (value >= t && self.down_to(q, (value - t) as f64))
+            }
+            Requirement::NotAll { value, threshold } => {
+                self.down_to(q, value.saturating_sub(threshold) as f64)
+            }
+        }
+    }
+
+    /// Does `q` still need a point lower (`low`) or higher than those seen to meet `req`?
+    fn wants(&self, q: usize, value: u64, req: Requirement) -> (bool, bool) {
+        if self.shows(q, value, req) {
+            return (false, false);
+        }
+        match req {
+            Requirement::Cover(t) => (!self.down_to(q, 0.0), !self.up_to(q, t as f64)),
+            Requirement::Width(t) => (value >= t, true),
+            Requirement::NotAll { .. } => (true, false),
+        }
+    }
+}
+
+/// `z`'s cap and every variable's in a harvesting program: above any value a cell can take
+/// unless nothing bounds it (as in [`Extremes`]).
+fn cap_of(problem: &Problem) -> f64 {
+    let published: f64 = problem.quantities.iter().map(|q| q.value as f64).sum();
+    4.0 * published + 1024.0
+}
+
+/// One feasible point of the component, the optimum of `Σ weight × x` (each unknown at most
+/// `cap[k]`: its propagated bound, which every feasible point meets anyway, or the general
+/// cap, which keeps the program bounded and its points feasible), aligned with `members`.
+/// `None` when the solver fails: harvesting is only ever a shortcut.
+fn harvest(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+    direction: OptimizationDirection,
+    weights: &BTreeMap<usize, f64>,
+    cap: &[f64],
+) -> Option<Vec<f64>> {
+    let (lp, vars) = component_lp_capped(
+        problem,
+        hidden,
+        members,
+        relations,
+        direction,
+        |m| weights.get(&m).copied().unwrap_or(0.0),
+        |m| members.binary_search(&m).map_or(f64::INFINITY, |k| cap[k]),
+    )
+    .ok()?;
+    let sol = lp.solve().ok()?;
+    Some(members.iter().map(|m| *sol.var_value(vars[m])).collect())
+}
+
+/// Points that push the `low` cells down and the `high` cells up, two programs at a time
+/// (one per core), until a round shows little more. `done` says whether a cell still needs
+/// a lower (first) or a higher (second) point.
+#[allow(clippy::too_many_arguments)]
+fn harvest_rounds(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+    cells: &[usize],
+    seen: &mut Seen,
+    needs: &dyn Fn(&Seen, usize) -> (bool, bool),
+) {
+    let general = cap_of(problem);
+    let (_, upper) = bounds(problem, hidden, members, relations);
+    let cap: Vec<f64> = upper.iter().map(|&u| u.min(general)).collect();
+    let cap = &cap[..];
+    let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some() && members.len() > 50;
+    for round in 0..HARVESTS {
+        let th = std::time::Instant::now();
+        let mut low = BTreeMap::new();
+        let mut high = BTreeMap::new();
+        for &q in cells {
+            let (l, h) = needs(seen, q);
+            if l {
+                low.insert(q, 1.0);
+            }
+            if h {
+                // Varied weights spread the maxima over the cells that share a sum.
+                let w =
+                    1.0 + ((q as u64 * 2_654_435_761 + round as u64 * 40_503) % 997) as f64 / 997.0;
+                high.insert(q, w);
+            }
+        }
+        let before = low.len() + high.len();
+        if before == 0 {
+            return;
+        }
+        let (a, b) = std::thread::scope(|scope| {
+            let lo = (!low.is_empty()).then(|| {
+                scope.spawn(|| {
+                    harvest(
+                        problem,
+                        hidden,
+                        members,
+                        relations,
+                        OptimizationDirection::Minimize,
+                        &low,
+                        cap,
+                    )
+                })
+            });
+            let hi = (!high.is_empty()).then(|| {
+                harvest(
+                    problem,
+                    hidden,
+                    members,
+                    relations,
+                    OptimizationDirection::Maximize,
+                    &high,
+                    cap,
+                )
+            });
+            let lo = lo.and_then(|h| match h.join() {
+                Ok(p) => p,
+                Err(panic) => std::panic::resume_unwind(panic),
+            });
+            (lo, hi.flatten())
+        });
+        for p in [a, b].into_iter().flatten() {
+            seen.add(&p);
+        }
+        let after: usize = cells
+            .iter()
+            .map(|&q| {
+                let (l, h) = needs(seen, q);
+                usize::from(l) + usize::from(h)
+            })
+            .sum();
+        if tlog {
+            eprintln!(
+                "      harvest round {round}: {before} -> {after} wanted sides, {:?}",
+                th.elapsed()
+            );
+        }
+        // Cells that fail never get their point: stop when what is left is few or a round
+        // clears little (probes are cheaper per cell than a whole program then).
+        if after < HARVEST_FROM || (before - after) * 4 < before {
+            return;
+        }
+    }
+}
+
+/// The screen of one component: drops from `open` the cells that feasible points show to
+/// meet their requirement; harvested points first, then a probe per cell left (whose point
+/// is kept for the cells after it).
+fn screen_component(
+    problem: &Problem,
+    hidden: &[bool],
+    reqs: &[Requirement],
+    members: &[usize],
+    relations: &[usize],
+    open: &mut Vec<usize>,
+    seen: &mut Seen,
+) -> Option<Extremes> {
+    let value = |q: usize| problem.quantities[q].value;
+    open.retain(|&q| !seen.shows(q, value(q), reqs[q]));
+    if open.len() > HARVEST_FROM {
+        let cells = open.clone();
+        harvest_rounds(
+            problem,
+            hidden,
+            members,
+            relations,
+            &cells,
+            seen,
+            &|s, q| s.wants(q, value(q), reqs[q]),
+        );
+        open.retain(|&q| !seen.shows(q, value(q), reqs[q]));
+    }
+    if open.len() > 1
+        && let Ok(lp) = Extremes::new(problem, hidden, members, relations)
+    {
+        if let Some(p) = lp.point(&lp.lo) {
+            seen.add(&p);
+        }
+        open.retain(|&q| {
+            !seen.shows(q, value(q), reqs[q]) && !lp.shows(q, value(q), reqs[q], seen)
+        });
+        return Some(lp);
+    }
+    None
+}
+
+/// Bounds on each member implied by single relations and non-negativity, tightened in turn
+/// (interval propagation): `lo ≤ x ≤ hi` holds at every feasible point. Aligned with
+/// `members`.
+fn bounds(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+) -> (Vec<f64>, Vec<f64>) {
+    let mut lo = vec![0.0f64; members.len()];
+    let mut hi = vec![f64::INFINITY; members.len()];
+    let pos = |q: usize| members.binary_search(&q).ok();
+    let eqs: Vec<(f64, Vec<(usize, f64)>)> = relations
+        .iter()
+        .map(|&r| {
+            let mut known = 0.0;
+            let mut terms = Vec::new();
+            for (i, c) in equation(problem, r) {
+                match pos(i) {
+                    Some(k) => terms.push((k, c as f64)),
+                    None if !unknown(problem, hidden, i) => {
+                        known += c as f64 * problem.quantities[i].value as f64;
+                    }
+                    // Outside the component: no bound from this relation.
+                    None => return (0.0, Vec::new()),
+                }
+            }
+            (known, terms)
+        })
+        .collect();
+    for _ in 0..32 {
+        let mut changed = false;
+        for (known, terms) in &eqs {
+            // Σ c x = -known: the range of each term, summed without the infinite ones.
+            let range = |k: usize, c: f64, lo: &[f64], hi: &[f64]| {
+                if c > 0.0 {
+                    (c * lo[k], c * hi[k])
+                } else {
+                    (c * hi[k], c * lo[k])
+                }
+            };
+            let (mut a, mut na, mut b, mut nb) = (0.0, 0usize, 0.0, 0usize);
+            for &(k, c) in terms {
+                let (x, y) = range(k, c, &lo, &hi);
+                if x.is_finite() {
+                    a += x
+                } else {
+                    na += 1
+                }
+                if y.is_finite() { b += y } else { nb += 1 }
+            }
+            for &(k, c) in terms {
+                let (x, y) = range(k, c, &lo, &hi);
+                let rest_lo = if x.is_finite() {
+                    if na == 0 { a - x } else { f64::NEG_INFINITY }
+                } else if na == 1 {
+                    a
+                } else {
+                    f64::NEG_INFINITY
+                };
+                let rest_hi = if y.is_finite() {
+                    if nb == 0 { b - y } else { f64::INFINITY }
+                } else if nb == 1 {
+                    b
+                } else {
+                    f64::INFINITY
+                };
+                // c x = -known - rest
+                let (p, q) = (-known - rest_hi, -known - rest_lo);
+                let (new_lo, new_hi) = if c > 0.0 {
+                    (p / c, q / c)
+                } else {
+                    (q / c, p / c)
+                };
+                if new_lo > lo[k] + TOL {
+                    lo[k] = new_lo;
+                    changed = true;
+                }
+                if new_hi < hi[k] - TOL {
+                    hi[k] = new_hi;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    (lo, hi)
+}
+
+/// Rounds away the solver's noise around whole numbers.
+fn snap(x: f64) -> f64 {
+    let r = x.round();
+    if (x - r).abs() <= 1e-7 { r } else { x }
+}
+
+/// The intervals of the `open` cells of a component. A side is read off the points seen
+/// when one of them reaches a bound that holds at every feasible point (the bound is then
+/// the extreme); harvesting programs add such points; only the sides still unknown get
+/// their linear program (warm-started, on all cores). Equal to solving every side.
+fn component_intervals(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+    open: &[usize],
+    seen: &mut Seen,
+    lp: Option<Extremes>,
+) -> Vec<(usize, Result<Interval, String>)> {
+    if open.is_empty() {
+        return Vec::new();
+    }
+    let cap = cap_of(problem);
+    let (lo, hi) = bounds(problem, hidden, members, relations);
+    let known = |s: &Seen, q: usize| -> (Option<f64>, Option<f64>) {
+        let Some(k) = s.pos(q) else {
+            return (None, None);
+        };
+        let l = (s.min[k] <= lo[k] + TOL).then_some(lo[k]);
+        let h = if hi[k].is_finite() && hi[k] < cap - 0.5 {
+            (s.max[k] >= hi[k] - TOL).then_some(hi[k])
+        } else {
+            (s.max[k] >= cap - 0.5).then_some(f64::INFINITY)
+        };
+        (l, h)
+    };
+    let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some() && members.len() > 50;
+    let th = std::time::Instant::now();
+    let wanted: usize = open
+        .iter()
+        .map(|&q| {
+            let (l, h) = known(seen, q);
+            usize::from(l.is_none()) + usize::from(h.is_none())
+        })
+        .sum();
+    if wanted > HARVEST_FROM {
+        harvest_rounds(problem, hidden, members, relations, open, seen, &|s, q| {
+            let (l, h) = known(s, q);
+            (l.is_none(), h.is_none())
+        });
+    }
+    if tlog {
+        let nb = hi.iter().filter(|h| h.is_finite()).count();
+        let k0 = open
+            .iter()
+            .filter(|&&q| known(&Seen::truth(problem, members), q).1.is_some())
+            .count();
+        eprintln!(
+            "    intervals: {} open, {nb} finite upper bounds, {k0} hi known by truth, harvest {:?}",
+            open.len(),
+            th.elapsed()
+        );
+    }
+    let partial: Vec<(usize, Option<f64>, Option<f64>)> = open
+        .iter()
+        .map(|&q| {
+            let (l, h) = known(seen, q);
+            (q, l, h)
+        })
+        .collect();
+    let th = std::time::Instant::now();
+    let rest: Vec<(usize, bool, bool)> = partial
+        .iter()
+        .filter(|p| p.1.is_none() || p.2.is_none())
+        .map(|p| (p.0, p.1.is_none(), p.2.is_none()))
+        .collect();
+    let lp = lp.or_else(|| {
+        (rest.len() > 1)
+            .then(|| Extremes::new(problem, hidden, members, relations).ok())
+            .flatten()
+    });
+    let solved: BTreeMap<usize, Result<Interval, String>> =
+        intervals(problem, hidden, members, relations, &rest, lp.as_ref())
+            .into_iter()
+            .collect();
+    if tlog {
+        eprintln!(
+            "    intervals: {} lo and {} hi sides one by one, {:?}",
+            rest.iter().filter(|r| r.1).count(),
+            rest.iter().filter(|r| r.2).count(),
+            th.elapsed()
+        );
+    }
+    partial
+        .into_iter()
+        .map(|(q, l, h)| {
+            let iv = match (l, h) {
+                (Some(lo), Some(hi)) => Ok(Interval { lo, hi }),
+                _ => solved[&q].clone().map(|iv| Interval {
+                    lo: l.unwrap_or(snap(iv.lo)),
+                    hi: h.unwrap_or(if iv.hi.is_finite() {
+                        snap(iv.hi)
+                    } else {
+                        iv.hi
+                    }),
+                }),
+            };
+            (q, iv)
+        })
+        .collect()
+}
+
 /// The intervals of `qs`, computed on all cores; the result does not depend on how the
 /// work is split.
 fn intervals(
@@ -321,11 +826,11 @@ fn intervals(
     hidden: &[bool],
     members: &[usize],
     relations: &[usize],
-    qs: &[usize],
+    qs: &[(usize, bool, bool)],
     extremes: Option<&Extremes>,
 ) -> Vec<(usize, Result<Interval, String>)> {
-    let one = |q: usize| {
-        let warm = extremes.and_then(|e| e.interval(q));
+    let one = |&(q, lo, hi): &(usize, bool, bool)| {
+        let warm = extremes.and_then(|e| e.interval(q, lo, hi));
         (
             q,
             warm.map_or_else(|| interval(problem, hidden, members, relations, q), Ok),
@@ -336,13 +841,13 @@ fn intervals(
         .min(qs.len().div_ceil(8))
         .max(1);
     if threads == 1 {
-        return qs.iter().map(|&q| one(q)).collect();
+        return qs.iter().map(one).collect();
     }
     let chunk = qs.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = qs
             .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(|&q| one(q)).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(|| part.iter().map(one).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
@@ -375,8 +880,7 @@ impl Extremes {
         members: &[usize],
         relations: &[usize],
     ) -> Result<Self, String> {
-        let published: f64 = problem.quantities.iter().map(|q| q.value as f64).sum();
-        let cap = 4.0 * published + 1024.0;
+        let cap = cap_of(problem);
         let build = |direction| -> Result<_, String> {
             let (mut lp, vars) =
                 component_lp(problem, hidden, members, relations, direction, |_| 0.0)?;
@@ -395,18 +899,32 @@ impl Extremes {
         })
     }
 
-    /// Is there a solution with quantity `q` at `value`?
-    fn admits(&self, q: usize, value: f64) -> bool {
+    /// A solution's values, aligned with the members.
+    fn point(&self, sol: &microlp::Solution) -> Option<Vec<f64>> {
+        Some(self.vars.values().map(|&v| *sol.var_value(v)).collect())
+    }
+
+    /// Is there a solution with quantity `q` at `value`? The solution found is recorded in
+    /// `seen`.
+    fn admits(&self, q: usize, value: f64, seen: &mut Seen) -> bool {
         let Some(&var) = self.vars.get(&q) else {
             return false;
         };
-        self.lo.clone().fix_var(var, value).is_ok()
+        match self.lo.clone().fix_var(var, value) {
+            Ok(sol) => {
+                if let Some(p) = self.point(&sol) {
+                    seen.add(&p);
+                }
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Do feasible points prove that `q` (true value `value`) meets `req`? `false` means
     /// "not shown": the caller computes the interval.
-    fn shows(&self, q: usize, value: u64, req: Requirement) -> bool {
-        let at = |x: u64| self.admits(q, x as f64);
+    fn shows(&self, q: usize, value: u64, req: Requirement, seen: &mut Seen) -> bool {
+        let mut at = |x: u64| seen.shows_point(q, x as f64) || self.admits(q, x as f64, seen);
         match req {
             // 0 and t feasible: by convexity, [0, t] is.
             Requirement::Cover(t) => at(0) && at(t),
@@ -418,8 +936,9 @@ impl Extremes {
         }
     }
 
-    /// `None` when the warm start fails: the caller solves from scratch.
-    fn interval(&self, q: usize) -> Option<Interval> {
+    /// `None` when the warm start fails: the caller solves from scratch. Only the sides
+    /// asked for are solved (the others are left at 0 and ∞).
+    fn interval(&self, q: usize, want_lo: bool, want_hi: bool) -> Option<Interval> {
         let x = *self.vars.get(&q)?;
         let at = |base: &microlp::Solution| -> Option<f64> {
             let mut link = microlp::LinearExpr::empty();
@@ -431,11 +950,15 @@ impl Extremes {
                 .ok()?;
             Some(sol.objective())
         };
-        let lo = at(&self.lo)?;
-        let hi = at(self
-            .hi
-            .get_or_init(|| self.hi_problem.solve().ok())
-            .as_ref()?)?;
+        let lo = if want_lo { at(&self.lo)? } else { 0.0 };
+        let hi = if want_hi {
+            at(self
+                .hi
+                .get_or_init(|| self.hi_problem.solve().ok())
+                .as_ref()?)?
+        } else {
+            f64::INFINITY
+        };
         // At the cap, only the cap bounded it.
         let hi = if hi >= self.cap - 0.5 {
             f64::INFINITY
@@ -457,10 +980,31 @@ fn component_lp(
     direction: OptimizationDirection,
     objective: impl Fn(usize) -> f64,
 ) -> Result<(microlp::Problem, BTreeMap<usize, microlp::Variable>), String> {
+    component_lp_capped(
+        problem,
+        hidden,
+        members,
+        relations,
+        direction,
+        objective,
+        |_| f64::INFINITY,
+    )
+}
+
+/// [`component_lp`] with every unknown at most `cap`.
+fn component_lp_capped(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+    direction: OptimizationDirection,
+    objective: impl Fn(usize) -> f64,
+    cap: impl Fn(usize) -> f64,
+) -> Result<(microlp::Problem, BTreeMap<usize, microlp::Variable>), String> {
     let mut lp = microlp::Problem::new(direction);
     let vars: BTreeMap<usize, microlp::Variable> = members
         .iter()
-        .map(|&m| (m, lp.add_var(objective(m), (0.0, f64::INFINITY))))
+        .map(|&m| (m, lp.add_var(objective(m), (0.0, cap(m)))))
         .collect();
     for &r in relations {
         let mut expr = microlp::LinearExpr::empty();
@@ -576,6 +1120,239 @@ fn exact_leaks(
                     if !unknown(problem, hidden, i) {
                         let e = from.entry(i).or_insert_with(BigRational::zero);
                         *e -= lambda * BigRational::from_integer(BigInt::from(c));
+                    }
+                }
+            }
+            from.retain(|_, c| !c.is_zero());
+            out.insert(*col, from.into_iter().collect());
+        }
+    }
+    out
+}
+
+/// A small exact rational (`n / d`, `d > 0`, lowest terms); operations fail rather than
+/// overflow, and the caller then falls back to [`BigRational`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Small {
+    n: i64,
+    d: i64,
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    a = a.abs();
+    b = b.abs();
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl Small {
+    fn int(n: i64) -> Small {
+        Small { n, d: 1 }
+    }
+
+    fn make(n: i128, d: i128) -> Option<Small> {
+        let g = gcd(n, d).max(1);
+        let (mut n, mut d) = (n / g, d / g);
+        if d < 0 {
+            (n, d) = (-n, -d);
+        }
+        Some(Small {
+            n: i64::try_from(n).ok()?,
+            d: i64::try_from(d).ok()?,
+        })
+    }
+
+    fn mul(self, o: Small) -> Option<Small> {
+        Small::make(self.n as i128 * o.n as i128, self.d as i128 * o.d as i128)
+    }
+
+    fn sub(self, o: Small) -> Option<Small> {
+        let n = (self.n as i128).checked_mul(o.d as i128)?
+            - (o.n as i128).checked_mul(self.d as i128)?;
+        Small::make(n, self.d as i128 * o.d as i128)
+    }
+
+    fn recip(self) -> Option<Small> {
+        Small::make(self.d as i128, self.n as i128)
+    }
+
+    fn big(self) -> BigRational {
+        BigRational::new(BigInt::from(self.n), BigInt::from(self.d))
+    }
+}
+
+/// A sparse row, sorted by column.
+type SmallRow = Vec<(usize, Small)>;
+
+/// `row - f × other`, dropping zeros; `None` on overflow.
+fn small_axpy(row: &SmallRow, f: Small, other: &SmallRow) -> Option<SmallRow> {
+    let mut out = Vec::with_capacity(row.len() + other.len());
+    let (mut i, mut j) = (0, 0);
+    while i < row.len() || j < other.len() {
+        let take_row = j >= other.len() || (i < row.len() && row[i].0 < other[j].0);
+        let take_other = i >= row.len() || (j < other.len() && other[j].0 < row[i].0);
+        if take_row {
+            out.push(row[i]);
+            i += 1;
+        } else if take_other {
+            let v = Small::int(0).sub(f.mul(other[j].1)?)?;
+            out.push((other[j].0, v));
+            j += 1;
+        } else {
+            let v = row[i].1.sub(f.mul(other[j].1)?)?;
+            if v.n != 0 {
+                out.push((row[i].0, v));
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    Some(out)
+}
+
+/// [`exact_leaks`] in machine-word rationals: the same elimination (rows in relation order,
+/// each reduced by the pivots before it, its first column its pivot, earlier rows reduced by
+/// it), so the same pivots and combinations; the combinations are only carried when
+/// `track`. `None` when a number outgrows 64 bits.
+#[allow(clippy::type_complexity)]
+fn small_elimination(
+    problem: &Problem,
+    hidden: &[bool],
+    relations: &[usize],
+    track: bool,
+) -> Option<Vec<(usize, SmallRow, SmallRow)>> {
+    let mut pivots: Vec<(usize, SmallRow, SmallRow)> = Vec::new();
+    let mut pivot_of: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    // Column → pivot rows that may hold it (checked on use).
+    let mut holders: std::collections::HashMap<usize, Vec<usize>> =
+        std::collections::HashMap::new();
+    // Pivots on the columns in fewest relations first: fewer earlier rows to clear, less
+    // fill. (Which column a row pivots on changes neither the leaks nor their combinations:
+    // a leak's row is `x_q` alone, and the independent relations it combines are the same.)
+    let mut uses: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for &r in relations {
+        for (i, _) in equation(problem, r) {
+            *uses.entry(i).or_default() += 1;
+        }
+    }
+    for &r in relations {
+        let mut row: SmallRow = equation(problem, r)
+            .into_iter()
+            .filter(|&(i, _)| unknown(problem, hidden, i))
+            .map(|(i, c)| (i, Small::int(c)))
+            .collect();
+        let mut combo: SmallRow = if track {
+            vec![(r, Small::int(1))]
+        } else {
+            Vec::new()
+        };
+        // Pivot rows are reduced: none holds another pivot's column, so each pivot column of
+        // the row is cleared by its own pivot row without bringing back another.
+        let hits: Vec<(usize, Small)> = row
+            .iter()
+            .filter_map(|&(c, v)| pivot_of.get(&c).map(|&p| (p, v)))
+            .collect();
+        let mut hits = hits;
+        hits.sort_unstable_by_key(|&(p, _)| p);
+        for (p, f) in hits {
+            row = small_axpy(&row, f, &pivots[p].1)?;
+            if track {
+                combo = small_axpy(&combo, f, &pivots[p].2)?;
+            }
+        }
+        let Some(&(col, lead)) = row.iter().min_by_key(|e| (uses.get(&e.0), e.0)) else {
+            continue;
+        };
+        let inv = lead.recip()?;
+        for e in row.iter_mut() {
+            e.1 = e.1.mul(inv)?;
+        }
+        for e in combo.iter_mut() {
+            e.1 = e.1.mul(inv)?;
+        }
+        let me = pivots.len();
+        if let Some(list) = holders.remove(&col) {
+            for p in list {
+                let prow = &pivots[p].1;
+                let Ok(at) = prow.binary_search_by_key(&col, |e| e.0) else {
+                    continue;
+                };
+                let f = prow[at].1;
+                let new_row = small_axpy(prow, f, &row)?;
+                for &(c, _) in &new_row {
+                    if c != col && prow.binary_search_by_key(&c, |e| e.0).is_err() {
+                        holders.entry(c).or_default().push(p);
+                    }
+                }
+                pivots[p].1 = new_row;
+                if track {
+                    pivots[p].2 = small_axpy(&pivots[p].2, f, &combo)?;
+                }
+            }
+        }
+        for &(c, _) in row.iter().filter(|e| e.0 != col) {
+            holders.entry(c).or_default().push(me);
+        }
+        pivot_of.insert(col, me);
+        pivots.push((col, row, combo));
+    }
+    Some(pivots)
+}
+
+/// [`exact_leaks`], in machine words where the numbers allow (the same answer, faster).
+fn exact_leaks_fast(
+    problem: &Problem,
+    hidden: &[bool],
+    members: &[usize],
+    relations: &[usize],
+    name: bool,
+) -> BTreeMap<usize, Vec<(usize, BigRational)>> {
+    let leaking = |pivots: &[(usize, SmallRow, SmallRow)]| -> Vec<usize> {
+        pivots
+            .iter()
+            .filter(|(col, row, _)| {
+                row.len() == 1 && hidden[*col] && members.binary_search(col).is_ok()
+            })
+            .map(|(col, _, _)| *col)
+            .collect()
+    };
+    let Some(pivots) = small_elimination(problem, hidden, relations, false) else {
+        if std::env::var_os("SPOR_SDC_TIMING").is_some() {
+            eprintln!("  TIMING exact: overflow, big rationals");
+        }
+        return exact_leaks(problem, hidden, members, relations);
+    };
+    if !name {
+        return leaking(&pivots)
+            .into_iter()
+            .map(|q| (q, Vec::new()))
+            .collect();
+    }
+    if leaking(&pivots).is_empty() {
+        return BTreeMap::new();
+    }
+    if std::env::var_os("SPOR_SDC_TIMING").is_some() {
+        eprintln!(
+            "  TIMING exact: {} leaks, again with combinations",
+            leaking(&pivots).len()
+        );
+    }
+    // Leaks: the elimination again, carrying the combinations that name them.
+    let Some(pivots) = small_elimination(problem, hidden, relations, true) else {
+        return exact_leaks(problem, hidden, members, relations);
+    };
+    let mut out = BTreeMap::new();
+    for (col, row, combo) in &pivots {
+        if row.len() == 1 && hidden[*col] && members.binary_search(col).is_ok() {
+            let mut from: BTreeMap<usize, BigRational> = BTreeMap::new();
+            for &(r, lambda) in combo {
+                let lambda = lambda.big();
+                for (i, c) in equation(problem, r) {
+                    if !unknown(problem, hidden, i) {
+                        let e = from.entry(i).or_insert_with(BigRational::zero);
+                        *e -= &lambda * BigRational::from_integer(BigInt::from(c));
                     }
                 }
             }
@@ -706,7 +1483,7 @@ mod tests {
                     panic!("component of mask {mask:#x} has no solution");
                 };
                 for &q in members.iter().filter(|&&q| hidden[q]) {
-                    let warm = e.interval(q).expect("warm start");
+                    let warm = e.interval(q, true, true).expect("warm start");
                     let cold = interval(&p, &hidden, &members, &relations, q).unwrap();
                     assert!(
                         (warm.lo - cold.lo).abs() < 1e-6
@@ -719,5 +1496,131 @@ mod tests {
             }
         }
         assert!(compared > 30, "only {compared} cells compared");
+    }
+}
+
+#[cfg(test)]
+mod fast_paths {
+    use super::*;
+
+    /// Two linked tables (rows × cols and rows × cols2 sharing the row margins) with a
+    /// pseudo-random pattern of hidden cells: enough structure for leaks, pinned zeros and
+    /// cells bounded only through the other table.
+    fn linked(seed: u64) -> (Problem, Vec<bool>) {
+        let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let mut next = move |m: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % m
+        };
+        let rows = ["a", "b", "c", "d", "e"];
+        let cols = ["w", "x", "y"];
+        let cols2 = ["u", "v"];
+        let mut p = Problem::new();
+        let v1: Vec<Vec<u64>> = (0..5).map(|_| (0..3).map(|_| next(7)).collect()).collect();
+        // The second table splits the same row totals differently.
+        let v2: Vec<Vec<u64>> = v1
+            .iter()
+            .map(|r| {
+                let t: u64 = r.iter().sum();
+                let u = if t == 0 { 0 } else { next(t + 1) };
+                vec![u, t - u]
+            })
+            .collect();
+        let key1 = |r: Option<&str>, c: Option<&str>| match (r, c) {
+            (r, None) => format!("row|{r:?}"),
+            (r, c) => format!("t1|{r:?}|{c:?}"),
+        };
+        let key2 = |r: Option<&str>, c: Option<&str>| match (r, c) {
+            (r, None) => format!("row|{r:?}"),
+            (r, c) => format!("t2|{r:?}|{c:?}"),
+        };
+        let g1 = p
+            .crossed_table("t1", "row", "col", &rows, &cols, &v1, &key1, 2)
+            .unwrap();
+        let g2 = p
+            .crossed_table("t2", "row", "col2", &rows, &cols2, &v2, &key2, 2)
+            .unwrap();
+        let mut hidden = vec![false; p.quantities.len()];
+        for g in [&g1, &g2] {
+            for line in g.iter() {
+                for &id in line {
+                    if next(100) < 35 {
+                        hidden[id] = true;
+                    }
+                }
+            }
+        }
+        (p, hidden)
+    }
+
+    #[test]
+    fn machine_word_elimination_finds_the_same_leaks_and_combinations() {
+        let mut leaks = 0;
+        for seed in 0..300 {
+            let (p, hidden) = linked(seed);
+            for (members, relations) in components(&p, &hidden) {
+                let slow = exact_leaks(&p, &hidden, &members, &relations);
+                let fast = exact_leaks_fast(&p, &hidden, &members, &relations, true);
+                let named: Vec<usize> = fast.keys().copied().collect();
+                let unnamed = exact_leaks_fast(&p, &hidden, &members, &relations, false);
+                assert_eq!(named, unnamed.keys().copied().collect::<Vec<_>>());
+                assert_eq!(slow, fast, "seed {seed}");
+                leaks += slow.len();
+            }
+        }
+        assert!(leaks > 20, "only {leaks} leaks compared");
+    }
+
+    #[test]
+    fn intervals_from_points_and_bounds_equal_one_program_per_side() {
+        let mut compared = 0;
+        for seed in 0..200 {
+            let (p, hidden) = linked(seed);
+            for (members, relations) in components(&p, &hidden) {
+                let open: Vec<usize> = members.iter().copied().filter(|&q| hidden[q]).collect();
+                let mut seen = Seen::truth(&p, &members);
+                for (q, iv) in
+                    component_intervals(&p, &hidden, &members, &relations, &open, &mut seen, None)
+                {
+                    let iv = iv.unwrap();
+                    let cold = interval(&p, &hidden, &members, &relations, q).unwrap();
+                    assert!(
+                        (iv.lo - cold.lo).abs() < 1e-6
+                            && (iv.hi == cold.hi || (iv.hi - cold.hi).abs() < 1e-6),
+                        "seed {seed}, {}: {iv} against {cold}",
+                        p.quantities[q].name()
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 500, "only {compared} cells compared");
+    }
+
+    #[test]
+    fn the_screen_agrees_with_the_full_audit() {
+        for seed in 0..200 {
+            let (p, hidden) = linked(seed);
+            let reqs: Vec<Requirement> = p
+                .quantities
+                .iter()
+                .enumerate()
+                .map(|(i, q)| match i % 3 {
+                    0 => Requirement::Cover(3),
+                    1 => Requirement::Width(3),
+                    _ => Requirement::NotAll {
+                        value: q.value,
+                        threshold: 3,
+                    },
+                })
+                .collect();
+            let full = audit_with(&p, &hidden, &reqs);
+            let quick = screen(&p, &hidden, &reqs);
+            let a: Vec<usize> = full.findings.iter().map(|f| f.quantity).collect();
+            let b: Vec<usize> = quick.findings.iter().map(|f| f.quantity).collect();
+            assert_eq!(a, b, "seed {seed}");
+        }
     }
 }

@@ -147,13 +147,29 @@ pub fn secondary(
     // Hidden cells the screen has shown to meet their requirement.
     let mut cleared: Vec<bool> = Vec::new();
     let sums = sums_of(problem);
+    let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some();
+    let t0 = std::time::Instant::now();
     loop {
         let hidden: Vec<bool> = status.iter().map(Status::is_hidden).collect();
+        let ts = std::time::Instant::now();
         let mut report = screen_status(problem, &status, policy, &cleared);
+        if tlog {
+            eprintln!(
+                "TIMING round {rounds}: hidden {} screen {:?} findings {} total {:?}",
+                hidden.iter().filter(|&&h| h).count(),
+                ts.elapsed(),
+                report.findings.len(),
+                t0.elapsed()
+            );
+        }
         if report.passed() {
             // The screen's verdict, now with every hidden cell's interval for the manifest
             // (and the last word, should floating point have judged a bound differently).
+            let ta = std::time::Instant::now();
             report = audit_status(problem, &status, policy);
+            if tlog {
+                eprintln!("TIMING final audit {:?}", ta.elapsed());
+            }
             if report.passed() {
                 return Ok(Protection {
                     status,
@@ -173,7 +189,12 @@ pub fn secondary(
             .iter()
             .find(|f| matches!(f.leak, Leak::Unsolved { .. }))
         {
-            return Err(refuse(problem, std::slice::from_ref(f)));
+            return Err(refuse_named(
+                problem,
+                &status,
+                policy,
+                std::slice::from_ref(f),
+            ));
         }
         // A zero partner the attacker can compute exactly (a zero inside zeros) protects
         // nothing and publishing it tells nothing new: it goes back, another partner is
@@ -217,7 +238,7 @@ pub fn secondary(
             }
         }
         if chosen.is_empty() {
-            return Err(refuse(problem, &stuck));
+            return Err(refuse_named(problem, &status, policy, &stuck));
         }
     }
 }
@@ -254,6 +275,28 @@ fn requirements(
         .map(|(q, s)| s.requirement(q.value, policy.threshold(q.dims)))
         .collect();
     (hidden, reqs)
+}
+
+/// [`refuse`] with the findings of the full audit, which names the published figures an
+/// exact leak is computed from (the screen does not).
+fn refuse_named(
+    problem: &Problem,
+    status: &[Status],
+    policy: &Policy,
+    findings: &[Finding],
+) -> Refused {
+    let full = audit_status(problem, status, policy);
+    let named: Vec<Finding> = findings
+        .iter()
+        .map(|f| {
+            full.findings
+                .iter()
+                .find(|g| g.quantity == f.quantity)
+                .cloned()
+                .unwrap_or_else(|| f.clone())
+        })
+        .collect();
+    refuse(problem, &named)
 }
 
 fn refuse(problem: &Problem, findings: &[Finding]) -> Refused {

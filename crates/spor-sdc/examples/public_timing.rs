@@ -1,0 +1,38 @@
+//! Times the public profile of an overview: `cargo run --release -p spor-sdc --example
+//! public_timing -- REPORT.json [HIDDEN.txt]` reads the internal JSON of
+//! `spor report --format json`, protects it with the default policy and prints the time and
+//! the number of hidden quantities (and writes their names to `HIDDEN.txt`).
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .ok_or("usage: public_timing REPORT.json [HIDDEN.txt]")?;
+    let report: spor_stats::Report = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let policy = spor_sdc::Policy::default();
+    let start = std::time::Instant::now();
+    let release = spor_sdc::overview::protect_report(&report, &[], &policy)?;
+    let elapsed = start.elapsed();
+    let hidden = release.protection.hidden();
+    let names: Vec<String> = (0..hidden.len())
+        .filter(|&i| hidden[i])
+        .map(|i| release.problem.quantities[i].name())
+        .collect();
+    println!(
+        "{} quantities, {} hidden, {} rounds, {elapsed:.2?}",
+        hidden.len(),
+        names.len(),
+        release.protection.rounds
+    );
+    if let Some(out) = args.next() {
+        let mut text = String::new();
+        for (i, q) in release.problem.quantities.iter().enumerate() {
+            if hidden[i] {
+                let iv = release.protection.audit.intervals.get(&i);
+                text.push_str(&format!("{} {:?}\n", q.name(), iv.map(|v| (v.lo, v.hi))));
+            }
+        }
+        std::fs::write(out, text)?;
+    }
+    Ok(())
+}
