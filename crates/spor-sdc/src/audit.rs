@@ -264,13 +264,13 @@ fn run_audit(
     depth: Depth<'_>,
 ) -> AuditReport {
     let mut report = AuditReport::default();
-    let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some();
+    let tlog = tracing::enabled!(tracing::Level::DEBUG);
     let tc = std::time::Instant::now();
     let comps = components(problem, hidden);
     if tlog {
         let mut sizes: Vec<usize> = comps.iter().map(|c| c.0.len()).collect();
         sizes.sort_unstable();
-        eprintln!(
+        tracing::debug!(
             "  TIMING components {:?}: {} comps, largest {:?}, quantities {} relations {}",
             tc.elapsed(),
             comps.len(),
@@ -292,7 +292,7 @@ fn run_audit(
                 let name = depth == Depth::Intervals;
                 let exact = exact_leaks_fast(problem, hidden, &members, &relations, name);
                 if tlog && members.len() > 50 {
-                    eprintln!(
+                    tracing::debug!(
                         "  TIMING exact {} members {} relations: {:?}",
                         members.len(),
                         relations.len(),
@@ -312,7 +312,7 @@ fn run_audit(
             let res =
                 component_intervals(problem, hidden, &members, &relations, &open, &mut seen, lp);
             if tlog && members.len() > 50 {
-                eprintln!(
+                tracing::debug!(
                     "  TIMING lp+probes+intervals ({} open) {:?}",
                     open.len(),
                     tx.elapsed()
@@ -499,7 +499,7 @@ fn harvest_rounds(
     let (_, upper) = bounds(problem, hidden, members, relations);
     let cap: Vec<f64> = upper.iter().map(|&u| u.min(general)).collect();
     let cap = &cap[..];
-    let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some() && members.len() > 50;
+    let tlog = tracing::enabled!(tracing::Level::DEBUG) && members.len() > 50;
     for round in 0..HARVESTS {
         let th = std::time::Instant::now();
         let mut low = BTreeMap::new();
@@ -562,7 +562,7 @@ fn harvest_rounds(
             })
             .sum();
         if tlog {
-            eprintln!(
+            tracing::debug!(
                 "      harvest round {round}: {before} -> {after} wanted sides, {:?}",
                 th.elapsed()
             );
@@ -743,7 +743,7 @@ fn component_intervals(
         };
         (l, h)
     };
-    let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some() && members.len() > 50;
+    let tlog = tracing::enabled!(tracing::Level::DEBUG) && members.len() > 50;
     let th = std::time::Instant::now();
     let wanted: usize = open
         .iter()
@@ -764,7 +764,7 @@ fn component_intervals(
             .iter()
             .filter(|&&q| known(&Seen::truth(problem, members), q).1.is_some())
             .count();
-        eprintln!(
+        tracing::debug!(
             "    intervals: {} open, {nb} finite upper bounds, {k0} hi known by truth, harvest {:?}",
             open.len(),
             th.elapsed()
@@ -793,7 +793,7 @@ fn component_intervals(
             .into_iter()
             .collect();
     if tlog {
-        eprintln!(
+        tracing::debug!(
             "    intervals: {} lo and {} hi sides one by one, {:?}",
             rest.iter().filter(|r| r.1).count(),
             rest.iter().filter(|r| r.2).count(),
@@ -1319,8 +1319,8 @@ fn exact_leaks_fast(
             .collect()
     };
     let Some(pivots) = small_elimination(problem, hidden, relations, false) else {
-        if std::env::var_os("SPOR_SDC_TIMING").is_some() {
-            eprintln!("  TIMING exact: overflow, big rationals");
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            tracing::debug!("  TIMING exact: overflow, big rationals");
         }
         return exact_leaks(problem, hidden, members, relations);
     };
@@ -1333,8 +1333,8 @@ fn exact_leaks_fast(
     if leaking(&pivots).is_empty() {
         return BTreeMap::new();
     }
-    if std::env::var_os("SPOR_SDC_TIMING").is_some() {
-        eprintln!(
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        tracing::debug!(
             "  TIMING exact: {} leaks, again with combinations",
             leaking(&pivots).len()
         );

@@ -147,14 +147,14 @@ pub fn secondary(
     // Hidden cells the screen has shown to meet their requirement.
     let mut cleared: Vec<bool> = Vec::new();
     let sums = sums_of(problem);
-    let tlog = std::env::var_os("SPOR_SDC_TIMING").is_some();
+    let tlog = tracing::enabled!(tracing::Level::DEBUG);
     let t0 = std::time::Instant::now();
     loop {
         let hidden: Vec<bool> = status.iter().map(Status::is_hidden).collect();
         let ts = std::time::Instant::now();
         let mut report = screen_status(problem, &status, policy, &cleared);
         if tlog {
-            eprintln!(
+            tracing::debug!(
                 "TIMING round {rounds}: hidden {} screen {:?} findings {} total {:?}",
                 hidden.iter().filter(|&&h| h).count(),
                 ts.elapsed(),
@@ -168,7 +168,7 @@ pub fn secondary(
             let ta = std::time::Instant::now();
             report = audit_status(problem, &status, policy);
             if tlog {
-                eprintln!("TIMING final audit {:?}", ta.elapsed());
+                tracing::debug!("TIMING final audit {:?}", ta.elapsed());
             }
             if report.passed() {
                 return Ok(Protection {
