@@ -299,25 +299,28 @@ impl Pending {
                 IDENTIFICATION_INSERT,
                 14,
                 &b.identifications[range],
-                |st, at, r| bind_identification(st, at, r, stamp),
+                stamp,
+                bind_identification,
             )?,
             Kind::Assessments => insert_rows(
                 c,
                 ASSESSMENT_INSERT,
                 7,
                 &b.assessments[range],
-                |st, at, r| bind_assessment(st, at, r, stamp),
+                stamp,
+                bind_assessment,
             )?,
             Kind::HotlineCalls => insert_rows(
                 c,
                 HOTLINE_INSERT,
                 6,
                 &b.hotline_calls[range],
-                |st, at, r| bind_hotline_call(st, at, r, stamp),
+                stamp,
+                bind_hotline_call,
             )?,
-            Kind::History => insert_rows(c, HISTORY_INSERT, 5, &b.history[range], |st, at, r| {
-                bind_history(st, at, r, stamp)
-            })?,
+            Kind::History => {
+                insert_rows(c, HISTORY_INSERT, 5, &b.history[range], stamp, bind_history)?
+            }
         }
         Ok(())
     }
@@ -410,7 +413,7 @@ impl Pending {
                     "{IDENTIFICATION_INSERT}{}{IDENTIFICATION_UPSERT}",
                     multi_values(14, 1)
                 ),
-                |st, r| bind_identification(st, 0, r, stamp),
+                |st, r| with_stamp(st, 14, stamp, |st| bind_identification(st, 0, r)),
             ),
             Kind::Assessments => write_entity(
                 conn,
@@ -422,7 +425,7 @@ impl Pending {
                     "{ASSESSMENT_INSERT}{}{ASSESSMENT_UPSERT}",
                     multi_values(7, 1)
                 ),
-                |st, r| bind_assessment(st, 0, r, stamp),
+                |st, r| with_stamp(st, 7, stamp, |st| bind_assessment(st, 0, r)),
             ),
             Kind::HotlineCalls => write_entity(
                 conn,
@@ -431,7 +434,7 @@ impl Pending {
                 |r| r.call_ref.clone(),
                 load_hotline_calls,
                 &format!("{HOTLINE_INSERT}{}{HOTLINE_UPSERT}", multi_values(6, 1)),
-                |st, r| bind_hotline_call(st, 0, r, stamp),
+                |st, r| with_stamp(st, 6, stamp, |st| bind_hotline_call(st, 0, r)),
             ),
             Kind::History => write_entity(
                 conn,
@@ -443,7 +446,7 @@ impl Pending {
                 },
                 load_history,
                 &format!("{HISTORY_INSERT}{}{HISTORY_UPSERT}", multi_values(5, 1)),
-                |st, r| bind_history(st, 0, r, stamp),
+                |st, r| with_stamp(st, 5, stamp, |st| bind_history(st, 0, r)),
             ),
         }
     }
@@ -504,12 +507,23 @@ fn write_entity<T: PartialEq, K: std::hash::Hash + Eq>(
     Ok(counts)
 }
 
-/// Binds one identification at parameters `at + 1 ..= at + 14`.
+/// Binds a row with `bind`, then the import's stamp at parameter `at`.
+fn with_stamp(
+    st: &mut rusqlite::Statement<'_>,
+    at: usize,
+    stamp: &str,
+    bind: impl FnOnce(&mut rusqlite::Statement<'_>) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    bind(st)?;
+    st.raw_bind_parameter(at, stamp)
+}
+
+/// Binds one identification's own 13 columns at parameters `at + 1 ..= at + 13` (the
+/// 14th, `updated_at`, is the import's stamp, bound by the caller).
 fn bind_identification(
     st: &mut rusqlite::Statement<'_>,
     at: usize,
     r: &spor_core::Identification,
-    stamp: &str,
 ) -> rusqlite::Result<()> {
     let mut date = DateText::default();
     st.raw_bind_parameter(at + 1, r.case_ref.as_str())?;
@@ -527,16 +541,14 @@ fn bind_identification(
         Some(d) => st.raw_bind_parameter(at + 12, date.of(d))?,
         None => st.raw_bind_parameter(at + 12, rusqlite::types::Null)?,
     }
-    st.raw_bind_parameter(at + 13, r.return_country.as_ref().map(|c| c.as_str()))?;
-    st.raw_bind_parameter(at + 14, stamp)
+    st.raw_bind_parameter(at + 13, r.return_country.as_ref().map(|c| c.as_str()))
 }
 
-/// Binds one assessment at parameters `at + 1 ..= at + 7`.
+/// Binds one assessment's own columns at parameters `at + 1 ..= at + 6`.
 fn bind_assessment(
     st: &mut rusqlite::Statement<'_>,
     at: usize,
     r: &spor_core::Assessment,
-    stamp: &str,
 ) -> rusqlite::Result<()> {
     let mut date = DateText::default();
     st.raw_bind_parameter(at + 1, r.assessment_ref.as_str())?;
@@ -544,49 +556,47 @@ fn bind_assessment(
     st.raw_bind_parameter(at + 3, date.of(r.interview_date))?;
     st.raw_bind_parameter(at + 4, r.gender.code())?;
     st.raw_bind_parameter(at + 5, r.age.map(i64::from))?;
-    st.raw_bind_parameter(at + 6, r.nationality.as_str())?;
-    st.raw_bind_parameter(at + 7, stamp)
+    st.raw_bind_parameter(at + 6, r.nationality.as_str())
 }
 
-/// Binds one hotline call at parameters `at + 1 ..= at + 6`.
+/// Binds one hotline call's own columns at parameters `at + 1 ..= at + 5`.
 fn bind_hotline_call(
     st: &mut rusqlite::Statement<'_>,
     at: usize,
     r: &spor_core::HotlineCall,
-    stamp: &str,
 ) -> rusqlite::Result<()> {
     st.raw_bind_parameter(at + 1, r.call_ref.as_str())?;
     st.raw_bind_parameter(at + 2, spor_core::format_timestamp(&r.received_at))?;
     st.raw_bind_parameter(at + 3, r.caller_type.code())?;
     st.raw_bind_parameter(at + 4, r.concerns_possible_victim)?;
-    st.raw_bind_parameter(at + 5, r.topic.map(|t| t.code()))?;
-    st.raw_bind_parameter(at + 6, stamp)
+    st.raw_bind_parameter(at + 5, r.topic.map(|t| t.code()))
 }
 
-/// Binds one history row at parameters `at + 1 ..= at + 5`.
+/// Binds one history row's own columns at parameters `at + 1 ..= at + 4`.
 fn bind_history(
     st: &mut rusqlite::Statement<'_>,
     at: usize,
     r: &spor_core::HistoryRow,
-    stamp: &str,
 ) -> rusqlite::Result<()> {
     st.raw_bind_parameter(at + 1, r.series.code())?;
     st.raw_bind_parameter(at + 2, i64::from(r.year))?;
     st.raw_bind_parameter(at + 3, r.category.as_deref().unwrap_or(""))?;
-    st.raw_bind_parameter(at + 4, r.count.map(|c| c as i64))?;
-    st.raw_bind_parameter(at + 5, stamp)
+    st.raw_bind_parameter(at + 4, r.count.map(|c| c as i64))
 }
 
 /// Rows per INSERT statement on the append path: one statement step per row was a third
 /// of the writer's time.
 const ROWS_PER_INSERT: usize = 32;
 
-/// Appends `rows` with multi-row INSERTs (`head` names the table and its `cols` columns).
+/// Appends `rows` with multi-row INSERTs (`head` names the table and its `cols` columns,
+/// the last of them `updated_at`): `bind` binds a row's own columns, and the import's
+/// `stamp` is bound once per statement.
 fn insert_rows<T>(
     conn: &Connection,
     head: &str,
     cols: usize,
     rows: &[T],
+    stamp: &str,
     bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
     let full = format!("{head}{}", multi_values(cols, ROWS_PER_INSERT));
@@ -597,17 +607,25 @@ fn insert_rows<T>(
             conn.prepare_cached(&format!("{head}{}", multi_values(cols, group.len())))?
         };
         for (i, r) in group.iter().enumerate() {
-            bind(&mut st, i * cols, r)?;
+            bind(&mut st, i * (cols - 1), r)?;
         }
+        st.raw_bind_parameter(group.len() * (cols - 1) + 1, stamp)?;
         st.raw_execute()?;
     }
     Ok(())
 }
 
-/// `VALUES (?1, …), (…)` for `rows` rows of `cols` parameters.
+/// `VALUES (?1, …), (…)` for `rows` rows of `cols` columns. The last column (the import's
+/// `updated_at` stamp, the same for every row) is one parameter shared by all rows, after
+/// the rows' own: row `r` has `?(r·(cols−1)+1) … ?(r·(cols−1)+cols−1)` and then
+/// `?(rows·(cols−1)+1)`. For one row that is `?1 … ?cols`.
 fn multi_values(cols: usize, rows: usize) -> String {
+    let shared = rows * (cols - 1) + 1;
     let row = |r: usize| {
-        let p: Vec<String> = (1..=cols).map(|c| format!("?{}", r * cols + c)).collect();
+        let p: Vec<String> = (1..cols)
+            .map(|c| format!("?{}", r * (cols - 1) + c))
+            .chain([format!("?{shared}")])
+            .collect();
         format!("({})", p.join(", "))
     };
     let all: Vec<String> = (0..rows).map(row).collect();
@@ -1211,6 +1229,16 @@ mod tests {
         assert_eq!(
             reg.last_change.map(|t| t.to_rfc3339()),
             Some("2023-07-01T00:00:00+00:00".to_owned())
+        );
+    }
+
+    #[test]
+    fn multi_row_values_share_the_stamp_parameter() {
+        assert_eq!(multi_values(3, 2), "VALUES (?1, ?2, ?5), (?3, ?4, ?5)");
+        assert_eq!(
+            multi_values(5, 1),
+            "VALUES (?1, ?2, ?3, ?4, ?5)",
+            "one row: the parameters in column order"
         );
     }
 
