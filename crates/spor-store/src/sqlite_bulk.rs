@@ -599,18 +599,24 @@ fn insert_rows<T>(
     stamp: &str,
     bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
-    let full = format!("{head}{}", multi_values(cols, ROWS_PER_INSERT));
-    for group in rows.chunks(ROWS_PER_INSERT) {
-        let mut st = if group.len() == ROWS_PER_INSERT {
-            conn.prepare_cached(&full)?
-        } else {
-            conn.prepare_cached(&format!("{head}{}", multi_values(cols, group.len())))?
-        };
+    let write = |st: &mut rusqlite::Statement<'_>, group: &[T]| {
         for (i, r) in group.iter().enumerate() {
-            bind(&mut st, i * (cols - 1), r)?;
+            bind(st, i * (cols - 1), r)?;
         }
         st.raw_bind_parameter(group.len() * (cols - 1) + 1, stamp)?;
-        st.raw_execute()?;
+        st.raw_execute().map(|_| ())
+    };
+    // The statement for full groups is held across the loop (looking it up in the cache
+    // hashes its text, a few kilobytes, every time).
+    let mut full =
+        conn.prepare_cached(&format!("{head}{}", multi_values(cols, ROWS_PER_INSERT)))?;
+    for group in rows.chunks(ROWS_PER_INSERT) {
+        if group.len() == ROWS_PER_INSERT {
+            write(&mut full, group)?;
+        } else {
+            let sql = format!("{head}{}", multi_values(cols, group.len()));
+            write(&mut *conn.prepare_cached(&sql)?, group)?;
+        }
     }
     Ok(())
 }
