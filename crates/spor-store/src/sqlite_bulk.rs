@@ -585,8 +585,10 @@ fn bind_history(
 }
 
 /// Rows per INSERT statement on the append path: one statement step per row was a third
-/// of the writer's time.
-const ROWS_PER_INSERT: usize = 32;
+/// of the writer's time; 128 rows imported a million decisions about a tenth faster than
+/// 32 (2.77 s against 3.05 s, median of five side by side), 512 no faster than 128. At
+/// most 128 × 13 + 1 parameters, far below SQLite's limit of 32,766.
+const ROWS_PER_INSERT: usize = 128;
 
 /// Appends `rows` with multi-row INSERTs (`head` names the table and its `cols` columns,
 /// the last of them `updated_at`): `bind` binds a row's own columns, and the import's
