@@ -5,7 +5,8 @@ For each size N (decisions), the same CSV files (`spor bench generate`) go throu
   - Spor:   `spor import` (validated) into a fresh SQLite file, then `spor report --format json`
   - DuckDB: `duckdb_peer.py load` into a fresh DuckDB file, then `duckdb_peer.py report`
 Each step is its own process; wall time and peak memory (max RSS) come from wait4().
-Every step runs REPEAT times (fresh database each time) and the median is kept.
+REPEAT rounds, each running the four steps in turn (fresh database files for the imports);
+the median over the rounds is kept, and the ratio is the median of the rounds' own ratios.
 
   python3 bench/run.py [--sizes 10000,100000,1000000] [--repeat 3] [--spor target/release/spor]
                        [--out docs/benchmarks.md]
@@ -35,15 +36,26 @@ def measure(cmd, stdout=subprocess.DEVNULL):
     return wall, usage.ru_maxrss / 1024  # seconds, MiB
 
 
-def median_run(make_cmd, repeat, before=None):
-    walls, rss = [], []
+def interleaved(steps, repeat):
+    """Runs `steps` (name -> (make_cmd, before)) one after the other, `repeat` rounds, so that
+    Spor and DuckDB alternate and a machine that speeds up or slows down over minutes (a
+    shared virtual machine does) weighs on both alike. Returns name -> (median wall, max RSS,
+    walls)."""
+    walls = {name: [] for name in steps}
+    rss = {name: 0.0 for name in steps}
     for _ in range(repeat):
-        if before:
-            before()
-        w, m = measure(make_cmd())
-        walls.append(w)
-        rss.append(m)
-    return statistics.median(walls), max(rss)
+        for name, (make_cmd, before) in steps.items():
+            if before:
+                before()
+            w, m = measure(make_cmd())
+            walls[name].append(w)
+            rss[name] = max(rss[name], m)
+    return {name: (statistics.median(walls[name]), rss[name], walls[name]) for name in steps}
+
+
+def paired_ratio(peer, ours):
+    """Median over the rounds of peer time / Spor time, each round's two runs side by side."""
+    return statistics.median(p / o for p, o in zip(peer[2], ours[2]))
 
 
 def main():
@@ -77,23 +89,28 @@ def main():
                             os.remove(path + suffix)
                 return rm
 
-            s_imp = median_run(lambda: [args.spor, "--db", sdb, "import", *files], args.repeat, fresh(sdb))
-            s_rep = median_run(lambda: [args.spor, "--db", sdb, "report", "--year", str(args.year),
-                                        "--format", "json"], args.repeat)
-            d_imp = median_run(lambda: [sys.executable, os.path.join(HERE, "duckdb_peer.py"), "load", data, ddb],
-                               args.repeat, fresh(ddb))
-            d_rep = median_run(lambda: [sys.executable, os.path.join(HERE, "duckdb_peer.py"), "report", ddb,
-                                        str(args.year)], args.repeat)
+            spor_report = [args.spor, "--db", sdb, "report", "--year", str(args.year), "--format", "json"]
+            peer = os.path.join(HERE, "duckdb_peer.py")
+            # Each round: both imports into fresh files, then both reports on what they wrote.
+            m = interleaved({
+                "s_imp": (lambda: [args.spor, "--db", sdb, "import", *files], fresh(sdb)),
+                "d_imp": (lambda: [sys.executable, peer, "load", data, ddb], fresh(ddb)),
+                "s_rep": (lambda: spor_report, None),
+                "d_rep": (lambda: [sys.executable, peer, "report", ddb, str(args.year)], None),
+            }, args.repeat)
+            s_imp, d_imp, s_rep, d_rep = m["s_imp"], m["d_imp"], m["s_rep"], m["d_rep"]
             row = dict(n=n, s_imp=s_imp, s_rep=s_rep, d_imp=d_imp, d_rep=d_rep)
             if args.postgres:
                 def reset_pg():
                     subprocess.run(["psql", args.postgres, "-q", "-c",
                                     "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"],
                                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                row["p_imp"] = median_run(lambda: [args.spor, "--db", args.postgres, "import", *files],
-                                          args.repeat, reset_pg)
-                row["p_rep"] = median_run(lambda: [args.spor, "--db", args.postgres, "report", "--year",
-                                                   str(args.year), "--format", "json"], args.repeat)
+                pg = interleaved({
+                    "p_imp": (lambda: [args.spor, "--db", args.postgres, "import", *files], reset_pg),
+                    "p_rep": (lambda: [args.spor, "--db", args.postgres, "report", "--year",
+                                       str(args.year), "--format", "json"], None),
+                }, args.repeat)
+                row.update(pg)
             rows.append(row)
             print(f"{n:>9} decisions: spor import {s_imp[0]:.2f}s report {s_rep[0]:.2f}s | "
                   f"duckdb load {d_imp[0]:.2f}s report {d_rep[0]:.2f}s", flush=True)
@@ -122,7 +139,10 @@ def main():
         "",
         f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
         f"DuckDB {duckdb.__version__}; run on {time.strftime('%Y-%m-%d')}. "
-        f"Median of {args.repeat} runs; memory is the peak resident set of the process.",
+        f"{args.repeat} rounds; in each, Spor and DuckDB run one after the other (import, load, "
+        "report, report), so that a machine whose speed drifts weighs on both alike. Times are "
+        "the median over the rounds; the ratio is the median of each round's own ratio; memory "
+        "is the peak resident set of the process.",
         "",
         "What is measured: **import** = `spor import` of the four CSV files (every cell validated) "
         "into a fresh SQLite file, against DuckDB's `read_csv` into a fresh database file; "
@@ -135,8 +155,8 @@ def main():
     ]
     for r in rows:
         lines.append(
-            f"| {r['n']:,} | {r['s_imp'][0]:.2f} s | {r['d_imp'][0]:.2f} s | {r['d_imp'][0] / r['s_imp'][0]:.2f}× | "
-            f"{r['s_rep'][0]:.2f} s | {r['d_rep'][0]:.2f} s | {r['d_rep'][0] / r['s_rep'][0]:.2f}× | "
+            f"| {r['n']:,} | {r['s_imp'][0]:.2f} s | {r['d_imp'][0]:.2f} s | {paired_ratio(r['d_imp'], r['s_imp']):.2f}× | "
+            f"{r['s_rep'][0]:.2f} s | {r['d_rep'][0]:.2f} s | {paired_ratio(r['d_rep'], r['s_rep']):.2f}× | "
             f"{r['s_imp'][1]:.0f} / {r['s_rep'][1]:.0f} | {r['d_imp'][1]:.0f} / {r['d_rep'][1]:.0f} |")
     lines += ["", "Ratio = DuckDB time / Spor time (above 1: Spor is faster).", ""]
     if any("p_imp" in r for r in rows):

@@ -678,3 +678,40 @@ async fn two_imports_of_the_same_new_refs_count_one_insert_and_one_update() {
         assert_eq!(reg.identifications.len(), n, "{}", b.name);
     }
 }
+
+/// A first import appends checked rows while the files are still read. Should a key come
+/// twice across the appended chunks (the reader refuses that first; this is the writer's
+/// own guard), the import fails, writes nothing, and the file is back in WAL mode.
+#[tokio::test]
+async fn an_import_stream_whose_appends_repeat_a_key_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spor.db");
+    let store = spor_store::open(path.to_str().unwrap()).await.unwrap();
+    let decisions = |cases: &[&str]| -> Vec<_> {
+        cases
+            .iter()
+            .map(|c| identification(c, "P-1", "2023-03-01", Some(Form::Sexual)))
+            .collect()
+    };
+    let chunk = |cases: &[&str]| ImportBatch {
+        identifications: decisions(cases),
+        ..Default::default()
+    };
+    let stream = store.begin_import_stream().await.expect("SQLite streams");
+    stream.send(chunk(&["C-1", "C-2"]), [false; 4]);
+    stream.send(chunk(&["C-2", "C-3"]), [true, false, false, false]);
+    let err = stream
+        .finish(&chunk(&["C-1", "C-2", "C-2", "C-3"]))
+        .expect_err("a key twice is refused");
+    let msg = err.to_string();
+    assert!(msg.contains("nothing was written"), "{msg}");
+    assert!(msg.contains("UNIQUE"), "{msg}");
+    let stored = store.load_register().await.unwrap();
+    assert!(stored.identifications.is_empty());
+    drop(store);
+    let mode: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
