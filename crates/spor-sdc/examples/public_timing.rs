@@ -1,9 +1,17 @@
 //! Times the public profile of an overview: `cargo run --release -p spor-sdc --example
 //! public_timing -- REPORT.json [HIDDEN.txt]` reads the internal JSON of
 //! `spor report --format json`, protects it with the default policy and prints the time and
-//! the number of hidden quantities (and writes their names to `HIDDEN.txt`).
+//! the number of hidden quantities (and writes their names to `HIDDEN.txt`). Timing lines
+//! with `SPOR_LOG=spor_sdc=debug`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SPOR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let path = args
         .next()
