@@ -44,7 +44,8 @@ pub enum Status {
 }
 
 impl Status {
-    /// What the audit holds a cell of this status to.
+    /// What the audit holds a cell of this status to (a partner: at least `threshold` wide,
+    /// unless the policy's `partners_cover_zero` holds it to `[0, threshold]`).
     pub fn requirement(&self, value: u64, threshold: u64) -> Requirement {
         match self {
             Status::HiddenSecondary { .. } => Requirement::Width(threshold),
@@ -288,7 +289,15 @@ fn requirements(
         .quantities
         .iter()
         .zip(status)
-        .map(|(q, s)| s.requirement(q.value, policy.threshold(q.dims)))
+        .map(|(q, s)| {
+            let t = policy.threshold(q.dims);
+            match s {
+                Status::HiddenSecondary { .. } if policy.partners_cover_zero => {
+                    Requirement::Cover(t)
+                }
+                _ => s.requirement(q.value, t),
+            }
+        })
         .collect();
     (hidden, reqs)
 }
