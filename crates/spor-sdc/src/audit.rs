@@ -136,7 +136,9 @@ pub struct Finding {
 /// The outcome of the attack.
 #[derive(Debug, Clone, Default)]
 pub struct AuditReport {
-    /// The interval of each hidden quantity.
+    /// The interval of each hidden quantity: its exact extremes by linear programming, or
+    /// (from [`screen_witnessed`]) bounds containing them, derived from published figures
+    /// alone.
     pub intervals: BTreeMap<usize, Interval>,
     pub findings: Vec<Finding>,
 }
@@ -258,10 +260,12 @@ pub fn screen_from(
 /// the ranges carry from screen to screen; each screen widens them with the points and
 /// extremes it finds.
 ///
-/// Every hidden cell without a finding gets its witnessed range as its interval (the
-/// values the attacker cannot rule out; the requirement needs no more): with `cleared`
-/// holding every hidden cell, nothing is solved again and the report is a release's
-/// final verdict (the exact check runs in full and names what it finds).
+/// Every hidden cell whose interval was not solved gets the bounds that propagating the
+/// sums one at a time gives (derived from published figures alone, so the interval
+/// contains the exact one and tells nothing about the true value; the witnessed values
+/// never leave the audit, as they hold the true value). With `cleared` holding every
+/// hidden cell, nothing is solved again and the report is a release's final verdict (the
+/// exact check runs in full and names what it finds).
 pub fn screen_witnessed(
     problem: &Problem,
     hidden: &[bool],
@@ -385,17 +389,20 @@ fn run_audit(
             for (k, &m) in members.iter().enumerate() {
                 w[m] = (seen.min[k], seen.max[k]);
             }
-            // Cells shown (now or in an earlier screen): their witnessed range.
-            for &q in members.iter().filter(|&&q| hidden[q]) {
-                let solved = res.iter().any(|r| r.0 == q);
-                if !solved && !exact.contains_key(&q) {
-                    let (lo, hi) = w[q];
-                    let hi = if hi >= cap_of(problem) - 0.5 {
-                        f64::INFINITY
-                    } else {
-                        snap(hi)
-                    };
-                    report.intervals.insert(q, Interval { lo: snap(lo), hi });
+            // Cells shown (now or in an earlier screen) get the bounds the sums give one at
+            // a time: derived from published figures alone, never from the witnessed
+            // values (which hold the true value and would narrow it down if published).
+            let solved: std::collections::BTreeSet<usize> = res.iter().map(|r| r.0).collect();
+            let (lo, hi) = bounds(problem, hidden, &members, &relations);
+            for (k, &q) in members.iter().enumerate() {
+                if hidden[q] && !solved.contains(&q) && !exact.contains_key(&q) {
+                    report.intervals.insert(
+                        q,
+                        Interval {
+                            lo: lo[k],
+                            hi: hi[k],
+                        },
+                    );
                 }
             }
         }
@@ -1731,9 +1738,9 @@ mod witnessed {
     }
 
     /// Screens that carry their witnessed values reach the full audit's verdict, first
-    /// alone and then after more cells are hidden (the earlier values taken over), and
-    /// every cell without a finding gets a range inside its exact interval that meets its
-    /// requirement.
+    /// alone and then after more cells are hidden (the earlier values taken over); every
+    /// cell without a finding has witnessed values inside its exact interval that meet its
+    /// requirement, and is reported with bounds around its exact interval.
     #[test]
     fn carried_witnesses_give_the_full_audits_verdict_and_ranges_inside_its_intervals() {
         let mut ranges = 0;
@@ -1751,12 +1758,19 @@ mod witnessed {
                 let found: Vec<usize> = cells(&quick);
                 assert_eq!(cells(&full), found, "seed {seed}, round {round}");
                 for i in (0..h.len()).filter(|&i| h[i] && !found.contains(&i)) {
-                    let (w, x) = (quick.intervals[&i], full.intervals[&i]);
+                    let (b, x) = (quick.intervals[&i], full.intervals[&i]);
                     let name = || format!("seed {seed}, {}", p.quantities[i].name());
+                    let (lo, hi) = witness[i];
+                    let w = Interval { lo, hi };
                     assert!(w.meets(reqs[i]), "{}: {w} fails {}", name(), reqs[i]);
                     assert!(
                         w.lo >= x.lo - 1e-6 && w.hi <= x.hi + 1e-6,
                         "{}: witnessed {w} outside {x}",
+                        name()
+                    );
+                    assert!(
+                        b.lo <= x.lo + 1e-6 && b.hi >= x.hi - 1e-6,
+                        "{}: reported {b} inside {x}",
                         name()
                     );
                     ranges += 1;
