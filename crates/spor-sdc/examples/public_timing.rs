@@ -1,27 +1,45 @@
 //! Times the public profile of an overview: `cargo run --release -p spor-sdc --example
-//! public_timing -- REPORT.json [HIDDEN.txt]` reads the internal JSON of
+//! public_timing -- REPORT.json [HIDDEN.txt] [--minimise]` reads the internal JSON of
 //! `spor report --format json`, protects it with the default policy and prints the time and
-//! the number of hidden quantities (and writes their names to `HIDDEN.txt`).
+//! the number of hidden quantities (and writes their names to `HIDDEN.txt`). Timing lines
+//! with `SPOR_LOG=spor_sdc=debug`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SPOR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let (flags, args): (Vec<String>, Vec<String>) =
+        std::env::args().skip(1).partition(|a| a.starts_with("--"));
+    let minimise = flags.iter().any(|f| f == "--minimise");
+    let mut args = args.into_iter();
     let path = args
         .next()
-        .ok_or("usage: public_timing REPORT.json [HIDDEN.txt]")?;
+        .ok_or("usage: public_timing REPORT.json [HIDDEN.txt] [--minimise]")?;
     let report: spor_stats::Report = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let policy = spor_sdc::Policy::default();
     let start = std::time::Instant::now();
-    let release = spor_sdc::overview::protect_report(&report, &[], &policy)?;
+    let release = spor_sdc::overview::protect_report_with(&report, &[], &policy, minimise)?;
     let elapsed = start.elapsed();
     let hidden = release.protection.hidden();
     let names: Vec<String> = (0..hidden.len())
         .filter(|&i| hidden[i])
         .map(|i| release.problem.quantities[i].name())
         .collect();
+    let partners = release
+        .protection
+        .status
+        .iter()
+        .filter(|s| matches!(s, spor_sdc::Status::HiddenSecondary { .. }))
+        .count();
     println!(
-        "{} quantities, {} hidden, {} rounds, {elapsed:.2?}",
+        "{} quantities, {} hidden ({} by rule, {partners} partners), {} rounds, {elapsed:.2?}",
         hidden.len(),
         names.len(),
+        names.len() - partners,
         release.protection.rounds
     );
     if let Some(out) = args.next() {

@@ -136,7 +136,9 @@ pub struct Finding {
 /// The outcome of the attack.
 #[derive(Debug, Clone, Default)]
 pub struct AuditReport {
-    /// The interval of each hidden quantity.
+    /// The interval of each hidden quantity: its exact extremes by linear programming, or
+    /// (from [`screen_witnessed`]) bounds containing them, derived from published figures
+    /// alone.
     pub intervals: BTreeMap<usize, Interval>,
     pub findings: Vec<Finding>,
 }
@@ -224,7 +226,7 @@ pub fn audit(problem: &Problem, hidden: &[bool], policy: &Policy) -> AuditReport
 /// Runs both checks with a requirement per quantity, with the exact interval of every
 /// hidden quantity (two linear programs each, spread over the machine's cores).
 pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
-    run_audit(problem, hidden, reqs, Depth::Intervals)
+    run_audit(problem, hidden, reqs, Depth::Intervals, None)
 }
 
 /// The same verdict as [`audit_with`], reached faster: a hidden quantity whose requirement
@@ -235,7 +237,7 @@ pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> A
 /// combination of published figures is left empty (naming it costs a second elimination);
 /// [`audit_with`] names it.
 pub fn screen(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
-    run_audit(problem, hidden, reqs, Depth::Screen(&[]))
+    run_audit(problem, hidden, reqs, Depth::Screen(&[]), None)
 }
 
 /// [`screen`], taking `cleared` cells as shown: cells that met their requirement in an
@@ -248,7 +250,39 @@ pub fn screen_from(
     reqs: &[Requirement],
     cleared: &[bool],
 ) -> AuditReport {
-    run_audit(problem, hidden, reqs, Depth::Screen(cleared))
+    run_audit(problem, hidden, reqs, Depth::Screen(cleared), None)
+}
+
+/// [`screen_from`], carrying what earlier screens of the same release showed: `witness`
+/// holds per quantity the least and the greatest value it is known to take at some point
+/// consistent with everything published (its true value until shown otherwise). A value
+/// shown feasible stays feasible while cells are only hidden, never published again, so
+/// the ranges carry from screen to screen; each screen widens them with the points and
+/// extremes it finds.
+///
+/// Every hidden cell whose interval was not solved gets the bounds that propagating the
+/// sums one at a time gives (derived from published figures alone, so the interval
+/// contains the exact one and tells nothing about the true value; the witnessed values
+/// never leave the audit, as they hold the true value). With `cleared` holding every
+/// hidden cell, nothing is solved again and the report is a release's final verdict (the
+/// exact check runs in full and names what it finds).
+pub fn screen_witnessed(
+    problem: &Problem,
+    hidden: &[bool],
+    reqs: &[Requirement],
+    cleared: &[bool],
+    witness: &mut [(f64, f64)],
+) -> AuditReport {
+    run_audit(problem, hidden, reqs, Depth::Screen(cleared), Some(witness))
+}
+
+/// The starting witness of [`screen_witnessed`]: every quantity at its true value.
+pub fn truth_witness(problem: &Problem) -> Vec<(f64, f64)> {
+    problem
+        .quantities
+        .iter()
+        .map(|q| (q.value as f64, q.value as f64))
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -262,10 +296,18 @@ fn run_audit(
     hidden: &[bool],
     reqs: &[Requirement],
     depth: Depth<'_>,
+    mut witness: Option<&mut [(f64, f64)]>,
 ) -> AuditReport {
     let mut report = AuditReport::default();
     let tlog = tracing::enabled!(tracing::Level::DEBUG);
     let tc = std::time::Instant::now();
+    // A screen over cells all shown before is a final verdict: its leaks are named.
+    let named = match depth {
+        Depth::Screen(cleared) => {
+            (0..hidden.len()).all(|i| !hidden[i] || cleared.get(i).copied().unwrap_or(false))
+        }
+        Depth::Intervals => true,
+    };
     let comps = components(problem, hidden);
     if tlog {
         let mut sizes: Vec<usize> = comps.iter().map(|c| c.0.len()).collect();
@@ -286,10 +328,10 @@ fn run_audit(
         }
         // The exact check on one core while the linear programs run on the other; the
         // intervals of cells it finds leaking are dropped below.
-        let (exact, res) = std::thread::scope(|scope| {
+        let (exact, res, seen) = std::thread::scope(|scope| {
             let exact = scope.spawn(|| {
                 let tx = std::time::Instant::now();
-                let name = depth == Depth::Intervals;
+                let name = depth == Depth::Intervals || named;
                 let exact = exact_leaks_fast(problem, hidden, &members, &relations, name);
                 if tlog && members.len() > 50 {
                     tracing::debug!(
@@ -302,7 +344,10 @@ fn run_audit(
                 exact
             });
             let tx = std::time::Instant::now();
-            let mut seen = Seen::truth(problem, &members);
+            let mut seen = match witness.as_deref() {
+                Some(w) => Seen::from_witness(w, &members),
+                None => Seen::truth(problem, &members),
+            };
             let lp = match depth {
                 Depth::Screen(_) => screen_component(
                     problem, hidden, reqs, &members, &relations, &mut open, &mut seen,
@@ -311,6 +356,13 @@ fn run_audit(
             };
             let res =
                 component_intervals(problem, hidden, &members, &relations, &open, &mut seen, lp);
+            // Each interval's ends are taken at feasible points: values witnessed.
+            for (q, iv) in &res {
+                if let (Ok(iv), Some(k)) = (iv, seen.pos(*q)) {
+                    seen.min[k] = seen.min[k].min(iv.lo);
+                    seen.max[k] = seen.max[k].max(iv.hi);
+                }
+            }
             if tlog && members.len() > 50 {
                 tracing::debug!(
                     "  TIMING lp+probes+intervals ({} open) {:?}",
@@ -319,7 +371,7 @@ fn run_audit(
                 );
             }
             match exact.join() {
-                Ok(exact) => (exact, res),
+                Ok(exact) => (exact, res, seen),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         });
@@ -331,6 +383,27 @@ fn run_audit(
                     quantity: q,
                     leak: Leak::Exact { from: from.clone() },
                 });
+            }
+        }
+        if let Some(w) = witness.as_deref_mut() {
+            for (k, &m) in members.iter().enumerate() {
+                w[m] = (seen.min[k], seen.max[k]);
+            }
+            // Cells shown (now or in an earlier screen) get the bounds the sums give one at
+            // a time: derived from published figures alone, never from the witnessed
+            // values (which hold the true value and would narrow it down if published).
+            let solved: std::collections::BTreeSet<usize> = res.iter().map(|r| r.0).collect();
+            let (lo, hi) = bounds(problem, hidden, &members, &relations);
+            for (k, &q) in members.iter().enumerate() {
+                if hidden[q] && !solved.contains(&q) && !exact.contains_key(&q) {
+                    report.intervals.insert(
+                        q,
+                        Interval {
+                            lo: lo[k],
+                            hi: hi[k],
+                        },
+                    );
+                }
             }
         }
         let res = res.into_iter().filter(|(q, _)| !exact.contains_key(q));
@@ -392,6 +465,15 @@ impl Seen {
             members: members.to_vec(),
             min: values.clone(),
             max: values,
+        }
+    }
+
+    /// The values witnessed so far (see [`screen_witnessed`]).
+    fn from_witness(witness: &[(f64, f64)], members: &[usize]) -> Seen {
+        Seen {
+            members: members.to_vec(),
+            min: members.iter().map(|&m| witness[m].0).collect(),
+            max: members.iter().map(|&m| witness[m].1).collect(),
         }
     }
 
@@ -1521,7 +1603,7 @@ mod fast_paths {
     /// Two linked tables (rows × cols and rows × cols2 sharing the row margins) with a
     /// pseudo-random pattern of hidden cells: enough structure for leaks, pinned zeros and
     /// cells bounded only through the other table.
-    fn linked(seed: u64) -> (Problem, Vec<bool>) {
+    pub(super) fn linked(seed: u64) -> (Problem, Vec<bool>) {
         let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         let mut next = move |m: u64| {
             state = state
@@ -1633,5 +1715,69 @@ mod fast_paths {
             let b: Vec<usize> = quick.findings.iter().map(|f| f.quantity).collect();
             assert_eq!(a, b, "seed {seed}");
         }
+    }
+}
+
+#[cfg(test)]
+mod witnessed {
+    use super::*;
+
+    fn reqs_of(p: &Problem) -> Vec<Requirement> {
+        p.quantities
+            .iter()
+            .enumerate()
+            .map(|(i, q)| match i % 3 {
+                0 => Requirement::Cover(3),
+                1 => Requirement::Width(3),
+                _ => Requirement::NotAll {
+                    value: q.value,
+                    threshold: 3,
+                },
+            })
+            .collect()
+    }
+
+    /// Screens that carry their witnessed values reach the full audit's verdict, first
+    /// alone and then after more cells are hidden (the earlier values taken over); every
+    /// cell without a finding has witnessed values inside its exact interval that meet its
+    /// requirement, and is reported with bounds around its exact interval.
+    #[test]
+    fn carried_witnesses_give_the_full_audits_verdict_and_ranges_inside_its_intervals() {
+        let mut ranges = 0;
+        for seed in 0..150 {
+            let (p, hidden) = fast_paths::linked(seed);
+            let (_, more) = fast_paths::linked(seed + 1000);
+            let reqs = reqs_of(&p);
+            let mut witness = truth_witness(&p);
+            let wider: Vec<bool> = hidden.iter().zip(&more).map(|(&a, &b)| a || b).collect();
+            let mut cleared: Vec<bool> = Vec::new();
+            for (round, h) in [&hidden, &wider].into_iter().enumerate() {
+                let full = audit_with(&p, h, &reqs);
+                let quick = screen_witnessed(&p, h, &reqs, &cleared, &mut witness);
+                let cells = |r: &AuditReport| r.findings.iter().map(|f| f.quantity).collect();
+                let found: Vec<usize> = cells(&quick);
+                assert_eq!(cells(&full), found, "seed {seed}, round {round}");
+                for i in (0..h.len()).filter(|&i| h[i] && !found.contains(&i)) {
+                    let (b, x) = (quick.intervals[&i], full.intervals[&i]);
+                    let name = || format!("seed {seed}, {}", p.quantities[i].name());
+                    let (lo, hi) = witness[i];
+                    let w = Interval { lo, hi };
+                    assert!(w.meets(reqs[i]), "{}: {w} fails {}", name(), reqs[i]);
+                    assert!(
+                        w.lo >= x.lo - 1e-6 && w.hi <= x.hi + 1e-6,
+                        "{}: witnessed {w} outside {x}",
+                        name()
+                    );
+                    assert!(
+                        b.lo <= x.lo + 1e-6 && b.hi >= x.hi - 1e-6,
+                        "{}: reported {b} inside {x}",
+                        name()
+                    );
+                    ranges += 1;
+                }
+                cleared = (0..h.len()).map(|i| h[i] && !found.contains(&i)).collect();
+            }
+        }
+        assert!(ranges > 300, "only {ranges} ranges compared");
     }
 }

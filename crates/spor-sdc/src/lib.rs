@@ -26,7 +26,7 @@ pub mod suppress;
 
 pub use audit::{
     AuditReport, Finding, Interval, Leak, Requirement, audit, audit_with, describe, screen,
-    screen_from,
+    screen_from, screen_witnessed, truth_witness,
 };
 pub use policy::{FLOOR, Policy, PolicyError, Preset};
 pub use problem::{CellRef, Problem, ProblemError, Role};

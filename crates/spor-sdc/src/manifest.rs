@@ -25,7 +25,9 @@ pub struct CellEntry {
     /// Why (the rule, or the cells it protects).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// For hidden cells: what the attacker can derive.
+    /// For hidden cells: what the attacker can derive (bounds from the published figures
+    /// that contain the exact interval; the audit checked the exact interval against the
+    /// policy by linear programming).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<Interval>,
 }

@@ -686,61 +686,13 @@ pub fn protect_report_with(
     policy: &Policy,
     minimise: bool,
 ) -> Result<PublicRelease, ReleaseError> {
-    let year = report.year;
-    let counts: BTreeMap<String, u64> = report
-        .tables
-        .get("victims_by_nationality")
-        .map(|t| {
-            t.rows
-                .iter()
-                .map(|r| {
-                    (
-                        r.key.clone(),
-                        r.values.first().copied().flatten().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // Nationality crossed with gender, age and form is held to the crossed threshold: merging
-    // up to it keeps whole nationality rows from being hidden as partners.
-    let crossed = report
-        .tables
-        .contains_key("victims_by_nationality_gender_age_form");
-    let t = policy.threshold(if crossed { 2 } else { 1 });
-    let recodes = plan_nationalities(&counts, policy, t);
-    let mut public = report.clone();
-    recode_report(&mut public, &recodes);
-
-    let mut b = Builder {
-        problem: Problem::new(),
-        placement: Vec::new(),
-        earlier,
-        year,
-    };
-    for (id, t) in &public.tables {
-        b.table(id, t)?;
-    }
-    // Counted facts are quantities shown in the text.
-    let mut fact_q: BTreeMap<String, usize> = BTreeMap::new();
-    for (name, v) in &public.facts {
-        let (Some(k), Some(n)) = (fact_key(name, year), v.as_u64()) else {
-            continue;
-        };
-        let at = CellRef {
-            table: "facts".to_owned(),
-            row: name.clone(),
-            col: "value".to_owned(),
-        };
-        let q = b.quantity(&k, n, classifying_dims(&k).max(1), Role::Free, Some(at))?;
-        fact_q.insert(name.clone(), q);
-    }
-    let Builder {
-        mut problem,
+    let Model {
+        mut public,
+        recodes,
+        problem,
         placement,
-        ..
-    } = b;
-    link(&mut problem);
+        fact_q,
+    } = model(report, earlier, policy)?;
 
     let mut protection = protect(&problem, policy)?;
     if minimise {
@@ -815,6 +767,91 @@ pub fn protect_report_with(
         problem,
         protection,
         facts_changed,
+    })
+}
+
+/// The protection problem of an overview's public profile (recoded, modelled, linked),
+/// before anything is hidden: for measuring the protection on its own.
+pub fn problem_of(
+    report: &Report,
+    earlier: &[Report],
+    policy: &Policy,
+) -> Result<Problem, ReleaseError> {
+    Ok(model(report, earlier, policy)?.problem)
+}
+
+/// A recoded overview and its protection problem.
+struct Model {
+    public: Report,
+    recodes: RecodePlan,
+    problem: Problem,
+    placement: Placement,
+    /// Counted facts: name → quantity.
+    fact_q: BTreeMap<String, usize>,
+}
+
+fn model(report: &Report, earlier: &[Report], policy: &Policy) -> Result<Model, ProblemError> {
+    let year = report.year;
+    let counts: BTreeMap<String, u64> = report
+        .tables
+        .get("victims_by_nationality")
+        .map(|t| {
+            t.rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.key.clone(),
+                        r.values.first().copied().flatten().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Nationality crossed with gender, age and form is held to the crossed threshold: merging
+    // up to it keeps whole nationality rows from being hidden as partners.
+    let crossed = report
+        .tables
+        .contains_key("victims_by_nationality_gender_age_form");
+    let t = policy.threshold(if crossed { 2 } else { 1 });
+    let recodes = plan_nationalities(&counts, policy, t);
+    let mut public = report.clone();
+    recode_report(&mut public, &recodes);
+
+    let mut b = Builder {
+        problem: Problem::new(),
+        placement: Vec::new(),
+        earlier,
+        year,
+    };
+    for (id, t) in &public.tables {
+        b.table(id, t)?;
+    }
+    // Counted facts are quantities shown in the text.
+    let mut fact_q: BTreeMap<String, usize> = BTreeMap::new();
+    for (name, v) in &public.facts {
+        let (Some(k), Some(n)) = (fact_key(name, year), v.as_u64()) else {
+            continue;
+        };
+        let at = CellRef {
+            table: "facts".to_owned(),
+            row: name.clone(),
+            col: "value".to_owned(),
+        };
+        let q = b.quantity(&k, n, classifying_dims(&k).max(1), Role::Free, Some(at))?;
+        fact_q.insert(name.clone(), q);
+    }
+    let Builder {
+        mut problem,
+        placement,
+        ..
+    } = b;
+    link(&mut problem);
+    Ok(Model {
+        public,
+        recodes,
+        problem,
+        placement,
+        fact_q,
     })
 }
 

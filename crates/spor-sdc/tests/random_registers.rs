@@ -189,3 +189,30 @@ proptest! {
         prop_assert_eq!(leaking(&fast), now);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// With `partners_cover_zero`, partners are held to the literal rule too: the
+    /// exact interval of every hidden cell spans `[0, threshold]`.
+    #[test]
+    fn partners_held_to_cover_zero_span_zero_to_threshold(register in persons()) {
+        let policy = Policy { partners_cover_zero: true, ..Policy::default() };
+        let p = release(&register);
+        let protection = protect(&p, &policy).expect("a free release can always be protected");
+        prop_assert!(protection.audit.passed());
+        let hidden = protection.hidden();
+        let exact = spor_sdc::audit(&p, &hidden, &policy);
+        prop_assert!(exact.passed(), "{:?}", exact.findings);
+        for (i, q) in p.quantities.iter().enumerate() {
+            if hidden[i] {
+                let t = policy.threshold(q.dims) as f64;
+                for iv in [exact.intervals[&i], protection.audit.intervals[&i]] {
+                    prop_assert!(iv.lo <= 1e-6 && iv.hi >= t - 1e-6,
+                        "{} = {} ({:?}) hidden with interval {} (needs [0, {}])",
+                        q.name(), q.value, protection.status[i], iv, t);
+                }
+            }
+        }
+    }
+}
