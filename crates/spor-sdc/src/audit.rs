@@ -1696,19 +1696,7 @@ mod fast_paths {
     fn the_screen_agrees_with_the_full_audit() {
         for seed in 0..200 {
             let (p, hidden) = linked(seed);
-            let reqs: Vec<Requirement> = p
-                .quantities
-                .iter()
-                .enumerate()
-                .map(|(i, q)| match i % 3 {
-                    0 => Requirement::Cover(3),
-                    1 => Requirement::Width(3),
-                    _ => Requirement::NotAll {
-                        value: q.value,
-                        threshold: 3,
-                    },
-                })
-                .collect();
+            let reqs = witnessed::reqs_of(&p);
             let full = audit_with(&p, &hidden, &reqs);
             let quick = screen(&p, &hidden, &reqs);
             let a: Vec<usize> = full.findings.iter().map(|f| f.quantity).collect();
@@ -1722,7 +1710,8 @@ mod fast_paths {
 mod witnessed {
     use super::*;
 
-    fn reqs_of(p: &Problem) -> Vec<Requirement> {
+    /// Each requirement in turn, over the quantities.
+    pub(super) fn reqs_of(p: &Problem) -> Vec<Requirement> {
         p.quantities
             .iter()
             .enumerate()

@@ -46,9 +46,14 @@ pub enum Status {
 impl Status {
     /// What the audit holds a cell of this status to (a partner: at least `threshold` wide,
     /// unless the policy's `partners_cover_zero` holds it to `[0, threshold]`).
-    pub fn requirement(&self, value: u64, threshold: u64) -> Requirement {
+    pub fn requirement(
+        &self,
+        value: u64,
+        threshold: u64,
+        partners_cover_zero: bool,
+    ) -> Requirement {
         match self {
-            Status::HiddenSecondary { .. } => Requirement::Width(threshold),
+            Status::HiddenSecondary { .. } if !partners_cover_zero => Requirement::Width(threshold),
             Status::HiddenHomogeneous { .. } => Requirement::NotAll { value, threshold },
             _ => Requirement::Cover(threshold),
         }
@@ -156,9 +161,8 @@ pub fn secondary(
     let tlog = tracing::enabled!(tracing::Level::DEBUG);
     let t0 = std::time::Instant::now();
     loop {
-        let hidden: Vec<bool> = status.iter().map(Status::is_hidden).collect();
         let ts = std::time::Instant::now();
-        let (_, reqs) = requirements(problem, &status, policy);
+        let (hidden, reqs) = requirements(problem, &status, policy);
         let mut report = screen_witnessed(problem, &hidden, &reqs, &cleared, &mut witness);
         if tlog {
             tracing::debug!(
@@ -291,13 +295,11 @@ fn requirements(
         .iter()
         .zip(status)
         .map(|(q, s)| {
-            let t = policy.threshold(q.dims);
-            match s {
-                Status::HiddenSecondary { .. } if policy.partners_cover_zero => {
-                    Requirement::Cover(t)
-                }
-                _ => s.requirement(q.value, t),
-            }
+            s.requirement(
+                q.value,
+                policy.threshold(q.dims),
+                policy.partners_cover_zero,
+            )
         })
         .collect();
     (hidden, reqs)
