@@ -7,6 +7,7 @@
 //! ```
 
 pub mod collate;
+mod columns;
 pub mod defs;
 mod engine;
 mod facts;
@@ -20,6 +21,7 @@ use indexmap::IndexMap;
 use spor_core::{Register, Series};
 
 pub use collate::{danish_cmp, danish_key};
+pub use columns::Columns;
 pub use defs::{TABLES, TableDef};
 pub use facts::{change_pct, pct};
 pub use output::{Report, Row, Table};
@@ -85,7 +87,13 @@ pub fn years_with_data(reg: &Register) -> Vec<i32> {
 /// The overview of `year`: every table of [`TABLES`] and the facts, from the register
 /// alone. Pure: the same register gives the same report.
 pub fn evaluate(reg: &Register, year: i32) -> Result<Report, StatsError> {
-    let units = units::Units::build(reg);
+    evaluate_columns(reg, &Columns::of_register(reg), year)
+}
+
+/// [`evaluate`] with the records given as [`Columns`] (of the same register): the
+/// register's own record lists are not read, only its history, settings and codes.
+pub fn evaluate_columns(reg: &Register, cols: &Columns, year: i32) -> Result<Report, StatsError> {
+    let units = units::Units::build(cols);
     let history = units::History::build(reg);
 
     let mut years: BTreeSet<i32> = units.decision_years.iter().copied().collect();
@@ -174,10 +182,11 @@ pub(crate) fn workers() -> usize {
 /// Evaluates one table definition (also one that is not in [`TABLES`]: a new cross-tab
 /// is a new [`TableDef`]).
 pub fn evaluate_table(reg: &Register, year: i32, def: &TableDef) -> Table {
+    let cols = Columns::of_register(reg);
     let ctx = context(
         reg,
         year,
-        units::Units::build(reg),
+        units::Units::build(&cols),
         units::History::build(reg),
     );
     engine::evaluate_table(def, &ctx)

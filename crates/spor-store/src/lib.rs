@@ -109,6 +109,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The whole register, in a stable order.
     async fn load_register(&self) -> Result<Register>;
 
+    /// What the statistics read: the register, or, where the store keeps the records in
+    /// the statistics' compact form (`spor_stats::Columns` bytes) and that copy is of the
+    /// register as it is now, the register without its record lists (history, settings and
+    /// codes only) and those bytes.
+    async fn load_for_statistics(&self) -> Result<(Register, Option<Vec<u8>>)> {
+        Ok((self.load_register().await?, None))
+    }
+
     /// The `microdata_from` setting.
     async fn microdata_from(&self) -> Result<Option<i32>>;
     async fn set_microdata_from(&self, year: Option<i32>) -> Result<()>;
@@ -187,8 +195,38 @@ impl ImportStream {
     }
 
     /// Writes the rest of the validated `batch` and commits. Blocks until written.
-    pub fn finish(self, batch: &ImportBatch) -> Result<ImportSummary> {
-        self.close()?.finish(batch)
+    ///
+    /// `columns` gives the batch's records in the statistics' compact form; it runs on
+    /// this thread while the writer finishes, and its bytes are kept beside the register
+    /// when the import was the register's first (the batch is then all of it).
+    pub fn finish(
+        self,
+        batch: &ImportBatch,
+        columns: impl FnOnce() -> Vec<u8> + Send,
+    ) -> Result<ImportSummary> {
+        // The writer finishes (the rows not yet written, the last indexes) while the
+        // columns are built here.
+        std::thread::scope(|s| {
+            let writer = s.spawn(move || -> Result<_> {
+                let mut pending = self.close()?;
+                let written = pending.write_rest(batch)?;
+                Ok((pending, written))
+            });
+            let start = std::time::Instant::now();
+            let columns = columns();
+            let built = start.elapsed();
+            let finished = writer
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            tracing::debug!(
+                columns_ms = built.as_millis(),
+                writer_waited_ms = (start.elapsed() - built).as_millis(),
+                bytes = columns.len(),
+                "statistics columns built"
+            );
+            let (pending, written) = finished?;
+            pending.commit(written, Some(columns))
+        })
     }
 
     /// Writes nothing: the transaction is rolled back.

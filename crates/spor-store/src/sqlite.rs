@@ -139,6 +139,10 @@ impl Store for SqliteStore {
         blocking(|| crate::sqlite_bulk::load_register(&self.path))
     }
 
+    async fn load_for_statistics(&self) -> crate::Result<(spor_core::Register, Option<Vec<u8>>)> {
+        blocking(|| crate::sqlite_bulk::load_for_statistics(&self.path))
+    }
+
     async fn microdata_from(&self) -> crate::Result<Option<i32>> {
         let mut conn = self.pool.acquire().await?;
         q::microdata_from(&mut conn).await

@@ -128,6 +128,8 @@ pub(crate) struct Pending {
     busy: Duration,
     stamp: String,
     tables: [TableState; 4],
+    /// The register held no records when the transaction began.
+    empty_at_start: bool,
 }
 
 impl std::fmt::Debug for Pending {
@@ -160,10 +162,24 @@ impl Pending {
 
     pub(crate) fn begin(path: &Path) -> Result<Pending> {
         let conn = connect(path)?;
-        let rollback_journal = Self::take_for_first_import(&conn)?;
+        let empty: bool = conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM identifications) AND NOT EXISTS (SELECT 1 FROM assessments) \
+             AND NOT EXISTS (SELECT 1 FROM hotline_calls) AND NOT EXISTS (SELECT 1 FROM history)",
+            [],
+            |r| r.get(0),
+        )?;
+        let rollback_journal = empty && Self::take_for_first_import(&conn)?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
+        // Nothing written between the check and the transaction: it is still empty.
+        let empty = empty && !conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM identifications) OR EXISTS (SELECT 1 FROM assessments) \
+             OR EXISTS (SELECT 1 FROM hotline_calls)",
+            [],
+            |r| r.get::<_, bool>(0),
+        )?;
         Ok(Pending {
             conn,
+            empty_at_start: empty,
             flusher: if rollback_journal {
                 Flusher::start(path)
             } else {
@@ -187,16 +203,8 @@ impl Pending {
     /// checkpointed), and only a few original pages are journaled. `synchronous = FULL`
     /// keeps the commit as safe as the WAL's. Another connection (a running `spor serve`)
     /// keeps the file in WAL mode, and the import goes through the WAL as any other.
+    /// Called for an empty register only.
     fn take_for_first_import(conn: &Connection) -> Result<bool> {
-        let empty: bool = conn.query_row(
-            "SELECT NOT EXISTS (SELECT 1 FROM identifications) AND NOT EXISTS (SELECT 1 FROM assessments) \
-             AND NOT EXISTS (SELECT 1 FROM hotline_calls) AND NOT EXISTS (SELECT 1 FROM history)",
-            [],
-            |r| r.get(0),
-        )?;
-        if !empty {
-            return Ok(false);
-        }
         let mode = conn
             .query_row("PRAGMA journal_mode = DELETE", [], |r| {
                 r.get::<_, String>(0)
@@ -336,9 +344,24 @@ impl Pending {
     /// Writes what the appends did not, against the whole validated `batch` (of which the
     /// appended rows must be the first ones of each entity, in order), rebuilds dropped
     /// indexes and commits.
-    pub(crate) fn finish(mut self, batch: &ImportBatch) -> Result<ImportSummary> {
+    ///
+    /// `columns` (the batch's records in the statistics' compact form) are kept when the
+    /// register was empty and every record was appended as it came: what is stored is then
+    /// exactly the batch. Any other import that changes records drops kept columns.
+    pub(crate) fn finish(
+        mut self,
+        batch: &ImportBatch,
+        columns: Option<Vec<u8>>,
+    ) -> Result<ImportSummary> {
+        let written = self.write_rest(batch)?;
+        self.commit(written, columns)
+    }
+
+    /// The part of [`Pending::finish`] before the commit.
+    pub(crate) fn write_rest(&mut self, batch: &ImportBatch) -> Result<Written> {
         let start = std::time::Instant::now();
         let mut counts = [crate::Counts::default(); 4];
+        let mut all_appended = true;
         for kind in Kind::ALL {
             let n = kind.len(batch);
             let i = kind as usize;
@@ -350,6 +373,7 @@ impl Pending {
                 // twice (the last row wins), which the classifying path handles.
                 TableState::Untouched | TableState::Existing => {
                     counts[i] = self.write_classified(kind, batch)?;
+                    all_appended &= kind == Kind::History;
                 }
                 TableState::Fresh {
                     written,
@@ -377,18 +401,43 @@ impl Pending {
                 }
             }
         }
-        let summary = ImportSummary {
-            identifications: counts[0],
-            assessments: counts[1],
-            hotline_calls: counts[2],
-            history: counts[3],
-        };
+        Ok(Written {
+            summary: ImportSummary {
+                identifications: counts[0],
+                assessments: counts[1],
+                hotline_calls: counts[2],
+                history: counts[3],
+            },
+            all_appended,
+            start,
+        })
+    }
+
+    /// Keeps `columns` if they are the whole register (see [`Pending::finish`]), sets
+    /// `last_change` and commits.
+    pub(crate) fn commit(
+        mut self,
+        written: Written,
+        columns: Option<Vec<u8>>,
+    ) -> Result<ImportSummary> {
+        let Written {
+            summary,
+            all_appended,
+            start,
+        } = written;
         let t = summary.total();
         if t.inserted + t.updated > 0 {
             self.conn.execute(
                 "INSERT INTO settings (key, value) VALUES ('last_change', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [&self.stamp],
             )?;
+            match columns.filter(|_| self.empty_at_start && all_appended) {
+                Some(bytes) => self.conn.execute(
+                    "INSERT OR REPLACE INTO statistics_columns (id, stamp, data) VALUES (1, ?1, ?2)",
+                    rusqlite::params![&self.stamp, bytes],
+                )?,
+                None => self.conn.execute("DELETE FROM statistics_columns", [])?,
+            };
         }
         drop(self.flusher.take());
         let commit = std::time::Instant::now();
@@ -457,6 +506,14 @@ impl Pending {
             ),
         }
     }
+}
+
+/// What [`Pending::write_rest`] did, for [`Pending::commit`].
+pub(crate) struct Written {
+    summary: ImportSummary,
+    /// Every record of the batch was appended to a table that was empty.
+    all_appended: bool,
+    start: std::time::Instant,
 }
 
 /// A thread that has the operating system write the database file's dirty pages to disk
@@ -755,7 +812,7 @@ impl DateText {
 }
 
 pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSummary> {
-    Pending::begin(path)?.finish(batch)
+    Pending::begin(path)?.finish(batch, None)
 }
 
 const IDENTIFICATION_COLUMNS: &str = "case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country";
@@ -1033,6 +1090,42 @@ pub(crate) fn load_register(path: &Path) -> Result<Register> {
         }
     }
     load_register_single(path)
+}
+
+/// What the statistics read (see [`crate::Store::load_for_statistics`]): the kept
+/// columns when their stamp is the register's `last_change`, else the whole register.
+pub(crate) fn load_for_statistics(path: &Path) -> Result<(Register, Option<Vec<u8>>)> {
+    let mut conn = connect(path)?;
+    let tx = conn.transaction()?;
+    let last_change = setting(&tx, "last_change")?;
+    let stamp: Option<String> = tx
+        .query_row(
+            "SELECT stamp FROM statistics_columns WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if stamp.is_none() || stamp != last_change {
+        drop(tx);
+        return Ok((load_register(path)?, None));
+    }
+    let data: Vec<u8> = tx.query_row(
+        "SELECT data FROM statistics_columns WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let head = head(&tx, last_change.as_deref())?;
+    let reg = Register {
+        identifications: Vec::new(),
+        assessments: Vec::new(),
+        hotline_calls: Vec::new(),
+        history: load_history(&tx)?,
+        microdata_from: head.microdata_from,
+        codes: CodeBook::with_additions(code_additions(&tx)?),
+        last_change: head.last_change,
+    };
+    tx.commit()?;
+    Ok((reg, Some(data)))
 }
 
 /// The register read in one transaction on one connection.

@@ -701,7 +701,7 @@ async fn an_import_stream_whose_appends_repeat_a_key_writes_nothing() {
     stream.send(chunk(&["C-1", "C-2"]), [false; 4]);
     stream.send(chunk(&["C-2", "C-3"]), [true, false, false, false]);
     let err = stream
-        .finish(&chunk(&["C-1", "C-2", "C-2", "C-3"]))
+        .finish(&chunk(&["C-1", "C-2", "C-2", "C-3"]), Vec::new)
         .expect_err("a key twice is refused");
     let msg = err.to_string();
     assert!(msg.contains("nothing was written"), "{msg}");

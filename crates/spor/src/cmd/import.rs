@@ -76,9 +76,18 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     let summary = match stream {
         Some(stream) => {
             let batch = import.batch;
-            tokio::task::spawn_blocking(move || stream.finish(&batch))
-                .await
-                .context("the import stopped unexpectedly")?
+            tokio::task::spawn_blocking(move || {
+                stream.finish(&batch, || {
+                    spor_stats::Columns::of_records(
+                        &batch.identifications,
+                        &batch.assessments,
+                        &batch.hotline_calls,
+                    )
+                    .to_bytes()
+                })
+            })
+            .await
+            .context("the import stopped unexpectedly")?
         }
         None => store.apply_import(&import.batch).await,
     }

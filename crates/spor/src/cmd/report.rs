@@ -87,11 +87,10 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     };
     let earlier = super::release::load_earlier(&args.earlier)?;
     let store = super::open_store(db).await?;
-    let register = store
-        .load_register()
+    let (register, columns) = load_for_statistics(store.as_ref())
         .await
         .with_context(|| format!("cannot read the register at {db}"))?;
-    let report = spor_stats::evaluate(&register, args.year)?;
+    let report = spor_stats::evaluate_columns(&register, &columns, args.year)?;
     tracing::info!(
         year = args.year,
         tables = report.tables.len(),
@@ -173,6 +172,27 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         eprintln!("wrote {}", manifest.display());
     }
     Ok(())
+}
+
+/// The register (history, settings, codes) and its records as the statistics count them:
+/// the store's kept columns when they are current, else built from the records.
+pub(crate) async fn load_for_statistics(
+    store: &dyn spor_store::Store,
+) -> anyhow::Result<(spor_core::Register, spor_stats::Columns)> {
+    let (register, kept) = store.load_for_statistics().await?;
+    match kept.map(|bytes| spor_stats::Columns::from_bytes(&bytes)) {
+        Some(Ok(columns)) => Ok((register, columns)),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "the kept statistics columns cannot be read; counting from the records");
+            let register = store.load_register().await?;
+            let columns = spor_stats::Columns::of_register(&register);
+            Ok((register, columns))
+        }
+        None => {
+            let columns = spor_stats::Columns::of_register(&register);
+            Ok((register, columns))
+        }
+    }
 }
 
 fn format_name(f: Format) -> &'static str {
