@@ -4,8 +4,8 @@
 //! ties the release together, and that counts are never negative. Two checks:
 //!
 //! 1. **Interval**: the smallest and largest value of the hidden quantity consistent with
-//!    all of that (a linear program per connected group of unknowns, solved with
-//!    `microlp`). The interval must span at least `[0, threshold]`: the attacker can rule
+//!    all of that (a linear program per connected group of unknowns, solved with HiGHS,
+//!    see [`crate::lp`]). The interval must span at least `[0, threshold]`: the attacker can rule
 //!    out neither that the group is empty nor that it is as large as the threshold.
 //! 2. **Exact**: the quantity must not be a linear combination of published figures. This
 //!    is decided in exact rational arithmetic (Gaussian elimination over `BigRational`), so
@@ -14,11 +14,11 @@
 
 use std::collections::BTreeMap;
 
-use microlp::{ComparisonOp, OptimizationDirection};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
+use crate::lp::{Direction, Lp, Outcome};
 use crate::policy::Policy;
 use crate::problem::{Problem, Role};
 
@@ -326,55 +326,49 @@ fn run_audit(
         if let Depth::Screen(cleared) = depth {
             open.retain(|&q| !cleared.get(q).copied().unwrap_or(false));
         }
-        // The exact check on one core while the linear programs run on the other; the
-        // intervals of cells it finds leaking are dropped below.
-        let (exact, res, seen) = std::thread::scope(|scope| {
-            let exact = scope.spawn(|| {
-                let tx = std::time::Instant::now();
-                let name = depth == Depth::Intervals || named;
-                let exact = exact_leaks_fast(problem, hidden, &members, &relations, name);
-                if tlog && members.len() > 50 {
-                    tracing::debug!(
-                        "  TIMING exact {} members {} relations: {:?}",
-                        members.len(),
-                        relations.len(),
-                        tx.elapsed()
-                    );
-                }
-                exact
-            });
-            let tx = std::time::Instant::now();
-            let mut seen = match witness.as_deref() {
-                Some(w) => Seen::from_witness(w, &members),
-                None => Seen::truth(problem, &members),
-            };
-            let lp = match depth {
-                Depth::Screen(_) => screen_component(
-                    problem, hidden, reqs, &members, &relations, &mut open, &mut seen,
-                ),
-                Depth::Intervals => None,
-            };
-            let res =
-                component_intervals(problem, hidden, &members, &relations, &open, &mut seen, lp);
-            // Each interval's ends are taken at feasible points: values witnessed.
-            for (q, iv) in &res {
-                if let (Ok(iv), Some(k)) = (iv, seen.pos(*q)) {
-                    seen.min[k] = seen.min[k].min(iv.lo);
-                    seen.max[k] = seen.max[k].max(iv.hi);
-                }
+        // The exact check first: a cell it finds leaking needs no linear program (its
+        // interval is its true value), so the programs only screen the others.
+        let tx = std::time::Instant::now();
+        // Witnessed screens (the rounds of secondary suppression) name their leaks too:
+        // the combination tells which published figure to hide.
+        let name = depth == Depth::Intervals || named || witness.is_some();
+        let exact = exact_leaks_fast(problem, hidden, &members, &relations, name);
+        if tlog && members.len() > 50 {
+            tracing::debug!(
+                "  TIMING exact {} members {} relations: {} leaks, {:?}",
+                members.len(),
+                relations.len(),
+                exact.len(),
+                tx.elapsed()
+            );
+        }
+        open.retain(|q| !exact.contains_key(q));
+        let tx = std::time::Instant::now();
+        let mut seen = match witness.as_deref() {
+            Some(w) => Seen::from_witness(w, &members),
+            None => Seen::truth(problem, &members),
+        };
+        let lp = match depth {
+            Depth::Screen(_) => screen_component(
+                problem, hidden, reqs, &members, &relations, &mut open, &mut seen,
+            ),
+            Depth::Intervals => None,
+        };
+        let res = component_intervals(problem, hidden, &members, &relations, &open, &mut seen, lp);
+        // Each interval's ends are taken at feasible points: values witnessed.
+        for (q, iv) in &res {
+            if let (Ok(iv), Some(k)) = (iv, seen.pos(*q)) {
+                seen.min[k] = seen.min[k].min(iv.lo);
+                seen.max[k] = seen.max[k].max(iv.hi);
             }
-            if tlog && members.len() > 50 {
-                tracing::debug!(
-                    "  TIMING lp+probes+intervals ({} open) {:?}",
-                    open.len(),
-                    tx.elapsed()
-                );
-            }
-            match exact.join() {
-                Ok(exact) => (exact, res, seen),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        });
+        }
+        if tlog && members.len() > 50 {
+            tracing::debug!(
+                "  TIMING lp+probes+intervals ({} open) {:?}",
+                open.len(),
+                tx.elapsed()
+            );
+        }
         for &q in members.iter().filter(|&&q| hidden[q]) {
             if let Some(from) = exact.get(&q) {
                 let v = problem.quantities[q].value as f64;
@@ -531,7 +525,7 @@ impl Seen {
 }
 
 /// `z`'s cap and every variable's in a harvesting program: above any value a cell can take
-/// unless nothing bounds it (as in [`Extremes`]).
+/// unless nothing bounds it.
 fn cap_of(problem: &Problem) -> f64 {
     let published: f64 = problem.quantities.iter().map(|q| q.value as f64).sum();
     4.0 * published + 1024.0
@@ -546,22 +540,24 @@ fn harvest(
     hidden: &[bool],
     members: &[usize],
     relations: &[usize],
-    direction: OptimizationDirection,
+    direction: Direction,
     weights: &BTreeMap<usize, f64>,
     cap: &[f64],
 ) -> Option<Vec<f64>> {
-    let (lp, vars) = component_lp_capped(
+    let mut lp = component_lp(
         problem,
         hidden,
         members,
         relations,
         direction,
         |m| weights.get(&m).copied().unwrap_or(0.0),
-        |m| members.binary_search(&m).map_or(f64::INFINITY, |k| cap[k]),
+        |k| cap[k],
     )
     .ok()?;
-    let sol = lp.solve().ok()?;
-    Some(members.iter().map(|m| *sol.var_value(vars[m])).collect())
+    match lp.solve() {
+        Outcome::Optimal { point, .. } => Some(point),
+        _ => None,
+    }
 }
 
 /// Points that push the `low` cells down and the `high` cells up, two programs at a time
@@ -611,7 +607,7 @@ fn harvest_rounds(
                         hidden,
                         members,
                         relations,
-                        OptimizationDirection::Minimize,
+                        Direction::Minimise,
                         &low,
                         cap,
                     )
@@ -623,7 +619,7 @@ fn harvest_rounds(
                     hidden,
                     members,
                     relations,
-                    OptimizationDirection::Maximize,
+                    Direction::Maximise,
                     &high,
                     cap,
                 )
@@ -688,11 +684,9 @@ fn screen_component(
         open.retain(|&q| !seen.shows(q, value(q), reqs[q]));
     }
     if open.len() > 1
-        && let Ok(lp) = Extremes::new(problem, hidden, members, relations)
+        && let Ok(mut lp) = Extremes::new(problem, hidden, members, relations)
     {
-        if let Some(p) = lp.point(&lp.lo) {
-            seen.add(&p);
-        }
+        seen.add(&lp.base);
         open.retain(|&q| {
             !seen.shows(q, value(q), reqs[q]) && !lp.shows(q, value(q), reqs[q], seen)
         });
@@ -879,7 +873,7 @@ fn component_intervals(
             .flatten()
     });
     let solved: BTreeMap<usize, Result<Interval, String>> =
-        intervals(problem, hidden, members, relations, &rest, lp.as_ref())
+        intervals(problem, hidden, members, relations, &rest, lp)
             .into_iter()
             .collect();
     if tlog {
@@ -909,58 +903,66 @@ fn component_intervals(
         .collect()
 }
 
-/// The intervals of `qs`, computed on all cores; the result does not depend on how the
-/// work is split.
+/// The intervals of `qs`, computed on all cores (each thread with its own warm-started
+/// program; `extremes` serves the first share); the result does not depend on how the work
+/// is split (an extreme is an optimum's value, whichever basis reaches it).
 fn intervals(
     problem: &Problem,
     hidden: &[bool],
     members: &[usize],
     relations: &[usize],
     qs: &[(usize, bool, bool)],
-    extremes: Option<&Extremes>,
+    extremes: Option<Extremes>,
 ) -> Vec<(usize, Result<Interval, String>)> {
-    let one = |&(q, lo, hi): &(usize, bool, bool)| {
-        let warm = extremes.and_then(|e| e.interval(q, lo, hi));
-        (
-            q,
-            warm.map_or_else(|| interval(problem, hidden, members, relations, q), Ok),
-        )
+    let share = |part: &[(usize, bool, bool)], mut extremes: Option<Extremes>| {
+        part.iter()
+            .map(|&(q, lo, hi)| {
+                let warm = extremes.as_mut().and_then(|e| e.interval(q, lo, hi));
+                (
+                    q,
+                    warm.map_or_else(|| interval(problem, hidden, members, relations, q), Ok),
+                )
+            })
+            .collect::<Vec<_>>()
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(qs.len().div_ceil(8))
         .max(1);
     if threads == 1 {
-        return qs.iter().map(one).collect();
+        return share(qs, extremes);
     }
     let chunk = qs.len().div_ceil(threads);
+    let mut parts = qs.chunks(chunk);
+    let first = parts.next().unwrap_or(&[]);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = qs
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(one).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(part) => part,
-                Err(panic) => std::panic::resume_unwind(panic),
+        let handles: Vec<_> = parts
+            .map(|part| {
+                scope.spawn(move || {
+                    let own = Extremes::new(problem, hidden, members, relations).ok();
+                    share(part, own)
+                })
             })
-            .collect()
+            .collect();
+        let mut out = share(first, extremes);
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
     })
 }
 
-/// A component's constraints plus a variable `z`, solved for the smallest and (when first
-/// needed) the largest `z`. The extremes of a quantity `x` are then those of `z` once
-/// `z = x` is added, and "can `x` be 5?" is answered by fixing `x` in the first solution:
-/// a few dual simplex steps from a stored optimum instead of a new program each time.
+/// A component's constraints, solved once for any feasible point (`base`) and kept: "can
+/// `x` be 5?" is answered by fixing `x` and solving again, the extremes of `x` by giving it
+/// the objective, each a few simplex steps from the last basis instead of a new program.
 struct Extremes {
-    lo: microlp::Solution,
-    hi: std::sync::OnceLock<Option<microlp::Solution>>,
-    hi_problem: microlp::Problem,
-    vars: BTreeMap<usize, microlp::Variable>,
-    z: microlp::Variable,
-    /// `z`'s upper bound, above any value a cell can take unless nothing bounds it.
-    cap: f64,
+    lp: Lp,
+    members: Vec<usize>,
+    /// The first solution's values, aligned with the members.
+    base: Vec<f64>,
 }
 
 impl Extremes {
@@ -970,50 +972,47 @@ impl Extremes {
         members: &[usize],
         relations: &[usize],
     ) -> Result<Self, String> {
-        let cap = cap_of(problem);
-        let build = |direction| -> Result<_, String> {
-            let (mut lp, vars) =
-                component_lp(problem, hidden, members, relations, direction, |_| 0.0)?;
-            let z = lp.add_var(1.0, (0.0, cap));
-            Ok((lp, vars, z))
-        };
-        let (lo, vars, z) = build(OptimizationDirection::Minimize)?;
-        let (hi_problem, _, _) = build(OptimizationDirection::Maximize)?;
-        Ok(Extremes {
-            lo: lo.solve().map_err(|e| e.to_string())?,
-            hi: std::sync::OnceLock::new(),
-            hi_problem,
-            vars,
-            z,
-            cap,
-        })
-    }
-
-    /// A solution's values, aligned with the members.
-    fn point(&self, sol: &microlp::Solution) -> Option<Vec<f64>> {
-        Some(self.vars.values().map(|&v| *sol.var_value(v)).collect())
+        let mut lp = component_lp(
+            problem,
+            hidden,
+            members,
+            relations,
+            Direction::Minimise,
+            |_| 0.0,
+            |_| f64::INFINITY,
+        )?;
+        match lp.solve() {
+            Outcome::Optimal { point, .. } => Ok(Extremes {
+                lp,
+                members: members.to_vec(),
+                base: point,
+            }),
+            Outcome::Failed(why) => Err(why),
+            _ => Err("no point of the component".to_owned()),
+        }
     }
 
     /// Is there a solution with quantity `q` at `value`? The solution found is recorded in
     /// `seen`.
-    fn admits(&self, q: usize, value: f64, seen: &mut Seen) -> bool {
-        let Some(&var) = self.vars.get(&q) else {
+    fn admits(&mut self, q: usize, value: f64, seen: &mut Seen) -> bool {
+        let Ok(k) = self.members.binary_search(&q) else {
             return false;
         };
-        match self.lo.clone().fix_var(var, value) {
-            Ok(sol) => {
-                if let Some(p) = self.point(&sol) {
-                    seen.add(&p);
-                }
+        self.lp.fix(k, value);
+        let out = self.lp.solve();
+        self.lp.unfix(k);
+        match out {
+            Outcome::Optimal { point, .. } => {
+                seen.add(&point);
                 true
             }
-            Err(_) => false,
+            _ => false,
         }
     }
 
     /// Do feasible points prove that `q` (true value `value`) meets `req`? `false` means
     /// "not shown": the caller computes the interval.
-    fn shows(&self, q: usize, value: u64, req: Requirement, seen: &mut Seen) -> bool {
+    fn shows(&mut self, q: usize, value: u64, req: Requirement, seen: &mut Seen) -> bool {
         let mut at = |x: u64| seen.shows_point(q, x as f64) || self.admits(q, x as f64, seen);
         match req {
             // 0 and t feasible: by convexity, [0, t] is.
@@ -1028,89 +1027,71 @@ impl Extremes {
 
     /// `None` when the warm start fails: the caller solves from scratch. Only the sides
     /// asked for are solved (the others are left at 0 and ∞).
-    fn interval(&self, q: usize, want_lo: bool, want_hi: bool) -> Option<Interval> {
-        let x = *self.vars.get(&q)?;
-        let at = |base: &microlp::Solution| -> Option<f64> {
-            let mut link = microlp::LinearExpr::empty();
-            link.add(self.z, 1.0);
-            link.add(x, -1.0);
-            let sol = base
-                .clone()
-                .add_constraint(link, ComparisonOp::Eq, 0.0)
-                .ok()?;
-            Some(sol.objective())
+    fn interval(&mut self, q: usize, want_lo: bool, want_hi: bool) -> Option<Interval> {
+        let k = self.members.binary_search(&q).ok()?;
+        self.lp.set_cost(k, 1.0);
+        let mut side = |direction| {
+            self.lp.set_direction(direction);
+            extreme(self.lp.solve(), direction)
         };
-        let lo = if want_lo { at(&self.lo)? } else { 0.0 };
-        let hi = if want_hi {
-            at(self
-                .hi
-                .get_or_init(|| self.hi_problem.solve().ok())
-                .as_ref()?)?
+        let lo = if want_lo {
+            side(Direction::Minimise)
         } else {
-            f64::INFINITY
+            Some(0.0)
         };
-        // At the cap, only the cap bounded it.
-        let hi = if hi >= self.cap - 0.5 {
-            f64::INFINITY
+        let hi = if want_hi && lo.is_some() {
+            side(Direction::Maximise)
         } else {
-            hi
+            Some(f64::INFINITY)
         };
-        Some(Interval { lo, hi })
+        self.lp.set_cost(k, 0.0);
+        self.lp.set_direction(Direction::Minimise);
+        Some(Interval { lo: lo?, hi: hi? })
     }
 }
 
-/// The linear constraints of one component of unknowns: published figures moved to the
-/// right-hand side, every unknown non-negative. `objective` gives each unknown's
-/// coefficient.
+/// The optimum of a program over a component (feasible: the true values solve it); an
+/// unbounded maximum is `∞`. `None` when the solver gave no answer.
+fn extreme(out: Outcome, direction: Direction) -> Option<f64> {
+    match out {
+        Outcome::Optimal { objective, .. } => Some(objective),
+        Outcome::Unbounded | Outcome::UnboundedOrInfeasible if direction == Direction::Maximise => {
+            Some(f64::INFINITY)
+        }
+        _ => None,
+    }
+}
+
+/// The linear program of one component of unknowns (a column per member, in order):
+/// published figures moved to the right-hand side, every unknown between 0 and `cap(k)`.
+/// `objective` gives each unknown's coefficient.
 fn component_lp(
     problem: &Problem,
     hidden: &[bool],
     members: &[usize],
     relations: &[usize],
-    direction: OptimizationDirection,
-    objective: impl Fn(usize) -> f64,
-) -> Result<(microlp::Problem, BTreeMap<usize, microlp::Variable>), String> {
-    component_lp_capped(
-        problem,
-        hidden,
-        members,
-        relations,
-        direction,
-        objective,
-        |_| f64::INFINITY,
-    )
-}
-
-/// [`component_lp`] with every unknown at most `cap`.
-fn component_lp_capped(
-    problem: &Problem,
-    hidden: &[bool],
-    members: &[usize],
-    relations: &[usize],
-    direction: OptimizationDirection,
+    direction: Direction,
     objective: impl Fn(usize) -> f64,
     cap: impl Fn(usize) -> f64,
-) -> Result<(microlp::Problem, BTreeMap<usize, microlp::Variable>), String> {
-    let mut lp = microlp::Problem::new(direction);
-    let vars: BTreeMap<usize, microlp::Variable> = members
-        .iter()
-        .map(|&m| (m, lp.add_var(objective(m), (0.0, cap(m)))))
-        .collect();
+) -> Result<Lp, String> {
+    let cost: Vec<f64> = members.iter().map(|&m| objective(m)).collect();
+    let upper: Vec<f64> = (0..members.len()).map(cap).collect();
+    let mut rows = Vec::with_capacity(relations.len());
     for &r in relations {
-        let mut expr = microlp::LinearExpr::empty();
+        let mut terms = Vec::new();
         let mut rhs = 0.0;
         for (i, c) in equation(problem, r) {
-            if let Some(&v) = vars.get(&i) {
-                expr.add(v, c as f64);
+            if let Ok(k) = members.binary_search(&i) {
+                terms.push((k, c as f64));
             } else if unknown(problem, hidden, i) {
                 return Err(format!("relation {r} reaches outside its component"));
             } else {
                 rhs -= c as f64 * problem.quantities[i].value as f64;
             }
         }
-        lp.add_constraint(expr, ComparisonOp::Eq, rhs);
+        rows.push((terms, rhs));
     }
-    Ok((lp, vars))
+    Ok(Lp::new(&cost, &upper, &rows, direction))
 }
 
 /// Published quantities in the relations that contain `q`.
@@ -1137,21 +1118,31 @@ fn interval(
     relations: &[usize],
     q: usize,
 ) -> Result<Interval, String> {
-    let solve = |direction: OptimizationDirection| -> Result<Option<f64>, String> {
-        let (lp, _) = component_lp(problem, hidden, members, relations, direction, |m| {
-            if m == q { 1.0 } else { 0.0 }
-        })?;
-        match lp.solve() {
-            Ok(sol) => Ok(Some(sol.objective())),
-            Err(microlp::Error::Unbounded) => Ok(None),
-            Err(e) => Err(format!(
-                "linear program for {}: {e}",
+    let solve = |direction: Direction| -> Result<f64, String> {
+        let mut lp = component_lp(
+            problem,
+            hidden,
+            members,
+            relations,
+            direction,
+            |m| if m == q { 1.0 } else { 0.0 },
+            |_| f64::INFINITY,
+        )?;
+        let out = lp.solve();
+        let failed = match &out {
+            Outcome::Failed(why) => why.clone(),
+            Outcome::Infeasible => "infeasible".to_owned(),
+            _ => "no optimum".to_owned(),
+        };
+        extreme(out, direction).ok_or_else(|| {
+            format!(
+                "linear program for {}: {failed}",
                 problem.quantities[q].name()
-            )),
-        }
+            )
+        })
     };
-    let lo = solve(OptimizationDirection::Minimize)?.unwrap_or(0.0);
-    let hi = solve(OptimizationDirection::Maximize)?.unwrap_or(f64::INFINITY);
+    let lo = solve(Direction::Minimise)?;
+    let hi = solve(Direction::Maximise)?;
     Ok(Interval { lo, hi })
 }
 
@@ -1579,7 +1570,7 @@ mod tests {
         ] {
             let (p, hidden) = table(mask);
             for (members, relations) in components(&p, &hidden) {
-                let Ok(e) = Extremes::new(&p, &hidden, &members, &relations) else {
+                let Ok(mut e) = Extremes::new(&p, &hidden, &members, &relations) else {
                     panic!("component of mask {mask:#x} has no solution");
                 };
                 for &q in members.iter().filter(|&&q| hidden[q]) {

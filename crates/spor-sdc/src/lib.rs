@@ -16,6 +16,7 @@
 //! - [`manifest`]: the record written beside a public edition.
 
 pub mod audit;
+mod lp;
 pub mod manifest;
 pub mod overview;
 pub mod policy;

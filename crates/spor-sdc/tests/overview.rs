@@ -103,3 +103,20 @@ fn the_demo_public_edition_passes_the_audit_and_publishes_no_small_count() {
     assert_eq!(public.suppressed, twice.suppressed);
     assert_eq!(public.report, twice.report);
 }
+
+/// Same register and policy, same hidden cells: the linear programs run single-threaded
+/// and warm-start in a fixed order, so two protections of the same report agree cell by
+/// cell (and hide what the published numbers in the README say).
+#[test]
+fn the_same_report_and_policy_always_hide_the_same_cells() {
+    let report = demo_report(2023);
+    let policy = Policy::default();
+    let first = protect_report(&report, &[], &policy).expect("protectable");
+    let second = protect_report(&report, &[], &policy).expect("protectable");
+    assert_eq!(first.protection.status, second.protection.status);
+    let hidden = first.protection.hidden().iter().filter(|h| **h).count();
+    assert_eq!(
+        hidden, 183,
+        "the demo's 2023 edition hides 123 cells by rule and 60 partners"
+    );
+}
