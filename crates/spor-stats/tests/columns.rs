@@ -1,0 +1,130 @@
+//! The statistics columns: counted from them, a register gives the report it gives from its
+//! records, whatever order the records come in; a first SQLite import keeps them, and any
+//! later write makes the store hand out the records instead.
+
+use spor_core::{CodeBook, ImportBatch, Register};
+use spor_stats::Columns;
+use spor_store::Store;
+
+fn demo_register() -> Register {
+    let b = spor_demo::build();
+    Register {
+        identifications: b.identifications,
+        assessments: b.assessments,
+        hotline_calls: b.hotline_calls,
+        history: b.history,
+        microdata_from: Some(spor_demo::MICRODATA_FROM),
+        codes: CodeBook::builtin(),
+        last_change: None,
+    }
+}
+
+#[test]
+fn records_out_of_reference_order_give_the_same_report() {
+    let reg = demo_register();
+    let expected = spor_stats::evaluate(&reg, 2023).unwrap();
+    let mut shuffled = reg.clone();
+    let mut rng = fastrand::Rng::with_seed(7);
+    rng.shuffle(&mut shuffled.identifications);
+    rng.shuffle(&mut shuffled.assessments);
+    rng.shuffle(&mut shuffled.hotline_calls);
+    assert_ne!(shuffled.identifications, reg.identifications);
+    assert_eq!(spor_stats::evaluate(&shuffled, 2023).unwrap(), expected);
+    // And the same columns, so the same bytes: what an import keeps does not depend on
+    // the order of the file.
+    assert_eq!(
+        Columns::of_register(&shuffled).to_bytes(),
+        Columns::of_register(&reg).to_bytes()
+    );
+}
+
+#[test]
+fn columns_read_back_from_bytes_give_the_same_report() {
+    let reg = demo_register();
+    let cols = Columns::from_bytes(&Columns::of_register(&reg).to_bytes()).unwrap();
+    let light = Register {
+        identifications: Vec::new(),
+        assessments: Vec::new(),
+        hotline_calls: Vec::new(),
+        ..reg.clone()
+    };
+    for year in [2022, 2023] {
+        assert_eq!(
+            spor_stats::evaluate_columns(&light, &cols, year).unwrap(),
+            spor_stats::evaluate(&reg, year).unwrap(),
+            "{year}"
+        );
+    }
+}
+
+/// Imports `batch` as the `spor import` command does on SQLite: streamed, with the columns.
+async fn stream_import(store: &dyn Store, batch: &ImportBatch) {
+    let stream = store.begin_import_stream().await.expect("SQLite streams");
+    stream.send(batch.clone(), [true; 4]);
+    stream
+        .finish(batch, || {
+            Columns::of_records(
+                &batch.identifications,
+                &batch.assessments,
+                &batch.hotline_calls,
+            )
+            .to_bytes()
+        })
+        .expect("import");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_import_keeps_columns_until_the_register_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("spor.db").to_string_lossy().into_owned();
+    let batch = spor_demo::build();
+    stream_import(spor_store::open(&url).await.unwrap().as_ref(), &batch).await;
+
+    let store = spor_store::open(&url).await.unwrap();
+    store
+        .set_microdata_from(Some(spor_demo::MICRODATA_FROM))
+        .await
+        .unwrap();
+    // The setting changed `last_change`: the columns are not handed out.
+    let (reg, kept) = store.load_for_statistics().await.unwrap();
+    assert!(kept.is_none());
+    assert_eq!(reg.identifications.len(), batch.identifications.len());
+
+    // Again, into a new store whose setting is made first (it does not touch records).
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("spor.db").to_string_lossy().into_owned();
+    let store = spor_store::open(&url).await.unwrap();
+    store
+        .set_microdata_from(Some(spor_demo::MICRODATA_FROM))
+        .await
+        .unwrap();
+    stream_import(store.as_ref(), &batch).await;
+    let store = spor_store::open(&url).await.unwrap();
+    let (light, kept) = store.load_for_statistics().await.unwrap();
+    let bytes = kept.expect("a first import keeps the columns");
+    assert!(light.identifications.is_empty() && light.assessments.is_empty());
+    assert_eq!(light.history.len(), batch.history.len());
+    let cols = Columns::from_bytes(&bytes).unwrap();
+    assert_eq!(cols.decisions(), batch.identifications.len());
+    let full = store.load_register().await.unwrap();
+    assert_eq!(
+        spor_stats::evaluate_columns(&light, &cols, 2023).unwrap(),
+        spor_stats::evaluate(&full, 2023).unwrap()
+    );
+
+    // A second import changes the register: the columns are dropped, the rows come back.
+    let mut more = ImportBatch {
+        identifications: vec![batch.identifications[0].clone()],
+        ..Default::default()
+    };
+    let age = &mut more.identifications[0].age;
+    *age = Some(if *age == Some(40) { 41 } else { 40 });
+    store.apply_import(&more).await.unwrap();
+    let (reg, kept) = store.load_for_statistics().await.unwrap();
+    assert!(kept.is_none());
+    assert_eq!(reg.identifications.len(), batch.identifications.len());
+    assert_eq!(
+        spor_stats::evaluate(&reg, 2023).unwrap(),
+        spor_stats::evaluate(&store.load_register().await.unwrap(), 2023).unwrap()
+    );
+}
