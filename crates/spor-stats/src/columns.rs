@@ -215,9 +215,9 @@ impl Columns {
     }
 
     /// The columns of these records (each reference once, as a register holds them).
-    pub fn of_records(
-        identifications: &[Identification],
-        assessments: &[Assessment],
+    pub fn of_records<'a>(
+        identifications: &'a [Identification],
+        assessments: &'a [Assessment],
         calls: &[HotlineCall],
     ) -> Columns {
         let (decision_person, interview_person, count) = number_persons(
@@ -230,29 +230,46 @@ impl Columns {
                 .map(|a| a.person_ref.as_str())
                 .collect::<Vec<_>>(),
         );
-        let mut strings = Interner::with_capacity(256);
-        let decisions: Vec<Decision> = ref_order(identifications, |d| &d.case_ref)
-            .map(|i| {
-                let d = &identifications[i];
-                Decision {
-                    person: decision_person[i],
-                    date: d.decision_date,
-                    identified: d.outcome == Outcome::Identified,
-                    authority: d.authority,
-                    form: d.exploitation_form,
-                    gender: d.gender,
-                    age: d.age,
-                    referral: d.referral_actor.as_ref().map(|c| strings.id(c.as_str())),
-                    subtype: d
-                        .exploitation_subtype
-                        .as_ref()
-                        .map(|c| strings.id(c.as_str())),
-                    nationality: strings.id(d.nationality.as_str()),
-                    return_date: d.return_date,
-                    return_country: d.return_country.as_ref().map(|c| strings.id(c.as_str())),
-                }
-            })
-            .collect();
+        // The decisions in two halves on two cores where there are, each with its own
+        // code numbers; the second half's are then renumbered into the first's.
+        let order: Vec<usize> = ref_order(identifications, |d| &d.case_ref).collect();
+        let (first, second) = order.split_at(order.len() / 2);
+        let rows = |part: &[usize]| {
+            let mut strings = Interner::with_capacity(256);
+            let rows: Vec<Decision> = part
+                .iter()
+                .map(|&i| {
+                    let d = &identifications[i];
+                    let mut code = |c: &'a str| strings.id(c);
+                    Decision {
+                        person: decision_person[i],
+                        date: d.decision_date,
+                        identified: d.outcome == Outcome::Identified,
+                        authority: d.authority,
+                        form: d.exploitation_form,
+                        gender: d.gender,
+                        age: d.age,
+                        referral: d.referral_actor.as_ref().map(|c| code(c.as_str())),
+                        subtype: d.exploitation_subtype.as_ref().map(|c| code(c.as_str())),
+                        nationality: code(d.nationality.as_str()),
+                        return_date: d.return_date,
+                        return_country: d.return_country.as_ref().map(|c| code(c.as_str())),
+                    }
+                })
+                .collect();
+            (rows, strings)
+        };
+        let ((mut decisions, mut strings), (mut upper, theirs)) =
+            crate::join(|| rows(first), || rows(second));
+        let renumber: Vec<u32> = theirs.texts.iter().map(|t| strings.id(t)).collect();
+        let to = |id: u32| renumber[id as usize];
+        for d in &mut upper {
+            d.referral = d.referral.map(to);
+            d.subtype = d.subtype.map(to);
+            d.nationality = to(d.nationality);
+            d.return_country = d.return_country.map(to);
+        }
+        decisions.append(&mut upper);
         let interviews: Vec<Interview> = ref_order(assessments, |a| &a.assessment_ref)
             .map(|i| {
                 let a = &assessments[i];
@@ -301,11 +318,7 @@ impl Columns {
 
     /// The columns as bytes, for [`Columns::from_bytes`].
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            64 + self.decisions.len() * DECISION_BYTES
-                + self.interviews.len() * INTERVIEW_BYTES
-                + self.calls.len() * CALL_BYTES,
-        );
+        let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         for n in [
             self.strings.len(),
@@ -320,36 +333,39 @@ impl Columns {
             out.extend_from_slice(&(s.len() as u32).to_le_bytes());
             out.extend_from_slice(s.as_bytes());
         }
-        for d in &self.decisions {
-            out.extend_from_slice(&d.person.to_le_bytes());
-            out.extend_from_slice(&days(d.date).to_le_bytes());
-            out.extend_from_slice(&[
-                u8::from(d.identified),
-                index_of(Authority::ALL, d.authority),
-                opt_index(Form::ALL, d.form),
-                index_of(Gender::ALL, d.gender),
-                d.age.map_or(0, |_| 1),
-                d.age.unwrap_or(0),
-            ]);
-            for id in [d.referral, d.subtype, Some(d.nationality), d.return_country] {
-                out.extend_from_slice(&id.unwrap_or(NONE).to_le_bytes());
-            }
-            out.extend_from_slice(&d.return_date.map_or(NO_DATE, days).to_le_bytes());
-        }
-        for a in &self.interviews {
-            out.extend_from_slice(&a.person.to_le_bytes());
-            out.extend_from_slice(&days(a.date).to_le_bytes());
-            out.extend_from_slice(&[
-                index_of(Gender::ALL, a.gender),
-                a.age.map_or(0, |_| 1),
-                a.age.unwrap_or(0),
-            ]);
-            out.extend_from_slice(&a.nationality.to_le_bytes());
-        }
-        for c in &self.calls {
-            out.extend_from_slice(&c.year.to_le_bytes());
-            out.push(u8::from(c.possible_victim));
-        }
+        // Fixed-size rows from here: each kind fills its own part of the buffer, the
+        // decisions in two halves on two cores where there are.
+        let head = out.len();
+        let (nd, ni) = (self.decisions.len(), self.interviews.len());
+        out.resize(
+            head + nd * DECISION_BYTES + ni * INTERVIEW_BYTES + self.calls.len() * CALL_BYTES,
+            0,
+        );
+        let (decisions, rest) = out[head..].split_at_mut(nd * DECISION_BYTES);
+        let (interviews, calls) = rest.split_at_mut(ni * INTERVIEW_BYTES);
+        let (lower, upper) = decisions.split_at_mut(nd / 2 * DECISION_BYTES);
+        let (first, second) = self.decisions.split_at(nd / 2);
+        crate::join(
+            || encode_decisions(lower, first),
+            || {
+                encode_decisions(upper, second);
+                for (b, a) in interviews
+                    .chunks_exact_mut(INTERVIEW_BYTES)
+                    .zip(&self.interviews)
+                {
+                    b[0..4].copy_from_slice(&a.person.to_le_bytes());
+                    b[4..8].copy_from_slice(&days(a.date).to_le_bytes());
+                    b[8] = a.gender as u8;
+                    b[9] = u8::from(a.age.is_some());
+                    b[10] = a.age.unwrap_or(0);
+                    b[11..15].copy_from_slice(&a.nationality.to_le_bytes());
+                }
+                for (b, c) in calls.chunks_exact_mut(CALL_BYTES).zip(&self.calls) {
+                    b[0..4].copy_from_slice(&c.year.to_le_bytes());
+                    b[4] = u8::from(c.possible_victim);
+                }
+            },
+        );
         out
     }
 
@@ -465,12 +481,26 @@ fn date_of(days: i32) -> Result<NaiveDate, String> {
     NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| format!("day number {days}"))
 }
 
-fn index_of<T: PartialEq>(all: &[T], v: T) -> u8 {
-    all.iter().position(|x| *x == v).map_or(NONE8, |i| i as u8)
-}
-
-fn opt_index<T: PartialEq>(all: &[T], v: Option<T>) -> u8 {
-    v.map_or(NONE8, |v| index_of(all, v))
+/// Writes decisions as fixed-size rows. Enums are written as their position in their
+/// `ALL` list (the order of their declaration, which `as u8` gives).
+fn encode_decisions(buf: &mut [u8], rows: &[Decision]) {
+    for (b, d) in buf.chunks_exact_mut(DECISION_BYTES).zip(rows) {
+        b[0..4].copy_from_slice(&d.person.to_le_bytes());
+        b[4..8].copy_from_slice(&days(d.date).to_le_bytes());
+        b[8] = u8::from(d.identified);
+        b[9] = d.authority as u8;
+        b[10] = d.form.map_or(NONE8, |f| f as u8);
+        b[11] = d.gender as u8;
+        b[12] = u8::from(d.age.is_some());
+        b[13] = d.age.unwrap_or(0);
+        for (k, id) in [d.referral, d.subtype, Some(d.nationality), d.return_country]
+            .into_iter()
+            .enumerate()
+        {
+            b[14 + 4 * k..18 + 4 * k].copy_from_slice(&id.unwrap_or(NONE).to_le_bytes());
+        }
+        b[30..34].copy_from_slice(&d.return_date.map_or(NO_DATE, days).to_le_bytes());
+    }
 }
 
 fn nth<T: Copy>(all: &[T], i: u8) -> Result<T, String> {
@@ -524,6 +554,19 @@ mod tests {
         assert!(cols.decisions() > 0 && !cols.interviews.is_empty() && !cols.calls.is_empty());
         let back = Columns::from_bytes(&cols.to_bytes()).expect("read back");
         assert_eq!(back, cols);
+    }
+
+    #[test]
+    fn enums_are_written_as_their_position_in_all() {
+        for (i, v) in Authority::ALL.iter().enumerate() {
+            assert_eq!(*v as usize, i);
+        }
+        for (i, v) in Form::ALL.iter().enumerate() {
+            assert_eq!(*v as usize, i);
+        }
+        for (i, v) in Gender::ALL.iter().enumerate() {
+            assert_eq!(*v as usize, i);
+        }
     }
 
     #[test]
