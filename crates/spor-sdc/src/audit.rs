@@ -329,9 +329,7 @@ fn run_audit(
         // The exact check first: a cell it finds leaking needs no linear program (its
         // interval is its true value), so the programs only screen the others.
         let tx = std::time::Instant::now();
-        // Witnessed screens (the rounds of secondary suppression) name their leaks too:
-        // the combination tells which published figure to hide.
-        let name = depth == Depth::Intervals || named || witness.is_some();
+        let name = depth == Depth::Intervals || named;
         let exact = exact_leaks_fast(problem, hidden, &members, &relations, name);
         if tlog && members.len() > 50 {
             tracing::debug!(

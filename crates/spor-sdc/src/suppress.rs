@@ -242,12 +242,10 @@ pub fn secondary(
         for finding in &report.findings {
             // One partner per leaking cell and round; a partner chosen for an earlier
             // finding of this round may already fix this one.
-            let fixed_by = |c: usize| match &finding.leak {
-                // An exact leak stays until a figure of its combination is hidden.
-                Leak::Exact { from } if !from.is_empty() => from.iter().any(|f| f.0 == c),
-                _ => touches(problem, &sums, c, finding.quantity),
-            };
-            if chosen.iter().any(|&c| fixed_by(c)) {
+            if chosen
+                .iter()
+                .any(|&c| touches(problem, &sums, c, finding.quantity))
+            {
                 continue;
             }
             match partner(problem, &sums, &hidden, &chosen, &useless, finding, policy) {
@@ -259,49 +257,6 @@ pub fn secondary(
                 }
                 // Partners chosen this round may be all it had; the next audit tells.
                 None => stuck.push(finding.clone()),
-            }
-        }
-        if tlog {
-            let exact = report
-                .findings
-                .iter()
-                .filter(|f| matches!(f.leak, Leak::Exact { .. }))
-                .count();
-            let partners = report
-                .findings
-                .iter()
-                .filter(|f| matches!(status[f.quantity], Status::HiddenSecondary { .. }))
-                .count();
-            tracing::debug!(
-                "  round {rounds}: {} findings ({exact} exact, {partners} partners), {} partners chosen, {} stuck",
-                report.findings.len(),
-                chosen.len(),
-                stuck.len()
-            );
-        }
-        if tlog && report.findings.len() <= 20 {
-            for f in &report.findings {
-                let q = f.quantity;
-                let kind = match &f.leak {
-                    Leak::Exact { from } => format!("exact from {} figures", from.len()),
-                    Leak::Narrow {
-                        interval, required, ..
-                    } => format!("narrow {interval}: {required}"),
-                    Leak::Unsolved { message } => message.clone(),
-                };
-                tracing::debug!(
-                    "    {} = {} ({:?}): {kind}",
-                    problem.quantities[q].name(),
-                    problem.quantities[q].value,
-                    status[q]
-                );
-            }
-            for &c in &chosen {
-                tracing::debug!(
-                    "    partner {} = {}",
-                    problem.quantities[c].name(),
-                    problem.quantities[c].value
-                );
             }
         }
         if chosen.is_empty() {
@@ -435,36 +390,6 @@ fn partner(
         _ => value.max(threshold.saturating_sub(value)),
     }
     .max(1);
-    // The same order of preference as below, without the distance.
-    let rank = |y: usize| {
-        let v = problem.quantities[y].value;
-        (
-            v == 0,
-            v < need,
-            usize::MAX - problem.quantities[y].dims,
-            if v < need { u64::MAX - v } else { v },
-            y,
-        )
-    };
-    let candidate = |y: usize| {
-        let qy = &problem.quantities[y];
-        !hidden[y]
-            && !chosen.contains(&y)
-            && qy.role == Role::Free
-            && !useless.contains(&y)
-            && !pinned_zero(problem, sums, hidden, chosen, y)
-    };
-    // An exact leak is given away by a combination of published figures: hiding one of
-    // them breaks it, where a figure merely near the cell may leave it computable.
-    if let Leak::Exact { from } = &finding.leak
-        && let Some(y) = from
-            .iter()
-            .map(|(y, _)| *y)
-            .filter(|&y| candidate(y))
-            .min_by_key(|&y| rank(y))
-    {
-        return Some(y);
-    }
     // Breadth-first through the sums, passing through unknown quantities.
     let mut level: BTreeMap<usize, usize> = BTreeMap::new();
     let mut seen: BTreeSet<usize> = BTreeSet::from([q]);
@@ -571,55 +496,4 @@ pub fn reduce(problem: &Problem, policy: &Policy, mut protection: Protection) ->
         }
     }
     protection
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::problem::Role;
-    use num_rational::BigRational;
-
-    /// `a = x + y` and `b = x + z`; `x` (2) is hidden, the rest published. `z` is the
-    /// most detailed figure, so the search through the sums prefers it.
-    fn chain() -> (Problem, [usize; 5]) {
-        let mut p = Problem::new();
-        let x = p.quantity("x", 2, 2, Role::Free).unwrap();
-        let y = p.quantity("y", 9, 1, Role::Free).unwrap();
-        let z = p.quantity("z", 8, 3, Role::Free).unwrap();
-        let a = p.quantity("a", 11, 0, Role::Free).unwrap();
-        let b = p.quantity("b", 10, 0, Role::Free).unwrap();
-        p.relate(a, vec![x, y], "d1").unwrap();
-        p.relate(b, vec![x, z], "d2").unwrap();
-        (p, [x, y, z, a, b])
-    }
-
-    #[test]
-    fn an_exact_leak_gets_its_partner_from_the_combination_that_gives_it_away() {
-        let (p, [x, y, z, a, _]) = chain();
-        let sums = sums_of(&p);
-        let mut hidden = vec![false; p.quantities.len()];
-        hidden[x] = true;
-        let policy = Policy::default();
-        let none = BTreeSet::new();
-        let leak = |from: Vec<(usize, BigRational)>| Finding {
-            quantity: x,
-            leak: Leak::Exact { from },
-        };
-        // Unnamed, the nearest most detailed figure.
-        let blind = partner(&p, &sums, &hidden, &none, &none, &leak(Vec::new()), &policy);
-        assert_eq!(blind, Some(z));
-        // Named x = a − y: hiding z would leave it computable; y breaks the combination.
-        let one = || BigRational::from_integer(1.into());
-        let named = leak(vec![(a, one()), (y, -one())]);
-        assert_eq!(
-            partner(&p, &sums, &hidden, &none, &none, &named, &policy),
-            Some(y)
-        );
-        // A figure of the combination that cannot be hidden is passed over.
-        let useless = BTreeSet::from([y]);
-        assert_eq!(
-            partner(&p, &sums, &hidden, &none, &useless, &named, &policy),
-            Some(a)
-        );
-    }
 }
