@@ -287,11 +287,10 @@ impl Columns {
             persons: count as u32,
             decisions,
             interviews,
-            calls: calls
-                .iter()
-                .map(|c| Call {
-                    year: copenhagen_year(&c.received_at),
-                    possible_victim: c.concerns_possible_victim,
+            calls: ref_order(calls, |c| &c.call_ref)
+                .map(|i| Call {
+                    year: copenhagen_year(&calls[i].received_at),
+                    possible_victim: calls[i].concerns_possible_victim,
                 })
                 .collect(),
         }
