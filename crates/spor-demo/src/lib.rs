@@ -196,6 +196,21 @@ fn decision_date(i: usize, n: usize) -> NaiveDate {
     date(YEAR, 1, 25) + Duration::days((k * 310 / (n - 1)) as i64)
 }
 
+/// The demo as a register held in memory (built-in codes, the demo's `microdata_from`),
+/// for evaluating it without a store.
+pub fn register() -> spor_core::Register {
+    let b = build();
+    spor_core::Register {
+        identifications: b.identifications,
+        assessments: b.assessments,
+        hotline_calls: b.hotline_calls,
+        history: b.history,
+        microdata_from: Some(MICRODATA_FROM),
+        codes: spor_core::CodeBook::builtin(),
+        last_change: None,
+    }
+}
+
 /// Builds the whole demo register. Deterministic: every call returns the same batch.
 pub fn build() -> ImportBatch {
     let victims = parse_victims();

@@ -2,26 +2,13 @@
 //! records, whatever order the records come in; a first SQLite import keeps them, and any
 //! later write makes the store hand out the records instead.
 
-use spor_core::{CodeBook, ImportBatch, Register};
+use spor_core::{ImportBatch, Register};
 use spor_stats::Columns;
 use spor_store::Store;
 
-fn demo_register() -> Register {
-    let b = spor_demo::build();
-    Register {
-        identifications: b.identifications,
-        assessments: b.assessments,
-        hotline_calls: b.hotline_calls,
-        history: b.history,
-        microdata_from: Some(spor_demo::MICRODATA_FROM),
-        codes: CodeBook::builtin(),
-        last_change: None,
-    }
-}
-
 #[test]
 fn records_out_of_reference_order_give_the_same_report() {
-    let reg = demo_register();
+    let reg = spor_demo::register();
     let expected = spor_stats::evaluate(&reg, 2023).unwrap();
     let mut shuffled = reg.clone();
     let mut rng = fastrand::Rng::with_seed(7);
@@ -40,7 +27,7 @@ fn records_out_of_reference_order_give_the_same_report() {
 
 #[test]
 fn columns_read_back_from_bytes_give_the_same_report() {
-    let reg = demo_register();
+    let reg = spor_demo::register();
     let cols = Columns::from_bytes(&Columns::of_register(&reg).to_bytes()).unwrap();
     let light = Register {
         identifications: Vec::new(),

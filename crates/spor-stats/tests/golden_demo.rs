@@ -6,20 +6,10 @@
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use spor_core::{CodeBook, Register};
 use spor_stats::{Report, Row, Table};
 
 fn demo_report() -> Report {
-    let b = spor_demo::build();
-    let reg = Register {
-        identifications: b.identifications,
-        assessments: b.assessments,
-        hotline_calls: b.hotline_calls,
-        history: b.history,
-        microdata_from: Some(spor_demo::MICRODATA_FROM),
-        codes: CodeBook::builtin(),
-        last_change: None,
-    };
+    let reg = spor_demo::register();
     spor_stats::evaluate(&reg, 2023).unwrap()
 }
 

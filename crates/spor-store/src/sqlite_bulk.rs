@@ -1098,22 +1098,21 @@ pub(crate) fn load_for_statistics(path: &Path) -> Result<(Register, Option<Vec<u
     let mut conn = connect(path)?;
     let tx = conn.transaction()?;
     let last_change = setting(&tx, "last_change")?;
-    let stamp: Option<String> = tx
-        .query_row(
-            "SELECT stamp FROM statistics_columns WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if stamp.is_none() || stamp != last_change {
+    // Kept columns count only while their stamp is the register's last change.
+    let data: Option<Vec<u8>> = match &last_change {
+        Some(stamp) => tx
+            .query_row(
+                "SELECT data FROM statistics_columns WHERE id = 1 AND stamp = ?1",
+                [stamp],
+                |r| r.get(0),
+            )
+            .optional()?,
+        None => None,
+    };
+    let Some(data) = data else {
         drop(tx);
         return Ok((load_register(path)?, None));
-    }
-    let data: Vec<u8> = tx.query_row(
-        "SELECT data FROM statistics_columns WHERE id = 1",
-        [],
-        |r| r.get(0),
-    )?;
+    };
     let head = head(&tx, last_change.as_deref())?;
     let reg = Register {
         identifications: Vec::new(),
