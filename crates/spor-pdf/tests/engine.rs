@@ -4,21 +4,7 @@
 use std::process::Command;
 
 use chrono::TimeZone;
-use spor_core::{CodeBook, Register};
 use spor_pdf::{Meta, PdfError, render};
-
-fn demo_register() -> Register {
-    let b = spor_demo::build();
-    Register {
-        identifications: b.identifications,
-        assessments: b.assessments,
-        hotline_calls: b.hotline_calls,
-        history: b.history,
-        microdata_from: Some(spor_demo::MICRODATA_FROM),
-        codes: CodeBook::builtin(),
-        last_change: None,
-    }
-}
 
 fn meta() -> Meta {
     Meta::new(
@@ -42,7 +28,7 @@ fn pdftotext(pdf: &[u8]) -> String {
 
 #[test]
 fn the_demo_registers_2023_pdf_has_the_editions_figures() {
-    let report = spor_stats::evaluate(&demo_register(), 2023).unwrap();
+    let report = spor_stats::evaluate(&spor_demo::register(), 2023).unwrap();
     let pdf = render(&report, &meta()).unwrap();
     let text = pdftotext(&pdf);
     for want in [
@@ -61,7 +47,7 @@ fn the_demo_registers_2023_pdf_has_the_editions_figures() {
 
 #[test]
 fn every_year_of_the_demo_register_typesets_or_says_it_has_no_data() {
-    let register = demo_register();
+    let register = spor_demo::register();
     let years = spor_stats::years_with_data(&register);
     assert!(years.len() > 10, "{years:?}");
     for year in years {

@@ -2,22 +2,11 @@
 //! `spor_stats::evaluate` renders in every format, with the edition's headlines.
 
 use chrono::TimeZone;
-use spor_core::{CodeBook, Register};
 use spor_report::{Meta, sections};
 use spor_stats::Report;
 
 fn demo_report(year: i32) -> Report {
-    let b = spor_demo::build();
-    let reg = Register {
-        identifications: b.identifications,
-        assessments: b.assessments,
-        hotline_calls: b.hotline_calls,
-        history: b.history,
-        microdata_from: Some(spor_demo::MICRODATA_FROM),
-        codes: CodeBook::builtin(),
-        last_change: None,
-    };
-    spor_stats::evaluate(&reg, year).unwrap()
+    spor_stats::evaluate(&spor_demo::register(), year).unwrap()
 }
 
 fn meta() -> Meta {

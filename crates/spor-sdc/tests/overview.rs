@@ -1,22 +1,11 @@
 //! The public profile of the demo register's 2023 overview.
 
-use spor_core::{CodeBook, Register};
 use spor_sdc::overview::protect_report;
 use spor_sdc::{Policy, audit_status};
 use spor_stats::Report;
 
 fn demo_report(year: i32) -> Report {
-    let b = spor_demo::build();
-    let reg = Register {
-        identifications: b.identifications,
-        assessments: b.assessments,
-        hotline_calls: b.hotline_calls,
-        history: b.history,
-        microdata_from: Some(spor_demo::MICRODATA_FROM),
-        codes: CodeBook::builtin(),
-        last_change: None,
-    };
-    spor_stats::evaluate(&reg, year).unwrap()
+    spor_stats::evaluate(&spor_demo::register(), year).unwrap()
 }
 
 #[test]
