@@ -887,8 +887,14 @@ impl<'c> Collector<'c> {
         &mut self,
         entity: Entity,
         column: &str,
-        keys: impl ExactSizeIterator<Item = &'k str>,
+        keys: impl ExactSizeIterator<Item = &'k str> + Clone,
     ) {
+        // Files exported by Spor, and most others, list their rows in key order: keys that
+        // only ever increase cannot repeat, and one comparison per row shows it. Otherwise
+        // every key goes through a hash map.
+        if keys.clone().is_sorted_by(|a, b| a < b) {
+            return;
+        }
         let mut first: rustc_hash::FxHashMap<&str, usize> =
             HashMap::with_capacity_and_hasher(keys.len(), Default::default());
         let mut found = Vec::new();

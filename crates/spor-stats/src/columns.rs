@@ -67,14 +67,15 @@ pub struct Columns {
 /// Numbers texts in the order they are first seen. Texts of up to 15 bytes (refs and
 /// codes almost always are) are keyed by their bytes packed into one integer: one multiply
 /// to hash and one comparison to match, where a text key costs a length check and a
-/// `memcmp` call per probe.
-struct Interner<'a> {
+/// `memcmp` call per probe. The texts are copied once each, when first seen.
+#[derive(Debug)]
+struct Interner {
     short: FxMap<u128, u32>,
-    long: FxMap<&'a str, u32>,
-    texts: Vec<&'a str>,
+    long: FxMap<String, u32>,
+    texts: Vec<String>,
 }
 
-impl<'a> Interner<'a> {
+impl Interner {
     fn with_capacity(n: usize) -> Self {
         Interner {
             short: map_with_capacity(n),
@@ -84,14 +85,20 @@ impl<'a> Interner<'a> {
     }
 
     #[inline]
-    fn id(&mut self, s: &'a str) -> u32 {
+    fn id(&mut self, s: &str) -> u32 {
         let next = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
         let id = match packed(s) {
             Some(k) => *self.short.entry(k).or_insert(next),
-            None => *self.long.entry(s).or_insert(next),
+            None => match self.long.get(s) {
+                Some(&id) => id,
+                None => {
+                    self.long.insert(s.to_owned(), next);
+                    next
+                }
+            },
         };
         if id == next {
-            self.texts.push(s);
+            self.texts.push(s.to_owned());
         }
         id
     }
@@ -104,52 +111,54 @@ impl<'a> Interner<'a> {
 /// half of the records on its own core where there are two, then walking the two sorted
 /// halves together: sequential passes, where a hash map of a million persons missed the
 /// processor's caches on nearly every record. Longer refs go through a hash map.
-fn number_persons<'a>(
-    decisions: &[&'a str],
-    interviews: &[&'a str],
-) -> (Vec<u32>, Vec<u32>, usize) {
+fn number_persons(decisions: &[&str], interviews: &[&str]) -> (Vec<u32>, Vec<u32>, usize) {
     let nd = decisions.len();
     let all = || decisions.iter().chain(interviews);
-    let keys: Option<Vec<(u64, u64, u32)>> = all()
-        .enumerate()
-        .map(|(j, s)| packed(s).map(|k| ((k >> 64) as u64, k as u64, j as u32)))
-        .collect();
-    let mut numbers = vec![0u32; nd + interviews.len()];
-    let count = match keys {
-        Some(mut keys) => {
-            let mid = keys.len() / 2;
-            let (lower, upper) = keys.split_at_mut(mid);
-            crate::join(|| lower.sort_unstable(), || upper.sort_unstable());
-            let (lower, upper) = keys.split_at(mid);
-            let (mut a, mut b) = (lower.iter().peekable(), upper.iter().peekable());
-            let mut last: Option<(u64, u64)> = None;
-            let mut next = 0u32;
-            loop {
-                let k = match (a.peek(), b.peek()) {
-                    (Some(x), Some(y)) if (x.0, x.1) <= (y.0, y.1) => a.next(),
-                    (Some(_), Some(_)) | (None, Some(_)) => b.next(),
-                    (Some(_), None) => a.next(),
-                    (None, None) => break,
-                };
-                let Some(&(hi, lo, j)) = k else { break };
-                if last != Some((hi, lo)) {
-                    last = Some((hi, lo));
-                    next += 1;
-                }
-                numbers[j as usize] = next - 1;
-            }
-            next as usize
-        }
+    let keys: Option<Vec<u128>> = all().map(|s| packed(s)).collect();
+    let (mut numbers, count) = match keys {
+        Some(keys) => number_packed(&keys),
         None => {
-            let mut persons = Interner::with_capacity(numbers.len());
-            for (n, s) in numbers.iter_mut().zip(all()) {
-                *n = persons.id(s);
-            }
-            persons.texts.len()
+            let mut persons = Interner::with_capacity(nd + interviews.len());
+            let numbers = all().map(|s| persons.id(s)).collect();
+            (numbers, persons.texts.len())
         }
     };
     let interviews = numbers.split_off(nd);
     (numbers, interviews, count)
+}
+
+/// Numbers packed refs (see [`packed`]) in their sort order, the same number for the same
+/// ref; returns the numbers and how many distinct refs there are. Each half is sorted on
+/// its own core where there are two, then the two sorted halves are walked together.
+fn number_packed(packed_refs: &[u128]) -> (Vec<u32>, usize) {
+    let mut keys: Vec<(u64, u64, u32)> = packed_refs
+        .iter()
+        .enumerate()
+        .map(|(j, &k)| ((k >> 64) as u64, k as u64, j as u32))
+        .collect();
+    let mut numbers = vec![0u32; keys.len()];
+    let mid = keys.len() / 2;
+    let (lower, upper) = keys.split_at_mut(mid);
+    crate::join(|| lower.sort_unstable(), || upper.sort_unstable());
+    let (lower, upper) = keys.split_at(mid);
+    let (mut a, mut b) = (lower.iter().peekable(), upper.iter().peekable());
+    let mut last: Option<(u64, u64)> = None;
+    let mut next = 0u32;
+    loop {
+        let k = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if (x.0, x.1) <= (y.0, y.1) => a.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => break,
+        };
+        let Some(&(hi, lo, j)) = k else { break };
+        if last != Some((hi, lo)) {
+            last = Some((hi, lo));
+            next += 1;
+        }
+        numbers[j as usize] = next - 1;
+    }
+    (numbers, next as usize)
 }
 
 /// A text of at most 15 bytes as one integer: its bytes, and its length in the top byte.
@@ -208,6 +217,182 @@ fn by_person<T: Copy>(rows: &[T], persons: u32, key: impl Fn(&T) -> (u32, NaiveD
     order.into_iter().map(|i| rows[i as usize]).collect()
 }
 
+/// For each text of `theirs` (in its numbering), its number in `ours` (new texts are
+/// added in the order `theirs` first saw them).
+fn renumbering(ours: &mut Interner, theirs: &Interner) -> Vec<u32> {
+    theirs.texts.iter().map(|t| ours.id(t)).collect()
+}
+
+/// Renumbers the code fields of decisions by `to` (see [`renumbering`]).
+fn renumber_decisions(decisions: &mut [Decision], to: &[u32]) {
+    let to = |id: u32| to[id as usize];
+    for d in decisions {
+        d.referral = d.referral.map(to);
+        d.subtype = d.subtype.map(to);
+        d.nationality = to(d.nationality);
+        d.return_country = d.return_country.map(to);
+    }
+}
+
+fn decision(d: &Identification, person: u32, strings: &mut Interner) -> Decision {
+    let mut code = |c: &str| strings.id(c);
+    Decision {
+        person,
+        date: d.decision_date,
+        identified: d.outcome == Outcome::Identified,
+        authority: d.authority,
+        form: d.exploitation_form,
+        gender: d.gender,
+        age: d.age,
+        referral: d.referral_actor.as_ref().map(|c| code(c.as_str())),
+        subtype: d.exploitation_subtype.as_ref().map(|c| code(c.as_str())),
+        nationality: code(d.nationality.as_str()),
+        return_date: d.return_date,
+        return_country: d.return_country.as_ref().map(|c| code(c.as_str())),
+    }
+}
+
+fn interview(a: &Assessment, person: u32, strings: &mut Interner) -> Interview {
+    Interview {
+        person,
+        date: a.interview_date,
+        gender: a.gender,
+        age: a.age,
+        nationality: strings.id(a.nationality.as_str()),
+    }
+}
+
+fn call(c: &HotlineCall) -> Call {
+    Call {
+        year: copenhagen_year(&c.received_at),
+        possible_victim: c.concerns_possible_victim,
+    }
+}
+
+/// Builds [`Columns`] from an import's rows as they are read, chunk by chunk, so that
+/// little is left to do once the last row is in: numbering the persons (one sort) and
+/// merging the code numbers of interviews into those of decisions.
+///
+/// Gives the same columns as [`Columns::of_records`] on all the rows, or `None` where that
+/// cannot be promised cheaply: rows of a kind not in reference order, or a `person_ref`
+/// longer than 15 bytes (the caller then builds them with `of_records`).
+#[derive(Debug)]
+pub struct ColumnsBuilder {
+    decisions: Vec<Decision>,
+    interviews: Vec<Interview>,
+    calls: Vec<Call>,
+    /// Packed `person_ref`s: of the decisions, then of the interviews.
+    decision_persons: Vec<u128>,
+    interview_persons: Vec<u128>,
+    strings: Interner,
+    interview_strings: Interner,
+    last: [Option<spor_core::Ref>; 3],
+    usable: bool,
+}
+
+impl Default for ColumnsBuilder {
+    fn default() -> Self {
+        ColumnsBuilder {
+            decisions: Vec::new(),
+            interviews: Vec::new(),
+            calls: Vec::new(),
+            decision_persons: Vec::new(),
+            interview_persons: Vec::new(),
+            strings: Interner::with_capacity(256),
+            interview_strings: Interner::with_capacity(256),
+            last: [None, None, None],
+            usable: true,
+        }
+    }
+}
+
+impl ColumnsBuilder {
+    /// Takes the next rows of each kind (after those of earlier calls).
+    pub fn add(
+        &mut self,
+        identifications: &[Identification],
+        assessments: &[Assessment],
+        calls: &[HotlineCall],
+    ) {
+        self.usable = self.usable
+            && in_order(&mut self.last[0], identifications, |d| &d.case_ref)
+            && in_order(&mut self.last[1], assessments, |a| &a.assessment_ref)
+            && in_order(&mut self.last[2], calls, |c| &c.call_ref);
+        if !self.usable {
+            return;
+        }
+        for d in identifications {
+            let Some(p) = packed(d.person_ref.as_str()) else {
+                self.usable = false;
+                return;
+            };
+            self.decision_persons.push(p);
+            self.decisions.push(decision(d, 0, &mut self.strings));
+        }
+        for a in assessments {
+            let Some(p) = packed(a.person_ref.as_str()) else {
+                self.usable = false;
+                return;
+            };
+            self.interview_persons.push(p);
+            self.interviews
+                .push(interview(a, 0, &mut self.interview_strings));
+        }
+        self.calls.extend(calls.iter().map(call));
+    }
+
+    /// The columns of every row added, or `None` (see the type's documentation).
+    pub fn finish(self) -> Option<Columns> {
+        let ColumnsBuilder {
+            mut decisions,
+            mut interviews,
+            calls,
+            mut decision_persons,
+            interview_persons,
+            mut strings,
+            interview_strings,
+            usable,
+            ..
+        } = self;
+        if !usable {
+            return None;
+        }
+        let nd = decisions.len();
+        decision_persons.extend(interview_persons);
+        let (numbers, persons) = number_packed(&decision_persons);
+        for (d, &n) in decisions.iter_mut().zip(&numbers) {
+            d.person = n;
+        }
+        let to = renumbering(&mut strings, &interview_strings);
+        for (a, &n) in interviews.iter_mut().zip(&numbers[nd..]) {
+            a.person = n;
+            a.nationality = to[a.nationality as usize];
+        }
+        Some(Columns {
+            strings: strings.texts,
+            persons: u32::try_from(persons).ok()?,
+            decisions,
+            interviews,
+            calls,
+        })
+    }
+}
+
+/// Are `rows` in strictly ascending reference order, and after `last` (then kept)?
+fn in_order<T>(
+    last: &mut Option<spor_core::Ref>,
+    rows: &[T],
+    key: impl Fn(&T) -> &spor_core::Ref,
+) -> bool {
+    let Some(end) = rows.last() else {
+        return true;
+    };
+    let ok = last.as_ref().is_none_or(|l| l < key(&rows[0]))
+        && rows.is_sorted_by(|a, b| key(a) < key(b));
+    *last = Some(key(end).clone());
+    ok
+}
+
 impl Columns {
     /// The columns of a register's records.
     pub fn of_register(reg: &Register) -> Columns {
@@ -215,9 +400,9 @@ impl Columns {
     }
 
     /// The columns of these records (each reference once, as a register holds them).
-    pub fn of_records<'a>(
-        identifications: &'a [Identification],
-        assessments: &'a [Assessment],
+    pub fn of_records(
+        identifications: &[Identification],
+        assessments: &[Assessment],
         calls: &[HotlineCall],
     ) -> Columns {
         let (decision_person, interview_person, count) = number_persons(
@@ -238,60 +423,24 @@ impl Columns {
             let mut strings = Interner::with_capacity(256);
             let rows: Vec<Decision> = part
                 .iter()
-                .map(|&i| {
-                    let d = &identifications[i];
-                    let mut code = |c: &'a str| strings.id(c);
-                    Decision {
-                        person: decision_person[i],
-                        date: d.decision_date,
-                        identified: d.outcome == Outcome::Identified,
-                        authority: d.authority,
-                        form: d.exploitation_form,
-                        gender: d.gender,
-                        age: d.age,
-                        referral: d.referral_actor.as_ref().map(|c| code(c.as_str())),
-                        subtype: d.exploitation_subtype.as_ref().map(|c| code(c.as_str())),
-                        nationality: code(d.nationality.as_str()),
-                        return_date: d.return_date,
-                        return_country: d.return_country.as_ref().map(|c| code(c.as_str())),
-                    }
-                })
+                .map(|&i| decision(&identifications[i], decision_person[i], &mut strings))
                 .collect();
             (rows, strings)
         };
         let ((mut decisions, mut strings), (mut upper, theirs)) =
             crate::join(|| rows(first), || rows(second));
-        let renumber: Vec<u32> = theirs.texts.iter().map(|t| strings.id(t)).collect();
-        let to = |id: u32| renumber[id as usize];
-        for d in &mut upper {
-            d.referral = d.referral.map(to);
-            d.subtype = d.subtype.map(to);
-            d.nationality = to(d.nationality);
-            d.return_country = d.return_country.map(to);
-        }
+        renumber_decisions(&mut upper, &renumbering(&mut strings, &theirs));
         decisions.append(&mut upper);
         let interviews: Vec<Interview> = ref_order(assessments, |a| &a.assessment_ref)
-            .map(|i| {
-                let a = &assessments[i];
-                Interview {
-                    person: interview_person[i],
-                    date: a.interview_date,
-                    gender: a.gender,
-                    age: a.age,
-                    nationality: strings.id(a.nationality.as_str()),
-                }
-            })
+            .map(|i| interview(&assessments[i], interview_person[i], &mut strings))
             .collect();
         Columns {
-            strings: strings.texts.iter().map(|s| (*s).to_owned()).collect(),
+            strings: strings.texts,
             persons: count as u32,
             decisions,
             interviews,
             calls: ref_order(calls, |c| &c.call_ref)
-                .map(|i| Call {
-                    year: copenhagen_year(&calls[i].received_at),
-                    possible_victim: calls[i].concerns_possible_victim,
-                })
+                .map(|i| call(&calls[i]))
                 .collect(),
         }
     }
@@ -304,6 +453,15 @@ impl Columns {
     /// The interviews sorted by person, then date, then `assessment_ref`.
     pub(crate) fn interviews_by_person(&self) -> Vec<Interview> {
         by_person(&self.interviews, self.persons, |a| (a.person, a.date))
+    }
+
+    /// The number of decisions, interviews and calls.
+    pub fn counts(&self) -> [usize; 3] {
+        [
+            self.decisions.len(),
+            self.interviews.len(),
+            self.calls.len(),
+        ]
     }
 
     /// The number of decisions.

@@ -44,6 +44,60 @@ fn columns_read_back_from_bytes_give_the_same_report() {
     }
 }
 
+/// The rows of `reg` handed to a builder in chunks of `size` (as an import hands them
+/// over while reading).
+fn built_in_chunks(reg: &Register, size: usize) -> Option<Columns> {
+    let mut b = spor_stats::ColumnsBuilder::default();
+    let chunk = |i: usize, n: usize| i.min(n)..(i + size).min(n);
+    let longest = reg
+        .identifications
+        .len()
+        .max(reg.assessments.len())
+        .max(reg.hotline_calls.len());
+    for i in (0..longest).step_by(size) {
+        b.add(
+            &reg.identifications[chunk(i, reg.identifications.len())],
+            &reg.assessments[chunk(i, reg.assessments.len())],
+            &reg.hotline_calls[chunk(i, reg.hotline_calls.len())],
+        );
+    }
+    b.finish()
+}
+
+#[test]
+fn columns_built_chunk_by_chunk_are_the_columns_of_all_the_rows() {
+    let reg = spor_demo::register();
+    let whole = Columns::of_register(&reg);
+    for size in [1, 7, 500, reg.identifications.len()] {
+        let built = built_in_chunks(&reg, size).expect("the demo is in reference order");
+        assert_eq!(built, whole, "chunks of {size}");
+        assert_eq!(built.to_bytes(), whole.to_bytes());
+    }
+    // A nationality that only an interview names gets the number after the decisions'.
+    let mut odd = reg.clone();
+    let last = odd.assessments.len() - 1;
+    odd.assessments[0].nationality = spor_core::Country::new_unchecked("IS");
+    odd.assessments[last].nationality = spor_core::Country::new_unchecked("NR");
+    assert_eq!(built_in_chunks(&odd, 13), Some(Columns::of_register(&odd)));
+}
+
+#[test]
+fn a_builder_declines_rows_it_cannot_number_as_a_whole_register_would() {
+    let reg = spor_demo::register();
+    // Out of reference order, within a chunk or across two.
+    let mut swapped = reg.clone();
+    swapped.identifications.swap(3, 4);
+    assert_eq!(built_in_chunks(&swapped, 100), None);
+    assert_eq!(built_in_chunks(&swapped, 4), None);
+    let mut calls = reg.clone();
+    calls.hotline_calls.reverse();
+    assert_eq!(built_in_chunks(&calls, 50), None);
+    // A person_ref longer than 15 bytes.
+    let mut long = reg.clone();
+    long.assessments[2].person_ref = spor_core::Ref::parse("PERSON-WITH-A-LONG-REF").unwrap();
+    assert_eq!(built_in_chunks(&long, 50), None);
+}
+
 /// Imports `batch` as the `spor import` command does on SQLite: streamed, with the columns.
 async fn stream_import(store: &dyn Store, batch: &ImportBatch) {
     let stream = store.begin_import_stream().await.expect("SQLite streams");

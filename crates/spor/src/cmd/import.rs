@@ -33,16 +33,21 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         store.begin_import_stream().await
     };
     // Reading and checking is CPU-bound work: keep it off the async workers.
-    let (result, stream) = tokio::task::spawn_blocking(move || {
+    let (result, stream, columns) = tokio::task::spawn_blocking(move || {
+        // The statistics columns of a streamed import are built from the rows as they are
+        // handed over: the reader has time for it while it waits for the writer.
+        let mut columns = spor_stats::ColumnsBuilder::default();
         let mut sink = |h: Handover| {
             if let Some(s) = &stream {
+                let r = &h.rows;
+                columns.add(&r.identifications, &r.assessments, &r.hotline_calls);
                 s.send(h.rows, h.complete);
             }
         };
         let start = std::time::Instant::now();
         let result = read_paths_with(&files, &codes, &ReadOptions { progress: true }, &mut sink);
         tracing::debug!(ms = start.elapsed().as_millis(), "files read and checked");
-        (result, stream)
+        (result, stream, columns)
     })
     .await
     .context("the import stopped unexpectedly")?;
@@ -78,12 +83,19 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
             let batch = import.batch;
             tokio::task::spawn_blocking(move || {
                 stream.finish(&batch, || {
-                    spor_stats::Columns::of_records(
-                        &batch.identifications,
-                        &batch.assessments,
-                        &batch.hotline_calls,
-                    )
-                    .to_bytes()
+                    // Built from the rows handed over, which are the batch's when they are
+                    // as many (the store checks that they are the batch's first rows).
+                    columns
+                        .finish()
+                        .filter(|c| c.counts() == batch.counts()[..3])
+                        .unwrap_or_else(|| {
+                            spor_stats::Columns::of_records(
+                                &batch.identifications,
+                                &batch.assessments,
+                                &batch.hotline_calls,
+                            )
+                        })
+                        .to_bytes()
                 })
             })
             .await
