@@ -355,6 +355,35 @@ fn refs_duplicated_across_files_name_the_other_file() {
 }
 
 #[test]
+fn a_ref_repeated_in_an_otherwise_sorted_file_is_found() {
+    // Keys in ascending order skip the hash check; a key on two neighbouring rows is not
+    // ascending and must still be named, as must one far from its twin.
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<String> = ["C-1", "C-2", "C-2", "C-3", "C-4", "C-1"]
+        .iter()
+        .map(|r| line(&with(HC_ROW, &[(0, *r)])))
+        .collect();
+    let p = write(
+        dir.path(),
+        "hotline_calls.csv",
+        format!("{HC_HEADER}\n{}\n", rows.join("\n")).as_bytes(),
+    );
+    let r = refuse(&[p]);
+    let msgs: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert!(
+        msgs[0].contains("line 4, column call_ref: `C-2`"),
+        "{msgs:?}"
+    );
+    assert!(msgs[0].contains("line 3 has the same"), "{msgs:?}");
+    assert!(
+        msgs[1].contains("line 7, column call_ref: `C-1`"),
+        "{msgs:?}"
+    );
+    assert!(msgs[1].contains("line 2 has the same"), "{msgs:?}");
+}
+
+#[test]
 fn unknown_file_names_are_refused_with_the_accepted_names() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "decisions.csv", b"case_ref\nD-1\n");
