@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use spor_core::ListId;
+
 fn spor(args: &[&str], db: Option<&Path>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
     if let Some(db) = db {
@@ -54,6 +56,30 @@ fn release_risk_and_public_edition_on_the_demo_register() {
             .unwrap()
             > 0
     );
+
+    // The text report names the homogeneous groups in Danish, not by their codes.
+    let text = ok(&spor(&["release", "risk", "--year", "2023"], Some(&db)));
+    let codes = spor_core::CodeBook::builtin();
+    let homogeneous = r["homogeneous"].as_array().unwrap();
+    assert!(!homogeneous.is_empty(), "{r}");
+    for g in homogeneous {
+        let field = |k: &str| g[k].as_str().unwrap().to_owned();
+        let gender = field("gender");
+        let gender_da = codes.label_da(ListId::Gender, &gender);
+        assert_ne!(gender_da, gender, "the demo's genders have Danish labels");
+        let form = field("homogeneous_form");
+        let line = format!(
+            "{} / {gender_da} / {}: {} personer, alle: {}",
+            codes.label_da(ListId::Country, &field("nationality")),
+            field("age_band"),
+            g["size"],
+            codes
+                .label_da(ListId::ExploitationForm, &form)
+                .to_lowercase()
+        );
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+        assert!(!text.contains(&format!("alle {form}")), "{text}");
+    }
 
     let out = tmp.path().join("public");
     ok(&spor(

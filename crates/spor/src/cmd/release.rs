@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use spor_core::{Outcome, Register};
+use spor_core::{CodeBook, ListId, Outcome, Register};
 use spor_sdc::manifest::Manifest;
 use spor_sdc::overview::{PublicRelease, protect_report_with};
 use spor_sdc::risk::{RiskRecord, assess};
@@ -88,11 +88,18 @@ pub async fn run(cmd: ReleaseCommand, db: &str) -> anyhow::Result<()> {
 }
 
 async fn load(db: &str) -> anyhow::Result<Register> {
+    Ok(load_with_codes(db).await?.0)
+}
+
+/// The register and its code lists (with the centre's additions), for Danish labels.
+async fn load_with_codes(db: &str) -> anyhow::Result<(Register, CodeBook)> {
     let store = super::open_store(db).await?;
-    store
+    let codes = CodeBook::with_additions(store.code_additions().await?);
+    let register = store
         .load_register()
         .await
-        .with_context(|| format!("cannot read the register at {db}"))
+        .with_context(|| format!("cannot read the register at {db}"))?;
+    Ok((register, codes))
 }
 
 /// The year's victims: one record per person, from their latest `identified` decision.
@@ -134,7 +141,7 @@ fn protect(
 
 async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
     let policy = args.policy.load()?;
-    let register = load(db).await?;
+    let (register, codes) = load_with_codes(db).await?;
     let victims = victims_of(&register, args.year);
     if victims.is_empty() {
         bail!(
@@ -195,13 +202,17 @@ async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
         risk.homogeneous.len()
     );
     for g in &risk.homogeneous {
+        let form = g
+            .homogeneous_form
+            .as_deref()
+            .map_or("?", |f| codes.label_da(ListId::ExploitationForm, f));
         println!(
-            "    {} / {} / {}: {} personer, alle {}",
-            g.nationality,
-            g.gender,
+            "    {} / {} / {}: {} personer, alle: {}",
+            codes.label_da(ListId::Country, &g.nationality),
+            codes.label_da(ListId::Gender, &g.gender),
             g.age_band,
             g.size,
-            g.homogeneous_form.as_deref().unwrap_or("?")
+            form.to_lowercase()
         );
     }
     match release {
