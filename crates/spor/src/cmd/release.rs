@@ -88,18 +88,14 @@ pub async fn run(cmd: ReleaseCommand, db: &str) -> anyhow::Result<()> {
 }
 
 async fn load(db: &str) -> anyhow::Result<Register> {
-    Ok(load_with_codes(db).await?.0)
+    load_from(super::open_store(db).await?.as_ref(), db).await
 }
 
-/// The register and its code lists (with the centre's additions), for Danish labels.
-async fn load_with_codes(db: &str) -> anyhow::Result<(Register, CodeBook)> {
-    let store = super::open_store(db).await?;
-    let codes = CodeBook::with_additions(store.code_additions().await?);
-    let register = store
+async fn load_from(store: &dyn spor_store::Store, db: &str) -> anyhow::Result<Register> {
+    store
         .load_register()
         .await
-        .with_context(|| format!("cannot read the register at {db}"))?;
-    Ok((register, codes))
+        .with_context(|| format!("cannot read the register at {db}"))
 }
 
 /// The year's victims: one record per person, from their latest `identified` decision.
@@ -141,7 +137,10 @@ fn protect(
 
 async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
     let policy = args.policy.load()?;
-    let (register, codes) = load_with_codes(db).await?;
+    let store = super::open_store(db).await?;
+    // The code lists with the centre's additions, for Danish labels.
+    let codes = CodeBook::with_additions(store.code_additions().await?);
+    let register = load_from(store.as_ref(), db).await?;
     let victims = victims_of(&register, args.year);
     if victims.is_empty() {
         bail!(
