@@ -381,7 +381,12 @@ pub fn format_timestamp(t: &DateTime<FixedOffset>) -> String {
 /// The Copenhagen calendar year of a timestamp (the statistics year of a call).
 pub fn copenhagen_year(t: &DateTime<FixedOffset>) -> i32 {
     use chrono::Datelike;
-    t.with_timezone(&chrono_tz::Europe::Copenhagen).year()
+    copenhagen_date(t).year()
+}
+
+/// The calendar date of a moment in Copenhagen.
+pub fn copenhagen_date(t: &DateTime<FixedOffset>) -> chrono::NaiveDate {
+    t.with_timezone(&chrono_tz::Europe::Copenhagen).date_naive()
 }
 
 /// One decision on whether a person is a victim (`identifications.csv`).

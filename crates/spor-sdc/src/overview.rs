@@ -173,6 +173,9 @@ fn apply_dim(k: &mut Key, d: Dim, code: &str) {
         Dim::Authority => {
             k.insert("authority", code.to_owned());
         }
+        Dim::Month => {
+            k.insert("month", code.to_owned());
+        }
     }
 }
 

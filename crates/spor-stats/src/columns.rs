@@ -9,10 +9,10 @@
 //! the register ([`Columns::to_bytes`]): an SQLite store keeps them from a first import, so
 //! that a report reads some megabytes instead of a million rows.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use spor_core::{
     Assessment, Authority, Form, Gender, HotlineCall, Identification, Outcome, Register,
-    copenhagen_year,
+    copenhagen_date,
 };
 
 use crate::fxhash::{FxMap, map_with_capacity};
@@ -45,10 +45,12 @@ pub(crate) struct Interview {
     pub nationality: u32,
 }
 
-/// One hotline call: its year (in Copenhagen) and whether it concerned a possible victim.
+/// One hotline call: its date in Copenhagen and whether it concerned a possible victim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Call {
     pub year: i32,
+    pub month: u8,
+    pub day: u8,
     pub possible_victim: bool,
 }
 
@@ -263,8 +265,11 @@ fn interview(a: &Assessment, person: u32, strings: &mut Interner) -> Interview {
 }
 
 fn call(c: &HotlineCall) -> Call {
+    let local = copenhagen_date(&c.received_at);
     Call {
-        year: copenhagen_year(&c.received_at),
+        year: local.year(),
+        month: local.month() as u8,
+        day: local.day() as u8,
         possible_victim: c.concerns_possible_victim,
     }
 }
@@ -455,6 +460,22 @@ impl Columns {
         by_person(&self.interviews, self.persons, |a| (a.person, a.date))
     }
 
+    /// The years in which these records or the register's history have anything,
+    /// ascending (as [`crate::years_with_data`] gives them from the records).
+    pub fn years_with_data(&self, reg: &Register) -> Vec<i32> {
+        let mut years: std::collections::BTreeSet<i32> = std::collections::BTreeSet::new();
+        years.extend(self.decisions.iter().map(|d| d.date.year()));
+        years.extend(self.interviews.iter().map(|i| i.date.year()));
+        years.extend(self.calls.iter().map(|c| c.year));
+        years.extend(reg.history.iter().map(|h| h.year));
+        years.into_iter().collect()
+    }
+
+    /// The year of the latest decision.
+    pub fn latest_decision_year(&self) -> Option<i32> {
+        self.decisions.iter().map(|d| d.date.year()).max()
+    }
+
     /// The number of decisions, interviews and calls.
     pub fn counts(&self) -> [usize; 3] {
         [
@@ -519,7 +540,9 @@ impl Columns {
                 }
                 for (b, c) in calls.chunks_exact_mut(CALL_BYTES).zip(&self.calls) {
                     b[0..4].copy_from_slice(&c.year.to_le_bytes());
-                    b[4] = u8::from(c.possible_victim);
+                    b[4] = c.month;
+                    b[5] = c.day;
+                    b[6] = u8::from(c.possible_victim);
                 }
             },
         );
@@ -604,9 +627,16 @@ impl Columns {
         }
         let mut calls = Vec::with_capacity(ncalls);
         for _ in 0..ncalls {
+            let year = r.i32()?;
+            let b = r.take(3)?;
+            if NaiveDate::from_ymd_opt(year, u32::from(b[0]), u32::from(b[1])).is_none() {
+                return Err(format!("a call dated {year}-{}-{}", b[0], b[1]));
+            }
             calls.push(Call {
-                year: r.i32()?,
-                possible_victim: flag(r.take(1)?[0])?,
+                year,
+                month: b[0],
+                day: b[1],
+                possible_victim: flag(b[2])?,
             });
         }
         if r.at != bytes.len() {
@@ -622,13 +652,13 @@ impl Columns {
     }
 }
 
-const MAGIC: &[u8] = b"spor-columns-1\n";
+const MAGIC: &[u8] = b"spor-columns-2\n";
 const NONE: u32 = u32::MAX;
 const NONE8: u8 = u8::MAX;
 const NO_DATE: i32 = i32::MIN;
 const DECISION_BYTES: usize = 4 + 4 + 6 + 16 + 4;
 const INTERVIEW_BYTES: usize = 4 + 4 + 3 + 4;
-const CALL_BYTES: usize = 4 + 1;
+const CALL_BYTES: usize = 4 + 3;
 
 fn days(d: NaiveDate) -> i32 {
     chrono::Datelike::num_days_from_ce(&d)

@@ -67,6 +67,8 @@ pub enum Dim {
     GenderAge,
     Nationality,
     Authority,
+    /// The month of the unit's date (the call's, in Copenhagen), keyed `01`…`12`.
+    Month,
 }
 
 /// A named count: a row or column that counts the units passing its filter.

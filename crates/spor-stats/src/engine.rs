@@ -56,6 +56,7 @@ pub(crate) enum Key<'a> {
     Str(&'a str),
     Year(i32),
     GenderAge(Gender, AgeBand),
+    Month(u8),
     Count,
 }
 
@@ -80,6 +81,7 @@ impl std::hash::Hash for Key<'_> {
             }
             Key::Year(y) => h.write_u64(0x100 | (*y as u32 as u64) << 16),
             Key::GenderAge(g, a) => h.write_u64(0x200 | (*g as u64) << 16 | (*a as u64) << 24),
+            Key::Month(m) => h.write_u64(0x300 | u64::from(*m) << 16),
             Key::Count => h.write_u8(3),
         }
     }
@@ -93,6 +95,7 @@ impl Key<'_> {
             Key::Str(s) => (*s).to_string(),
             Key::Year(y) => y.to_string(),
             Key::GenderAge(g, a) => format!("{}/{}", g.code(), a.code()),
+            Key::Month(m) => format!("{m:02}"),
             Key::Count => "count".into(),
         }
     }
@@ -114,7 +117,24 @@ impl Dim {
             Dim::GenderAge => Key::GenderAge(u.gender, AgeBand::of(u.age)),
             Dim::Nationality => Key::Str(u.nationality),
             Dim::Authority => s(u.authority.map(|a| a.code())),
+            Dim::Month => Key::Month(u.month),
         }
+    }
+
+    /// Every category of the dimension in its own order: the code list's, or the months.
+    fn all_keys<'a>(self, codes: &'a CodeBook) -> Vec<Key<'a>> {
+        if self == Dim::Month {
+            return (1..=12).map(Key::Month).collect();
+        }
+        self.list()
+            .map(|l| {
+                codes
+                    .list(l)
+                    .iter()
+                    .map(|e| Key::Str(e.code.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The code list of the dimension's values (labels, `All` categories).
@@ -129,6 +149,7 @@ impl Dim {
             Dim::GenderAge => None,
             Dim::Nationality => Some(ListId::Country),
             Dim::Authority => Some(ListId::Authority),
+            Dim::Month => None,
         }
     }
 
@@ -180,6 +201,9 @@ impl Dim {
                 codes.label_da(ListId::Gender, g.code()),
                 a.label()
             ),
+            Key::Month(m) => MONTHS_DA
+                .get(usize::from(*m).wrapping_sub(1))
+                .map_or_else(|| m.to_string(), |n| (*n).to_string()),
             Key::Str(s) => {
                 let lists = self.list().into_iter().chain(self.fallback_list());
                 for l in lists {
@@ -194,6 +218,22 @@ impl Dim {
     }
 }
 
+/// The months in Danish, as a table's row labels.
+const MONTHS_DA: [&str; 12] = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
 /// What the engine needs besides the definition.
 pub(crate) struct Ctx<'a> {
     pub year: i32,
@@ -203,6 +243,9 @@ pub(crate) struct Ctx<'a> {
     pub microdata_from: Option<i32>,
     /// First year of the victims series (history or microdata).
     pub first_victim_year: i32,
+    /// Count only units dated on or before this month and day of their year (a year to
+    /// date, and the years before it to the same date); `None`: whole years.
+    pub until: Option<(u8, u8)>,
 }
 
 impl Ctx<'_> {
@@ -281,7 +324,7 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
     };
     for &cy in col_years.iter().filter(|&&cy| cy >= complete_from) {
         for u in units.of_year(cy) {
-            if !u.passes(def.filter) {
+            if !u.passes(def.filter) || ctx.until.is_some_and(|until| (u.month, u.day) > until) {
                 continue;
             }
             let mut col_keys: [Key<'a>; 4] = [Key::Nil; 4];
@@ -364,16 +407,7 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
             })
             .collect(),
         Cols::Dim(d) => {
-            let mut keys: Vec<Key<'a>> = d
-                .list()
-                .map(|l| {
-                    codes
-                        .list(l)
-                        .iter()
-                        .map(|e| Key::Str(e.code.as_str()))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut keys: Vec<Key<'a>> = d.all_keys(codes);
             let mut extra: Vec<Key<'a>> = Vec::new();
             for (_, c) in counts.keys() {
                 if !keys.contains(c) && !extra.contains(c) {
@@ -454,16 +488,7 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
             let (keys, optional): (Vec<Key<'a>>, &[&str]) = match categories {
                 Categories::Present => (present, &[]),
                 Categories::All { optional } => {
-                    let mut keys: Vec<Key<'a>> = d0
-                        .list()
-                        .map(|l| {
-                            codes
-                                .list(l)
-                                .iter()
-                                .map(|e| Key::Str(e.code.as_str()))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let mut keys: Vec<Key<'a>> = d0.all_keys(codes);
                     let mut extra: Vec<Key<'a>> =
                         present.into_iter().filter(|k| !keys.contains(k)).collect();
                     sort_by_label(&mut extra, |k| d0.label(k, codes));

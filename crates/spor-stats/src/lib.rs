@@ -8,6 +8,7 @@
 
 pub mod collate;
 mod columns;
+pub mod dashboard;
 pub mod defs;
 mod engine;
 mod facts;
@@ -22,6 +23,7 @@ use spor_core::{Register, Series};
 
 pub use collate::{danish_cmp, danish_key};
 pub use columns::{Columns, ColumnsBuilder};
+pub use dashboard::{Dashboard, evaluate_dashboard};
 pub use defs::{TABLES, TableDef};
 pub use facts::{change_pct, pct};
 pub use output::{Report, Row, Table};
@@ -93,6 +95,25 @@ pub fn evaluate(reg: &Register, year: i32) -> Result<Report, StatsError> {
 /// [`evaluate`] with the records given as [`Columns`] (of the same register): the
 /// register's own record lists are not read, only its history, settings and codes.
 pub fn evaluate_columns(reg: &Register, cols: &Columns, year: i32) -> Result<Report, StatsError> {
+    let (tables, facts) = evaluate_defs(reg, cols, year, TABLES, None, facts::facts)?;
+    Ok(Report {
+        year,
+        tables,
+        facts,
+        disclosure_note: None,
+    })
+}
+
+/// Evaluates `defs` for `year` (counting only what is dated up to `until`, a month and
+/// day, when given), then `derive` over the tables (the facts read off them).
+pub(crate) fn evaluate_defs<D>(
+    reg: &Register,
+    cols: &Columns,
+    year: i32,
+    defs: &[TableDef],
+    until: Option<(u8, u8)>,
+    derive: impl FnOnce(&IndexMap<String, Table>, &engine::Ctx<'_>) -> D,
+) -> Result<(IndexMap<String, Table>, D), StatsError> {
     let units = units::Units::build(cols);
     let history = units::History::build(reg);
 
@@ -111,19 +132,40 @@ pub fn evaluate_columns(reg: &Register, cols: &Columns, year: i32) -> Result<Rep
         });
     }
 
-    let ctx = context(reg, year, units, history);
-    let tables: IndexMap<String, Table> = TABLES
+    let mut ctx = context(reg, year, units, history);
+    ctx.until = until;
+    let tables: IndexMap<String, Table> = defs
         .iter()
-        .zip(par_map(TABLES, |def| engine::evaluate_table(def, &ctx)))
+        .zip(par_map(defs, |def| engine::evaluate_table(def, &ctx)))
         .map(|(def, table)| (def.id.to_string(), table))
         .collect();
-    let facts = facts::facts(&tables, &ctx);
-    Ok(Report {
-        year,
-        tables,
-        facts,
-        disclosure_note: None,
-    })
+    let derived = derive(&tables, &ctx);
+    Ok((tables, derived))
+}
+
+/// One victim of a year as the counting sees them: a person with an `identified` decision
+/// that year, with the attributes of the latest one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Victim {
+    pub nationality: String,
+    pub gender: spor_core::Gender,
+    pub age: Option<u8>,
+    pub form: Option<spor_core::Form>,
+}
+
+/// The victims of `year`, one per person (the units the overview's victim tables count).
+pub fn victims(cols: &Columns, year: i32) -> Vec<Victim> {
+    units::Units::build(cols)
+        .victims
+        .of_year(year)
+        .iter()
+        .map(|u| Victim {
+            nationality: u.nationality.to_owned(),
+            gender: u.gender,
+            age: u.age,
+            form: u.form,
+        })
+        .collect()
 }
 
 /// `f` over `items` on up to [`workers`] threads, results in the order of `items`. Each
@@ -218,6 +260,7 @@ fn context<'a>(
         history,
         microdata_from: reg.microdata_from,
         first_victim_year,
+        until: None,
     }
 }
 

@@ -22,6 +22,10 @@ pub(crate) const IDENTIFIED_AFTER: u8 = 16;
 #[derive(Clone, Copy)]
 pub(crate) struct Unit<'a> {
     pub year: i32,
+    /// The month and day of the record that made the unit (the counted decision or
+    /// interview, the call in Copenhagen time): for counts up to a date.
+    pub month: u8,
+    pub day: u8,
     pub gender: Gender,
     pub age: Option<u8>,
     pub nationality: &'a str,
@@ -187,6 +191,8 @@ impl<'a> Units<'a> {
         }
         Unit {
             year: y,
+            month: d.date.month() as u8,
+            day: d.date.day() as u8,
             gender: d.gender,
             age: d.age,
             nationality: cols.text(d.nationality),
@@ -221,6 +227,8 @@ impl<'a> Units<'a> {
                 .is_some_and(|d| d >= first.date);
             units.push(Unit {
                 year,
+                month: latest.date.month() as u8,
+                day: latest.date.day() as u8,
                 gender: latest.gender,
                 age: latest.age,
                 nationality: cols.text(latest.nationality),
@@ -244,6 +252,8 @@ impl<'a> Units<'a> {
             .iter()
             .map(|c| Unit {
                 year: c.year,
+                month: c.month,
+                day: c.day,
                 gender: Gender::Unknown,
                 age: None,
                 nationality: "",

@@ -19,7 +19,6 @@ use spor_store::WebStore;
 
 pub mod audit;
 pub mod auth;
-mod dashboard;
 mod forms;
 mod i18n;
 mod pages;
@@ -98,6 +97,8 @@ impl Default for Config {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn WebStore>,
+    /// The statistics of the register, computed once per state of it for every user.
+    pub stats: Arc<spor_app::Statistics>,
     pub config: Arc<Config>,
     pub(crate) limiter: Arc<auth::AddressLimiter>,
 }
@@ -113,6 +114,7 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn new(store: Arc<dyn WebStore>, config: Config) -> Self {
         AppState {
+            stats: Arc::new(spor_app::Statistics::new(store.clone())),
             store,
             config: Arc::new(config),
             limiter: Arc::new(auth::AddressLimiter::default()),
@@ -184,6 +186,8 @@ pub fn router(state: AppState) -> Router {
         .route("/overview/{year}/view", get(analyst::view))
         .route("/overview/{year}/download/{format}", get(analyst::download))
         .route("/overview/{year}/csv/{table}", get(analyst::table_csv))
+        .route("/overview/{year}/manifest", get(analyst::manifest))
+        .route("/overview/{year}/risk", get(analyst::risk))
         // Administrator.
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{name}", post(admin::update_user))

@@ -1,28 +1,24 @@
-//! The annual overview in the page and as downloads. Statistics come from `spor-stats`,
-//! rendering from `spor-report` and `spor-pdf`; this module only connects them to HTTP.
+//! The annual overview in the page and as downloads: editions come from the application
+//! layer ([`spor_app::Edition`]); this module only connects them to HTTP.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use spor_core::Register;
-use spor_stats::Report;
+use spor_app::{Edition, Format};
 
 use crate::pages::AppError;
 
-/// The editions an analyst can download, as `(format, label)`.
-pub const FORMATS: &[(&str, &str)] = &[
-    ("html", "HTML"),
-    ("pdf", "PDF"),
-    ("xlsx", "XLSX"),
-    ("json", "JSON"),
-];
+/// The one-file editions an analyst can download, in the order offered.
+pub const FORMATS: [Format; 4] = [Format::Html, Format::Pdf, Format::Xlsx, Format::Json];
 
-/// The overview of `year`, or why there is none (a message for the page).
-pub fn evaluate(reg: &Register, year: i32) -> Result<Report, String> {
-    spor_stats::evaluate(reg, year).map_err(|e| e.to_string())
-}
-
-fn meta(reg: &Register, now: chrono::DateTime<chrono::Utc>) -> spor_report::Meta {
-    spor_report::Meta::new(now, reg.last_change)
+/// The label of a format's download button.
+pub fn label(format: Format) -> &'static str {
+    match format {
+        Format::Html => "HTML",
+        Format::Pdf => "PDF",
+        Format::Xlsx => "XLSX",
+        Format::Json => "JSON",
+        Format::Csv => "CSV",
+    }
 }
 
 fn render_failed(e: impl std::fmt::Display) -> AppError {
@@ -30,7 +26,17 @@ fn render_failed(e: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
-fn file(content_type: &str, name: String, body: Vec<u8>) -> Response {
+/// A download's file name: `oversigt-2023.pdf`, `oversigt-2023-offentlig.pdf`.
+fn file_name(edition: &Edition, ext: &str) -> String {
+    let y = edition.year();
+    if edition.is_public() {
+        format!("oversigt-{y}-offentlig.{ext}")
+    } else {
+        format!("oversigt-{y}.{ext}")
+    }
+}
+
+pub(crate) fn file(content_type: &str, name: String, body: Vec<u8>) -> Response {
     let mut res = (StatusCode::OK, body).into_response();
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(content_type) {
@@ -44,12 +50,8 @@ fn file(content_type: &str, name: String, body: Vec<u8>) -> Response {
 
 /// The HTML edition shown inside the overview page (in a frame: it is a whole document
 /// with its own stylesheet). Its own CSP allows only its inline CSS and SVG.
-pub fn view(
-    report: &Report,
-    reg: &Register,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Response, AppError> {
-    let html = spor_report::html::render(report, &meta(reg, now)).map_err(render_failed)?;
+pub fn view(edition: &Edition, now: chrono::DateTime<chrono::Utc>) -> Result<Response, AppError> {
+    let html = edition.render(Format::Html, now).map_err(render_failed)?;
     let mut res = (StatusCode::OK, axum::response::Html(html)).into_response();
     let h = res.headers_mut();
     h.insert(
@@ -67,56 +69,48 @@ pub fn view(
 
 /// One edition of the overview as a download.
 pub fn download(
-    report: &Report,
-    reg: &Register,
-    format: &str,
+    edition: &Edition,
+    format: Format,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Response, AppError> {
-    let y = report.year;
-    let m = meta(reg, now);
-    Ok(match format {
-        "html" => {
-            let html = spor_report::html::render(report, &m).map_err(render_failed)?;
-            file(
-                "text/html; charset=utf-8",
-                format!("oversigt-{y}.html"),
-                html.into_bytes(),
-            )
-        }
-        "pdf" => {
-            let pdf = spor_pdf::render(report, &m).map_err(render_failed)?;
-            file("application/pdf", format!("oversigt-{y}.pdf"), pdf)
-        }
-        "xlsx" => {
-            let bytes = spor_report::xlsx::to_bytes(report, &m).map_err(render_failed)?;
-            file(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                format!("oversigt-{y}.xlsx"),
-                bytes,
-            )
-        }
-        "json" => {
-            let mut text = serde_json::to_string_pretty(report).map_err(render_failed)?;
-            text.push('\n');
-            file(
-                "application/json",
-                format!("oversigt-{y}.json"),
-                text.into_bytes(),
-            )
-        }
-        _ => return Err(AppError::NotFound),
-    })
+    if !FORMATS.contains(&format) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = edition.render(format, now).map_err(render_failed)?;
+    Ok(file(
+        format.content_type(),
+        file_name(edition, format.name()),
+        bytes,
+    ))
 }
 
 /// One table of the overview as CSV (semicolon-separated, as Danish spreadsheets expect).
-pub fn table_csv(report: &Report, id: &str) -> Result<Response, AppError> {
-    if !report.tables.contains_key(id) {
-        return Err(AppError::NotFound);
-    }
-    let bytes = spor_report::csv::table_csv(report, id).map_err(render_failed)?;
+pub fn table_csv(edition: &Edition, id: &str) -> Result<Response, AppError> {
+    let bytes = edition
+        .table_csv(id)
+        .map_err(render_failed)?
+        .ok_or(AppError::NotFound)?;
+    let y = edition.year();
+    let name = if edition.is_public() {
+        format!("{id}-{y}-offentlig.csv")
+    } else {
+        format!("{id}-{y}.csv")
+    };
+    Ok(file(Format::Csv.content_type(), name, bytes))
+}
+
+/// The public edition's release manifest (policy, what was hidden and recoded, and the
+/// audit's bounds for each hidden cell), as JSON.
+pub fn manifest(edition: &Edition) -> Result<Response, AppError> {
+    let manifest = edition
+        .manifest(&[])
+        .map_err(render_failed)?
+        .ok_or(AppError::NotFound)?;
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(render_failed)?;
+    text.push('\n');
     Ok(file(
-        "text/csv; charset=utf-8",
-        format!("{id}-{}.csv", report.year),
-        bytes,
+        Format::Json.content_type(),
+        format!("manifest-{}.json", edition.year()),
+        text.into_bytes(),
     ))
 }

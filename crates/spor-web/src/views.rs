@@ -204,8 +204,10 @@ pub struct SettingsPage {
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     pub c: Chrome,
+    pub years: Vec<Opt>,
     pub year: i32,
-    pub date_label: String,
+    pub victims_label: String,
+    pub previous_label: String,
     pub victims: String,
     pub victims_last_year: String,
     pub change: String,
@@ -214,6 +216,8 @@ pub struct DashboardPage {
     /// (title, SVG) drawn by `spor_report::svg`, which escapes its own text.
     pub charts: Vec<(String, String)>,
     pub calls_total: String,
+    /// Why there are no figures for the year.
+    pub message: Option<String>,
 }
 
 #[derive(Template)]
@@ -221,11 +225,30 @@ pub struct DashboardPage {
 pub struct OverviewPage {
     pub c: Chrome,
     pub years: Vec<Opt>,
+    /// Internal or public.
+    pub profiles: Vec<Opt>,
     pub downloads: Vec<(String, String)>,
     /// One CSV per table: (title, href).
     pub csv_tables: Vec<(String, String)>,
     /// The HTML edition, shown in a frame.
     pub frame_src: Option<String>,
+    /// Further links: (label, href): the manifest, the risk report.
+    pub extra: Vec<(String, String)>,
     /// Why there is no overview for the year.
+    pub message: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "risk.html")]
+pub struct RiskPage {
+    pub c: Chrome,
+    pub year: i32,
+    /// (what, value).
+    pub summary: Vec<(String, String)>,
+    /// The homogeneous groups, in Danish.
+    pub groups: Vec<String>,
+    /// What the public profile hides per table.
+    pub table: Option<TableView>,
+    /// Why there is no report, or why the public profile is refused.
     pub message: Option<String>,
 }

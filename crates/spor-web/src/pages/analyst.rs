@@ -1,139 +1,298 @@
-//! Analyst pages: the dashboard of the current year and the annual overview. Analysts see
-//! aggregates only, never a person-level record.
+//! Analyst pages: the dashboard of a year, the annual overview (internal and public) and
+//! the public profile's risk report. Analysts see aggregates only, never a person-level
+//! record. Every figure comes from the application layer's statistics, computed once per
+//! state of the register.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
+use spor_app::{Edition, EditionKey, Format};
 use spor_core::ListId;
+use spor_stats::{Dashboard, Table};
 
 use super::{AppError, PageResult, page};
 use crate::AppState;
 use crate::audit::{self, Event};
 use crate::auth::Analyst;
-use crate::dashboard;
 use crate::forms::Opt;
 use crate::i18n::Lang;
-use crate::views::{Chrome, DashboardPage, OverviewPage, RowView, TableView};
+use crate::views::{Chrome, DashboardPage, OverviewPage, RiskPage, RowView, TableView};
 
-pub async fn dashboard(State(st): State<AppState>, Analyst(s, info): Analyst) -> PageResult {
+fn internal(e: anyhow::Error) -> AppError {
+    tracing::error!(error = %format!("{e:#}"), "cannot compute the statistics");
+    AppError::Internal
+}
+
+/// `?year=`: absent is `None`; anything but a year is a bad request.
+fn year_param(q: &HashMap<String, String>) -> Result<Option<i32>, AppError> {
+    match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
+        None => Ok(None),
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (1900..=9999).contains(y))
+            .map(Some)
+            .ok_or(AppError::BadRequest),
+    }
+}
+
+/// `?profile=public` (or `internal`, the default).
+fn public_param(q: &HashMap<String, String>) -> Result<bool, AppError> {
+    match q.get("profile").map(String::as_str) {
+        None | Some("") | Some("internal") => Ok(false),
+        Some("public") => Ok(true),
+        Some(_) => Err(AppError::BadRequest),
+    }
+}
+
+fn year_options(years: &[i32], chosen: i32) -> Vec<Opt> {
+    let mut years: Vec<i32> = years.to_vec();
+    if !years.contains(&chosen) {
+        years.push(chosen);
+    }
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years
+        .into_iter()
+        .map(|y| Opt {
+            value: y.to_string(),
+            label: y.to_string(),
+            selected: y == chosen,
+        })
+        .collect()
+}
+
+/// A row's label in the page's language: the code list's English label where there is
+/// one, else the table's (Danish) label.
+fn row_label(lang: Lang, codes: &spor_core::CodeBook, list: ListId, key: &str, da: &str) -> String {
+    if key == "unspecified" || key.is_empty() {
+        return lang.s("unknown").to_string();
+    }
+    match lang {
+        Lang::Da => da.to_string(),
+        Lang::En => lang.label(codes, list, key).to_string(),
+    }
+}
+
+/// A one-column table of the dashboard as a page table, headed by `head`.
+fn count_table(
+    lang: Lang,
+    codes: &spor_core::CodeBook,
+    title: &str,
+    head: &str,
+    list: ListId,
+    t: Option<&Table>,
+) -> TableView {
+    TableView {
+        title: title.to_string(),
+        columns: vec![head.to_string(), lang.s("count").to_string()],
+        rows: t
+            .map(|t| t.rows.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|r| RowView {
+                link: None,
+                extra_link: None,
+                cells: vec![
+                    row_label(lang, codes, list, &r.key, &r.label),
+                    lang.int(r.values.first().copied().flatten().unwrap_or(0) as i64),
+                ],
+            })
+            .collect(),
+    }
+}
+
+fn date_label(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::Da => format!("{}.{}.", d.day(), d.month()),
+        Lang::En => d.format("%-d %b").to_string(),
+    }
+}
+
+fn pct_label(lang: Lang, pct: Option<f64>) -> String {
+    let Some(pct) = pct else {
+        return String::new();
+    };
+    let s = format!("{pct:+.1} %");
+    if lang == Lang::Da {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
+/// The charts of a dashboard: calls per month of the year and the year before, and the
+/// ten largest nationalities; a chart with nothing to draw is left out.
+fn charts(lang: Lang, codes: &spor_core::CodeBook, d: &Dashboard) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(t) = d.table("calls_by_month")
+        && t.total.iter().any(|v| v.unwrap_or(0) > 0)
+    {
+        let months: Vec<String> = if lang == Lang::En {
+            [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ]
+        } else {
+            [
+                "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+            ]
+        }
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+        let series = t
+            .column_keys
+            .iter()
+            .enumerate()
+            .map(|(c, year)| spor_report::svg::Series {
+                name: year.clone(),
+                values: t.rows.iter().map(|r| r.values[c]).collect(),
+            })
+            .collect::<Vec<_>>();
+        let title = lang.s("calls_per_month").to_string();
+        let svg = spor_report::svg::grouped_bars(
+            &spor_report::svg::ChartText {
+                id: "calls-month".into(),
+                title: title.clone(),
+                desc: title.clone(),
+            },
+            &months,
+            &series,
+        );
+        out.push((title, svg));
+    }
+    if let Some(t) = d.table("victims_by_nationality")
+        && !t.rows.is_empty()
+    {
+        let title = lang.s("by_nationality").to_string();
+        let bars: Vec<(String, u64)> = t
+            .rows
+            .iter()
+            .take(10)
+            .map(|r| {
+                (
+                    row_label(lang, codes, ListId::Country, &r.key, &r.label),
+                    r.values.first().copied().flatten().unwrap_or(0),
+                )
+            })
+            .collect();
+        let svg = spor_report::svg::horizontal_bars(
+            &spor_report::svg::ChartText {
+                id: "nat".into(),
+                title: title.clone(),
+                desc: title.clone(),
+            },
+            &bars,
+        );
+        out.push((title, svg));
+    }
+    out
+}
+
+/// The dashboard of a year (`?year=`; by default the latest year with a decision): the
+/// year's victims, up to today in the current year, beside the year before to the same
+/// date, by form and nationality, and the hotline calls per month.
+pub async fn dashboard(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let lang = info.lang;
-    let reg = st.store.load_register().await?;
+    let snap = st.stats.snapshot().await.map_err(internal)?;
     let today = st
         .now()
         .with_timezone(&chrono_tz::Europe::Copenhagen)
         .date_naive();
-    let f = dashboard::figures(&reg, today);
-    let ev = audit::event(&info, Some(&s.user), Event::DashboardView, None, None);
+    let year = year_param(&q)?
+        .or(snap.latest_decision_year)
+        .unwrap_or(today.year());
+    let until = (year == today.year()).then_some(today);
+    let dash = st.stats.dashboard(year, until).await.map_err(internal)?;
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::DashboardView,
+        Some(&year.to_string()),
+        None,
+    );
     audit::record(&st, ev).await?;
 
-    let table = |title: &str, list: ListId, rows: &[(String, u64)]| TableView {
-        title: title.to_string(),
-        columns: vec![String::new(), lang.s("count").to_string()],
-        rows: rows
-            .iter()
-            .map(|(code, n)| RowView {
-                extra_link: None,
-                link: None,
-                cells: vec![
-                    if code.is_empty() {
-                        lang.s("unknown").to_string()
-                    } else {
-                        lang.label(&reg.codes, list, code).to_string()
-                    },
-                    lang.int(*n as i64),
-                ],
-            })
-            .collect(),
+    let codes = &snap.register.codes;
+    let (figures, tables, charts, message) = match &dash {
+        Ok(d) => (
+            d.figures,
+            vec![
+                count_table(
+                    lang,
+                    codes,
+                    lang.s("by_form"),
+                    lang.s("form"),
+                    ListId::ExploitationForm,
+                    d.table("victims_by_form"),
+                ),
+                count_table(
+                    lang,
+                    codes,
+                    lang.s("by_nationality"),
+                    lang.s("nationality"),
+                    ListId::Country,
+                    d.table("victims_by_nationality"),
+                ),
+            ],
+            charts(lang, codes, d),
+            None,
+        ),
+        Err(msg) => (
+            spor_stats::dashboard::Figures::default(),
+            vec![],
+            vec![],
+            Some(msg.clone()),
+        ),
     };
-    let months: Vec<String> = if lang == Lang::En {
-        [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ]
-    } else {
-        [
-            "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
-        ]
-    }
-    .iter()
-    .map(|m| m.to_string())
-    .collect();
-    let this_year = today.year();
-    let calls_title = lang.s("calls_per_month").to_string();
-    let calls_chart = spor_report::svg::grouped_bars(
-        &spor_report::svg::ChartText {
-            id: "calls-month".into(),
-            title: calls_title.clone(),
-            desc: calls_title.clone(),
-        },
-        &months,
-        &[
-            spor_report::svg::Series {
-                name: (this_year - 1).to_string(),
-                values: f
-                    .calls_per_month_last_year
-                    .iter()
-                    .map(|n| Some(*n))
-                    .collect(),
-            },
-            spor_report::svg::Series {
-                name: this_year.to_string(),
-                values: f.calls_per_month.iter().map(|n| Some(*n)).collect(),
-            },
-        ],
-    );
-    let label_of = |list: ListId, code: &str| {
-        if code.is_empty() {
-            lang.s("unknown").to_string()
-        } else {
-            lang.label(&reg.codes, list, code).to_string()
-        }
-    };
-    let nat_title = lang.s("by_nationality").to_string();
-    let nat_chart = spor_report::svg::horizontal_bars(
-        &spor_report::svg::ChartText {
-            id: "nat".into(),
-            title: nat_title.clone(),
-            desc: nat_title.clone(),
-        },
-        &f.by_nationality
-            .iter()
-            .take(10)
-            .map(|(c, n)| (label_of(ListId::Country, c), *n))
-            .collect::<Vec<_>>(),
-    );
-    let charts = vec![(calls_title, calls_chart), (nat_title, nat_chart)];
-    let change = if f.victims_last_year == 0 {
-        String::new()
-    } else {
-        let pct =
-            (f.victims as f64 - f.victims_last_year as f64) * 100.0 / f.victims_last_year as f64;
-        let s = format!("{pct:+.1} %");
-        if lang == Lang::Da {
-            s.replace('.', ",")
-        } else {
-            s
-        }
-    };
-    let date_label = if lang == Lang::Da {
-        format!("{}.{}.", today.day(), today.month())
-    } else {
-        today.format("%d %b").to_string()
+    let n = |v: Option<u64>| lang.int(v.unwrap_or(0) as i64);
+    let (victims_label, previous_label) = match until {
+        Some(d) => (
+            format!(
+                "{} {year} ({})",
+                lang.s("victims_so_far"),
+                date_label(lang, d)
+            ),
+            format!("{} ({})", lang.s("same_date_last_year"), year - 1),
+        ),
+        None => (
+            format!("{} {year}", lang.s("victims_in")),
+            format!("{} {}", lang.s("victims_in"), year - 1),
+        ),
     };
     page(&DashboardPage {
         c: Chrome::new(&info, Some(&s), lang.s("dash_title")),
-        year: today.year(),
-        date_label,
-        victims: lang.int(f.victims as i64),
-        victims_last_year: lang.int(f.victims_last_year as i64),
-        change,
-        tables: vec![
-            table(lang.s("by_form"), ListId::ExploitationForm, &f.by_form),
-            table(lang.s("by_nationality"), ListId::Country, &f.by_nationality),
-        ],
+        years: year_options(&snap.years, year),
+        year,
+        victims_label,
+        previous_label,
+        victims: n(figures.victims),
+        victims_last_year: n(figures.victims_previous_year),
+        change: pct_label(lang, figures.victims_change_pct),
+        tables,
         charts,
-        calls_total: lang.int(f.calls_per_month.iter().sum::<u64>() as i64),
+        calls_total: n(figures.calls),
+        message,
     })
+}
+
+/// The edition of a year, or 404 when there is none (no data that year; a public edition
+/// that cannot be released).
+async fn edition_of(st: &AppState, year: i32, public: bool) -> Result<Arc<Edition>, AppError> {
+    st.stats
+        .edition(EditionKey { year, public })
+        .await
+        .map_err(internal)?
+        .map_err(|_| AppError::NotFound)
+}
+
+fn profile_query(public: bool) -> &'static str {
+    if public { "?profile=public" } else { "" }
 }
 
 pub async fn overview(
@@ -142,75 +301,96 @@ pub async fn overview(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let lang = info.lang;
-    let reg = st.store.load_register().await?;
-    let mut years = spor_stats::years_with_data(&reg);
-    years.reverse();
-    let year = q
-        .get("year")
-        .and_then(|y| y.parse::<i32>().ok())
-        .filter(|y| years.contains(y))
-        .or_else(|| {
-            // The latest finished year with decisions: the edition being prepared.
-            reg.identifications
-                .iter()
-                .map(|d| d.decision_date.year())
-                .filter(|y| *y < st.now().year())
-                .max()
-        })
-        .or_else(|| years.first().copied())
-        .unwrap_or_else(|| st.now().year());
+    let public = public_param(&q)?;
+    let snap = st.stats.snapshot().await.map_err(internal)?;
+    let now_year = st.now().year();
+    let year = match year_param(&q)? {
+        Some(y) => y,
+        // The latest finished year with data: the edition being prepared.
+        None => snap
+            .years
+            .iter()
+            .rev()
+            .find(|y| **y < now_year)
+            .or(snap.years.last())
+            .copied()
+            .unwrap_or(now_year),
+    };
     let ev = audit::event(
         &info,
         Some(&s.user),
         Event::ReportView,
         Some(&year.to_string()),
-        None,
+        public.then(|| "public".to_string()),
     );
     audit::record(&st, ev).await?;
-    let (downloads, csv_tables, frame_src, message) = match crate::report::evaluate(&reg, year) {
-        Ok(report) => (
-            crate::report::FORMATS
-                .iter()
-                .map(|(f, label)| (label.to_string(), format!("/overview/{year}/download/{f}")))
-                .collect(),
-            report
-                .tables
-                .iter()
-                .map(|(id, t)| (t.title.clone(), format!("/overview/{year}/csv/{id}")))
-                .collect(),
-            Some(format!("/overview/{year}/view")),
-            None,
-        ),
-        Err(msg) => (vec![], vec![], None, Some(msg)),
+    let pq = profile_query(public);
+    let edition = st
+        .stats
+        .edition(EditionKey { year, public })
+        .await
+        .map_err(internal)?;
+    let (downloads, csv_tables, frame_src, extra, message) = match edition {
+        Ok(edition) => {
+            let mut extra = Vec::new();
+            if public {
+                extra.push((
+                    lang.s("manifest").to_string(),
+                    format!("/overview/{year}/manifest"),
+                ));
+            }
+            extra.push((
+                lang.s("risk_report").to_string(),
+                format!("/overview/{year}/risk"),
+            ));
+            (
+                crate::report::FORMATS
+                    .iter()
+                    .map(|f| {
+                        (
+                            crate::report::label(*f).to_string(),
+                            format!("/overview/{year}/download/{}{pq}", f.name()),
+                        )
+                    })
+                    .collect(),
+                edition
+                    .report
+                    .tables
+                    .iter()
+                    .map(|(id, t)| (t.title.clone(), format!("/overview/{year}/csv/{id}{pq}")))
+                    .collect(),
+                Some(format!("/overview/{year}/view{pq}")),
+                extra,
+                None,
+            )
+        }
+        Err(msg) => (vec![], vec![], None, vec![], Some(msg)),
     };
+    let profiles = [
+        ("internal", "profile_internal"),
+        ("public", "profile_public"),
+    ]
+    .into_iter()
+    .map(|(value, key)| Opt {
+        value: value.to_string(),
+        label: lang.s(key).to_string(),
+        selected: (value == "public") == public,
+    })
+    .collect();
     page(&OverviewPage {
         c: Chrome::new(
             &info,
             Some(&s),
             format!("{} {}", lang.s("overview_title"), year),
         ),
-        years: years
-            .iter()
-            .map(|y| Opt {
-                value: y.to_string(),
-                label: y.to_string(),
-                selected: *y == year,
-            })
-            .collect(),
+        years: year_options(&snap.years, year),
+        profiles,
         downloads,
         csv_tables,
         frame_src,
+        extra,
         message,
     })
-}
-
-async fn report_of(
-    st: &AppState,
-    year: i32,
-) -> Result<(spor_core::Register, spor_stats::Report), AppError> {
-    let reg = st.store.load_register().await?;
-    let report = crate::report::evaluate(&reg, year).map_err(|_| AppError::NotFound)?;
-    Ok((reg, report))
 }
 
 /// The HTML edition for the frame of the overview page.
@@ -218,45 +398,161 @@ pub async fn view(
     State(st): State<AppState>,
     Analyst(_s, _info): Analyst,
     Path(year): Path<i32>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let (reg, report) = report_of(&st, year).await?;
-    crate::report::view(&report, &reg, st.now())
+    let edition = edition_of(&st, year, public_param(&q)?).await?;
+    crate::report::view(&edition, st.now())
 }
 
 pub async fn download(
     State(st): State<AppState>,
     Analyst(s, info): Analyst,
     Path((year, format)): Path<(i32, String)>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    if !crate::report::FORMATS.iter().any(|(f, _)| *f == format) {
-        return Err(AppError::NotFound);
-    }
-    let (reg, report) = report_of(&st, year).await?;
+    let format = Format::parse(&format)
+        .filter(|f| crate::report::FORMATS.contains(f))
+        .ok_or(AppError::NotFound)?;
+    let public = public_param(&q)?;
+    let edition = edition_of(&st, year, public).await?;
     let ev = audit::event(
         &info,
         Some(&s.user),
         Event::ReportDownload,
         Some(&year.to_string()),
-        Some(format.clone()),
+        Some(format!(
+            "{}{}",
+            format.name(),
+            if public { " public" } else { "" }
+        )),
     );
     audit::record(&st, ev).await?;
-    crate::report::download(&report, &reg, &format, st.now())
+    crate::report::download(&edition, format, st.now())
 }
 
 pub async fn table_csv(
     State(st): State<AppState>,
     Analyst(s, info): Analyst,
     Path((year, table)): Path<(i32, String)>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let (_, report) = report_of(&st, year).await?;
-    let res = crate::report::table_csv(&report, &table)?;
+    let public = public_param(&q)?;
+    let edition = edition_of(&st, year, public).await?;
+    let res = crate::report::table_csv(&edition, &table)?;
     let ev = audit::event(
         &info,
         Some(&s.user),
         Event::ReportDownload,
         Some(&year.to_string()),
-        Some(format!("csv {table}")),
+        Some(format!(
+            "csv {table}{}",
+            if public { " public" } else { "" }
+        )),
     );
     audit::record(&st, ev).await?;
     Ok(res)
+}
+
+/// The public edition's release manifest.
+pub async fn manifest(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Path(year): Path<i32>,
+) -> PageResult {
+    let edition = edition_of(&st, year, true).await?;
+    let res = crate::report::manifest(&edition)?;
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ReportDownload,
+        Some(&year.to_string()),
+        Some("manifest public".into()),
+    );
+    audit::record(&st, ev).await?;
+    Ok(res)
+}
+
+/// The risk report of a year's victims and of the public profile's protection.
+pub async fn risk(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Path(year): Path<i32>,
+) -> PageResult {
+    let lang = info.lang;
+    let risk = st.stats.risk(year).await.map_err(internal)?;
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ReportView,
+        Some(&year.to_string()),
+        Some("risk".into()),
+    );
+    audit::record(&st, ev).await?;
+    let (summary, groups, tables, message) = match &risk {
+        Ok(r) => {
+            let rr = &r.risk;
+            let summary = vec![
+                (
+                    lang.s("risk_victims").to_string(),
+                    lang.int(rr.victims as i64),
+                ),
+                (
+                    lang.s("risk_unique").to_string(),
+                    lang.int(rr.unique as i64),
+                ),
+                (
+                    lang.s("risk_small_groups").to_string(),
+                    format!(
+                        "{} / {}",
+                        lang.int(rr.groups_below_threshold as i64),
+                        lang.int(rr.groups as i64)
+                    ),
+                ),
+                (
+                    lang.s("risk_homogeneous").to_string(),
+                    lang.int(rr.homogeneous.len() as i64),
+                ),
+            ];
+            let tables = match &r.public_profile {
+                Ok(tables) => Some(TableView {
+                    title: lang.s("risk_public_profile").to_string(),
+                    columns: vec![
+                        lang.s("table").to_string(),
+                        lang.s("risk_cells").to_string(),
+                        lang.s("risk_hidden_rule").to_string(),
+                        lang.s("risk_hidden_partners").to_string(),
+                    ],
+                    rows: tables
+                        .iter()
+                        .map(|(id, p)| RowView {
+                            link: None,
+                            extra_link: None,
+                            cells: vec![
+                                id.clone(),
+                                lang.int(p.cells as i64),
+                                lang.int(p.hidden_by_rule as i64),
+                                lang.int(p.hidden_to_protect as i64),
+                            ],
+                        })
+                        .collect(),
+                }),
+                Err(_) => None,
+            };
+            let refused = r.public_profile.as_ref().err().cloned();
+            (summary, r.homogeneous_groups_da(), tables, refused)
+        }
+        Err(msg) => (vec![], vec![], None, Some(msg.clone())),
+    };
+    page(&RiskPage {
+        c: Chrome::new(
+            &info,
+            Some(&s),
+            format!("{} {}", lang.s("risk_report"), year),
+        ),
+        year,
+        summary,
+        groups,
+        table: tables,
+        message,
+    })
 }

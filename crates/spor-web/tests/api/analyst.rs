@@ -109,3 +109,120 @@ async fn a_year_without_data_says_so_instead_of_failing() {
         StatusCode::NOT_FOUND
     );
 }
+
+async fn demo_app() -> (TestApp, Agent) {
+    let app = spawn_app().await;
+    app.store.apply_import(&spor_demo::build()).await.unwrap();
+    app.store
+        .set_microdata_from(Some(spor_demo::MICRODATA_FROM))
+        .await
+        .unwrap();
+    app.add_user("an", "analyst").await;
+    let an = app.login_as("an").await;
+    (app, an)
+}
+
+#[tokio::test]
+async fn the_dashboard_starts_on_the_latest_year_with_decisions_and_offers_the_others() {
+    let (_app, mut an) = demo_app().await;
+    let demo = spor_demo::register();
+    let report = spor_stats::evaluate(&demo, spor_demo::YEAR).unwrap();
+    let victims = report.facts["victims"].as_u64().unwrap();
+
+    // The demo's decisions end in 2023: the dashboard opens on 2023, not on an empty year.
+    let page = an.get("/dashboard").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.body
+            .contains(&format!("id=\"victims-so-far\">{victims}<")),
+        "the demo year's victims ({victims})"
+    );
+    assert!(page.body.contains("<option value=\"2023\" selected>"));
+    assert!(
+        page.body.contains("<option value=\"2015\">"),
+        "earlier years are offered"
+    );
+    // A year of the history series: its figure comes from the published history.
+    let earlier = an.get("/dashboard?year=2022").await;
+    assert_eq!(earlier.status(), StatusCode::OK);
+    let v2022 = report.tables["victims_by_year"].rows[0].values[report.tables["victims_by_year"]
+        .column_keys
+        .iter()
+        .position(|k| k == "2022")
+        .unwrap()]
+    .unwrap();
+    assert!(
+        earlier
+            .body
+            .contains(&format!("id=\"victims-so-far\">{v2022}<")),
+        "2022 from the history: {v2022}"
+    );
+    // No empty table headers, and a year that is not a year is a clear refusal.
+    assert!(!page.body.contains("<th></th>"));
+    assert_eq!(
+        an.get("/dashboard?year=abc").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_public_edition_its_manifest_and_the_risk_report_are_served() {
+    let (app, mut an) = demo_app().await;
+    let page = an.get("/overview?year=2023&profile=public").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.body
+            .contains("src=\"/overview/2023/view?profile=public\""),
+        "the public HTML edition is framed"
+    );
+    let framed = an.get("/overview/2023/view?profile=public").await;
+    assert_eq!(framed.status(), StatusCode::OK);
+    assert!(framed.body.contains('·'), "hidden cells are shown as dots");
+
+    let json = an.get("/overview/2023/download/json?profile=public").await;
+    assert_eq!(json.status(), StatusCode::OK);
+    let public: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert!(public["disclosure_note"].is_string());
+    let internal: serde_json::Value =
+        serde_json::from_str(&an.get("/overview/2023/download/json").await.body).unwrap();
+    assert!(internal.get("disclosure_note").is_none());
+    assert_ne!(
+        public["tables"], internal["tables"],
+        "the public one hides cells"
+    );
+
+    let manifest = an.get("/overview/2023/manifest").await;
+    assert_eq!(manifest.status(), StatusCode::OK);
+    let m: serde_json::Value = serde_json::from_str(&manifest.body).unwrap();
+    assert_eq!(m["year"], 2023, "{}", manifest.body);
+
+    let risk = an.get("/overview/2023/risk").await;
+    assert_eq!(risk.status(), StatusCode::OK);
+    assert!(risk.body.contains("Risikorapport 2023"));
+    assert!(risk.body.contains("victims_by_nationality"));
+
+    assert_eq!(
+        an.get("/overview?year=2023&profile=secret").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    // Downloads of the public edition are audited as such.
+    let downloads = app
+        .store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("report.download".into()),
+                ..Default::default()
+            },
+            100,
+            0,
+        )
+        .await
+        .unwrap();
+    assert!(
+        downloads
+            .items
+            .iter()
+            .any(|e| e.detail.as_deref() == Some("json public")),
+        "the public download is audited"
+    );
+}

@@ -1,17 +1,11 @@
 //! `spor demo --out DIR`: builds the synthetic demo register in `DIR/spor-demo.db`, writes
 //! a summary to stdout and `DIR/README.txt`, then the overview files of the demo year.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::Datelike;
-use spor_core::{Outcome, Register, copenhagen_year};
+use spor_app::demo;
 use spor_store::Store;
-use spor_store::sqlite::SqliteStore;
-
-/// The database file's name inside `--out`.
-pub const DB_FILE: &str = "spor-demo.db";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -21,210 +15,20 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let (db, store) = build_db(&args.out).await?;
+    let (db, store) = demo::build_db(&args.out).await?;
     let register = store
         .load_register()
         .await
         .context("cannot read back the demo register")?;
-    let summary = summary(&register, &db);
+    let summary = demo::summary(&register, &db);
     print!("{summary}");
     let readme = args.out.join("README.txt");
     std::fs::write(&readme, &summary)
         .with_context(|| format!("cannot write {}", readme.display()))?;
-    write_overview(&store, &args.out).await?;
+    for file in demo::write_overview(&store, &args.out).await? {
+        println!("skrev {}", file.display());
+    }
     // Closing checkpoints the WAL, so the demo is one self-contained database file.
     store.pool().close().await;
     Ok(())
-}
-
-/// Creates `dir` if needed and builds a fresh demo register in `dir/spor-demo.db`
-/// (an old one there is removed first). Returns the database path and the open store.
-pub async fn build_db(dir: &Path) -> anyhow::Result<(PathBuf, SqliteStore)> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    let db = dir.join(DB_FILE);
-    // SQLite keeps WAL-mode state beside the file; a fresh register needs all three gone.
-    for suffix in ["", "-wal", "-shm"] {
-        let f = PathBuf::from(format!("{}{suffix}", db.display()));
-        match std::fs::remove_file(&f) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot replace the old demo database {}", f.display())
-                });
-            }
-        }
-    }
-    let store = SqliteStore::open_path(&db)
-        .await
-        .with_context(|| format!("cannot create the demo register {}", db.display()))?;
-    store
-        .apply_import(&spor_demo::build())
-        .await
-        .context("cannot write the demo data")?;
-    store
-        .set_microdata_from(Some(spor_demo::MICRODATA_FROM))
-        .await
-        .context("cannot set microdata_from in the demo register")?;
-    Ok((db, store))
-}
-
-/// Writes the overview of the demo year into `dir` in every edition:
-/// `overview-2023.json`, `.html`, `.xlsx` and `.pdf`.
-pub async fn write_overview(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
-    let register = store.load_register().await?;
-    let year = spor_demo::YEAR;
-    let report = spor_stats::evaluate(&register, year)?;
-    let meta = spor_report::Meta::new(chrono::Utc::now(), register.last_change);
-    let path = |ext: &str| dir.join(format!("overview-{year}.{ext}"));
-    let mut json = serde_json::to_string_pretty(&report)?;
-    json.push('\n');
-    let files = [
-        (path("json"), json.into_bytes()),
-        (
-            path("html"),
-            spor_report::html::render(&report, &meta)?.into_bytes(),
-        ),
-        (path("xlsx"), spor_report::xlsx::to_bytes(&report, &meta)?),
-        (path("pdf"), spor_pdf::render(&report, &meta)?),
-    ];
-    for (file, bytes) in &files {
-        std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
-        println!("skrev {}", file.display());
-    }
-
-    // The public profile: protected by the default disclosure policy, with its manifest.
-    let policy = spor_sdc::Policy::default();
-    let release = super::release::protect_overview(&report, &[], &policy, false)?;
-    let public = &release.report;
-    let public_path = |ext: &str| dir.join(format!("overview-{year}-public.{ext}"));
-    let public_files = [
-        (
-            public_path("json"),
-            super::release::public_json_text(&release, &policy)?.into_bytes(),
-        ),
-        (
-            public_path("html"),
-            spor_report::html::render(public, &meta)?.into_bytes(),
-        ),
-        (
-            public_path("xlsx"),
-            spor_report::xlsx::to_bytes(public, &meta)?,
-        ),
-        (public_path("pdf"), spor_pdf::render(public, &meta)?),
-    ];
-    let mut listed = Vec::new();
-    for (file, bytes) in public_files {
-        std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
-        println!("skrev {}", file.display());
-        let name = file
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        listed.push((file, name));
-    }
-    let manifest = super::release::write_manifest(&release, &policy, &listed, dir)?;
-    println!("skrev {}", manifest.display());
-    Ok(())
-}
-
-/// Danish thousands separator: 1.233.
-fn n(x: usize) -> String {
-    let s = x.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The summary printed and written to README.txt: what the register holds, counted from
-/// what the store returned.
-fn summary(reg: &Register, db: &Path) -> String {
-    let y = spor_demo::YEAR;
-    let not_identified = reg
-        .identifications
-        .iter()
-        .filter(|d| d.outcome == Outcome::NotIdentified && d.decision_date.year() == y)
-        .count();
-    let victims: BTreeSet<_> = reg
-        .identifications
-        .iter()
-        .filter(|d| d.outcome == Outcome::Identified && d.decision_date.year() == y)
-        .map(|d| &d.person_ref)
-        .collect();
-    let persons: BTreeSet<_> = reg
-        .identifications
-        .iter()
-        .map(|d| &d.person_ref)
-        .chain(reg.assessments.iter().map(|a| &a.person_ref))
-        .collect();
-    let assessed: BTreeSet<_> = reg
-        .assessments
-        .iter()
-        .filter(|a| a.interview_date.year() == y)
-        .map(|a| &a.person_ref)
-        .collect();
-    let calls = reg
-        .hotline_calls
-        .iter()
-        .filter(|c| copenhagen_year(&c.received_at) == y)
-        .count();
-    let history_years: BTreeSet<i32> = reg.history.iter().map(|h| h.year).collect();
-    let span = match (history_years.first(), history_years.last()) {
-        (Some(a), Some(b)) => format!("{a}–{b}"),
-        _ => "ingen".into(),
-    };
-    let microdata_from = reg
-        .microdata_from
-        .map_or_else(|| "(ikke sat)".to_string(), |v| v.to_string());
-    format!(
-        "Spor – demoregister (syntetiske data, ingen rigtige personer)\n\
-         \n\
-         Database: {db}\n\
-         \n\
-         Indhold:\n\
-         \x20 personer i registret:  {persons}\n\
-         \x20 afgørelser:            {decisions} ({victims} personer vurderet udsat for menneskehandel i {y}; \
-         {not_identified} afgørelser om ikke udsat i {y})\n\
-         \x20 udredende samtaler:    {interviews} ({assessed} personer udredt i {y})\n\
-         \x20 opkald til hotline:    {all_calls} ({calls} modtaget i {y})\n\
-         \x20 historiske tal:        {history} rækker ({span})\n\
-         \x20 microdata_from:        {microdata_from} (årene før kommer fra de historiske tal)\n\
-         \n\
-         Årsoversigten for {y}:\n\
-         \x20 spor --db {db} report --year {y} --format html\n\
-         Registret i udvekslingsformatet:\n\
-         \x20 spor --db {db} export --format csv --out eksport\n\
-         \n\
-         Tallene for {y} svarer til Center mod Menneskehandels oversigt for {y}; årene før\n\
-         kommer fra de offentliggjorte tidsserier. Se docs/seed-discrepancies.md for de steder,\n\
-         hvor oversigten modsiger sig selv.\n",
-        db = db.display(),
-        persons = n(persons.len()),
-        decisions = n(reg.identifications.len()),
-        victims = n(victims.len()),
-        interviews = n(reg.assessments.len()),
-        assessed = n(assessed.len()),
-        all_calls = n(reg.hotline_calls.len()),
-        calls = n(calls),
-        history = n(reg.history.len()),
-        not_identified = n(not_identified),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::n;
-
-    #[test]
-    fn counts_use_the_danish_thousands_separator() {
-        assert_eq!(n(7), "7");
-        assert_eq!(n(503), "503");
-        assert_eq!(n(1233), "1.233");
-        assert_eq!(n(1234567), "1.234.567");
-    }
 }

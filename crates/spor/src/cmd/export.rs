@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use spor_import::{export, format_count};
+use spor_app::export::{ExportFormat, export};
+use spor_import::format_count;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -24,53 +24,21 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
-    let store = super::open_store(db).await?;
-    let register = store
-        .load_register()
-        .await
-        .context("cannot read the register")?;
-    println!(
-        "{} identifications, {} assessments, {} hotline calls, {} history rows",
-        format_count(register.identifications.len() as u64),
-        format_count(register.assessments.len() as u64),
-        format_count(register.hotline_calls.len() as u64),
-        format_count(register.history.len() as u64)
-    );
-    let out = args.out;
-    let written = match args.format {
-        Format::Csv => {
-            if out.is_file() {
-                anyhow::bail!(
-                    "{} is a file; --format csv writes four files into a folder",
-                    out.display()
-                );
-            }
-            tokio::task::spawn_blocking(move || export::write_csv_dir(&register, &out))
-                .await??
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-        Format::Xlsx => {
-            let path = if out.is_dir() {
-                out.join("register.xlsx")
-            } else {
-                out
-            };
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-                && !parent.is_dir()
-            {
-                anyhow::bail!(
-                    "the folder {} does not exist: create it first",
-                    parent.display()
-                );
-            }
-            let shown = path.display().to_string();
-            tokio::task::spawn_blocking(move || export::write_xlsx(&register, &path)).await??;
-            shown
-        }
+    let store = spor_app::open_store(db).await?;
+    let format = match args.format {
+        Format::Csv => ExportFormat::Csv,
+        Format::Xlsx => ExportFormat::Xlsx,
     };
-    println!("wrote {written}");
+    let exported = export(store.as_ref(), format, &args.out).await?;
+    let [decisions, assessments, calls, history] = exported.counts.map(|n| format_count(n as u64));
+    println!(
+        "{decisions} identifications, {assessments} assessments, {calls} hotline calls, {history} history rows"
+    );
+    let files: Vec<String> = exported
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    println!("wrote {}", files.join(", "));
     Ok(())
 }

@@ -13,17 +13,9 @@ pub mod settings;
 pub mod store;
 pub mod user;
 
-use anyhow::Context;
-
 use crate::{Cli, Command};
 
-/// Opens the store named by `--db`.
-pub async fn open_store(db: &str) -> anyhow::Result<Box<dyn spor_store::Store>> {
-    spor_store::open(db).await.with_context(|| {
-        let shown = spor_store::postgres::redact(db);
-        format!("cannot open the register at {shown}")
-    })
-}
+pub use spor_app::open_store;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

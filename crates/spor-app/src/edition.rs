@@ -1,0 +1,338 @@
+//! An edition of the annual overview: the figures of one year in one profile (internal,
+//! exact; or public, protected by `spor-sdc`), and its renderings in every format.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use spor_core::Register;
+use spor_sdc::Policy;
+use spor_sdc::manifest::Manifest;
+use spor_sdc::overview::{PublicRelease, protect_report_with};
+use spor_stats::{Columns, Report};
+
+/// A format the overview is rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// One JSON object: year, tables, facts (`shared/spec/annual-report.md`).
+    Json,
+    /// One CSV file per table, in a folder.
+    Csv,
+    /// One self-contained HTML publication.
+    Html,
+    /// One XLSX workbook, a sheet per table.
+    Xlsx,
+    /// The PDF edition, A4.
+    Pdf,
+}
+
+impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Html,
+        Format::Pdf,
+        Format::Xlsx,
+        Format::Json,
+        Format::Csv,
+    ];
+
+    /// The name used on the command line, in URLs and as the file extension.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Html => "html",
+            Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The media type of a one-file rendering (CSV: of one table).
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Pdf => "application/pdf",
+        }
+    }
+
+    /// Whether the rendering is one file (CSV is a folder of files).
+    pub fn is_one_file(self) -> bool {
+        self != Format::Csv
+    }
+}
+
+/// Who an edition is for.
+#[derive(Debug, Clone, Default)]
+pub enum Profile {
+    /// Exact figures, for the centre and the ministries.
+    #[default]
+    Internal,
+    /// Protected by the disclosure policy: small cells hidden ("·"), checked by an audit.
+    Public(PublicOptions),
+}
+
+/// How a public edition is protected.
+#[derive(Debug, Clone, Default)]
+pub struct PublicOptions {
+    pub policy: Policy,
+    /// Public editions of earlier years: what they published is known and never hidden.
+    pub earlier: Vec<Report>,
+    /// Publish again the partners that turn out not to be needed (one audit per partner).
+    pub minimise: bool,
+}
+
+impl PublicOptions {
+    /// The policy in `file` (TOML, or JSON by extension; the documented defaults without
+    /// one), with the strict preset over it if asked.
+    pub fn policy(file: Option<&Path>, strict: bool) -> anyhow::Result<Policy> {
+        let mut policy = match file {
+            Some(path) => Policy::load(path)?,
+            None => Policy::default(),
+        };
+        if strict {
+            policy.preset = spor_sdc::Preset::Strict;
+        }
+        Ok(policy)
+    }
+
+    /// Reads public JSON editions of earlier years (as `spor release public` writes them).
+    pub fn load_earlier(paths: &[PathBuf]) -> anyhow::Result<Vec<Report>> {
+        paths
+            .iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the earlier edition {}", path.display())
+                })?;
+                serde_json::from_str(&text).with_context(|| {
+                    format!(
+                        "{} is not a JSON edition (expected the output of spor release public)",
+                        path.display()
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// The protection of a public edition.
+#[derive(Debug, Clone)]
+pub struct Protected {
+    pub release: PublicRelease,
+    pub policy: Policy,
+}
+
+/// The overview of one year in one profile.
+#[derive(Debug, Clone)]
+pub struct Edition {
+    /// What the edition shows: the exact overview, or the protected one.
+    pub report: Report,
+    /// The public profile's protection (`None`: internal).
+    pub protected: Option<Protected>,
+    /// The register's last change when the figures were computed.
+    pub last_change: Option<DateTime<Utc>>,
+}
+
+impl Edition {
+    /// The overview of `year` from a register (its history, settings and codes) and its
+    /// records as `columns`, in `profile`. A public edition that cannot be protected is an
+    /// error naming the cell that would leak.
+    pub fn compute(
+        register: &Register,
+        columns: &Columns,
+        year: i32,
+        profile: &Profile,
+    ) -> anyhow::Result<Edition> {
+        let report = spor_stats::evaluate_columns(register, columns, year)?;
+        Edition::of_report(report, register.last_change, profile)
+    }
+
+    /// The edition of an evaluated overview in `profile`.
+    pub fn of_report(
+        report: Report,
+        last_change: Option<DateTime<Utc>>,
+        profile: &Profile,
+    ) -> anyhow::Result<Edition> {
+        match profile {
+            Profile::Internal => Ok(Edition {
+                report,
+                protected: None,
+                last_change,
+            }),
+            Profile::Public(opts) => {
+                let release =
+                    protect_report_with(&report, &opts.earlier, &opts.policy, opts.minimise)
+                        .with_context(|| {
+                            format!("the public profile of {} cannot be released", report.year)
+                        })?;
+                Ok(Edition {
+                    report: release.report.clone(),
+                    protected: Some(Protected {
+                        release,
+                        policy: opts.policy.clone(),
+                    }),
+                    last_change,
+                })
+            }
+        }
+    }
+
+    pub fn year(&self) -> i32 {
+        self.report.year
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.protected.is_some()
+    }
+
+    /// The file name of a rendering: `overview-2023.pdf`, `overview-2023-public.pdf`; for
+    /// CSV the folder's name.
+    pub fn file_name(&self, format: Format) -> String {
+        let stem = self.stem();
+        match format {
+            Format::Csv => stem,
+            f => format!("{stem}.{}", f.name()),
+        }
+    }
+
+    fn stem(&self) -> String {
+        if self.is_public() {
+            format!("overview-{}-public", self.year())
+        } else {
+            format!("overview-{}", self.year())
+        }
+    }
+
+    /// The manifest's file name: `manifest-2023.json`.
+    pub fn manifest_name(&self) -> String {
+        format!("manifest-{}.json", self.year())
+    }
+
+    fn meta(&self, now: DateTime<Utc>) -> spor_report::Meta {
+        spor_report::Meta::new(now, self.last_change)
+    }
+
+    /// The JSON edition as written to a file (pretty, ending in a newline). The public one
+    /// has hidden values `null`, `"suppressed": [[row, column], …]` per table, `"recoded"`
+    /// (what merged categories contain) and `"disclosure_note"`.
+    pub fn json(&self) -> anyhow::Result<String> {
+        let value = match &self.protected {
+            None => serde_json::to_value(&self.report)?,
+            Some(p) => {
+                let mut json = serde_json::to_value(&p.release.report)?;
+                for (id, cells) in &p.release.suppressed {
+                    if let Some(t) = json["tables"].get_mut(id) {
+                        t["suppressed"] = serde_json::json!(cells);
+                    }
+                }
+                json["recoded"] = serde_json::to_value(&p.release.recodes.groups)?;
+                json["disclosure_note"] = serde_json::json!(p.policy.footnote_da());
+                json
+            }
+        };
+        Ok(serde_json::to_string_pretty(&value)? + "\n")
+    }
+
+    /// A one-file rendering (every format but CSV, which is [`Edition::write`]'s or
+    /// [`Edition::table_csv`]'s). `now` is printed as the time the edition was made.
+    pub fn render(&self, format: Format, now: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+        let meta = self.meta(now);
+        Ok(match format {
+            Format::Json => self.json()?.into_bytes(),
+            Format::Html => spor_report::html::render(&self.report, &meta)
+                .context("cannot render the HTML edition")?
+                .into_bytes(),
+            Format::Xlsx => spor_report::xlsx::to_bytes(&self.report, &meta)
+                .context("cannot write the workbook")?,
+            Format::Pdf => {
+                spor_pdf::render(&self.report, &meta).context("cannot typeset the PDF edition")?
+            }
+            Format::Csv => anyhow::bail!(
+                "the CSV edition is a folder of files: write it, or ask for one table"
+            ),
+        })
+    }
+
+    /// One table as CSV (semicolon-separated, with BOM, as Danish spreadsheets expect);
+    /// `None` for a table the edition does not have.
+    pub fn table_csv(&self, id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        if !self.report.tables.contains_key(id) {
+            return Ok(None);
+        }
+        Ok(Some(spor_report::csv::table_csv(&self.report, id)?))
+    }
+
+    /// Writes the rendering to `out` (a file; for CSV a folder, created if missing) and,
+    /// for a public edition, its manifest beside it. Returns every path written, the
+    /// manifest last.
+    pub fn write(
+        &self,
+        format: Format,
+        out: &Path,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<PathBuf>> {
+        let mut written = match format {
+            Format::Csv => spor_report::csv::write_dir(&self.report, out)
+                .with_context(|| format!("cannot write the CSV files into {}", out.display()))?,
+            f => {
+                let bytes = self.render(f, now)?;
+                std::fs::write(out, bytes)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                vec![out.to_path_buf()]
+            }
+        };
+        if self.is_public() {
+            let dir = if format == Format::Csv {
+                out.to_path_buf()
+            } else {
+                out.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            };
+            let manifest = self.write_manifest(&written, &dir)?;
+            written.push(manifest);
+        }
+        Ok(written)
+    }
+
+    /// The public edition's release manifest with the SHA-256 of each of `files` (named in
+    /// it by their file names); `None` for an internal edition.
+    pub fn manifest(&self, files: &[PathBuf]) -> anyhow::Result<Option<Manifest>> {
+        let Some(p) = &self.protected else {
+            return Ok(None);
+        };
+        let mut manifest = Manifest::new(
+            self.year(),
+            &p.policy,
+            &p.release.recodes,
+            &p.release.problem,
+            &p.release.protection,
+        );
+        for path in files {
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            manifest
+                .add_file(path, &name)
+                .with_context(|| format!("cannot read {} for the manifest", path.display()))?;
+        }
+        Ok(Some(manifest))
+    }
+
+    /// Writes the manifest `manifest-YEAR.json` of `files` into `dir`; returns its path.
+    pub fn write_manifest(&self, files: &[PathBuf], dir: &Path) -> anyhow::Result<PathBuf> {
+        let manifest = self
+            .manifest(files)?
+            .context("an internal edition has no release manifest")?;
+        let path = dir.join(self.manifest_name());
+        manifest
+            .write(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    }
+}

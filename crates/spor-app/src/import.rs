@@ -1,0 +1,187 @@
+//! Import: every file checked against the exchange format, then all of it written in one
+//! transaction, or nothing when any row is bad. A dry run checks and says what an import
+//! would do, writing nothing.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use spor_core::{CodeBook, ImportBatch, Register};
+use spor_import::{FileSummary, Handover, Mismatch, ReadOptions, Refusal, read_paths_with};
+use spor_store::{Counts, ImportSummary, Store};
+
+/// How to import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Only check the files and say what an import would do.
+    pub dry_run: bool,
+    /// A progress bar on standard error for large files (when it is a terminal).
+    pub progress: bool,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug)]
+pub struct Imported {
+    pub files: Vec<FileSummary>,
+    /// History years whose parts do not sum to the total: warnings.
+    pub mismatches: Vec<Mismatch>,
+    pub summary: ImportSummary,
+    pub dry_run: bool,
+}
+
+/// Why nothing was imported.
+#[derive(Debug)]
+pub enum ImportError {
+    /// The files have problems; every one is listed.
+    Refused(Refusal),
+    /// The store could not be read or written.
+    Failed(anyhow::Error),
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportError::Refused(r) => write!(f, "{r}"),
+            ImportError::Failed(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+impl From<anyhow::Error> for ImportError {
+    fn from(e: anyhow::Error) -> Self {
+        ImportError::Failed(e)
+    }
+}
+
+/// Imports `files` into `store`.
+pub async fn import(
+    store: &dyn Store,
+    files: Vec<PathBuf>,
+    opts: ImportOptions,
+) -> Result<Imported, ImportError> {
+    let codes = CodeBook::with_additions(
+        store
+            .code_additions()
+            .await
+            .context("cannot read the code lists")?,
+    );
+    // A first import into an SQLite store writes checked rows while the rest of the files
+    // is still being read; a dry run writes nothing.
+    let stream = if opts.dry_run {
+        None
+    } else {
+        store.begin_import_stream().await
+    };
+    // Reading and checking is CPU-bound work: keep it off the async workers.
+    let (result, stream, columns) = tokio::task::spawn_blocking(move || {
+        // The statistics columns of a streamed import are built from the rows as they are
+        // handed over: the reader has time for it while it waits for the writer.
+        let mut columns = spor_stats::ColumnsBuilder::default();
+        let mut sink = |h: Handover| {
+            if let Some(s) = &stream {
+                let r = &h.rows;
+                columns.add(&r.identifications, &r.assessments, &r.hotline_calls);
+                s.send(h.rows, h.complete);
+            }
+        };
+        let start = std::time::Instant::now();
+        let read = ReadOptions {
+            progress: opts.progress,
+        };
+        let result = read_paths_with(&files, &codes, &read, &mut sink);
+        tracing::debug!(ms = start.elapsed().as_millis(), "files read and checked");
+        (result, stream, columns)
+    })
+    .await
+    .context("the import stopped unexpectedly")?;
+
+    let import = match result {
+        Ok(import) => import,
+        Err(refusal) => {
+            if let Some(s) = stream {
+                s.abandon();
+            }
+            return Err(ImportError::Refused(refusal));
+        }
+    };
+    if opts.dry_run {
+        let register = store
+            .load_register()
+            .await
+            .context("cannot read the register")?;
+        return Ok(Imported {
+            summary: would_do(&import.batch, &register),
+            files: import.files,
+            mismatches: import.mismatches,
+            dry_run: true,
+        });
+    }
+    let summary = match stream {
+        Some(stream) => {
+            let batch = import.batch;
+            tokio::task::spawn_blocking(move || {
+                stream.finish(&batch, || {
+                    // Built from the rows handed over, which are the batch's when they are
+                    // as many (the store checks that they are the batch's first rows).
+                    columns
+                        .finish()
+                        .filter(|c| c.counts() == batch.counts()[..3])
+                        .unwrap_or_else(|| {
+                            spor_stats::Columns::of_records(
+                                &batch.identifications,
+                                &batch.assessments,
+                                &batch.hotline_calls,
+                            )
+                        })
+                        .to_bytes()
+                })
+            })
+            .await
+            .context("the import stopped unexpectedly")?
+        }
+        None => store.apply_import(&import.batch).await,
+    }
+    .context("the import was not written")?;
+    Ok(Imported {
+        files: import.files,
+        mismatches: import.mismatches,
+        summary,
+        dry_run: false,
+    })
+}
+
+/// What [`Store::apply_import`] would report, computed against the register as it is (a
+/// dry run must not open a write transaction).
+fn would_do(batch: &ImportBatch, register: &Register) -> ImportSummary {
+    ImportSummary {
+        identifications: classify(&batch.identifications, &register.identifications, |r| {
+            r.case_ref.as_str().to_owned()
+        }),
+        assessments: classify(&batch.assessments, &register.assessments, |r| {
+            r.assessment_ref.as_str().to_owned()
+        }),
+        hotline_calls: classify(&batch.hotline_calls, &register.hotline_calls, |r| {
+            r.call_ref.as_str().to_owned()
+        }),
+        history: classify(&batch.history, &register.history, |r| {
+            let (s, y, c) = r.key();
+            (s, y, c.to_owned())
+        }),
+    }
+}
+
+fn classify<T: PartialEq, K: Hash + Eq>(new: &[T], old: &[T], key: impl Fn(&T) -> K) -> Counts {
+    let old: HashMap<K, &T> = old.iter().map(|r| (key(r), r)).collect();
+    let mut c = Counts::default();
+    for r in new {
+        match old.get(&key(r)) {
+            None => c.inserted += 1,
+            Some(o) if *o == r => c.unchanged += 1,
+            Some(_) => c.updated += 1,
+        }
+    }
+    c
+}

@@ -1,0 +1,35 @@
+//! Spor's application layer: every use case once, called by both front ends. The command
+//! line (`spor`) parses arguments and prints; the web application (`spor-web`) speaks HTTP
+//! and keeps sessions; what they do is here.
+//!
+//! | use case | here |
+//! |---|---|
+//! | import files (or check them: dry run) | [`import::import`] |
+//! | export the register in the exchange format | [`export::export`] |
+//! | the overview of a year in a profile, and its renderings | [`edition::Edition`] |
+//! | the public edition as a release, the risk report | [`release`] |
+//! | statistics kept per state of the register (web), the dashboard | [`statistics::Statistics`] |
+//! | copy a register between stores | [`copy::copy`] |
+//! | the synthetic demo | [`demo`] |
+
+pub mod copy;
+pub mod demo;
+pub mod edition;
+pub mod export;
+pub mod import;
+pub mod release;
+pub mod statistics;
+
+pub use edition::{Edition, Format, Profile, PublicOptions};
+pub use statistics::{EditionKey, Statistics};
+
+use anyhow::Context;
+
+/// Opens the store named by `url` (a file path, `sqlite:PATH` or `postgres://…`); the
+/// error names it without a password.
+pub async fn open_store(url: &str) -> anyhow::Result<Box<dyn spor_store::Store>> {
+    spor_store::open(url).await.with_context(|| {
+        let shown = spor_store::postgres::redact(url);
+        format!("cannot open the register at {shown}")
+    })
+}

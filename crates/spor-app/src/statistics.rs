@@ -1,0 +1,216 @@
+//! The register as the statistics read it, and the figures computed from it, kept until
+//! the register changes.
+//!
+//! [`load`] reads the register once for one computation (the command line). [`Statistics`]
+//! serves many requests (the web application): it reads the register when it has changed
+//! since it last did (one small query per request tells), and computes each edition and
+//! dashboard once per state of the register, for every user. No request reads the records
+//! itself; concurrent requests for the same figures wait for one computation.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use spor_core::Register;
+use spor_stats::{Columns, Dashboard};
+use spor_store::Store;
+use tokio::sync::OnceCell;
+
+use crate::edition::{Edition, Profile, PublicOptions};
+use crate::release::RiskAssessment;
+
+/// The register (history, settings, codes; no record lists) and its records as the
+/// statistics count them: the store's kept columns when they are current, else built from
+/// the records (which are then dropped).
+pub async fn load(store: &dyn Store) -> anyhow::Result<(Register, Columns)> {
+    let (mut register, kept) = store.load_for_statistics().await?;
+    let columns = match kept.map(|bytes| Columns::from_bytes(&bytes)) {
+        Some(Ok(columns)) => columns,
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "the kept statistics columns cannot be read; counting from the records");
+            register = store.load_register().await?;
+            Columns::of_register(&register)
+        }
+        None => Columns::of_register(&register),
+    };
+    register.identifications = Vec::new();
+    register.assessments = Vec::new();
+    register.hotline_calls = Vec::new();
+    Ok((register, columns))
+}
+
+/// Which edition: a year in the internal or the default public profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EditionKey {
+    pub year: i32,
+    pub public: bool,
+}
+
+type Slot<T> = Arc<OnceCell<Result<Arc<T>, String>>>;
+/// Computed figures by what they are of.
+type Slots<K, T> = Mutex<HashMap<K, Slot<T>>>;
+
+/// One state of the register and what has been computed from it.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The register's `last_change` when it was read.
+    pub stamp: Option<DateTime<Utc>>,
+    /// History, settings and codes (the record lists are empty: see `columns`).
+    pub register: Register,
+    pub columns: Columns,
+    /// Years with any record or history figure, ascending.
+    pub years: Vec<i32>,
+    /// The latest year with a decision.
+    pub latest_decision_year: Option<i32>,
+    editions: Slots<EditionKey, Edition>,
+    dashboards: Slots<(i32, Option<NaiveDate>), Dashboard>,
+    risks: Slots<i32, RiskAssessment>,
+}
+
+impl Snapshot {
+    fn new(register: Register, columns: Columns) -> Snapshot {
+        let years = columns.years_with_data(&register);
+        let latest_decision_year = columns.latest_decision_year();
+        Snapshot {
+            stamp: register.last_change,
+            register,
+            columns,
+            years,
+            latest_decision_year,
+            editions: Mutex::default(),
+            dashboards: Mutex::default(),
+            risks: Mutex::default(),
+        }
+    }
+}
+
+/// Statistics served from a store, computed once per state of the register.
+#[derive(Debug)]
+pub struct Statistics {
+    store: Arc<dyn Store>,
+    current: tokio::sync::Mutex<Option<Arc<Snapshot>>>,
+}
+
+/// The cell of `key` in `map`, made empty if there is none.
+fn slot<K: std::hash::Hash + Eq, T>(map: &Slots<K, T>, key: K) -> Slot<T> {
+    let mut map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.entry(key).or_default().clone()
+}
+
+impl Statistics {
+    pub fn new(store: Arc<dyn Store>) -> Statistics {
+        Statistics {
+            store,
+            current: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The register as it is now: the one read before if it has not changed since.
+    pub async fn snapshot(&self) -> anyhow::Result<Arc<Snapshot>> {
+        let stamp = self.store.last_change().await?;
+        let mut current = self.current.lock().await;
+        if let Some(s) = current.as_ref().filter(|s| s.stamp == stamp) {
+            return Ok(s.clone());
+        }
+        let started = std::time::Instant::now();
+        let (register, columns) = load(self.store.as_ref())
+            .await
+            .context("cannot read the register for the statistics")?;
+        let snapshot = Arc::new(Snapshot::new(register, columns));
+        tracing::info!(
+            ms = started.elapsed().as_millis(),
+            "register read for the statistics"
+        );
+        *current = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// The overview of a year, internal or public (the default policy). `Err` carries a
+    /// message for the user (no data that year; the public profile cannot be released).
+    pub async fn edition(&self, key: EditionKey) -> anyhow::Result<Result<Arc<Edition>, String>> {
+        let snap = self.snapshot().await?;
+        let cell = slot(&snap.editions, key);
+        let result = cell
+            .get_or_init(|| {
+                let snap = snap.clone();
+                async move {
+                    let profile = if key.public {
+                        Profile::Public(PublicOptions::default())
+                    } else {
+                        Profile::Internal
+                    };
+                    let computed = tokio::task::spawn_blocking(move || {
+                        Edition::compute(&snap.register, &snap.columns, key.year, &profile)
+                    })
+                    .await;
+                    match computed {
+                        Ok(Ok(e)) => Ok(Arc::new(e)),
+                        Ok(Err(e)) => Err(format!("{e:#}")),
+                        Err(e) => Err(format!("the computation stopped: {e}")),
+                    }
+                }
+            })
+            .await;
+        Ok(result.clone())
+    }
+
+    /// The dashboard of `year`, up to `until` (a date of that year) when given.
+    pub async fn dashboard(
+        &self,
+        year: i32,
+        until: Option<NaiveDate>,
+    ) -> anyhow::Result<Result<Arc<Dashboard>, String>> {
+        let snap = self.snapshot().await?;
+        let cell = slot(&snap.dashboards, (year, until));
+        let result = cell
+            .get_or_init(|| {
+                let snap = snap.clone();
+                async move {
+                    let computed = tokio::task::spawn_blocking(move || {
+                        spor_stats::evaluate_dashboard(&snap.register, &snap.columns, year, until)
+                    })
+                    .await;
+                    match computed {
+                        Ok(Ok(d)) => Ok(Arc::new(d)),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(e) => Err(format!("the computation stopped: {e}")),
+                    }
+                }
+            })
+            .await;
+        Ok(result.clone())
+    }
+
+    /// The risk report of `year` under the default policy.
+    pub async fn risk(&self, year: i32) -> anyhow::Result<Result<Arc<RiskAssessment>, String>> {
+        let public = self.edition(EditionKey { year, public: true }).await?;
+        let snap = self.snapshot().await?;
+        let cell = slot(&snap.risks, year);
+        let result = cell
+            .get_or_init(|| {
+                let snap = snap.clone();
+                async move {
+                    let computed = tokio::task::spawn_blocking(move || {
+                        RiskAssessment::with_public(
+                            &snap.register,
+                            &snap.columns,
+                            year,
+                            &spor_sdc::Policy::default(),
+                            public.as_deref().map_err(Clone::clone),
+                        )
+                    })
+                    .await;
+                    match computed {
+                        Ok(Ok(r)) => Ok(Arc::new(r)),
+                        Ok(Err(e)) => Err(format!("{e:#}")),
+                        Err(e) => Err(format!("the computation stopped: {e}")),
+                    }
+                }
+            })
+            .await;
+        Ok(result.clone())
+    }
+}
