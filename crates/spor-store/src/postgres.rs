@@ -584,6 +584,14 @@ impl Store for PgStore {
     }
 }
 
+/// The web application's tables, on the SQL both backends share (`queries_web.rs`).
+impl crate::queries_web::SqlStore for PgStore {
+    type Db = sqlx::Postgres;
+    fn sql_pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -687,13 +695,5 @@ mod tests {
         );
         // A password in the URL wins: the file is not even read.
         assert!(PgTarget::parse_with_env("postgres://spor:x1@h/spor", env).is_ok());
-    }
-}
-
-/// The web application's tables, on the SQL both backends share (`queries_web.rs`).
-impl crate::queries_web::SqlStore for PgStore {
-    type Db = sqlx::Postgres;
-    fn sql_pool(&self) -> &PgPool {
-        &self.pool
     }
 }

@@ -81,8 +81,6 @@ impl IdentificationCols<'_> {
     }
 }
 
-/// The same columns, owned (for drivers that decode into owned strings).
-
 /// The stored columns of one assessment interview, borrowed from a row.
 #[derive(Debug)]
 pub struct AssessmentCols<'a> {
