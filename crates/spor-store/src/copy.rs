@@ -2,13 +2,15 @@
 //! the source in one transaction, restored into an empty target in one transaction, then
 //! both registers loaded again and compared.
 //!
-//! The SQL is written once for every backend, like the register's: `copy_queries!` is
-//! instantiated beside `register_queries!` in each backend's `q` module. It copies tables
-//! as stored, column by column ([`COPIED_TABLES`]), so nothing is recomputed on the way.
+//! The SQL is written once for both backends, generic over [`Backend`] like the register's.
+//! It copies tables as stored, column by column ([`COPIED_TABLES`]), so nothing is
+//! recomputed on the way.
 
 use spor_core::{ListId, Register};
+use sqlx::QueryBuilder;
 
-use crate::{Result, Store};
+use crate::sql::{Backend, Value, bind};
+use crate::{Result, Store, StoreError};
 
 /// How a column is stored: the copy reads and writes it as this Rust type on every backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,85 +205,97 @@ impl Snapshot {
     }
 }
 
-/// Generates `snapshot` and `restore` for one backend, next to `register_queries!`.
-macro_rules! copy_queries {
-    ($db:ty) => {
-        pub(crate) async fn snapshot(tx: &mut Tx<'_>) -> Result<crate::Snapshot> {
-            use crate::copy::{COPIED_TABLES, Cell, Kind};
-            let mut tables = Vec::with_capacity(COPIED_TABLES.len());
-            for t in COPIED_TABLES {
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!(
-                    "SELECT {} FROM {} ORDER BY {}",
-                    t.column_names().join(", "),
-                    t.name,
-                    t.order_by
-                ));
-                let rows = qb.build().fetch_all(&mut **tx).await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in rows {
-                    let mut row = Vec::with_capacity(t.columns.len());
-                    for (i, (_, kind)) in t.columns.iter().enumerate() {
-                        row.push(match kind {
-                            Kind::Text => Cell::Text(r.try_get(i)?),
-                            Kind::Int => Cell::Int(r.try_get(i)?),
-                            Kind::Bool => Cell::Bool(r.try_get(i)?),
-                        });
+/// Reads every copied table, in one transaction that sees one state.
+pub(crate) async fn snapshot<DB: Backend>(conn: &mut DB::Connection) -> Result<Snapshot> {
+    let mut tables = Vec::with_capacity(COPIED_TABLES.len());
+    for t in COPIED_TABLES {
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            t.column_names().join(", "),
+            t.name,
+            t.order_by
+        );
+        let rows = bind::<DB>(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut row = Vec::with_capacity(t.columns.len());
+            for (i, (_, kind)) in t.columns.iter().enumerate() {
+                row.push(match kind {
+                    Kind::Text => Cell::Text(DB::text(&r, i)?.map(str::to_owned)),
+                    Kind::Int => Cell::Int(DB::int(&r, i)?),
+                    Kind::Bool => Cell::Bool(DB::bool(&r, i)?),
+                });
+            }
+            out.push(row);
+        }
+        tables.push((t.name, out));
+    }
+    Ok(Snapshot { tables })
+}
+
+/// What the store already holds, as "N identifications, …"; `None` when empty.
+async fn holdings<DB: Backend>(conn: &mut DB::Connection) -> Result<Option<String>> {
+    let mut held = Vec::new();
+    for t in COPIED_TABLES.iter().chain(&[SESSIONS]) {
+        let sql = format!("SELECT COUNT(*) FROM {}", t.name);
+        let rows = bind::<DB>(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_all(&mut *conn)
+            .await?;
+        let n = match rows.first() {
+            Some(r) => DB::int(r, 0)?.unwrap_or(0),
+            None => 0,
+        };
+        if n > 0 {
+            held.push(format!("{n} {}", t.name.replace('_', " ")));
+        }
+    }
+    Ok((!held.is_empty()).then(|| held.join(", ")))
+}
+
+/// Writes a snapshot into an empty store, in the caller's transaction.
+pub(crate) async fn restore<DB: Backend>(conn: &mut DB::Connection, snap: &Snapshot) -> Result<()> {
+    if let Some(held) = holdings::<DB>(&mut *conn).await? {
+        return Err(StoreError::Conflict(format!(
+            "the target register is not empty (it holds {held}): copy only into a new, empty database"
+        )));
+    }
+    for (name, rows) in &snap.tables {
+        let Some(t) = COPIED_TABLES.iter().find(|t| t.name == *name) else {
+            return Err(StoreError::Corrupt(format!(
+                "unknown table {name} in a copy"
+            )));
+        };
+        // Rows per INSERT: under SQLite's 32766 bound parameters.
+        let per = (30_000 / t.columns.len()).max(1);
+        for chunk in rows.chunks(per) {
+            let mut qb: QueryBuilder<DB> = QueryBuilder::new(format!(
+                "INSERT INTO {} ({}) VALUES ",
+                t.name,
+                t.column_names().join(", ")
+            ));
+            for (i, row) in chunk.iter().enumerate() {
+                qb.push(if i == 0 { "(" } else { ", (" });
+                for (j, cell) in row.iter().enumerate() {
+                    if j > 0 {
+                        qb.push(", ");
                     }
-                    out.push(row);
+                    DB::push_bind(
+                        &mut qb,
+                        match cell {
+                            Cell::Text(v) => Value::Text(v.as_deref()),
+                            Cell::Int(v) => Value::Int(*v),
+                            Cell::Bool(v) => Value::Bool(*v),
+                        },
+                    );
                 }
-                tables.push((t.name, out));
+                qb.push(")");
             }
-            Ok(crate::Snapshot { tables })
+            DB::execute(&mut *conn, qb.build()).await?;
         }
-
-        /// What the store already holds, as "N identifications, …"; `None` when empty.
-        async fn holdings(tx: &mut Tx<'_>) -> Result<Option<String>> {
-            let mut held = Vec::new();
-            for t in crate::copy::COPIED_TABLES.iter().chain(&[crate::copy::SESSIONS]) {
-                let mut qb: QueryBuilder<$db> =
-                    QueryBuilder::new(format!("SELECT COUNT(*) FROM {}", t.name));
-                let n: i64 = qb.build().fetch_one(&mut **tx).await?.try_get(0)?;
-                if n > 0 {
-                    held.push(format!("{n} {}", t.name.replace('_', " ")));
-                }
-            }
-            Ok((!held.is_empty()).then(|| held.join(", ")))
-        }
-
-        pub(crate) async fn restore(tx: &mut Tx<'_>, snap: &crate::Snapshot) -> Result<()> {
-            use crate::copy::{COPIED_TABLES, Cell};
-            if let Some(held) = holdings(tx).await? {
-                return Err(StoreError::Conflict(format!(
-                    "the target register is not empty (it holds {held}): copy only into a new, empty database"
-                )));
-            }
-            for (name, rows) in &snap.tables {
-                let Some(t) = COPIED_TABLES.iter().find(|t| t.name == *name) else {
-                    return Err(StoreError::Corrupt(format!("unknown table {name} in a copy")));
-                };
-                // Rows per INSERT: under SQLite's 32766 bound parameters.
-                let per = (30_000 / t.columns.len()).max(1);
-                for chunk in rows.chunks(per) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!(
-                        "INSERT INTO {} ({}) ",
-                        t.name,
-                        t.column_names().join(", ")
-                    ));
-                    qb.push_values(chunk.iter(), |mut b, row| {
-                        for cell in row {
-                            match cell {
-                                Cell::Text(v) => b.push_bind(v.as_deref()),
-                                Cell::Int(v) => b.push_bind(*v),
-                                Cell::Bool(v) => b.push_bind(*v),
-                            };
-                        }
-                    });
-                    qb.build().execute(&mut **tx).await?;
-                }
-            }
-            Ok(())
-        }
-    };
+    }
+    Ok(())
 }
 
 /// Not copied, but a target holding sessions is not empty either.
@@ -290,8 +304,6 @@ pub(crate) const SESSIONS: TableSpec = TableSpec {
     columns: &[],
     order_by: "",
 };
-
-pub(crate) use copy_queries;
 
 /// What a copy moved, and whether the two stores compared equal afterwards.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

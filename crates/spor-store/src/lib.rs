@@ -5,15 +5,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use spor_core::{CodeEntry, ImportBatch, Register};
 
-// `rows` first: its row-decoding macros are used by the SQL macros below.
-#[macro_use]
-mod rows;
-#[macro_use]
-mod queries;
-#[macro_use]
 mod copy;
+mod pg_import;
 pub mod postgres;
+mod queries;
 mod queries_web;
+mod rows;
+mod sql;
 pub mod sqlite;
 mod sqlite_bulk;
 pub mod web;
@@ -44,6 +42,27 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What the SQL shared by the backends needs to know of a dialect; each backend's module
+/// implements it for its sqlx database type.
+pub(crate) trait Dialect: sqlx::Database {
+    /// Whether a write that failed with this error code may succeed when tried again: the
+    /// database was busy or locked, or the transaction collided with another.
+    fn is_transient(code: &str) -> bool;
+    /// The number of rows a statement changed.
+    fn rows_affected(done: &Self::QueryResult) -> u64;
+}
+
+/// Whether `e` is an error of database `DB` that is worth trying again (see
+/// [`Dialect::is_transient`]).
+pub(crate) fn is_transient<DB: Dialect>(e: &StoreError) -> bool {
+    match e {
+        StoreError::Database(sqlx::Error::Database(d)) => {
+            d.code().as_deref().is_some_and(DB::is_transient)
+        }
+        _ => false,
+    }
+}
 
 /// How many rows of each kind an import inserted, updated or left unchanged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -243,4 +262,27 @@ pub async fn open(url: &str) -> Result<Box<dyn Store>> {
         return Ok(Box::new(postgres::PgStore::open(url).await?));
     }
     Ok(Box::new(sqlite::SqliteStore::open(url).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Both backends' migrations have the same numbers and names, so a register's schema
+    /// version means the same on either.
+    #[test]
+    fn both_backends_migrations_are_in_step() {
+        let names = |backend: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend);
+            let mut v: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let sqlite = names("sqlite");
+        assert!(sqlite.len() >= 4, "{sqlite:?}");
+        assert_eq!(sqlite, names("postgres"));
+    }
 }

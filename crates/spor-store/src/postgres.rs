@@ -32,11 +32,6 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use crate::{ImportSummary, Store, StoreError};
 
-mod q {
-    crate::queries::register_queries!(sqlx::Postgres);
-    crate::copy::copy_queries!(sqlx::Postgres);
-}
-
 /// Connections in the pool unless `pool=` or `SPOR_DB_POOL` says otherwise.
 pub const DEFAULT_POOL: u32 = 5;
 /// Seconds a statement may run unless `statement_timeout=` or `SPOR_DB_STATEMENT_TIMEOUT`
@@ -374,13 +369,20 @@ fn scrub(mut message: String, secrets: &[String]) -> String {
     message
 }
 
-fn is_serialization_failure(e: &StoreError) -> bool {
-    match e {
-        StoreError::Database(sqlx::Error::Database(d)) => {
-            matches!(d.code().as_deref(), Some("40001" | "40P01"))
-        }
-        _ => false,
+impl crate::Dialect for sqlx::Postgres {
+    /// A serialization failure or a deadlock (SQLSTATE 40001, 40P01): the transaction was
+    /// rolled back and may succeed when run again.
+    fn is_transient(code: &str) -> bool {
+        matches!(code, "40001" | "40P01")
     }
+
+    fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+fn is_serialization_failure(e: &StoreError) -> bool {
+    crate::is_transient::<sqlx::Postgres>(e)
 }
 
 /// The register in a PostgreSQL database.
@@ -524,59 +526,69 @@ impl Store for PgStore {
 
     #[tracing::instrument(skip_all)]
     async fn apply_import(&self, batch: &spor_core::ImportBatch) -> crate::Result<ImportSummary> {
-        write_tx!(self, "the import", lock = true, |tx| q::apply_import(
-            &mut tx, batch
-        ))
+        write_tx!(self, "the import", lock = true, |tx| {
+            crate::pg_import::apply_import(&mut tx, batch)
+        })
     }
 
     #[tracing::instrument(skip_all)]
     async fn load_register(&self) -> crate::Result<spor_core::Register> {
         let mut tx = self.begin_read().await?;
-        let reg = q::load_register(&mut tx).await?;
+        let reg = crate::queries::load_register::<sqlx::Postgres>(&mut tx).await?;
         tx.commit().await?;
         Ok(reg)
     }
 
     async fn microdata_from(&self) -> crate::Result<Option<i32>> {
         let mut conn = self.pool.acquire().await?;
-        q::microdata_from(&mut conn).await
+        crate::queries::microdata_from::<sqlx::Postgres>(&mut conn).await
     }
 
     async fn set_microdata_from(&self, year: Option<i32>) -> crate::Result<()> {
         write_tx!(self, "the setting", lock = false, |tx| {
-            q::set_microdata_from(&mut tx, year)
+            crate::queries::set_microdata_from::<sqlx::Postgres>(&mut tx, year)
         })
     }
 
     async fn code_additions(&self) -> crate::Result<Vec<spor_core::CodeEntry>> {
         let mut conn = self.pool.acquire().await?;
-        q::code_additions(&mut conn).await
+        crate::queries::code_additions::<sqlx::Postgres>(&mut conn).await
     }
 
     async fn add_code(&self, entry: &spor_core::CodeEntry) -> crate::Result<()> {
         write_tx!(self, "adding the code", lock = false, |tx| {
-            q::add_code(&mut tx, entry)
+            crate::queries::add_code::<sqlx::Postgres>(&mut tx, entry)
         })
     }
 
     async fn last_change(&self) -> crate::Result<Option<chrono::DateTime<chrono::Utc>>> {
         let mut conn = self.pool.acquire().await?;
-        q::last_change(&mut conn).await
+        crate::queries::last_change::<sqlx::Postgres>(&mut conn).await
     }
 
     #[tracing::instrument(skip_all)]
     async fn snapshot(&self) -> crate::Result<crate::Snapshot> {
         let mut tx = self.begin_read().await?;
-        let snap = q::snapshot(&mut tx).await?;
+        let snap = crate::copy::snapshot::<sqlx::Postgres>(&mut tx).await?;
         tx.commit().await?;
         Ok(snap)
     }
 
     #[tracing::instrument(skip_all)]
     async fn restore(&self, snapshot: &crate::Snapshot) -> crate::Result<()> {
-        write_tx!(self, "the copy", lock = true, |tx| q::restore(
+        write_tx!(self, "the copy", lock = true, |tx| crate::copy::restore::<
+            sqlx::Postgres,
+        >(
             &mut tx, snapshot
         ))
+    }
+}
+
+/// The web application's tables, on the SQL both backends share (`queries_web.rs`).
+impl crate::queries_web::SqlStore for PgStore {
+    type Db = sqlx::Postgres;
+    fn sql_pool(&self) -> &PgPool {
+        &self.pool
     }
 }
 
@@ -685,6 +697,3 @@ mod tests {
         assert!(PgTarget::parse_with_env("postgres://spor:x1@h/spor", env).is_ok());
     }
 }
-
-// The web application's tables, on the same SQL as SQLite's (see `queries_web.rs`).
-crate::queries_web::impl_web_store!(crate::postgres::PgStore, sqlx::Postgres);

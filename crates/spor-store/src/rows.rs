@@ -1,6 +1,8 @@
 //! Backend-neutral conversion between domain records and the plain column values both
-//! backends store (text, integers, booleans). Each backend reads its rows into these raw
-//! structs; checking them back into domain types happens once, here.
+//! backends store (text, integers, booleans): one [`RowCodec`] per entity names its table
+//! and columns and writes a record into a [`Sink`] and reads it from a [`Source`], which
+//! each path implements (sqlx, rusqlite, PostgreSQL's COPY); checking stored values back
+//! into domain types happens once, here.
 
 use std::collections::HashMap;
 
@@ -11,65 +13,6 @@ use spor_core::{
 };
 
 use crate::{Counts, StoreError};
-
-/// The columns of a decision as read by sqlx from a row whose first 13 columns are the
-/// exchange-format columns in order; shared by every query that reads decisions.
-macro_rules! raw_identification {
-    ($r:expr) => {
-        crate::rows::RawIdentification {
-            case_ref: $r.try_get(0)?,
-            person_ref: $r.try_get(1)?,
-            decision_date: $r.try_get(2)?,
-            authority: $r.try_get(3)?,
-            outcome: $r.try_get(4)?,
-            referral_actor: $r.try_get(5)?,
-            exploitation_form: $r.try_get(6)?,
-            exploitation_subtype: $r.try_get(7)?,
-            gender: $r.try_get(8)?,
-            age: $r.try_get(9)?,
-            nationality: $r.try_get(10)?,
-            return_date: $r.try_get(11)?,
-            return_country: $r.try_get(12)?,
-        }
-    };
-}
-
-/// The same for an assessment interview (6 columns).
-macro_rules! raw_assessment {
-    ($r:expr) => {
-        crate::rows::RawAssessment {
-            assessment_ref: $r.try_get(0)?,
-            person_ref: $r.try_get(1)?,
-            interview_date: $r.try_get(2)?,
-            gender: $r.try_get(3)?,
-            age: $r.try_get(4)?,
-            nationality: $r.try_get(5)?,
-        }
-    };
-}
-
-/// The same for a hotline call (5 columns).
-macro_rules! raw_hotline_call {
-    ($r:expr) => {
-        crate::rows::RawHotlineCall {
-            call_ref: $r.try_get(0)?,
-            received_at: $r.try_get(1)?,
-            caller_type: $r.try_get(2)?,
-            concerns_possible_victim: $r.try_get(3)?,
-            topic: $r.try_get(4)?,
-        }
-    };
-}
-
-/// Statement texts shared by every backend (the bulk SQLite path and the sqlx macro).
-pub const IDENTIFICATION_INSERT: &str = "INSERT INTO identifications (case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country, updated_at) ";
-pub const IDENTIFICATION_UPSERT: &str = " ON CONFLICT (case_ref) DO UPDATE SET person_ref = excluded.person_ref, decision_date = excluded.decision_date, authority = excluded.authority, outcome = excluded.outcome, referral_actor = excluded.referral_actor, exploitation_form = excluded.exploitation_form, exploitation_subtype = excluded.exploitation_subtype, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, return_date = excluded.return_date, return_country = excluded.return_country, version = identifications.version + 1, updated_at = excluded.updated_at";
-pub const ASSESSMENT_INSERT: &str = "INSERT INTO assessments (assessment_ref, person_ref, interview_date, gender, age, nationality, updated_at) ";
-pub const ASSESSMENT_UPSERT: &str = " ON CONFLICT (assessment_ref) DO UPDATE SET person_ref = excluded.person_ref, interview_date = excluded.interview_date, gender = excluded.gender, age = excluded.age, nationality = excluded.nationality, version = assessments.version + 1, updated_at = excluded.updated_at";
-pub const HOTLINE_INSERT: &str = "INSERT INTO hotline_calls (call_ref, received_at, caller_type, concerns_possible_victim, topic, updated_at) ";
-pub const HOTLINE_UPSERT: &str = " ON CONFLICT (call_ref) DO UPDATE SET received_at = excluded.received_at, caller_type = excluded.caller_type, concerns_possible_victim = excluded.concerns_possible_victim, topic = excluded.topic, version = hotline_calls.version + 1, updated_at = excluded.updated_at";
-pub const HISTORY_INSERT: &str = "INSERT INTO history (series, year, category, count, updated_at) ";
-pub const HISTORY_UPSERT: &str = " ON CONFLICT (series, year, category) DO UPDATE SET count = excluded.count, updated_at = excluded.updated_at";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("stored {what} `{value}` is not valid"))
@@ -138,45 +81,6 @@ impl IdentificationCols<'_> {
     }
 }
 
-/// The same columns, owned (for drivers that decode into owned strings).
-#[derive(Debug)]
-pub struct RawIdentification {
-    pub case_ref: String,
-    pub person_ref: String,
-    pub decision_date: String,
-    pub authority: String,
-    pub outcome: String,
-    pub referral_actor: Option<String>,
-    pub exploitation_form: Option<String>,
-    pub exploitation_subtype: Option<String>,
-    pub gender: String,
-    pub age: Option<i64>,
-    pub nationality: String,
-    pub return_date: Option<String>,
-    pub return_country: Option<String>,
-}
-
-impl RawIdentification {
-    pub fn into_record(self) -> Result<Identification, StoreError> {
-        IdentificationCols {
-            case_ref: &self.case_ref,
-            person_ref: &self.person_ref,
-            decision_date: &self.decision_date,
-            authority: &self.authority,
-            outcome: &self.outcome,
-            referral_actor: self.referral_actor.as_deref(),
-            exploitation_form: self.exploitation_form.as_deref(),
-            exploitation_subtype: self.exploitation_subtype.as_deref(),
-            gender: &self.gender,
-            age: self.age,
-            nationality: &self.nationality,
-            return_date: self.return_date.as_deref(),
-            return_country: self.return_country.as_deref(),
-        }
-        .into_record()
-    }
-}
-
 /// The stored columns of one assessment interview, borrowed from a row.
 #[derive(Debug)]
 pub struct AssessmentCols<'a> {
@@ -198,30 +102,6 @@ impl AssessmentCols<'_> {
             age: age(self.age)?,
             nationality: Country::new_unchecked(self.nationality),
         })
-    }
-}
-
-#[derive(Debug)]
-pub struct RawAssessment {
-    pub assessment_ref: String,
-    pub person_ref: String,
-    pub interview_date: String,
-    pub gender: String,
-    pub age: Option<i64>,
-    pub nationality: String,
-}
-
-impl RawAssessment {
-    pub fn into_record(self) -> Result<Assessment, StoreError> {
-        AssessmentCols {
-            assessment_ref: &self.assessment_ref,
-            person_ref: &self.person_ref,
-            interview_date: &self.interview_date,
-            gender: &self.gender,
-            age: self.age,
-            nationality: &self.nationality,
-        }
-        .into_record()
     }
 }
 
@@ -248,28 +128,6 @@ impl HotlineCallCols<'_> {
                 .map(|t| code_of("topic", t, Topic::parse))
                 .transpose()?,
         })
-    }
-}
-
-#[derive(Debug)]
-pub struct RawHotlineCall {
-    pub call_ref: String,
-    pub received_at: String,
-    pub caller_type: String,
-    pub concerns_possible_victim: bool,
-    pub topic: Option<String>,
-}
-
-impl RawHotlineCall {
-    pub fn into_record(self) -> Result<HotlineCall, StoreError> {
-        HotlineCallCols {
-            call_ref: &self.call_ref,
-            received_at: &self.received_at,
-            caller_type: &self.caller_type,
-            concerns_possible_victim: self.concerns_possible_victim,
-            topic: self.topic.as_deref(),
-        }
-        .into_record()
     }
 }
 
@@ -327,4 +185,399 @@ pub fn classify<'a, T: PartialEq, K: std::hash::Hash + Eq>(
         }
     }
     (write, counts)
+}
+
+// ---------------------------------------------------------------------------------------
+// One codec per entity: its table, its columns in order, how a record is written into
+// them and read back. Every path (sqlx's statements, SQLite's bulk path, PostgreSQL's
+// COPY, the web's single-record writes) binds and reads through these, so the column
+// order is written once.
+// ---------------------------------------------------------------------------------------
+
+/// Where a record's columns are written, in the order of its codec's [`RowCodec::COLUMNS`].
+pub(crate) trait Sink {
+    fn text(&mut self, v: &str);
+    fn opt_text(&mut self, v: Option<&str>);
+    fn int(&mut self, v: Option<i64>);
+    fn bool(&mut self, v: bool);
+    /// A date, as `YYYY-MM-DD`.
+    fn date(&mut self, d: NaiveDate) {
+        self.text(DateText::default().of(d).as_ref());
+    }
+    fn opt_date(&mut self, d: Option<NaiveDate>) {
+        match d {
+            Some(d) => self.date(d),
+            None => self.opt_text(None),
+        }
+    }
+}
+
+/// Where a record's columns are read from: each call takes the next column, in the order
+/// of [`RowCodec::COLUMNS`]. Text is borrowed from the row.
+pub(crate) trait Source<'r> {
+    fn opt_text(&mut self) -> Result<Option<&'r str>, StoreError>;
+    fn int(&mut self) -> Result<Option<i64>, StoreError>;
+    fn bool(&mut self) -> Result<bool, StoreError>;
+    fn text(&mut self) -> Result<&'r str, StoreError> {
+        self.opt_text()?
+            .ok_or_else(|| StoreError::Corrupt("a required stored value is empty".into()))
+    }
+}
+
+/// One entity's row: its table, its own columns (the first [`RowCodec::KEY`] of them its
+/// key; `version` and `updated_at` are the store's, not the record's) and how a record is
+/// written into them and read back.
+pub(crate) trait RowCodec: Sized + PartialEq {
+    type Key: std::hash::Hash + Eq;
+    const TABLE: &'static str;
+    const COLUMNS: &'static [&'static str];
+    const KEY: usize;
+    /// Whether the table keeps a `version` per row (counted up by every change).
+    const VERSIONED: bool = true;
+    /// The columns joined with `, `.
+    const COLUMN_LIST: &'static str;
+    fn key(&self) -> Self::Key;
+    fn write(&self, s: &mut impl Sink);
+    fn read<'r>(s: &mut impl Source<'r>) -> Result<Self, StoreError>;
+}
+
+impl RowCodec for Identification {
+    type Key = String;
+    const TABLE: &'static str = "identifications";
+    const COLUMNS: &'static [&'static str] = &[
+        "case_ref",
+        "person_ref",
+        "decision_date",
+        "authority",
+        "outcome",
+        "referral_actor",
+        "exploitation_form",
+        "exploitation_subtype",
+        "gender",
+        "age",
+        "nationality",
+        "return_date",
+        "return_country",
+    ];
+    const KEY: usize = 1;
+    const COLUMN_LIST: &'static str = "case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country";
+    fn key(&self) -> String {
+        self.case_ref.as_str().to_owned()
+    }
+    fn write(&self, s: &mut impl Sink) {
+        s.text(self.case_ref.as_str());
+        s.text(self.person_ref.as_str());
+        s.date(self.decision_date);
+        s.text(self.authority.code());
+        s.text(self.outcome.code());
+        s.opt_text(self.referral_actor.as_ref().map(|c| c.as_str()));
+        s.opt_text(self.exploitation_form.map(|f| f.code()));
+        s.opt_text(self.exploitation_subtype.as_ref().map(|c| c.as_str()));
+        s.text(self.gender.code());
+        s.int(self.age.map(i64::from));
+        s.text(self.nationality.as_str());
+        s.opt_date(self.return_date);
+        s.opt_text(self.return_country.as_ref().map(|c| c.as_str()));
+    }
+    fn read<'r>(s: &mut impl Source<'r>) -> Result<Self, StoreError> {
+        IdentificationCols {
+            case_ref: s.text()?,
+            person_ref: s.text()?,
+            decision_date: s.text()?,
+            authority: s.text()?,
+            outcome: s.text()?,
+            referral_actor: s.opt_text()?,
+            exploitation_form: s.opt_text()?,
+            exploitation_subtype: s.opt_text()?,
+            gender: s.text()?,
+            age: s.int()?,
+            nationality: s.text()?,
+            return_date: s.opt_text()?,
+            return_country: s.opt_text()?,
+        }
+        .into_record()
+    }
+}
+
+impl RowCodec for Assessment {
+    type Key = String;
+    const TABLE: &'static str = "assessments";
+    const COLUMNS: &'static [&'static str] = &[
+        "assessment_ref",
+        "person_ref",
+        "interview_date",
+        "gender",
+        "age",
+        "nationality",
+    ];
+    const KEY: usize = 1;
+    const COLUMN_LIST: &'static str =
+        "assessment_ref, person_ref, interview_date, gender, age, nationality";
+    fn key(&self) -> String {
+        self.assessment_ref.as_str().to_owned()
+    }
+    fn write(&self, s: &mut impl Sink) {
+        s.text(self.assessment_ref.as_str());
+        s.text(self.person_ref.as_str());
+        s.date(self.interview_date);
+        s.text(self.gender.code());
+        s.int(self.age.map(i64::from));
+        s.text(self.nationality.as_str());
+    }
+    fn read<'r>(s: &mut impl Source<'r>) -> Result<Self, StoreError> {
+        AssessmentCols {
+            assessment_ref: s.text()?,
+            person_ref: s.text()?,
+            interview_date: s.text()?,
+            gender: s.text()?,
+            age: s.int()?,
+            nationality: s.text()?,
+        }
+        .into_record()
+    }
+}
+
+impl RowCodec for HotlineCall {
+    type Key = String;
+    const TABLE: &'static str = "hotline_calls";
+    const COLUMNS: &'static [&'static str] = &[
+        "call_ref",
+        "received_at",
+        "caller_type",
+        "concerns_possible_victim",
+        "topic",
+    ];
+    const KEY: usize = 1;
+    const COLUMN_LIST: &'static str =
+        "call_ref, received_at, caller_type, concerns_possible_victim, topic";
+    fn key(&self) -> String {
+        self.call_ref.as_str().to_owned()
+    }
+    fn write(&self, s: &mut impl Sink) {
+        s.text(self.call_ref.as_str());
+        s.text(&spor_core::format_timestamp(&self.received_at));
+        s.text(self.caller_type.code());
+        s.bool(self.concerns_possible_victim);
+        s.opt_text(self.topic.map(|t| t.code()));
+    }
+    fn read<'r>(s: &mut impl Source<'r>) -> Result<Self, StoreError> {
+        HotlineCallCols {
+            call_ref: s.text()?,
+            received_at: s.text()?,
+            caller_type: s.text()?,
+            concerns_possible_victim: s.bool()?,
+            topic: s.opt_text()?,
+        }
+        .into_record()
+    }
+}
+
+impl RowCodec for HistoryRow {
+    type Key = (spor_core::Series, i32, String);
+    const TABLE: &'static str = "history";
+    const COLUMNS: &'static [&'static str] = &["series", "year", "category", "count"];
+    const KEY: usize = 3;
+    const VERSIONED: bool = false;
+    const COLUMN_LIST: &'static str = "series, year, category, count";
+    fn key(&self) -> Self::Key {
+        let (s, y, c) = HistoryRow::key(self);
+        (s, y, c.to_owned())
+    }
+    fn write(&self, s: &mut impl Sink) {
+        s.text(self.series.code());
+        s.int(Some(i64::from(self.year)));
+        s.text(self.category.as_deref().unwrap_or(""));
+        s.int(self.count.map(|c| c as i64));
+    }
+    fn read<'r>(s: &mut impl Source<'r>) -> Result<Self, StoreError> {
+        let series = s.text()?;
+        let year = s.int()?;
+        let category = s.text()?;
+        let count = s.int()?;
+        RawHistory {
+            series: series.to_owned(),
+            year: year.ok_or_else(|| corrupt("year", "NULL"))?,
+            category: category.to_owned(),
+            count,
+        }
+        .into_record()
+    }
+}
+
+/// `INSERT INTO table (columns…, updated_at) ` of an import, before its `VALUES` or
+/// `SELECT`.
+pub(crate) fn insert_head<T: RowCodec>() -> String {
+    format!("INSERT INTO {} ({}, updated_at) ", T::TABLE, T::COLUMN_LIST)
+}
+
+/// The ` ON CONFLICT … DO UPDATE` of an import: a row whose key is stored takes the new
+/// values, the next version (where the table keeps one) and the import's stamp.
+pub(crate) fn upsert_tail<T: RowCodec>() -> String {
+    let set: Vec<String> = T::COLUMNS[T::KEY..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let version = if T::VERSIONED {
+        format!(", version = {}.version + 1", T::TABLE)
+    } else {
+        String::new()
+    };
+    format!(
+        " ON CONFLICT ({}) DO UPDATE SET {}{version}, updated_at = excluded.updated_at",
+        T::COLUMNS[..T::KEY].join(", "),
+        set.join(", ")
+    )
+}
+
+/// A date as `YYYY-MM-DD` without going through a formatter (one per written row).
+#[derive(Default)]
+pub(crate) struct DateText([u8; 10]);
+
+impl DateText {
+    pub(crate) fn of(&mut self, d: NaiveDate) -> std::borrow::Cow<'_, str> {
+        use chrono::Datelike;
+        let (y, m, day) = (d.year(), d.month(), d.day());
+        let Ok(y @ 0..=9999) = u32::try_from(y) else {
+            // Not four digits (never from validated input): the general formatter.
+            return d.to_string().into();
+        };
+        let digits = [
+            y / 1000,
+            y / 100 % 10,
+            y / 10 % 10,
+            y % 10,
+            10,
+            m / 10,
+            m % 10,
+            10,
+            day / 10,
+            day % 10,
+        ];
+        for (b, d) in self.0.iter_mut().zip(digits) {
+            *b = if d == 10 { b'-' } else { b'0' + d as u8 };
+        }
+        std::str::from_utf8(&self.0).unwrap_or_default().into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sink and source over plain values: what one codec writes, it reads back.
+    #[derive(Debug, Default)]
+    struct Values(Vec<(Option<String>, Option<i64>, Option<bool>)>);
+
+    impl Sink for Values {
+        fn text(&mut self, v: &str) {
+            self.0.push((Some(v.to_owned()), None, None));
+        }
+        fn opt_text(&mut self, v: Option<&str>) {
+            self.0.push((v.map(str::to_owned), None, None));
+        }
+        fn int(&mut self, v: Option<i64>) {
+            self.0.push((None, v, None));
+        }
+        fn bool(&mut self, v: bool) {
+            self.0.push((None, None, Some(v)));
+        }
+    }
+
+    struct Reader<'a>(&'a Values, usize);
+
+    impl<'a> Source<'a> for Reader<'a> {
+        fn opt_text(&mut self) -> Result<Option<&'a str>, StoreError> {
+            self.1 += 1;
+            Ok(self.0.0[self.1 - 1].0.as_deref())
+        }
+        fn int(&mut self) -> Result<Option<i64>, StoreError> {
+            self.1 += 1;
+            Ok(self.0.0[self.1 - 1].1)
+        }
+        fn bool(&mut self) -> Result<bool, StoreError> {
+            self.1 += 1;
+            Ok(self.0.0[self.1 - 1].2.unwrap_or_default())
+        }
+    }
+
+    fn round_trip<T: RowCodec + std::fmt::Debug>(r: &T) {
+        let mut v = Values::default();
+        r.write(&mut v);
+        assert_eq!(v.0.len(), T::COLUMNS.len(), "{}", T::TABLE);
+        assert_eq!(T::COLUMNS.join(", "), T::COLUMN_LIST, "{}", T::TABLE);
+        let back = T::read(&mut Reader(&v, 0)).unwrap();
+        assert_eq!(&back, r, "{}", T::TABLE);
+    }
+
+    #[test]
+    fn the_import_statements_name_every_column_once() {
+        assert_eq!(
+            format!(
+                "{}{}",
+                insert_head::<HistoryRow>(),
+                upsert_tail::<HistoryRow>()
+            ),
+            "INSERT INTO history (series, year, category, count, updated_at)  ON CONFLICT (series, year, category) DO UPDATE SET count = excluded.count, updated_at = excluded.updated_at"
+        );
+        assert_eq!(
+            upsert_tail::<HotlineCall>(),
+            " ON CONFLICT (call_ref) DO UPDATE SET received_at = excluded.received_at, caller_type = excluded.caller_type, concerns_possible_victim = excluded.concerns_possible_victim, topic = excluded.topic, version = hotline_calls.version + 1, updated_at = excluded.updated_at"
+        );
+    }
+
+    #[test]
+    fn every_codec_reads_back_what_it_writes_in_as_many_columns_as_it_names() {
+        let b = spor_core::ImportBatch {
+            identifications: vec![Identification {
+                case_ref: Ref::parse("K-1").unwrap(),
+                person_ref: Ref::parse("P-1").unwrap(),
+                decision_date: NaiveDate::from_ymd_opt(2023, 2, 28).unwrap(),
+                authority: Authority::Court,
+                outcome: Outcome::Identified,
+                referral_actor: Some(Code::new_unchecked("police")),
+                exploitation_form: Some(Form::ForcedLabour),
+                exploitation_subtype: Some(Code::new_unchecked("agriculture")),
+                gender: Gender::TransMale,
+                age: Some(19),
+                nationality: Country::new_unchecked("RO"),
+                return_date: Some(NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()),
+                return_country: Some(Country::new_unchecked("RO")),
+            }],
+            assessments: vec![Assessment {
+                assessment_ref: Ref::parse("A-1").unwrap(),
+                person_ref: Ref::parse("P-1").unwrap(),
+                interview_date: NaiveDate::from_ymd_opt(2023, 3, 1).unwrap(),
+                gender: Gender::Female,
+                age: None,
+                nationality: Country::new_unchecked("NG"),
+            }],
+            hotline_calls: vec![HotlineCall {
+                call_ref: Ref::parse("C-1").unwrap(),
+                received_at: parse_timestamp("2023-07-01T09:30:00+02:00").unwrap(),
+                caller_type: CallerType::Police,
+                concerns_possible_victim: true,
+                topic: Some(Topic::Suspicion),
+            }],
+            history: vec![
+                HistoryRow {
+                    series: Series::Victims,
+                    year: 2015,
+                    category: None,
+                    count: Some(76),
+                },
+                HistoryRow {
+                    series: Series::VictimsByForm,
+                    year: 2016,
+                    category: Some("sexual".into()),
+                    count: None,
+                },
+            ],
+        };
+        round_trip(&b.identifications[0]);
+        round_trip(&b.assessments[0]);
+        round_trip(&b.hotline_calls[0]);
+        for h in &b.history {
+            round_trip(h);
+        }
+    }
 }

@@ -11,9 +11,16 @@ use sqlx::sqlite::{
 
 use crate::{ImportSummary, Store, StoreError};
 
-mod q {
-    crate::queries::register_queries!(sqlx::Sqlite);
-    crate::copy::copy_queries!(sqlx::Sqlite);
+impl crate::Dialect for sqlx::Sqlite {
+    /// SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes SQLITE_BUSY_SNAPSHOT
+    /// (517) and SQLITE_LOCKED_SHAREDCACHE (261): another connection holds the lock.
+    fn is_transient(code: &str) -> bool {
+        matches!(code, "5" | "6" | "517" | "261")
+    }
+
+    fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        done.rows_affected()
+    }
 }
 
 /// Runs SQLite work that takes long on a thread that may block, where the runtime has one
@@ -145,37 +152,37 @@ impl Store for SqliteStore {
 
     async fn microdata_from(&self) -> crate::Result<Option<i32>> {
         let mut conn = self.pool.acquire().await?;
-        q::microdata_from(&mut conn).await
+        crate::queries::microdata_from::<sqlx::Sqlite>(&mut conn).await
     }
 
     async fn set_microdata_from(&self, year: Option<i32>) -> crate::Result<()> {
         let mut tx = self.pool.begin().await?;
-        q::set_microdata_from(&mut tx, year).await?;
+        crate::queries::set_microdata_from::<sqlx::Sqlite>(&mut tx, year).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn code_additions(&self) -> crate::Result<Vec<spor_core::CodeEntry>> {
         let mut conn = self.pool.acquire().await?;
-        q::code_additions(&mut conn).await
+        crate::queries::code_additions::<sqlx::Sqlite>(&mut conn).await
     }
 
     async fn add_code(&self, entry: &spor_core::CodeEntry) -> crate::Result<()> {
         let mut tx = self.pool.begin().await?;
-        q::add_code(&mut tx, entry).await?;
+        crate::queries::add_code::<sqlx::Sqlite>(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn last_change(&self) -> crate::Result<Option<chrono::DateTime<chrono::Utc>>> {
         let mut conn = self.pool.acquire().await?;
-        q::last_change(&mut conn).await
+        crate::queries::last_change::<sqlx::Sqlite>(&mut conn).await
     }
 
     #[tracing::instrument(skip_all)]
     async fn snapshot(&self) -> crate::Result<crate::Snapshot> {
         let mut tx = self.pool.begin().await?;
-        let snap = q::snapshot(&mut tx).await?;
+        let snap = crate::copy::snapshot::<sqlx::Sqlite>(&mut tx).await?;
         tx.commit().await?;
         Ok(snap)
     }
@@ -183,8 +190,16 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn restore(&self, snapshot: &crate::Snapshot) -> crate::Result<()> {
         let mut tx = self.pool.begin().await?;
-        q::restore(&mut tx, snapshot).await?;
+        crate::copy::restore::<sqlx::Sqlite>(&mut tx, snapshot).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The web application's tables, on the SQL both backends share (`queries_web.rs`).
+impl crate::queries_web::SqlStore for SqliteStore {
+    type Db = sqlx::Sqlite;
+    fn sql_pool(&self) -> &SqlitePool {
+        &self.pool
     }
 }

@@ -9,7 +9,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
-use spor_core::{CodeBook, CodeEntry, ImportBatch, ListId, Register};
+use spor_core::{
+    Assessment, CodeBook, CodeEntry, HistoryRow, HotlineCall, Identification, ImportBatch, ListId,
+    Register,
+};
 
 use crate::rows::*;
 use crate::{ImportSummary, Result, StoreError};
@@ -307,36 +310,12 @@ impl Pending {
 
     /// Plain multi-row INSERTs of rows `range` of one entity of `b`.
     fn insert(&self, kind: Kind, b: &ImportBatch, range: std::ops::Range<usize>) -> Result<()> {
-        let stamp = self.stamp.as_str();
-        let c = &self.conn;
+        let (c, stamp) = (&self.conn, self.stamp.as_str());
         match kind {
-            Kind::Identifications => insert_rows(
-                c,
-                IDENTIFICATION_INSERT,
-                14,
-                &b.identifications[range],
-                stamp,
-                bind_identification,
-            )?,
-            Kind::Assessments => insert_rows(
-                c,
-                ASSESSMENT_INSERT,
-                7,
-                &b.assessments[range],
-                stamp,
-                bind_assessment,
-            )?,
-            Kind::HotlineCalls => insert_rows(
-                c,
-                HOTLINE_INSERT,
-                6,
-                &b.hotline_calls[range],
-                stamp,
-                bind_hotline_call,
-            )?,
-            Kind::History => {
-                insert_rows(c, HISTORY_INSERT, 5, &b.history[range], stamp, bind_history)?
-            }
+            Kind::Identifications => insert_rows(c, &b.identifications[range], stamp)?,
+            Kind::Assessments => insert_rows(c, &b.assessments[range], stamp)?,
+            Kind::HotlineCalls => insert_rows(c, &b.hotline_calls[range], stamp)?,
+            Kind::History => insert_rows(c, &b.history[range], stamp)?,
         }
         Ok(())
     }
@@ -456,54 +435,12 @@ impl Pending {
 
     /// Classifies one entity of the batch against what is stored, then inserts or updates.
     fn write_classified(&self, kind: Kind, b: &ImportBatch) -> Result<crate::Counts> {
-        let stamp = self.stamp.as_str();
-        let conn = &self.conn;
+        let (c, stamp) = (&self.conn, self.stamp.as_str());
         match kind {
-            Kind::Identifications => write_entity(
-                conn,
-                kind,
-                &b.identifications,
-                |r| r.case_ref.clone(),
-                load_identifications,
-                &format!(
-                    "{IDENTIFICATION_INSERT}{}{IDENTIFICATION_UPSERT}",
-                    multi_values(14, 1)
-                ),
-                |st, r| with_stamp(st, 14, stamp, |st| bind_identification(st, 0, r)),
-            ),
-            Kind::Assessments => write_entity(
-                conn,
-                kind,
-                &b.assessments,
-                |r| r.assessment_ref.clone(),
-                load_assessments,
-                &format!(
-                    "{ASSESSMENT_INSERT}{}{ASSESSMENT_UPSERT}",
-                    multi_values(7, 1)
-                ),
-                |st, r| with_stamp(st, 7, stamp, |st| bind_assessment(st, 0, r)),
-            ),
-            Kind::HotlineCalls => write_entity(
-                conn,
-                kind,
-                &b.hotline_calls,
-                |r| r.call_ref.clone(),
-                load_hotline_calls,
-                &format!("{HOTLINE_INSERT}{}{HOTLINE_UPSERT}", multi_values(6, 1)),
-                |st, r| with_stamp(st, 6, stamp, |st| bind_hotline_call(st, 0, r)),
-            ),
-            Kind::History => write_entity(
-                conn,
-                kind,
-                &b.history,
-                |r| {
-                    let (s, y, c) = r.key();
-                    (s, y, c.to_owned())
-                },
-                load_history,
-                &format!("{HISTORY_INSERT}{}{HISTORY_UPSERT}", multi_values(5, 1)),
-                |st, r| with_stamp(st, 5, stamp, |st| bind_history(st, 0, r)),
-            ),
+            Kind::Identifications => write_entity(c, &b.identifications, stamp),
+            Kind::Assessments => write_entity(c, &b.assessments, stamp),
+            Kind::HotlineCalls => write_entity(c, &b.hotline_calls, stamp),
+            Kind::History => write_entity(c, &b.history, stamp),
         }
     }
 }
@@ -585,33 +522,35 @@ fn drop_indexes(conn: &Connection, table: &str) -> Result<Vec<String>> {
 }
 
 /// Writes the rows of one entity: classify against what is stored, then insert or update.
-fn write_entity<T: PartialEq, K: std::hash::Hash + Eq>(
-    conn: &Connection,
-    kind: Kind,
-    batch: &[T],
-    key: impl Fn(&T) -> K,
-    load: impl Fn(&Connection) -> Result<Vec<T>>,
-    sql: &str,
-    bind: impl Fn(&mut rusqlite::Statement<'_>, &T) -> rusqlite::Result<()>,
-) -> Result<crate::Counts> {
+fn write_entity<T: RowCodec>(conn: &Connection, batch: &[T], stamp: &str) -> Result<crate::Counts> {
     if batch.is_empty() {
         return Ok(crate::Counts::default());
     }
-    let empty = is_empty(conn, kind.table())?;
-    let existing: HashMap<K, T> = if empty {
+    let empty = is_empty(conn, T::TABLE)?;
+    let existing: HashMap<T::Key, T> = if empty {
         HashMap::new()
     } else {
-        load(conn)?.into_iter().map(|r| (key(&r), r)).collect()
+        let sql = format!("SELECT {} FROM {}", T::COLUMN_LIST, T::TABLE);
+        let stored = read_rows(conn, &sql, [], 0, record::<T>)?;
+        stored.into_iter().map(|r| (r.key(), r)).collect()
     };
-    let (write, counts) = classify(batch, &existing, &key);
+    let (write, counts) = classify(batch, &existing, T::key);
     let rebuild = if empty && write.len() >= REBUILD_INDEXES_FROM {
-        drop_indexes(conn, kind.table())?
+        drop_indexes(conn, T::TABLE)?
     } else {
         Vec::new()
     };
-    let mut st = conn.prepare(sql)?;
+    let cols = T::COLUMNS.len() + 1;
+    let sql = format!(
+        "{}{}{}",
+        insert_head::<T>(),
+        multi_values(cols, 1),
+        upsert_tail::<T>()
+    );
+    let mut st = conn.prepare(&sql)?;
     for r in write {
-        bind(&mut st, r)?;
+        bind_row(&mut st, 0, r)?;
+        st.raw_bind_parameter(cols, stamp)?;
         st.raw_execute()?;
     }
     create_indexes(conn, rebuild)?;
@@ -647,81 +586,51 @@ fn create_indexes(conn: &Connection, statements: Vec<String>) -> rusqlite::Resul
 /// and more half again.
 const SORT_CACHE_KIB: i64 = 4_000;
 
-/// Binds a row with `bind`, then the import's stamp at parameter `at`.
-fn with_stamp(
-    st: &mut rusqlite::Statement<'_>,
+/// Binds a record's columns, in its codec's order, at parameters `at + 1 …`.
+struct Bind<'a, 'c> {
+    st: &'a mut rusqlite::Statement<'c>,
     at: usize,
-    stamp: &str,
-    bind: impl FnOnce(&mut rusqlite::Statement<'_>) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
-    bind(st)?;
-    st.raw_bind_parameter(at, stamp)
+    result: rusqlite::Result<()>,
 }
 
-/// Binds one identification's own 13 columns at parameters `at + 1 ..= at + 13` (the
-/// 14th, `updated_at`, is the import's stamp, bound by the caller).
-fn bind_identification(
-    st: &mut rusqlite::Statement<'_>,
-    at: usize,
-    r: &spor_core::Identification,
-) -> rusqlite::Result<()> {
-    let mut date = DateText::default();
-    st.raw_bind_parameter(at + 1, r.case_ref.as_str())?;
-    st.raw_bind_parameter(at + 2, r.person_ref.as_str())?;
-    st.raw_bind_parameter(at + 3, date.of(r.decision_date))?;
-    st.raw_bind_parameter(at + 4, r.authority.code())?;
-    st.raw_bind_parameter(at + 5, r.outcome.code())?;
-    st.raw_bind_parameter(at + 6, r.referral_actor.as_ref().map(|c| c.as_str()))?;
-    st.raw_bind_parameter(at + 7, r.exploitation_form.map(|f| f.code()))?;
-    st.raw_bind_parameter(at + 8, r.exploitation_subtype.as_ref().map(|c| c.as_str()))?;
-    st.raw_bind_parameter(at + 9, r.gender.code())?;
-    st.raw_bind_parameter(at + 10, r.age.map(i64::from))?;
-    st.raw_bind_parameter(at + 11, r.nationality.as_str())?;
-    match r.return_date {
-        Some(d) => st.raw_bind_parameter(at + 12, date.of(d))?,
-        None => st.raw_bind_parameter(at + 12, rusqlite::types::Null)?,
+impl Bind<'_, '_> {
+    fn put(&mut self, v: impl rusqlite::ToSql) {
+        self.at += 1;
+        if self.result.is_ok() {
+            self.result = self.st.raw_bind_parameter(self.at, v);
+        }
     }
-    st.raw_bind_parameter(at + 13, r.return_country.as_ref().map(|c| c.as_str()))
 }
 
-/// Binds one assessment's own columns at parameters `at + 1 ..= at + 6`.
-fn bind_assessment(
-    st: &mut rusqlite::Statement<'_>,
-    at: usize,
-    r: &spor_core::Assessment,
-) -> rusqlite::Result<()> {
-    let mut date = DateText::default();
-    st.raw_bind_parameter(at + 1, r.assessment_ref.as_str())?;
-    st.raw_bind_parameter(at + 2, r.person_ref.as_str())?;
-    st.raw_bind_parameter(at + 3, date.of(r.interview_date))?;
-    st.raw_bind_parameter(at + 4, r.gender.code())?;
-    st.raw_bind_parameter(at + 5, r.age.map(i64::from))?;
-    st.raw_bind_parameter(at + 6, r.nationality.as_str())
+impl Sink for Bind<'_, '_> {
+    fn text(&mut self, v: &str) {
+        self.put(v);
+    }
+    fn opt_text(&mut self, v: Option<&str>) {
+        self.put(v);
+    }
+    fn int(&mut self, v: Option<i64>) {
+        self.put(v);
+    }
+    fn bool(&mut self, v: bool) {
+        self.put(v);
+    }
 }
 
-/// Binds one hotline call's own columns at parameters `at + 1 ..= at + 5`.
-fn bind_hotline_call(
+/// Binds one record's own columns at parameters `at + 1 ..= at + COLUMNS` (its
+/// `updated_at`, the import's stamp, is bound by the caller).
+fn bind_row<T: RowCodec>(
     st: &mut rusqlite::Statement<'_>,
     at: usize,
-    r: &spor_core::HotlineCall,
+    r: &T,
 ) -> rusqlite::Result<()> {
-    st.raw_bind_parameter(at + 1, r.call_ref.as_str())?;
-    st.raw_bind_parameter(at + 2, spor_core::format_timestamp(&r.received_at))?;
-    st.raw_bind_parameter(at + 3, r.caller_type.code())?;
-    st.raw_bind_parameter(at + 4, r.concerns_possible_victim)?;
-    st.raw_bind_parameter(at + 5, r.topic.map(|t| t.code()))
-}
-
-/// Binds one history row's own columns at parameters `at + 1 ..= at + 4`.
-fn bind_history(
-    st: &mut rusqlite::Statement<'_>,
-    at: usize,
-    r: &spor_core::HistoryRow,
-) -> rusqlite::Result<()> {
-    st.raw_bind_parameter(at + 1, r.series.code())?;
-    st.raw_bind_parameter(at + 2, i64::from(r.year))?;
-    st.raw_bind_parameter(at + 3, r.category.as_deref().unwrap_or(""))?;
-    st.raw_bind_parameter(at + 4, r.count.map(|c| c as i64))
+    let mut b = Bind {
+        st,
+        at,
+        result: Ok(()),
+    };
+    r.write(&mut b);
+    b.result
 }
 
 /// Rows per INSERT statement on the append path: one statement step per row was a third
@@ -730,20 +639,13 @@ fn bind_history(
 /// most 128 × 13 + 1 parameters, far below SQLite's limit of 32,766.
 const ROWS_PER_INSERT: usize = 128;
 
-/// Appends `rows` with multi-row INSERTs (`head` names the table and its `cols` columns,
-/// the last of them `updated_at`): `bind` binds a row's own columns, and the import's
-/// `stamp` is bound once per statement.
-fn insert_rows<T>(
-    conn: &Connection,
-    head: &str,
-    cols: usize,
-    rows: &[T],
-    stamp: &str,
-    bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
+/// Appends `rows` with multi-row INSERTs: each row's own columns, and the import's `stamp`
+/// (`updated_at`) bound once per statement.
+fn insert_rows<T: RowCodec>(conn: &Connection, rows: &[T], stamp: &str) -> rusqlite::Result<()> {
+    let cols = T::COLUMNS.len() + 1;
     let write = |st: &mut rusqlite::Statement<'_>, group: &[T]| {
         for (i, r) in group.iter().enumerate() {
-            bind(st, i * (cols - 1), r)?;
+            bind_row(st, i * (cols - 1), r)?;
         }
         st.raw_bind_parameter(group.len() * (cols - 1) + 1, stamp)?;
         st.raw_execute().map(|_| ())
@@ -755,7 +657,7 @@ fn insert_rows<T>(
     // copies every page a statement first touches into a statement journal: a tenth of a
     // million-decision import. A failed append fails the whole import, whose transaction
     // is rolled back, so nothing of a failing statement is kept either way.
-    let head = head.replacen("INSERT INTO", "INSERT OR FAIL INTO", 1);
+    let head = insert_head::<T>().replacen("INSERT INTO", "INSERT OR FAIL INTO", 1);
     let mut full =
         conn.prepare_cached(&format!("{head}{}", multi_values(cols, ROWS_PER_INSERT)))?;
     for group in rows.chunks(ROWS_PER_INSERT) {
@@ -786,86 +688,34 @@ fn multi_values(cols: usize, rows: usize) -> String {
     format!("VALUES {}", all.join(", "))
 }
 
-/// A date as `YYYY-MM-DD` without going through a formatter: one per bound row.
-#[derive(Default)]
-struct DateText([u8; 10]);
-
-impl DateText {
-    fn of(&mut self, d: chrono::NaiveDate) -> std::borrow::Cow<'_, str> {
-        use chrono::Datelike;
-        let (y, m, day) = (d.year(), d.month(), d.day());
-        let Ok(y @ 0..=9999) = u32::try_from(y) else {
-            // Not four digits (never from validated input): the general formatter.
-            return d.to_string().into();
-        };
-        let digits = [
-            y / 1000,
-            y / 100 % 10,
-            y / 10 % 10,
-            y % 10,
-            10,
-            m / 10,
-            m % 10,
-            10,
-            day / 10,
-            day % 10,
-        ];
-        for (b, d) in self.0.iter_mut().zip(digits) {
-            *b = if d == 10 { b'-' } else { b'0' + d as u8 };
-        }
-        std::str::from_utf8(&self.0).unwrap_or_default().into()
-    }
-}
-
 pub(crate) fn apply_import(path: &Path, batch: &ImportBatch) -> Result<ImportSummary> {
     Pending::begin(path)?.finish(batch, None)
 }
 
-const IDENTIFICATION_COLUMNS: &str = "case_ref, person_ref, decision_date, authority, outcome, referral_actor, exploitation_form, exploitation_subtype, gender, age, nationality, return_date, return_country";
-const ASSESSMENT_COLUMNS: &str =
-    "assessment_ref, person_ref, interview_date, gender, age, nationality";
-const HOTLINE_COLUMNS: &str = "call_ref, received_at, caller_type, concerns_possible_victim, topic";
-
-fn identification(r: &rusqlite::Row<'_>) -> Result<spor_core::Identification> {
-    IdentificationCols {
-        case_ref: r.get_ref(0)?.as_str()?,
-        person_ref: r.get_ref(1)?.as_str()?,
-        decision_date: r.get_ref(2)?.as_str()?,
-        authority: r.get_ref(3)?.as_str()?,
-        outcome: r.get_ref(4)?.as_str()?,
-        referral_actor: r.get_ref(5)?.as_str_or_null()?,
-        exploitation_form: r.get_ref(6)?.as_str_or_null()?,
-        exploitation_subtype: r.get_ref(7)?.as_str_or_null()?,
-        gender: r.get_ref(8)?.as_str()?,
-        age: r.get(9)?,
-        nationality: r.get_ref(10)?.as_str()?,
-        return_date: r.get_ref(11)?.as_str_or_null()?,
-        return_country: r.get_ref(12)?.as_str_or_null()?,
-    }
-    .into_record()
+/// A row's columns, read in its codec's order.
+struct Cols<'a, 'r> {
+    row: &'a rusqlite::Row<'r>,
+    at: usize,
 }
 
-fn assessment(r: &rusqlite::Row<'_>) -> Result<spor_core::Assessment> {
-    AssessmentCols {
-        assessment_ref: r.get_ref(0)?.as_str()?,
-        person_ref: r.get_ref(1)?.as_str()?,
-        interview_date: r.get_ref(2)?.as_str()?,
-        gender: r.get_ref(3)?.as_str()?,
-        age: r.get(4)?,
-        nationality: r.get_ref(5)?.as_str()?,
+impl<'a> Source<'a> for Cols<'a, '_> {
+    fn opt_text(&mut self) -> Result<Option<&'a str>> {
+        self.at += 1;
+        Ok(self.row.get_ref(self.at - 1)?.as_str_or_null()?)
     }
-    .into_record()
+    fn int(&mut self) -> Result<Option<i64>> {
+        self.at += 1;
+        Ok(self.row.get(self.at - 1)?)
+    }
+    fn bool(&mut self) -> Result<bool> {
+        self.at += 1;
+        Ok(self.row.get(self.at - 1)?)
+    }
 }
 
-fn hotline_call(r: &rusqlite::Row<'_>) -> Result<spor_core::HotlineCall> {
-    HotlineCallCols {
-        call_ref: r.get_ref(0)?.as_str()?,
-        received_at: r.get_ref(1)?.as_str()?,
-        caller_type: r.get_ref(2)?.as_str()?,
-        concerns_possible_victim: r.get(3)?,
-        topic: r.get_ref(4)?.as_str_or_null()?,
-    }
-    .into_record()
+/// Decodes a row whose first columns are the record's, in its codec's order.
+fn record<T: RowCodec>(r: &rusqlite::Row<'_>) -> Result<T> {
+    T::read(&mut Cols { row: r, at: 0 })
 }
 
 /// Runs a query and decodes every row, into a vector of (at least) `capacity`.
@@ -883,23 +733,6 @@ fn read_rows<T>(
         out.push(decode(r)?);
     }
     Ok(out)
-}
-
-// The stored rows an import is classified against, in table order: they are keyed by
-// ref, so ordering them by it would only walk the ref index.
-fn load_identifications(tx: &Connection) -> Result<Vec<spor_core::Identification>> {
-    let sql = format!("SELECT {IDENTIFICATION_COLUMNS} FROM identifications");
-    read_rows(tx, &sql, [], 0, identification)
-}
-
-fn load_assessments(tx: &Connection) -> Result<Vec<spor_core::Assessment>> {
-    let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments");
-    read_rows(tx, &sql, [], 0, assessment)
-}
-
-fn load_hotline_calls(tx: &Connection) -> Result<Vec<spor_core::HotlineCall>> {
-    let sql = format!("SELECT {HOTLINE_COLUMNS} FROM hotline_calls");
-    read_rows(tx, &sql, [], 0, hotline_call)
 }
 
 /// A range of rowids, both ends included.
@@ -982,21 +815,12 @@ fn sort_by_ref<T>(records: &mut [T], key: impl Fn(&T) -> &spor_core::Ref) {
     }
 }
 
-fn load_history(tx: &Connection) -> Result<Vec<spor_core::HistoryRow>> {
-    let mut st = tx.prepare(
-        "SELECT series, year, category, count FROM history ORDER BY series, year, category",
-    )?;
-    let rows = st
-        .query_map([], |r| {
-            Ok(RawHistory {
-                series: r.get(0)?,
-                year: r.get(1)?,
-                category: r.get(2)?,
-                count: r.get(3)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(RawHistory::into_record).collect()
+fn load_history(tx: &Connection) -> Result<Vec<HistoryRow>> {
+    let sql = format!(
+        "SELECT {} FROM history ORDER BY series, year, category",
+        HistoryRow::COLUMN_LIST
+    );
+    read_rows(tx, &sql, [], 0, record::<HistoryRow>)
 }
 
 fn setting(tx: &Transaction<'_>, key: &str) -> Result<Option<String>> {
@@ -1143,28 +967,28 @@ fn load_register_single(path: &Path) -> Result<Register> {
     let mut identifications = scan(
         &tx,
         "identifications",
-        IDENTIFICATION_COLUMNS,
+        Identification::COLUMN_LIST,
         ids,
         0,
-        identification,
+        record::<Identification>,
     )?;
     sort_by_ref(&mut identifications, |r| &r.case_ref);
     let mut assessments = scan(
         &tx,
         "assessments",
-        ASSESSMENT_COLUMNS,
+        Assessment::COLUMN_LIST,
         Rowids::of(&tx, "assessments")?,
         0,
-        assessment,
+        record::<Assessment>,
     )?;
     sort_by_ref(&mut assessments, |r| &r.assessment_ref);
     let mut hotline_calls = scan(
         &tx,
         "hotline_calls",
-        HOTLINE_COLUMNS,
+        HotlineCall::COLUMN_LIST,
         Rowids::of(&tx, "hotline_calls")?,
         0,
-        hotline_call,
+        record::<HotlineCall>,
     )?;
     sort_by_ref(&mut hotline_calls, |r| &r.call_ref);
     let reg = Register {
@@ -1209,18 +1033,18 @@ fn load_register_split(
             let mut upper = scan(
                 &tx,
                 "identifications",
-                IDENTIFICATION_COLUMNS,
+                Identification::COLUMN_LIST,
                 upper,
                 0,
-                identification,
+                record::<Identification>,
             )?;
             let mut calls = scan(
                 &tx,
                 "hotline_calls",
-                HOTLINE_COLUMNS,
+                HotlineCall::COLUMN_LIST,
                 Rowids::of(&tx, "hotline_calls")?,
                 0,
-                hotline_call,
+                record::<HotlineCall>,
             )?;
             tx.commit()?;
             // Each thread puts its own records in ref order.
@@ -1234,18 +1058,18 @@ fn load_register_split(
             let mut lower_ids = scan(
                 &tx,
                 "identifications",
-                IDENTIFICATION_COLUMNS,
+                Identification::COLUMN_LIST,
                 lower,
                 upper.map_or(0, Rowids::capacity),
-                identification,
+                record::<Identification>,
             )?;
             let mut assessments = scan(
                 &tx,
                 "assessments",
-                ASSESSMENT_COLUMNS,
+                Assessment::COLUMN_LIST,
                 Rowids::of(&tx, "assessments")?,
                 0,
-                assessment,
+                record::<Assessment>,
             )?;
             let history = load_history(&tx)?;
             let additions = code_additions(&tx)?;
@@ -1302,7 +1126,7 @@ mod tests {
         let tx = conn.transaction().expect("tx");
         for i in (0..n).rev() {
             tx.execute(
-                &format!("{IDENTIFICATION_INSERT}{}", multi_values(14, 1)),
+                &format!("{}{}", insert_head::<Identification>(), multi_values(14, 1)),
                 params![
                     format!("C{i:05}"),
                     format!("P{:05}", i % 7),

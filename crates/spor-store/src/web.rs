@@ -254,6 +254,62 @@ impl RecordKind {
     }
 }
 
+/// The statements of single-record reads and writes of one entity, from its row codec:
+/// `$1` is the ref, then the other columns, `version` and `updated_at` in order.
+pub(crate) struct RecordSql {
+    /// The record's columns, `version` and `updated_at`.
+    pub(crate) columns: String,
+    pub(crate) select_one: String,
+    pub(crate) insert: String,
+    /// Also takes the expected version, last.
+    pub(crate) update: String,
+    /// Takes the ref and the expected version.
+    pub(crate) delete: String,
+}
+
+impl RecordSql {
+    fn of<T: crate::rows::RowCodec>() -> RecordSql {
+        debug_assert_eq!(T::KEY, 1);
+        let (table, key, n) = (T::TABLE, T::COLUMNS[0], T::COLUMNS.len());
+        let columns = format!("{}, version, updated_at", T::COLUMN_LIST);
+        let params: Vec<String> = (1..=n + 2).map(|i| format!("${i}")).collect();
+        let set: Vec<String> = T::COLUMNS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        RecordSql {
+            select_one: format!("SELECT {columns} FROM {table} WHERE {key} = $1"),
+            insert: format!(
+                "INSERT INTO {table} ({columns}) VALUES ({})",
+                params.join(", ")
+            ),
+            update: format!(
+                "UPDATE {table} SET {}, version = ${}, updated_at = ${} WHERE {key} = $1 AND version = ${}",
+                set.join(", "),
+                n + 1,
+                n + 2,
+                n + 3
+            ),
+            delete: format!("DELETE FROM {table} WHERE {key} = $1 AND version = $2"),
+            columns,
+        }
+    }
+
+    pub(crate) fn of_kind(kind: RecordKind) -> &'static RecordSql {
+        use std::sync::LazyLock;
+        static IDENTIFICATION: LazyLock<RecordSql> = LazyLock::new(RecordSql::of::<Identification>);
+        static ASSESSMENT: LazyLock<RecordSql> = LazyLock::new(RecordSql::of::<Assessment>);
+        static HOTLINE_CALL: LazyLock<RecordSql> = LazyLock::new(RecordSql::of::<HotlineCall>);
+        match kind {
+            RecordKind::Identification => &IDENTIFICATION,
+            RecordKind::Assessment => &ASSESSMENT,
+            RecordKind::HotlineCall => &HOTLINE_CALL,
+        }
+    }
+}
+
 /// One record of the register.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
@@ -464,8 +520,6 @@ pub trait WebStore: Store {
     ) -> Result<(Vec<Identification>, Vec<Assessment>)>;
 }
 
-crate::queries_web::impl_web_store!(crate::sqlite::SqliteStore, sqlx::Sqlite);
-
 /// Opens the store named by `url` with its web tables (see [`crate::open`]).
 pub async fn open_web(url: &str) -> Result<Box<dyn WebStore>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -508,6 +562,23 @@ mod tests {
             }
         }
         v.finish(head)
+    }
+
+    #[test]
+    fn single_record_statements_come_from_the_codec() {
+        let s = RecordSql::of_kind(RecordKind::HotlineCall);
+        assert_eq!(
+            s.update,
+            "UPDATE hotline_calls SET received_at = $2, caller_type = $3, concerns_possible_victim = $4, topic = $5, version = $6, updated_at = $7 WHERE call_ref = $1 AND version = $8"
+        );
+        assert_eq!(
+            s.insert,
+            "INSERT INTO hotline_calls (call_ref, received_at, caller_type, concerns_possible_victim, topic, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        );
+        assert_eq!(
+            RecordSql::of_kind(RecordKind::Assessment).select_one,
+            "SELECT assessment_ref, person_ref, interview_date, gender, age, nationality, version, updated_at FROM assessments WHERE assessment_ref = $1"
+        );
     }
 
     #[test]

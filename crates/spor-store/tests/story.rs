@@ -717,3 +717,153 @@ async fn an_import_stream_whose_appends_repeat_a_key_writes_nothing() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+/// Values that PostgreSQL's COPY text format must escape (tab, newline, carriage return,
+/// backslash, the `\N` of NULL), quotes and non-ASCII text, in refs and in every free text
+/// column; imported into empty tables (copied straight in) and again into filled ones
+/// (through staging), they come back exactly, on every backend.
+#[tokio::test]
+async fn values_needing_escaping_round_trip_exactly() {
+    use spor_core::{Code, Country};
+    let awkward = [
+        "tab\there",
+        "line\nbreak\r\nand return",
+        "back\\slash \\t \\N",
+        "\\N",
+        "\"double\" 'single' ;,",
+        "æøå ÆØÅ – ü 中文 🙂",
+        "\\.",
+    ];
+    let mut batch = ImportBatch::default();
+    for (i, text) in awkward.iter().enumerate() {
+        // Refs allow no control characters; everything else, yes.
+        let printable = text.replace(['\t', '\n', '\r'], " ");
+        let mut x = identification(
+            &format!("K\\{i} \"{printable}\""),
+            &format!("P'{i}'æ"),
+            "2023-04-04",
+            Some(Form::ForcedLabour),
+        );
+        x.referral_actor = Some(Code::new_unchecked(text));
+        x.exploitation_subtype = Some(Code::new_unchecked(format!("{text}|sub")));
+        x.nationality = Country::new_unchecked(text);
+        x.return_country = Some(Country::new_unchecked(format!("{text}|rc")));
+        x.return_date = Some(date("2024-01-31"));
+        batch.identifications.push(x);
+        let mut a = assessment(&format!("AS\\{i}ø"), &format!("P'{i}'æ"), "2023-02-02");
+        a.nationality = Country::new_unchecked(text);
+        batch.assessments.push(a);
+        batch.hotline_calls.push(call(
+            &format!("C\"{i}\"\\"),
+            "2023-05-05T05:05:05+02:00",
+            None,
+        ));
+        batch.history.push(history(
+            Series::VictimsByForm,
+            2015 + i as i32,
+            Some(text),
+            Some(i as u64),
+        ));
+    }
+    let n = awkward.len() as u64;
+    for b in backends("values_needing_escaping_round_trip_exactly").await {
+        let summary = b.store.apply_import(&batch).await.unwrap();
+        assert_eq!(summary.total(), counts(4 * n, 0, 0), "{}", b.name);
+        let reg = b.store.load_register().await.unwrap();
+        assert_holds(b.name, &reg, &batch);
+
+        // Into filled tables: one new row of each kind, one changed, the rest unchanged.
+        let mut again = batch.clone();
+        again.identifications[0].referral_actor = Some(Code::new_unchecked("changed\tactor"));
+        again.identifications.push({
+            let mut x = batch.identifications[1].clone();
+            x.case_ref = r("new \\ \"ref\" ø");
+            x
+        });
+        again.history[0].count = Some(1000);
+        again
+            .history
+            .push(history(Series::Victims, 2030, Some("\\\t\n"), None));
+        let summary = b.store.apply_import(&again).await.unwrap();
+        assert_eq!(summary.identifications, counts(1, 1, n - 1), "{}", b.name);
+        assert_eq!(summary.assessments, counts(0, 0, n), "{}", b.name);
+        assert_eq!(summary.history, counts(1, 1, n - 1), "{}", b.name);
+        let reg = b.store.load_register().await.unwrap();
+        assert_holds(b.name, &reg, &again);
+    }
+}
+
+/// A failing import into an empty register (where PostgreSQL copies straight into the
+/// tables) leaves it empty and unchanged.
+#[tokio::test]
+async fn a_failing_first_import_leaves_the_register_empty() {
+    for b in backends("a_failing_first_import_leaves_the_register_empty").await {
+        b.refuse_marked_history_rows().await;
+        let mut batch = sample();
+        batch
+            .identifications
+            .extend(many_identifications("F", 3000, 30, "DK"));
+        batch.history.push(history(
+            Series::VictimsByNationality,
+            2016,
+            Some("refuse-me"),
+            Some(1),
+        ));
+        let err = b.store.apply_import(&batch).await.unwrap_err();
+        assert!(
+            err.to_string().contains("refused by the test"),
+            "{}: {err}",
+            b.name
+        );
+        let reg = b.store.load_register().await.unwrap();
+        assert!(reg.identifications.is_empty(), "{}", b.name);
+        assert!(reg.assessments.is_empty(), "{}", b.name);
+        assert!(reg.hotline_calls.is_empty(), "{}", b.name);
+        assert!(reg.history.is_empty(), "{}", b.name);
+        assert_eq!(reg.last_change, None, "{}", b.name);
+        // And the register takes the same import once the refusal is gone.
+        batch.history.pop();
+        let summary = b.store.apply_import(&batch).await.unwrap();
+        assert_eq!(summary.identifications, counts(3005, 0, 0), "{}", b.name);
+    }
+}
+
+/// A batch naming one ref twice keeps its last row, on an empty register and a filled one;
+/// a call time written with another offset but naming the same instant is unchanged.
+#[tokio::test]
+async fn a_repeated_ref_keeps_its_last_row_and_the_same_instant_is_unchanged() {
+    for b in backends("a_repeated_ref_keeps_its_last_row_and_the_same_instant_is_unchanged").await {
+        let mut batch = sample();
+        let mut twice = batch.identifications[0].clone();
+        twice.age = Some(44);
+        batch.identifications.push(twice);
+        let summary = b.store.apply_import(&batch).await.unwrap();
+        assert_eq!(summary.identifications, counts(5, 0, 0), "{}", b.name);
+        let reg = b.store.load_register().await.unwrap();
+        let a10 = reg
+            .identifications
+            .iter()
+            .find(|i| i.case_ref.as_str() == "a10");
+        assert_eq!(a10.and_then(|i| i.age), Some(44), "{}", b.name);
+
+        let mut again = sample();
+        // 09:30 in summer time is 07:30 UTC.
+        again.hotline_calls[0] = call(
+            "c-1",
+            "2023-07-01T07:30:00+00:00",
+            Some(spor_core::Topic::Suspicion),
+        );
+        let mut twice = again.identifications[0].clone();
+        twice.age = Some(45);
+        again.identifications.push(twice);
+        let summary = b.store.apply_import(&again).await.unwrap();
+        assert_eq!(summary.hotline_calls, counts(0, 0, 3), "{}", b.name);
+        assert_eq!(summary.identifications, counts(0, 1, 4), "{}", b.name);
+        let reg = b.store.load_register().await.unwrap();
+        let a10 = reg
+            .identifications
+            .iter()
+            .find(|i| i.case_ref.as_str() == "a10");
+        assert_eq!(a10.and_then(|i| i.age), Some(45), "{}", b.name);
+    }
+}
