@@ -6,11 +6,16 @@
 //!
 //! Large files are read in one pass with one reused record buffer; the header is mapped to
 //! column positions once per file.
+//!
+//! CSV files are read as spreadsheet programs write them: with LF, CRLF or CR line ends,
+//! with or without a UTF-8 byte-order mark, and separated by commas as the spec says or,
+//! when the header shows it beyond doubt, by semicolons (Excel with Danish regional
+//! settings). [`FileSummary::separator`] says which.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx};
@@ -82,6 +87,34 @@ impl fmt::Display for Problem {
     }
 }
 
+/// What separates the cells of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Separator {
+    /// `,`: the spec's format, and what export writes.
+    Comma,
+    /// `;`: what Excel writes as "CSV" (and "CSV UTF-8") with Danish and most other
+    /// European regional settings, where `,` is the decimal mark. Accepted when every cell
+    /// of the header, split at semicolons, names a column of the file's entity.
+    Semicolon,
+}
+
+impl Separator {
+    fn byte(self) -> u8 {
+        match self {
+            Separator::Comma => b',',
+            Separator::Semicolon => b';',
+        }
+    }
+
+    /// `comma` or `semicolon`, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Separator::Comma => "comma",
+            Separator::Semicolon => "semicolon",
+        }
+    }
+}
+
 /// What one file or sheet contributed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileSummary {
@@ -90,6 +123,23 @@ pub struct FileSummary {
     pub entity: Entity,
     /// Data rows read (blank rows are skipped and not counted).
     pub rows: u64,
+    /// The separator a CSV file was read with; `None` for a sheet of a workbook (and for a
+    /// CSV file that could not be opened).
+    pub separator: Option<Separator>,
+}
+
+impl FileSummary {
+    /// What the user should be told about how the file was read, beyond its rows, for an
+    /// import summary: `None` when the file is in the spec's format.
+    pub fn note(&self) -> Option<String> {
+        match self.separator {
+            Some(Separator::Semicolon) => Some(
+                "read as semicolon-separated (;), as Excel saves CSV with Danish regional settings; export writes commas"
+                    .to_string(),
+            ),
+            Some(Separator::Comma) | None => None,
+        }
+    }
 }
 
 /// Files that passed every rule: the records to write.
@@ -282,6 +332,8 @@ struct Layout {
     /// Entity columns (bit per spec position) whose problems are not reported per row:
     /// the column is missing and that is reported once for the header.
     muted: u32,
+    /// The separator of a CSV file, for the message about a row of the wrong width.
+    separator: Separator,
 }
 
 struct Collector<'c> {
@@ -438,6 +490,7 @@ impl<'c> Collector<'c> {
             blank,
             width: header.len(),
             muted,
+            separator: Separator::Comma,
         }
     }
 
@@ -463,8 +516,9 @@ impl<'c> Collector<'c> {
                 None,
                 None,
                 format!(
-                    "the row has {len} cells but the header has {}; check the quoting and the separators (comma)",
-                    layout.width
+                    "the row has {len} cells but the header has {}; check the quoting and the separators ({})",
+                    layout.width,
+                    layout.separator.name()
                 ),
             );
             return true;
@@ -560,9 +614,14 @@ impl<'c> Collector<'c> {
             Ok(_) => {}
             Err(e) => return self.file_problem(src, format!("cannot read the file: {e}")),
         }
+        // The header is in the first 64 KiB (unless the file is no register file at all).
+        let separator = match reader.fill_buf() {
+            Ok(buf) => separator_of(buf, entity),
+            Err(e) => return self.file_problem(src, format!("cannot read the file: {e}")),
+        };
         let pb =
             (self.progress && size > PROGRESS_BYTES).then(|| bar(size, entity.file_name(), true));
-        let rows = self.read_csv(src, entity, reader, pb.as_ref());
+        let rows = self.read_csv(src, entity, separator, LineEnds::new(reader), pb.as_ref());
         if let Some(pb) = pb {
             pb.finish_and_clear();
         }
@@ -574,21 +633,22 @@ impl<'c> Collector<'c> {
                 sheet: None,
                 entity,
                 rows,
+                separator: Some(separator),
             },
         ));
     }
 
+    /// Reads CSV text whose line ends are all `\n` and whose empty lines are not empty
+    /// ([`LineEnds`]), so that the csv reader's line numbers are the file's.
     fn read_csv<R: Read>(
         &mut self,
         src: usize,
         entity: Entity,
+        separator: Separator,
         reader: R,
         pb: Option<&ProgressBar>,
     ) -> u64 {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(reader);
+        let mut rdr = csv_reader(separator, reader);
         let mut rec = csv::ByteRecord::new();
         let not_utf8 = |b: &[u8]| {
             (
@@ -596,53 +656,78 @@ impl<'c> Collector<'c> {
                 "text in UTF-8 (save the file as \"CSV UTF-8\")".to_string(),
             )
         };
-        let layout = match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {
-                let mut header = Vec::with_capacity(rec.len());
-                for (p, f) in rec.iter().enumerate() {
-                    match std::str::from_utf8(f) {
-                        Ok(s) => header.push(s),
-                        Err(_) => {
-                            self.problem(
-                                src,
-                                Some(1),
-                                Some(format!("(cell {})", p + 1)),
-                                Some(not_utf8(f).0),
-                                not_utf8(f).1,
-                            );
-                            header.push("");
-                        }
-                    }
-                }
-                // Spreadsheet tools with Danish settings save "CSV" with semicolons: say
-                // so once, rather than calling every row malformed.
-                if header.len() == 1 && header[0].contains(';') {
-                    self.problem(
+        // The header is the first row that is not blank.
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) if blank(&rec) => continue,
+                Ok(true) => break,
+                Ok(false) => {
+                    self.file_problem(
                         src,
-                        Some(1),
-                        None,
-                        None,
-                        "the header is a single cell with semicolons: the file is separated by semicolons; save it as CSV separated by commas (CSV UTF-8)".into(),
+                        format!(
+                            "the file is empty; expected a header row naming the columns ({})",
+                            entity.columns().join(", ")
+                        ),
                     );
                     return 0;
                 }
-                self.layout(src, entity, &header, 1)
+                Err(e) => {
+                    self.file_problem(src, format!("cannot read the file: {e}"));
+                    return 0;
+                }
             }
-            Ok(false) => {
-                self.file_problem(
-                    src,
-                    format!(
-                        "the file is empty; expected a header row naming the columns ({})",
-                        entity.columns().join(", ")
-                    ),
-                );
-                return 0;
+        }
+        let line = rec.position().map_or(1, |p| p.line());
+        let mut header = Vec::with_capacity(rec.len());
+        for (p, f) in rec.iter().enumerate() {
+            match std::str::from_utf8(f) {
+                Ok(s) => header.push(s),
+                Err(_) => {
+                    let (value, expected) = not_utf8(f);
+                    self.problem(
+                        src,
+                        Some(line),
+                        Some(format!("(cell {})", p + 1)),
+                        Some(value),
+                        expected,
+                    );
+                    header.push("");
+                }
             }
-            Err(e) => {
-                self.file_problem(src, format!("cannot read the file: {e}"));
-                return 0;
-            }
-        };
+        }
+        // A header of one cell with semicolons that are not all column names: say so
+        // once, rather than calling every row malformed.
+        if separator == Separator::Comma && header.len() == 1 && header[0].contains(';') {
+            let unknown: Vec<String> = header[0]
+                .split(';')
+                .map(|c| {
+                    c.trim_start_matches('\u{feff}')
+                        .trim()
+                        .trim_matches('"')
+                        .trim()
+                })
+                .filter(|c| !c.is_empty() && !entity.columns().contains(c))
+                .map(|c| format!("`{c}`"))
+                .collect();
+            let unknown = if unknown.is_empty() {
+                "no column names".to_string()
+            } else {
+                format!("the unknown column(s) {}", unknown.join(", "))
+            };
+            self.problem(
+                src,
+                Some(line),
+                None,
+                Some(header[0].to_string()),
+                format!(
+                    "a header separated by commas, or by semicolons naming only columns of {entity} ({}); split at its semicolons this header has {unknown}",
+                    entity.columns().join(", ")
+                ),
+            );
+            return 0;
+        }
+        let mut layout = self.layout(src, entity, &header, line);
+        layout.separator = separator;
         let mut rows = 0u64;
         let mut spare = csv::ByteRecord::new();
         loop {
@@ -737,6 +822,7 @@ impl<'c> Collector<'c> {
                     sheet: Some(sheet),
                     entity,
                     rows,
+                    separator: None,
                 },
             ));
         }
@@ -993,6 +1079,155 @@ impl<'c> Collector<'c> {
     }
 }
 
+/// A reader of CSV records separated by `separator`, each row as long as it is (a row of
+/// another width is reported, not a read error).
+fn csv_reader<R: Read>(separator: Separator, reader: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(separator.byte())
+        .from_reader(reader)
+}
+
+/// A record whose cells are all empty or spaces (an empty line, after [`LineEnds`]).
+fn blank(rec: &csv::ByteRecord) -> bool {
+    rec.iter().all(|f| f.trim_ascii().is_empty())
+}
+
+/// The separator of a CSV file of `entity` that starts with `start` (its byte-order mark
+/// removed): semicolon when its header, read with commas, is one cell with semicolons and,
+/// split at them, names only columns of the entity; comma otherwise. The spec's format is
+/// commas, and a header that mixes column names with other words could be either: it is
+/// read with commas, and the header check says what it found.
+fn separator_of(start: &[u8], entity: Entity) -> Separator {
+    let first = |separator| {
+        let mut rdr = csv_reader(separator, LineEnds::new(start));
+        let mut rec = csv::ByteRecord::new();
+        while let Ok(true) = rdr.read_byte_record(&mut rec) {
+            if !blank(&rec) {
+                return Some(rec);
+            }
+        }
+        None
+    };
+    let Some(header) = first(Separator::Comma) else {
+        return Separator::Comma;
+    };
+    if header.len() != 1 || !header[0].contains(&b';') {
+        return Separator::Comma;
+    }
+    let Some(header) = first(Separator::Semicolon) else {
+        return Separator::Comma;
+    };
+    let mut named = 0;
+    for cell in &header {
+        let Ok(name) = std::str::from_utf8(cell) else {
+            return Separator::Comma;
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        if !entity.columns().contains(&name) {
+            return Separator::Comma;
+        }
+        named += 1;
+    }
+    if named > 0 {
+        Separator::Semicolon
+    } else {
+        Separator::Comma
+    }
+}
+
+/// The bytes of a CSV file with every line end made `\n` (CRLF, and a lone CR as old Mac
+/// programs write it, alike) and a space put on every empty line.
+///
+/// The csv reader counts lines by `\n`, and stamps a record with the position where it
+/// started reading it: before the `\n` of a CRLF (the CR ended the previous record) and
+/// before the empty lines it skips. With CRLF every record would so be named by the line
+/// before it; after this, a record's line is the one an editor shows it on. Inside a quoted
+/// cell a line break becomes `\n` too; register values hold no line breaks. The row
+/// checks skip the blank rows the spaces make.
+struct LineEnds<R> {
+    inner: R,
+    /// The last byte given out ended a line (so, at the start, an empty first line is one).
+    at_line_start: bool,
+    /// The last byte read was a CR: a LF right after it ends the same line.
+    after_cr: bool,
+    /// A `\n` still to give out, after a space that filled the caller's buffer.
+    pending: bool,
+}
+
+impl<R: BufRead> LineEnds<R> {
+    fn new(inner: R) -> Self {
+        LineEnds {
+            inner,
+            at_line_start: true,
+            after_cr: false,
+            pending: false,
+        }
+    }
+}
+
+impl<R: BufRead> Read for LineEnds<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        let mut o = 0;
+        if self.pending {
+            self.pending = false;
+            out[0] = b'\n';
+            o = 1;
+        }
+        loop {
+            let input = self.inner.fill_buf()?;
+            if input.is_empty() {
+                return Ok(o);
+            }
+            let mut i = 0;
+            while i < input.len() && o < out.len() {
+                let b = input[i];
+                if b != b'\n' && b != b'\r' {
+                    // The rest of the line as it is, in one copy.
+                    let room = (out.len() - o).min(input.len() - i);
+                    // (memchr's vector search: a byte loop here made reading a CSV file
+                    // half as slow again.)
+                    let n = memchr::memchr2(b'\n', b'\r', &input[i..i + room]).unwrap_or(room);
+                    out[o..o + n].copy_from_slice(&input[i..i + n]);
+                    (i, o) = (i + n, o + n);
+                    self.at_line_start = false;
+                    self.after_cr = false;
+                    continue;
+                }
+                i += 1;
+                if b == b'\n' && self.after_cr {
+                    self.after_cr = false;
+                    continue;
+                }
+                self.after_cr = b == b'\r';
+                if self.at_line_start {
+                    out[o] = b' ';
+                    o += 1;
+                    if o == out.len() {
+                        self.pending = true;
+                        continue;
+                    }
+                }
+                out[o] = b'\n';
+                o += 1;
+                self.at_line_start = true;
+            }
+            self.inner.consume(i);
+            // Nothing given out only when the input was the LF of a CRLF: read on.
+            if o > 0 {
+                return Ok(o);
+            }
+        }
+    }
+}
+
 /// Rows handed to the sink at a time.
 const HAND_OVER_ROWS: usize = 16_384;
 
@@ -1106,6 +1341,72 @@ fn cell_text(d: &Data, out: &mut String) -> Result<(), (String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `input` through [`LineEnds`], read `chunk` bytes at a time from an inner buffer of
+    /// `inner` bytes.
+    fn normalised(input: &[u8], inner: usize, chunk: usize) -> String {
+        let mut r = LineEnds::new(BufReader::with_capacity(inner, input));
+        let mut out = Vec::new();
+        let mut buf = vec![0; chunk];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn line_ends_become_lf_and_empty_lines_a_space_however_the_bytes_arrive() {
+        let cases = [
+            ("a,b\nc,d\n", "a,b\nc,d\n"),
+            ("a,b\r\nc,d\r\n", "a,b\nc,d\n"),
+            ("a,b\rc,d\r", "a,b\nc,d\n"),
+            ("a,b\r\n\r\n\nc,d", "a,b\n \n \nc,d"),
+            ("\r\na\r\r\n", " \na\n \n"),
+            ("\"x\r\ny\",z\r\n", "\"x\ny\",z\n"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            for (inner, chunk) in [(64, 64), (1, 1), (1, 2), (2, 1), (3, 5)] {
+                assert_eq!(
+                    normalised(input.as_bytes(), inner, chunk),
+                    want,
+                    "{input:?} read {chunk} at a time from {inner}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_separator_is_semicolon_only_when_the_header_says_so_beyond_doubt() {
+        use Separator::{Comma, Semicolon};
+        let cases = [
+            ("series,year,category,count\n", Comma, "the spec's format"),
+            (
+                "series;year;category;count\r\n1;2;3;4\r\n",
+                Semicolon,
+                "Excel, Danish",
+            ),
+            ("\r\n\r\nseries;year\r\n", Semicolon, "after empty lines"),
+            ("series;year;;\n", Semicolon, "empty cells at the end"),
+            ("\"series\";\"year\"\n", Semicolon, "quoted names"),
+            ("series;year;Antal\n", Comma, "a name that is no column"),
+            ("series;year,count\n", Comma, "commas too"),
+            (";;;\n", Comma, "no names"),
+            ("case_ref;person_ref\n", Comma, "columns of another entity"),
+            ("", Comma, "an empty file"),
+        ];
+        for (start, want, why) in cases {
+            assert_eq!(
+                separator_of(start.as_bytes(), Entity::History),
+                want,
+                "{why}"
+            );
+        }
+    }
 
     #[test]
     fn spreadsheet_cells_become_the_text_a_csv_would_hold() {

@@ -531,20 +531,6 @@ fn a_workbook_names_the_sheet_of_a_bad_row_and_refuses_unknown_sheets() {
 }
 
 #[test]
-fn a_semicolon_separated_file_gets_one_clear_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let content = format!("{}\n{}\n", HI_HEADER.replace(',', ";"), HI_ROW.join(";"));
-    let p = write(dir.path(), "history.csv", content.as_bytes());
-    let r = refuse(&[p]);
-    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
-    assert!(
-        r.problems[0]
-            .to_string()
-            .contains("line 1: the header is a single cell with semicolons")
-    );
-}
-
-#[test]
 fn sheet_lines_are_the_rows_the_spreadsheet_shows_even_when_the_table_starts_lower() {
     let dir = tempfile::tempdir().unwrap();
     let xlsx = dir.path().join("book.xlsx");
@@ -591,4 +577,5 @@ fn sheet_lines_are_the_rows_the_spreadsheet_shows_even_when_the_table_starts_low
     );
     assert!(r.problems[2].expected.contains("the sheet is empty"));
     assert_eq!(r.files[0].rows, 3, "rows 4, 5 and 7 are data rows");
+    assert_eq!(r.files[0].separator, None, "a sheet has no separator");
 }

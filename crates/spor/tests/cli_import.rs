@@ -433,3 +433,100 @@ fn a_bad_row_after_rows_already_written_while_reading_leaves_the_store_empty() {
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     assert_eq!(sqlite_master(&db, "PRAGMA journal_mode"), ["wal"]);
 }
+
+/// The test register's files as Excel with Danish settings saves them as "CSV UTF-8": a
+/// byte-order mark, semicolons between cells, CRLF line ends. (The test register has no
+/// cell with a comma or a semicolon in it, so replacing the separators is all it takes; its
+/// quoted cells stay quoted.)
+fn excel_danish(dir: &Path) -> Vec<PathBuf> {
+    register_files()
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            assert!(!text.contains(';') && !text.contains(",\",") && !text.contains("\"\""));
+            let mut out = "\u{feff}".to_string();
+            for line in text.lines() {
+                out.push_str(&line.replace(',', ";"));
+                out.push_str("\r\n");
+            }
+            let p = dir.join(f.file_name().unwrap());
+            std::fs::write(&p, out).unwrap();
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn a_semicolon_separated_register_from_excel_imports_says_so_and_exports_with_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let (semi, out) = (dir.path().join("semi"), dir.path().join("out"));
+    std::fs::create_dir(&semi).unwrap();
+    let files = excel_danish(&semi);
+    let imported = spor(&db, &["import"], &files);
+    let stdout = text(&imported.stdout);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert_eq!(summary(&stdout, "identifications"), (10, 0, 0));
+    assert_eq!(summary(&stdout, "history"), (15, 0, 0));
+    for f in &files {
+        let said = format!("{}: ", f.display());
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&said))
+            .unwrap_or_else(|| panic!("no line for {said} in:\n{stdout}"));
+        assert!(line.contains("read as semicolon-separated (;)"), "{line}");
+    }
+    // The same register as from the comma-separated files.
+    let db2 = dir.path().join("two.db");
+    assert!(spor(&db2, &["import"], &register_files()).status.success());
+    assert_eq!(load(&db).identifications, load(&db2).identifications);
+    // Export keeps to the spec: commas.
+    export(&db, "csv", &out);
+    let history = std::fs::read_to_string(out.join("history.csv")).unwrap();
+    assert!(
+        history.starts_with("series,year,category,count") && !history.contains(';'),
+        "{history}"
+    );
+}
+
+#[test]
+fn a_semicolon_crlf_file_with_bad_rows_is_refused_naming_each_line_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let bad = dir.path().join("identifications.csv");
+    let rows = [
+        "case_ref;person_ref;decision_date;authority;outcome;referral_actor;exploitation_form;exploitation_subtype;gender;age;nationality;return_date;return_country",
+        "B-1;P-1;2023-01-10;cmm;identified;police;sexual;;female;30;NG;;",
+        "B-2;P-2;2023-01-10;cmm;ja;police;sexual;;female;30;NG;;",
+        "",
+        "B-3;P-3;2023-01-10;cmm;identified;police;sexual;;female;30;NG;;",
+        "B-4;P-4;10-01-2023;cmm;identified;police;sexual;;female;30;NG;;",
+        "B-5;P-5;2023-01-10;cmm;not_identified;;;;male;;DK;;",
+    ];
+    std::fs::write(&bad, format!("\u{feff}{}\r\n", rows.join("\r\n"))).unwrap();
+    let mut files = register_files();
+    files.remove(0);
+    files.push(bad.clone());
+    let out = spor(&db, &["import"], &files);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    let shown = bad.display().to_string();
+    let problems: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&shown)).collect();
+    assert_eq!(
+        problems,
+        [
+            format!(
+                "{shown}, line 3, column outcome: `ja`; expected one of identified, not_identified"
+            ),
+            format!(
+                "{shown}, line 6, column decision_date: `10-01-2023`; expected a real date as YYYY-MM-DD, e.g. 2023-04-17"
+            ),
+        ],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: import refused: 2 problem(s) in 2 row(s); nothing was written"),
+        "{stderr}"
+    );
+    assert_empty(&db);
+}

@@ -42,7 +42,12 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
             Some(s) => format!("{}, sheet {s}", f.file),
             None => f.file.clone(),
         };
-        println!("{place}: {} row(s) of {}", format_count(f.rows), f.entity);
+        let note = f.note().map(|n| format!("; {n}")).unwrap_or_default();
+        println!(
+            "{place}: {} row(s) of {}{note}",
+            format_count(f.rows),
+            f.entity
+        );
     }
     for m in &imported.mismatches {
         eprintln!("warning: {m}");
