@@ -401,7 +401,7 @@ fn native_chart(kind: ChartKind, caption: &str, t: &Table, sheet: &str, last_dat
                     ),
                 )
                 .set_data_label(rust_xlsxwriter::ChartDataLabel::new().show_value());
-            ch.x_axis().set_reverse();
+            categories_top_down(&mut ch);
             ch.legend().set_hidden();
         }
         // Series are the columns (forms), categories the rows (genders).
@@ -418,9 +418,20 @@ fn native_chart(kind: ChartKind, caption: &str, t: &Table, sheet: &str, last_dat
                         ),
                     );
             }
-            ch.x_axis().set_reverse();
+            categories_top_down(&mut ch);
             ch.legend().set_position(ChartLegendPosition::Top);
         }
     }
     ch
+}
+
+/// A bar chart (bars across) lists its categories in sheet order from the top, as the HTML
+/// chart does: Excel draws the first category at the bottom, so the category axis (the
+/// vertical one, `y_axis` of a `Bar` chart in rust_xlsxwriter) runs max to min, and the value
+/// axis crosses it at the last category, which is then at the bottom, under the bars. The
+/// value axis keeps its direction: bars grow from the left.
+fn categories_top_down(ch: &mut Chart) {
+    ch.y_axis()
+        .set_reverse()
+        .set_crossing(rust_xlsxwriter::ChartAxisCrossing::Max);
 }
