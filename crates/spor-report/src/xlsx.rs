@@ -118,35 +118,19 @@ impl Formats {
     }
 }
 
-/// Danish sheet names (≤ 31 characters, unique, without `[]:*?/\`), by table id.
+/// Sheet names by table id: each definition's [`spor_stats::Presentation::sheet`], the id
+/// for a table without one; cut to 31 characters, without `[]:*?/\'`, made unique.
 pub fn sheet_names(ids: &[&str]) -> HashMap<String, String> {
     let mut used: Vec<String> = vec!["Om tallene".to_string()];
     let mut out = HashMap::new();
     for id in ids {
-        let base = match *id {
-            "hotline_calls_by_year" => "Hotline".to_string(),
-            "assessed_persons_by_year" => "Udredte".to_string(),
-            "victims_by_year" => "Ofre pr. år".to_string(),
-            "victims_by_referral" => "Henvisende aktør".to_string(),
-            "victims_by_form" => "Udnyttelse".to_string(),
-            "forced_labour_by_subtype" => "Tvangsarbejde".to_string(),
-            "forced_criminality_by_subtype" => "Strafbare handlinger".to_string(),
-            "victims_by_form_group_year" => "Udnyttelse pr. år".to_string(),
-            "under25_by_gender_form" => "Under 25 år".to_string(),
-            "minors_by_gender_form" => "Under 18 år".to_string(),
-            "victims_by_gender" => "Køn".to_string(),
-            "victims_by_gender_form" => "Køn og udnyttelse".to_string(),
-            "victims_by_gender_group_year" => "Køn pr. år".to_string(),
-            "victims_by_nationality" => "Nationalitet".to_string(),
-            "repeat_victims_by_nationality" => "Gengangere".to_string(),
-            "assessed_persons_by_nationality" => "Udredte efter nationalitet".to_string(),
-            "returns_by_nationality" => "Forberedt hjemsendelse".to_string(),
-            "victims_by_authority" => "Myndighed".to_string(),
-            "victims_by_nationality_gender_age_form" => "Nationalitet, køn og alder".to_string(),
-            other => other
-                .chars()
+        let sheet = tables::presentation(id).sheet;
+        let base: String = if sheet.is_empty() {
+            id.chars()
                 .map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c })
-                .collect(),
+                .collect()
+        } else {
+            sheet.to_string()
         };
         let base: String = base.chars().take(31).collect();
         let mut name = base.clone();
