@@ -9,6 +9,7 @@
 //! number; where the table's total is not the plain sum of its rows (nested tables, unknown
 //! cells) the total is written as a value.
 
+use crate::edition::ABOUT_TITLE as ABOUT_SHEET;
 use crate::sections::{ChartKind, sections};
 use crate::tables::{self, is_nested};
 use crate::{Meta, Result, title};
@@ -121,7 +122,7 @@ impl Formats {
 /// Sheet names by table id: each definition's [`spor_stats::Presentation::sheet`], the id
 /// for a table without one; cut to 31 characters, without `[]:*?/\'`, made unique.
 pub fn sheet_names(ids: &[&str]) -> HashMap<String, String> {
-    let mut used: Vec<String> = vec!["Om tallene".to_string()];
+    let mut used: Vec<String> = vec![ABOUT_SHEET.to_string()];
     let mut out = HashMap::new();
     for id in ids {
         let sheet = tables::presentation(id).sheet;
@@ -155,7 +156,7 @@ fn about_sheet(
     f: &Formats,
 ) -> Result<()> {
     let ws = wb.add_worksheet();
-    ws.set_name("Om tallene")?;
+    ws.set_name(ABOUT_SHEET)?;
     ws.set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 28)?;
     ws.set_column_width(1, 100)?;
@@ -166,17 +167,21 @@ fn about_sheet(
     ws.write_string(3, 1, meta.last_change_da())?;
     ws.write_string_with_format(4, 0, "Dannet", &f.bold)?;
     ws.write_string(4, 1, meta.generated_at_da())?;
-    ws.write_string_with_format(6, 0, "Sådan er tallene opgjort", &f.title)?;
+    let about = crate::about(report, &meta.centre);
+    ws.write_string_with_format(6, 0, about.headline, &f.title)?;
     let mut row = 7;
-    let mut about = crate::about(report.year);
-    about.extend(report.disclosure_note.clone());
-    for p in about {
-        // Not every reader sizes rows to wrapped text: give each paragraph its lines
-        // (about 95 characters per line at width 100).
-        let lines = p.chars().count().div_ceil(95).max(1);
-        ws.set_row_height(row, 15.0 * lines as f64)?;
-        ws.write_string_with_format(row, 1, p, &f.wrap)?;
+    for part in &about.parts {
+        ws.write_string_with_format(row, 1, part.heading, &f.bold)?;
         row += 1;
+        let items = part.items.iter().map(|i| format!("• {i}"));
+        for p in part.paragraphs.iter().cloned().chain(items) {
+            // Not every reader sizes rows to wrapped text: give each paragraph its lines
+            // (about 95 characters per line at width 100).
+            let lines = p.chars().count().div_ceil(95).max(1);
+            ws.set_row_height(row, 15.0 * lines as f64)?;
+            ws.write_string_with_format(row, 1, p, &f.wrap)?;
+            row += 1;
+        }
     }
     row += 1;
     ws.write_string_with_format(row, 0, "Ark", &f.header)?;
