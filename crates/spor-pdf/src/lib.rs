@@ -84,7 +84,8 @@ pub fn render_with_template(
     sections: &[Section],
     meta: &Meta,
 ) -> Result<Vec<u8>, PdfError> {
-    if !model::has_data(report) {
+    // The same rule as the HTML and XLSX editions.
+    if !spor_report::has_data(report) {
         return Err(PdfError::NoData { year: report.year });
     }
     let (data, charts) = model::document(report, sections, meta)?;

@@ -160,17 +160,6 @@ struct ClosingPart {
     items: Vec<&'static str>,
 }
 
-/// Whether the year has anything to publish.
-pub(crate) fn has_data(report: &Report) -> bool {
-    ["victims", "hotline_calls", "assessed_persons"]
-        .iter()
-        .any(|fact| fact_u64(report, fact).is_some_and(|n| n > 0))
-}
-
-fn fact_u64(report: &Report, name: &str) -> Option<u64> {
-    report.facts.get(name).and_then(serde_json::Value::as_u64)
-}
-
 /// In-memory files: a virtual path and its bytes.
 pub(crate) type Files = Vec<(&'static str, Vec<u8>)>;
 
@@ -245,6 +234,8 @@ pub(crate) fn document(
         .map(format_datetime)
         .unwrap_or_else(|| "ingen ændringer registreret".to_owned());
     let at = meta.generated_at;
+    let about = spor_report::about(report, &publisher);
+    let (about_title, about_headline) = (about.title, about.headline);
     use chrono::{Datelike, Timelike};
     let document = Document {
         cover_title: spor_report::title(year),
@@ -285,54 +276,30 @@ pub(crate) fn document(
         },
         title,
         year,
-        closing: closing(year, &publisher),
+        closing: closing(about),
         publisher,
         generated,
         last_change,
         sections: section_data,
         closing_entry: ContentsEntry {
             level: 1,
-            title: "Om tallene",
-            headline: "Sådan er tallene opgjort",
+            title: about_title,
+            headline: about_headline,
         },
     };
     Ok((document, charts))
 }
 
-/// The cover's key figures, from the report's facts; a fact the report lacks
-/// is left out.
+/// The cover's key figures: the same figures and words as the HTML edition's
+/// ([`spor_report::key_figures`]).
 fn key_figures(report: &Report) -> Vec<KeyFigure> {
-    [
-        (
-            "victims",
-            "person vurderet udsat for menneskehandel",
-            "personer vurderet udsat for menneskehandel",
-        ),
-        (
-            "hotline_calls",
-            "opkald til hotlinen",
-            "opkald til hotlinen",
-        ),
-        (
-            "assessed_persons",
-            "person udredt for menneskehandel",
-            "personer udredt for menneskehandel",
-        ),
-        (
-            "nationalities",
-            "nationalitet",
-            "forskellige nationaliteter",
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(fact, one, many)| {
-        let n = fact_u64(report, fact)?;
-        Some(KeyFigure {
-            value: format_count(n),
-            label: if n == 1 { one } else { many }.to_owned(),
+    spor_report::key_figures(report)
+        .into_iter()
+        .map(|k| KeyFigure {
+            value: format_count(k.value),
+            label: k.label.to_owned(),
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Paths of chart files: a small fixed set, because Typst interns file ids
@@ -500,66 +467,19 @@ fn turned(table: &Table, columns: &[String], with_total: bool) -> TableData {
     .with_layout()
 }
 
-fn closing(year: i32, publisher: &str) -> Closing {
+/// "Om tallene" as the closing page: the same text as the HTML's annex and the XLSX's
+/// first sheet ([`spor_report::about`]).
+fn closing(about: spor_report::About) -> Closing {
     Closing {
-        headline: "Sådan er tallene opgjort",
-        parts: vec![
-            ClosingPart {
-                heading: "Hvem vurderer, om en person er udsat for menneskehandel",
-                paragraphs: vec![
-                    "Begrebet ’personer udsat for menneskehandel’ betyder, at personerne er \
-                     vurderet udsat for menneskehandel af danske myndigheder. Der er flere \
-                     myndigheder, som kan træffe den afgørelse:"
-                        .to_owned(),
-                ],
-                items: vec![
-                    "Udlændingestyrelsen, hvis personen er uden lovligt ophold i Danmark eller \
-                     søger asyl.",
-                    "Center mod Menneskehandel, hvis personen har lovligt ophold i Danmark.",
-                    "Domstole og anklagemyndigheden, som i straffesager kan træffe afgørelse om, \
-                     at en person er udsat for menneskehandel.",
-                ],
-            },
-            ClosingPart {
-                heading: "Hvordan tallene tælles",
-                paragraphs: vec![
-                    format!(
-                        "Alle tal er opgjort direkte fra {publisher}s register. En person tæller \
-                         med i {year}, hvis personen i {year} har fået en afgørelse om, at \
-                         personen er udsat for menneskehandel. Året er året for afgørelsen."
-                    ),
-                    "En person tæller kun én gang pr. år. Har en person fået flere afgørelser \
-                     i samme år, er det oplysningerne fra den seneste afgørelse, der tæller. \
-                     Afgørelser om, at en person ikke er udsat for menneskehandel, tæller ikke \
-                     med."
-                        .to_owned(),
-                    "En genganger er en person, der også er vurderet udsat for menneskehandel \
-                     i et tidligere år. Alder er alderen på afgørelsestidspunktet; mindreårige \
-                     er under 18 år. Personer, hvis alder ikke kendes, opgøres for sig, og \
-                     alderen gættes aldrig."
-                        .to_owned(),
-                    format!(
-                        "Forberedte hjemsendelser i {year} er personer vurderet udsat for \
-                         menneskehandel i {year}, som er rejst hjem senest den 31. december \
-                         {year}. Rejser en person til et andet land end sit hjemland, tæller \
-                         rejsen som hjemsendelse til et tredjeland."
-                    ),
-                    "Henvendelser til hotlinen tælles efter den dag, de er modtaget (dansk \
-                     tid). Udredte personer er de personer, som centret har haft en udredende \
-                     samtale med i året."
-                        .to_owned(),
-                    "I tidsserierne omfatter ’Øvrige’ anden form for udnyttelse og sager, hvor \
-                     udnyttelsesformen er uafklaret, og ’Transpersoner’ omfatter transkvinder \
-                     og transmænd."
-                        .to_owned(),
-                    "For år, før registeret rummer oplysninger om hver enkelt person, bygger \
-                     tidsserierne på de tal, der blev offentliggjort for de år. En tankestreg \
-                     (–) betyder, at tallet ikke er opgjort. Alle totaler (I alt) er summen af \
-                     deres dele."
-                        .to_owned(),
-                ],
-                items: vec![],
-            },
-        ],
+        headline: about.headline,
+        parts: about
+            .parts
+            .into_iter()
+            .map(|p| ClosingPart {
+                heading: p.heading,
+                paragraphs: p.paragraphs,
+                items: p.items,
+            })
+            .collect(),
     }
 }

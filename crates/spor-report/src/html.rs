@@ -6,7 +6,7 @@
 //! [`crate::svg`] builds with its own escaping.
 
 use crate::sections::{Section, sections};
-use crate::tables::{self, View};
+use crate::tables;
 use crate::{Meta, Result, format, title};
 use askama::Template;
 use spor_stats::{Report, Row, Table};
@@ -33,13 +33,13 @@ struct Page {
     last_change: String,
     key_figures: Vec<KeyFigure>,
     sections: Vec<SectionView>,
-    about: Vec<String>,
+    about: crate::About,
     extra_tables: Vec<TableView>,
 }
 
 struct KeyFigure {
     value: String,
-    label: String,
+    label: &'static str,
 }
 
 struct SectionView {
@@ -80,7 +80,6 @@ struct RowView {
 }
 
 fn page(report: &Report, meta: &Meta) -> Page {
-    let v = View::new(report);
     let secs = sections(report);
     let mut figure_no = 0;
     let mut table_no = 0;
@@ -115,27 +114,13 @@ fn page(report: &Report, meta: &Meta) -> Page {
             table_view(report, id, t, table_no)
         })
         .collect();
-    let mut key_figures = Vec::new();
-    let mut kf = |value: Option<u64>, label: &str| {
-        if let Some(x) = value {
-            key_figures.push(KeyFigure {
-                value: format::int(x),
-                label: label.to_string(),
-            });
-        }
-    };
-    kf(v.victims(), "personer vurderet udsat for menneskehandel");
-    kf(
-        v.fact_u64("assessed_persons")
-            .or_else(|| v.year_value("assessed_persons_by_year", None, report.year)),
-        "personer udredt for menneskehandel",
-    );
-    kf(
-        v.fact_u64("hotline_calls")
-            .or_else(|| v.year_value("hotline_calls_by_year", Some("calls"), report.year)),
-        "opkald på hotlinen",
-    );
-    kf(v.fact_u64("nationalities"), "nationaliteter");
+    let key_figures = crate::key_figures(report)
+        .into_iter()
+        .map(|k| KeyFigure {
+            value: format::int(k.value),
+            label: k.label,
+        })
+        .collect();
     Page {
         title: title(report.year),
         year: report.year,
@@ -144,11 +129,7 @@ fn page(report: &Report, meta: &Meta) -> Page {
         last_change: meta.last_change_da(),
         key_figures,
         sections: views,
-        about: {
-            let mut about = crate::about(report.year);
-            about.extend(report.disclosure_note.clone());
-            about
-        },
+        about: crate::about(report, &meta.centre),
         extra_tables,
     }
 }

@@ -10,6 +10,9 @@
 //! ([`narrative`]), an SVG chart drawn by hand ([`svg`]) and the ids of the tables it shows.
 //! The HTML ([`html`]), XLSX ([`xlsx`]) and CSV ([`csv`]) renderers, and the PDF edition in
 //! `spor-pdf`, all read that one model, so a headline or a chart is the same everywhere.
+//! Likewise the cover's key figures and "Om tallene" ([`edition`]), whether a year has
+//! anything to publish ([`has_data`]), and how each table is shown (its definition's
+//! [`spor_stats::Presentation`], read through [`tables`]).
 //!
 //! Public entry points (stable, used by `spor report`):
 //! - [`html::render`]`(&Report, &Meta) -> Result<String>`
@@ -19,6 +22,7 @@
 //! - [`sample::report_2023`]: a report with the published 2023 figures, for tests and previews.
 
 pub mod csv;
+pub mod edition;
 pub mod format;
 pub mod html;
 pub mod narrative;
@@ -30,6 +34,7 @@ pub mod xlsx;
 
 use chrono::{DateTime, Utc};
 
+pub use edition::{About, AboutPart, KeyFigure, about, key_figures};
 pub use sections::{Chart, ChartKind, Section, sections};
 
 /// The name the editions are published under unless the caller says otherwise.
@@ -91,22 +96,6 @@ pub fn has_data(report: &spor_stats::Report) -> bool {
     ]
     .into_iter()
     .any(|n| n.unwrap_or(0) > 0)
-}
-
-/// "Om tallene": how the figures are counted, in Danish, for the HTML annex, the XLSX's
-/// first sheet and the PDF's closing page.
-pub fn about(year: i32) -> Vec<String> {
-    vec![
-        format!("Tallene for {year} er opgjort fra registeret over personer, der er udredt og vurderet i forhold til menneskehandel. Alle tabeller og figurer i oversigten kommer fra det samme register, og summerne (\"I alt\") er altid summen af rækkerne."),
-        "En person tælles som udsat for menneskehandel i det år, hvor en myndighed har vurderet personen udsat for menneskehandel (afgørelsens dato). En person tælles kun én gang pr. år; har personen flere afgørelser samme år, gælder oplysningerne fra den seneste.".to_string(),
-        "Gengangere er personer, der også i et tidligere år er vurderet udsat for menneskehandel.".to_string(),
-        "Alder er alderen på afgørelsestidspunktet. Mindreårige er personer under 18 år. Ukendt alder er en gruppe for sig og bliver aldrig skønnet.".to_string(),
-        "I tidsserierne er udnyttelsesformerne samlet i fem grupper: seksuel udnyttelse, tvangsarbejde, strafbare handlinger, slaverilignende forhold og øvrige (anden form for udnyttelse og uafklaret). Transkvinder og transmænd er samlet som transkønnede.".to_string(),
-        format!("Forberedt hjemsendelse omfatter personer vurderet udsat for menneskehandel i {year}, som er hjemrejst senest 31. december {year}. Rejser en person til et andet land end sit statsborgerskabs land, tælles det som rejse til et tredjeland."),
-        "Opkald til hotlinen tælles i det år, opkaldet er modtaget (dansk tid). Udredte personer er personer, der har haft mindst én udredende samtale i året; hver person tælles én gang.".to_string(),
-        "For år, før registerets oplysninger om de enkelte personer er fuldstændige, bruges de tal, der tidligere er offentliggjort. \"–\" betyder, at tallet ikke kendes for det år.".to_string(),
-        "Rækkerne i tabellerne er sorteret efter antal og derefter alfabetisk.".to_string(),
-    ]
 }
 
 /// What can go wrong while rendering. Messages are Danish-free on purpose: they go to

@@ -6,49 +6,28 @@
 
 use spor_stats::{Report, Row, Table};
 
-/// Table ids in the order the editions show them (spec `annual-report.md`).
-pub const TABLE_ORDER: &[&str] = &[
-    "hotline_calls_by_year",
-    "assessed_persons_by_year",
-    "victims_by_year",
-    "victims_by_referral",
-    "victims_by_form",
-    "forced_labour_by_subtype",
-    "forced_criminality_by_subtype",
-    "victims_by_form_group_year",
-    "under25_by_gender_form",
-    "minors_by_gender_form",
-    "victims_by_gender",
-    "victims_by_gender_form",
-    "victims_by_gender_group_year",
-    "victims_by_nationality",
-    "repeat_victims_by_nationality",
-    "assessed_persons_by_nationality",
-    "returns_by_nationality",
-    "victims_by_authority",
-    "victims_by_nationality_gender_age_form",
-];
-
-/// The report's tables in edition order: the known ids first, then any other table the
-/// engine added (so a new definition shows up in every format without renderer changes).
+/// The report's tables in edition order ([`spor_stats::Presentation::position`] of their
+/// definitions); a table without a definition (added by a newer engine, or evaluated on
+/// its own) follows, in the report's order, so it shows up in every format without
+/// renderer changes.
 pub fn ordered(report: &Report) -> Vec<(&str, &Table)> {
-    let mut out: Vec<(&str, &Table)> = TABLE_ORDER
-        .iter()
-        .filter_map(|id| report.tables.get_key_value(*id))
-        .map(|(k, t)| (k.as_str(), t))
-        .collect();
-    for (k, t) in &report.tables {
-        if !TABLE_ORDER.contains(&k.as_str()) {
-            out.push((k.as_str(), t));
-        }
-    }
+    let mut out: Vec<(&str, &Table)> = report.tables.iter().map(|(k, t)| (k.as_str(), t)).collect();
+    // A stable sort: equal positions (unlisted tables) keep the report's order.
+    out.sort_by_key(|(id, _)| presentation(id).position);
     out
 }
 
-/// Whether a table's "I alt" row means something. It does not for a single row (it would
-/// repeat the row) nor for the hotline table, whose second row is a subset of the first.
+/// How the editions show table `id`: the presentation on its definition
+/// ([`spor_stats::defs::presentation`]).
+pub fn presentation(id: &str) -> spor_stats::Presentation {
+    spor_stats::defs::presentation(id)
+}
+
+/// Whether a table's "I alt" row is printed: when its definition asks for it
+/// ([`spor_stats::Presentation::total_row`]; not for the hotline table, whose second row is
+/// a subset of the first) and the table has more than one row (else it would repeat the row).
 pub fn shows_total(id: &str, table: &Table) -> bool {
-    table.rows.len() > 1 && id != "hotline_calls_by_year" && !table.total.is_empty()
+    presentation(id).total_row && table.rows.len() > 1 && !table.total.is_empty()
 }
 
 /// The mark of a cell hidden for confidentiality (public profile). Not "–", which means
@@ -244,25 +223,8 @@ pub fn row_sum(row: &Row) -> u64 {
     row.values.iter().map(|v| v.unwrap_or(0)).sum()
 }
 
-/// The heading of a table's label column ("Nationalitet", "Kontaktskabende aktør").
+/// The heading of a table's label column ("Nationalitet", "Kontaktskabende aktør"):
+/// [`spor_stats::Presentation::row_header`] of its definition, empty for an unknown id.
 pub fn stub_header(id: &str) -> &'static str {
-    match id {
-        "victims_by_referral" => "Kontaktskabende aktør",
-        "victims_by_form" => "Udnyttelsesform",
-        "forced_labour_by_subtype" => "Branche",
-        "forced_criminality_by_subtype" => "Type",
-        "victims_by_form_group_year" => "Udnyttelse",
-        "victims_by_gender"
-        | "victims_by_gender_form"
-        | "minors_by_gender_form"
-        | "under25_by_gender_form"
-        | "victims_by_gender_group_year" => "Køn",
-        "victims_by_nationality"
-        | "repeat_victims_by_nationality"
-        | "assessed_persons_by_nationality"
-        | "returns_by_nationality" => "Nationalitet",
-        "victims_by_authority" => "Myndighed",
-        "victims_by_nationality_gender_age_form" => "Nationalitet, køn/alder og udnyttelse",
-        _ => "",
-    }
+    presentation(id).row_header
 }

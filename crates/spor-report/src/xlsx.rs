@@ -9,6 +9,7 @@
 //! number; where the table's total is not the plain sum of its rows (nested tables, unknown
 //! cells) the total is written as a value.
 
+use crate::edition::ABOUT_TITLE as ABOUT_SHEET;
 use crate::sections::{ChartKind, sections};
 use crate::tables::{self, is_nested};
 use crate::{Meta, Result, title};
@@ -118,35 +119,19 @@ impl Formats {
     }
 }
 
-/// Danish sheet names (≤ 31 characters, unique, without `[]:*?/\`), by table id.
+/// Sheet names by table id: each definition's [`spor_stats::Presentation::sheet`], the id
+/// for a table without one; cut to 31 characters, without `[]:*?/\'`, made unique.
 pub fn sheet_names(ids: &[&str]) -> HashMap<String, String> {
-    let mut used: Vec<String> = vec!["Om tallene".to_string()];
+    let mut used: Vec<String> = vec![ABOUT_SHEET.to_string()];
     let mut out = HashMap::new();
     for id in ids {
-        let base = match *id {
-            "hotline_calls_by_year" => "Hotline".to_string(),
-            "assessed_persons_by_year" => "Udredte".to_string(),
-            "victims_by_year" => "Ofre pr. år".to_string(),
-            "victims_by_referral" => "Henvisende aktør".to_string(),
-            "victims_by_form" => "Udnyttelse".to_string(),
-            "forced_labour_by_subtype" => "Tvangsarbejde".to_string(),
-            "forced_criminality_by_subtype" => "Strafbare handlinger".to_string(),
-            "victims_by_form_group_year" => "Udnyttelse pr. år".to_string(),
-            "under25_by_gender_form" => "Under 25 år".to_string(),
-            "minors_by_gender_form" => "Under 18 år".to_string(),
-            "victims_by_gender" => "Køn".to_string(),
-            "victims_by_gender_form" => "Køn og udnyttelse".to_string(),
-            "victims_by_gender_group_year" => "Køn pr. år".to_string(),
-            "victims_by_nationality" => "Nationalitet".to_string(),
-            "repeat_victims_by_nationality" => "Gengangere".to_string(),
-            "assessed_persons_by_nationality" => "Udredte efter nationalitet".to_string(),
-            "returns_by_nationality" => "Forberedt hjemsendelse".to_string(),
-            "victims_by_authority" => "Myndighed".to_string(),
-            "victims_by_nationality_gender_age_form" => "Nationalitet, køn og alder".to_string(),
-            other => other
-                .chars()
+        let sheet = tables::presentation(id).sheet;
+        let base: String = if sheet.is_empty() {
+            id.chars()
                 .map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c })
-                .collect(),
+                .collect()
+        } else {
+            sheet.to_string()
         };
         let base: String = base.chars().take(31).collect();
         let mut name = base.clone();
@@ -171,7 +156,7 @@ fn about_sheet(
     f: &Formats,
 ) -> Result<()> {
     let ws = wb.add_worksheet();
-    ws.set_name("Om tallene")?;
+    ws.set_name(ABOUT_SHEET)?;
     ws.set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 28)?;
     ws.set_column_width(1, 100)?;
@@ -182,17 +167,21 @@ fn about_sheet(
     ws.write_string(3, 1, meta.last_change_da())?;
     ws.write_string_with_format(4, 0, "Dannet", &f.bold)?;
     ws.write_string(4, 1, meta.generated_at_da())?;
-    ws.write_string_with_format(6, 0, "Sådan er tallene opgjort", &f.title)?;
+    let about = crate::about(report, &meta.centre);
+    ws.write_string_with_format(6, 0, about.headline, &f.title)?;
     let mut row = 7;
-    let mut about = crate::about(report.year);
-    about.extend(report.disclosure_note.clone());
-    for p in about {
-        // Not every reader sizes rows to wrapped text: give each paragraph its lines
-        // (about 95 characters per line at width 100).
-        let lines = p.chars().count().div_ceil(95).max(1);
-        ws.set_row_height(row, 15.0 * lines as f64)?;
-        ws.write_string_with_format(row, 1, p, &f.wrap)?;
+    for part in &about.parts {
+        ws.write_string_with_format(row, 1, part.heading, &f.bold)?;
         row += 1;
+        let items = part.items.iter().map(|i| format!("• {i}"));
+        for p in part.paragraphs.iter().cloned().chain(items) {
+            // Not every reader sizes rows to wrapped text: give each paragraph its lines
+            // (about 95 characters per line at width 100).
+            let lines = p.chars().count().div_ceil(95).max(1);
+            ws.set_row_height(row, 15.0 * lines as f64)?;
+            ws.write_string_with_format(row, 1, p, &f.wrap)?;
+            row += 1;
+        }
     }
     row += 1;
     ws.write_string_with_format(row, 0, "Ark", &f.header)?;
@@ -401,7 +390,7 @@ fn native_chart(kind: ChartKind, caption: &str, t: &Table, sheet: &str, last_dat
                     ),
                 )
                 .set_data_label(rust_xlsxwriter::ChartDataLabel::new().show_value());
-            ch.x_axis().set_reverse();
+            categories_top_down(&mut ch);
             ch.legend().set_hidden();
         }
         // Series are the columns (forms), categories the rows (genders).
@@ -418,9 +407,20 @@ fn native_chart(kind: ChartKind, caption: &str, t: &Table, sheet: &str, last_dat
                         ),
                     );
             }
-            ch.x_axis().set_reverse();
+            categories_top_down(&mut ch);
             ch.legend().set_position(ChartLegendPosition::Top);
         }
     }
     ch
+}
+
+/// A bar chart (bars across) lists its categories in sheet order from the top, as the HTML
+/// chart does: Excel draws the first category at the bottom, so the category axis (the
+/// vertical one, `y_axis` of a `Bar` chart in rust_xlsxwriter) runs max to min, and the value
+/// axis crosses it at the last category, which is then at the bottom, under the bars. The
+/// value axis keeps its direction: bars grow from the left.
+fn categories_top_down(ch: &mut Chart) {
+    ch.y_axis()
+        .set_reverse()
+        .set_crossing(rust_xlsxwriter::ChartAxisCrossing::Max);
 }

@@ -421,3 +421,80 @@ fn a_public_csv_edition_explains_its_hidden_cells_in_a_note_beside_the_tables() 
     let note = std::fs::read_to_string(public.path().join("noter.txt")).unwrap();
     assert_eq!(note, "· = skjult for at beskytte enkeltpersoner\r\n");
 }
+
+/// The XML of every chart in an XLSX workbook, by file name (`xl/charts/chart1.xml`, …).
+fn xlsx_charts(bytes: &[u8]) -> Vec<(String, String)> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("an XLSX is a zip archive");
+    let names: Vec<String> = zip
+        .file_names()
+        .map(|n| n.expect("a readable file name").into_owned())
+        .filter(|n| n.starts_with("xl/charts/chart") && n.ends_with(".xml"))
+        .collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut xml = String::new();
+            zip.by_name(&name)
+                .unwrap()
+                .read_to_string(&mut xml)
+                .unwrap();
+            (name, xml)
+        })
+        .collect()
+}
+
+/// The `c:orientation` of an axis element (`c:catAx`, `c:valAx`) of a chart.
+fn axis_orientation(doc: &roxmltree::Document, axis: &str) -> String {
+    let ax = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == axis)
+        .unwrap_or_else(|| panic!("the chart has a {axis}"));
+    ax.descendants()
+        .find(|n| n.tag_name().name() == "orientation")
+        .and_then(|n| n.attribute("val"))
+        .unwrap_or("minMax")
+        .to_string()
+}
+
+#[test]
+fn xlsx_horizontal_bar_charts_put_the_largest_category_on_top_with_bars_from_the_left() {
+    let bytes = spor_report::xlsx::to_bytes(&report_2023(), &meta()).unwrap();
+    let mut horizontal = Vec::new();
+    for (name, xml) in xlsx_charts(&bytes) {
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let bar_dir = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "barDir")
+            .and_then(|n| n.attribute("val"));
+        if bar_dir != Some("bar") {
+            continue;
+        }
+        // Rows are written largest first, top down; Excel draws a bar chart's first
+        // category at the bottom unless the category axis runs max to min.
+        assert_eq!(
+            axis_orientation(&doc, "catAx"),
+            "maxMin",
+            "{name}: the category axis must be reversed (largest category on top)"
+        );
+        assert_eq!(
+            axis_orientation(&doc, "valAx"),
+            "minMax",
+            "{name}: the value axis must run from the left (bars from zero to the right)"
+        );
+        // The value axis crosses at the last category, which is at the bottom once the
+        // categories run top down, so the numbers stay under the bars.
+        let crosses = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "valAx")
+            .and_then(|ax| ax.descendants().find(|n| n.tag_name().name() == "crosses"))
+            .and_then(|n| n.attribute("val"));
+        assert_eq!(crosses, Some("max"), "{name}: value axis crossing");
+        horizontal.push(name);
+    }
+    // Referral actor, form, the two subtypes and gender × form.
+    assert!(
+        horizontal.len() >= 4,
+        "expected the horizontal bar charts, found {horizontal:?}"
+    );
+}

@@ -12,7 +12,8 @@ use serde::Serialize;
 use spor_core::{Register, Series};
 
 use crate::defs::{
-    Categories, Cols, Dim, Measure, Order, Population, Rows, TableDef, TotalRule, YearSpan,
+    Categories, Cols, Dim, Measure, Order, Population, Presentation, Rows, TableDef, TotalRule,
+    YearSpan,
 };
 use crate::output::Table;
 use crate::{Columns, StatsError};
@@ -34,6 +35,7 @@ const fn by(id: &'static str, title: &'static str, levels: &'static [Dim]) -> Ta
         cols: Cols::Count,
         order: Order::CountDesc,
         total: TotalRule::SumOfRows,
+        presentation: Presentation::UNLISTED,
     }
 }
 
@@ -53,6 +55,7 @@ pub const DASHBOARD: &[TableDef] = &[
         cols: TWO_YEARS,
         order: Order::List,
         total: TotalRule::Row("victims"),
+        presentation: Presentation::UNLISTED,
     },
     by(
         "victims_by_form",
@@ -76,6 +79,7 @@ pub const DASHBOARD: &[TableDef] = &[
         cols: TWO_YEARS,
         order: Order::List,
         total: TotalRule::SumOfRows,
+        presentation: Presentation::UNLISTED,
     },
 ];
 

@@ -147,6 +147,52 @@ pub enum TotalRule {
     Row(&'static str),
 }
 
+/// How the editions (HTML, XLSX, CSV, PDF) show a table. The renderers read this and
+/// nothing else about a table's id: a new table is shown by its definition alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Presentation {
+    /// Place among the editions' tables (XLSX sheets, CSV files, the HTML annex of tables
+    /// no section shows): ascending, unique in [`TABLES`].
+    pub position: u16,
+    /// The XLSX sheet name: at most 31 characters, none of `[]:*?/\'`, unique.
+    pub sheet: &'static str,
+    /// The heading of the label column ("Nationalitet"); empty for a table whose rows are
+    /// measures named in full ("Opkald på hotlinen").
+    pub row_header: &'static str,
+    /// Whether the editions print the total row ("I alt"). Even then it is left out of a
+    /// table with a single row, where it would repeat the row.
+    pub total_row: bool,
+}
+
+impl Presentation {
+    /// For a definition outside [`TABLES`] (a cross-tab evaluated on its own): after every
+    /// listed table, sheet named after the id, no row header, total row shown.
+    pub const UNLISTED: Presentation = Presentation {
+        position: u16::MAX,
+        sheet: "",
+        row_header: "",
+        total_row: true,
+    };
+
+    /// Shown at `position`, on sheet `sheet`, under `row_header`, with its total row.
+    pub const fn new(position: u16, sheet: &'static str, row_header: &'static str) -> Self {
+        Presentation {
+            position,
+            sheet,
+            row_header,
+            total_row: true,
+        }
+    }
+
+    /// The same without the total row (rows that overlap, whose sum means nothing).
+    pub const fn without_total(self) -> Self {
+        Presentation {
+            total_row: false,
+            ..self
+        }
+    }
+}
+
 /// One table of the overview.
 #[derive(Debug, Clone, Copy)]
 pub struct TableDef {
@@ -159,6 +205,8 @@ pub struct TableDef {
     pub cols: Cols,
     pub order: Order,
     pub total: TotalRule,
+    /// How the editions show it.
+    pub presentation: Presentation,
 }
 
 const fn present(levels: &'static [Dim]) -> Rows {
@@ -173,6 +221,7 @@ const fn one_dim(
     title: &'static str,
     filter: &'static [Pred],
     levels: &'static [Dim],
+    presentation: Presentation,
 ) -> TableDef {
     TableDef {
         id,
@@ -183,10 +232,17 @@ const fn one_dim(
         cols: Cols::Count,
         order: Order::CountDesc,
         total: TotalRule::SumOfRows,
+        presentation,
     }
 }
 
-const fn gender_form(id: &'static str, title: &'static str, filter: &'static [Pred]) -> TableDef {
+const fn gender_form(
+    id: &'static str,
+    title: &'static str,
+    filter: &'static [Pred],
+    position: u16,
+    sheet: &'static str,
+) -> TableDef {
     TableDef {
         id,
         title,
@@ -196,6 +252,7 @@ const fn gender_form(id: &'static str, title: &'static str, filter: &'static [Pr
         cols: Cols::Dim(Dim::Form),
         order: Order::CountDesc,
         total: TotalRule::SumOfRows,
+        presentation: Presentation::new(position, sheet, "Køn"),
     }
 }
 
@@ -206,7 +263,8 @@ const VICTIMS: Measure = Measure {
     history: Some(Series::Victims),
 };
 
-/// Every table of the overview, in the order of the 2023 edition.
+/// Every table of the overview, in the order of the report's JSON (the editions order
+/// them by [`Presentation::position`]).
 pub const TABLES: &[TableDef] = &[
     TableDef {
         id: "hotline_calls_by_year",
@@ -230,6 +288,7 @@ pub const TABLES: &[TableDef] = &[
         cols: Cols::Years(YearSpan::Last(4)),
         order: Order::List,
         total: TotalRule::Row("calls"),
+        presentation: Presentation::new(1, "Hotline", "").without_total(),
     },
     TableDef {
         id: "assessed_persons_by_year",
@@ -245,6 +304,7 @@ pub const TABLES: &[TableDef] = &[
         cols: Cols::Years(YearSpan::Last(4)),
         order: Order::List,
         total: TotalRule::SumOfRows,
+        presentation: Presentation::new(2, "Udredte", ""),
     },
     TableDef {
         id: "victims_by_year",
@@ -255,30 +315,35 @@ pub const TABLES: &[TableDef] = &[
         cols: Cols::Years(YearSpan::SinceFirstVictimYear),
         order: Order::List,
         total: TotalRule::SumOfRows,
+        presentation: Presentation::new(3, "Ofre pr. år", ""),
     },
     one_dim(
         "victims_by_referral",
         "Personer udsat for menneskehandel fordelt på kontaktskabende aktør, {year}",
         &[],
         &[Dim::ReferralActor],
+        Presentation::new(4, "Henvisende aktør", "Kontaktskabende aktør"),
     ),
     one_dim(
         "victims_by_form",
         "Personer udsat for menneskehandel fordelt på udnyttelse, {year}",
         &[],
         &[Dim::Form],
+        Presentation::new(5, "Udnyttelse", "Udnyttelsesform"),
     ),
     one_dim(
         "forced_labour_by_subtype",
         "Tvangsarbejde fordelt på brancher, {year}",
         &[Pred::Form(Form::ForcedLabour)],
         &[Dim::Subtype(Form::ForcedLabour)],
+        Presentation::new(6, "Tvangsarbejde", "Branche"),
     ),
     one_dim(
         "forced_criminality_by_subtype",
         "Strafbare handlinger fordelt på typer, {year}",
         &[Pred::Form(Form::ForcedCriminality)],
         &[Dim::Subtype(Form::ForcedCriminality)],
+        Presentation::new(7, "Strafbare handlinger", "Type"),
     ),
     TableDef {
         id: "victims_by_form_group_year",
@@ -292,12 +357,14 @@ pub const TABLES: &[TableDef] = &[
         cols: Cols::Years(YearSpan::SinceFirstVictimYear),
         order: Order::List,
         total: TotalRule::SumOfRows,
+        presentation: Presentation::new(8, "Udnyttelse pr. år", "Udnyttelse"),
     },
     one_dim(
         "victims_by_gender",
         "Personer udsat for menneskehandel fordelt på køn, {year}",
         &[],
         &[Dim::Gender],
+        Presentation::new(11, "Køn", "Køn"),
     ),
     TableDef {
         id: "victims_by_gender_group_year",
@@ -313,51 +380,67 @@ pub const TABLES: &[TableDef] = &[
         cols: Cols::Years(YearSpan::SinceFirstVictimYear),
         order: Order::List,
         total: TotalRule::SumOfRows,
+        presentation: Presentation::new(13, "Køn pr. år", "Køn"),
     },
     gender_form(
         "victims_by_gender_form",
         "Personer udsat for menneskehandel fordelt på køn og udnyttelse, {year}",
         &[],
+        12,
+        "Køn og udnyttelse",
     ),
     gender_form(
         "minors_by_gender_form",
         "Personer under 18 år vurderet udsat for menneskehandel fordelt på køn og udnyttelse, {year}",
         &[Pred::Minor],
+        10,
+        "Under 18 år",
     ),
     gender_form(
         "under25_by_gender_form",
         "Personer under 25 år vurderet udsat for menneskehandel fordelt på køn og udnyttelse, {year}",
         &[Pred::Under25],
+        9,
+        "Under 25 år",
     ),
     one_dim(
         "victims_by_nationality",
         "Personer udsat for menneskehandel fordelt på nationalitet, {year}",
         &[],
         &[Dim::Nationality],
+        Presentation::new(14, "Nationalitet", "Nationalitet"),
     ),
     one_dim(
         "victims_by_nationality_gender_age_form",
         "Nationalitet, køn, alder og udnyttelse, {year}",
         &[],
         &[Dim::Nationality, Dim::GenderAge, Dim::Form],
+        Presentation::new(
+            19,
+            "Nationalitet, køn og alder",
+            "Nationalitet, køn/alder og udnyttelse",
+        ),
     ),
     one_dim(
         "returns_by_nationality",
         "Personer udsat for menneskehandel, der har modtaget en forberedt hjemsendelse, fordelt på oprindelsesland, {year}",
         &[Pred::Returned],
         &[Dim::Nationality],
+        Presentation::new(17, "Forberedt hjemsendelse", "Nationalitet"),
     ),
     one_dim(
         "victims_by_authority",
         "Personer udsat for menneskehandel fordelt på myndighed, der har truffet afgørelsen, {year}",
         &[],
         &[Dim::Authority],
+        Presentation::new(18, "Myndighed", "Myndighed"),
     ),
     one_dim(
         "repeat_victims_by_nationality",
         "Gengangere fordelt på nationalitet, {year}",
         &[Pred::RepeatVictim],
         &[Dim::Nationality],
+        Presentation::new(15, "Gengangere", "Nationalitet"),
     ),
     TableDef {
         id: "assessed_persons_by_nationality",
@@ -381,10 +464,78 @@ pub const TABLES: &[TableDef] = &[
         ]),
         order: Order::ColumnDesc(0),
         total: TotalRule::SumOfRows,
+        presentation: Presentation::new(16, "Udredte efter nationalitet", "Nationalitet"),
     },
 ];
 
 /// The definition of a table by id.
 pub fn table(id: &str) -> Option<&'static TableDef> {
     TABLES.iter().find(|t| t.id == id)
+}
+
+/// How the editions show the table `id`: its definition's [`Presentation`], or
+/// [`Presentation::UNLISTED`] for an id outside [`TABLES`].
+pub fn presentation(id: &str) -> Presentation {
+    table(id).map_or(Presentation::UNLISTED, |t| t.presentation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_table_has_its_own_position_and_a_valid_unique_sheet_name() {
+        let mut positions = HashSet::new();
+        // "Om tallene" is the XLSX edition's first sheet; Excel compares names without case.
+        let mut sheets = HashSet::from(["om tallene".to_owned()]);
+        for t in TABLES {
+            let p = t.presentation;
+            assert!(
+                positions.insert(p.position),
+                "{}: position {} taken",
+                t.id,
+                p.position
+            );
+            assert!(p.position < Presentation::UNLISTED.position, "{}", t.id);
+            assert!(
+                !p.sheet.is_empty() && p.sheet.chars().count() <= 31,
+                "{}: sheet name {:?} must have 1 to 31 characters",
+                t.id,
+                p.sheet
+            );
+            assert!(
+                !p.sheet.chars().any(|c| "[]:*?/\\'".contains(c)),
+                "{}: sheet name {:?} has a character Excel refuses",
+                t.id,
+                p.sheet
+            );
+            assert!(
+                sheets.insert(p.sheet.to_lowercase()),
+                "{}: sheet name {:?} used twice",
+                t.id,
+                p.sheet
+            );
+        }
+    }
+
+    #[test]
+    fn a_table_of_categories_names_its_label_column() {
+        for t in TABLES {
+            if matches!(t.rows, Rows::Dims { .. }) {
+                assert!(
+                    !t.presentation.row_header.is_empty(),
+                    "{}: rows are categories of a dimension; say which in row_header",
+                    t.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_id_is_shown_after_the_listed_tables_with_its_total() {
+        assert_eq!(presentation("no_such_table"), Presentation::UNLISTED);
+        assert_eq!(presentation("victims_by_gender_form").row_header, "Køn");
+        assert!(!presentation("hotline_calls_by_year").total_row);
+    }
 }

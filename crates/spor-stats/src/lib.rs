@@ -24,7 +24,7 @@ use spor_core::{Register, Series};
 pub use collate::{danish_cmp, danish_key};
 pub use columns::{Columns, ColumnsBuilder};
 pub use dashboard::{Dashboard, evaluate_dashboard};
-pub use defs::{TABLES, TableDef};
+pub use defs::{Presentation, TABLES, TableDef};
 pub use facts::{change_pct, pct};
 pub use output::{Report, Row, Table};
 

@@ -669,7 +669,9 @@ fn every_table_of_the_spec_is_in_the_report_with_its_shape() {
 
 #[test]
 fn a_new_cross_tab_is_a_new_definition_evaluated_by_the_same_engine() {
-    use spor_stats::defs::{Categories, Cols, Dim, Order, Population, Rows, TableDef, TotalRule};
+    use spor_stats::defs::{
+        Categories, Cols, Dim, Order, Population, Presentation, Rows, TableDef, TotalRule,
+    };
     const BY_AUTHORITY_AND_FORM_GROUP: TableDef = TableDef {
         id: "victims_by_authority_form_group",
         title: "Personer fordelt på myndighed og udnyttelse, {year}",
@@ -682,6 +684,7 @@ fn a_new_cross_tab_is_a_new_definition_evaluated_by_the_same_engine() {
         cols: Cols::Dim(Dim::FormGroup),
         order: Order::CountDesc,
         total: TotalRule::SumOfRows,
+        presentation: Presentation::UNLISTED,
     };
     let reg = register(vec![
         ident("C1", "P1", "2023-01-01"),
