@@ -9,6 +9,11 @@
 //! - **Genders**: genders below the crossed threshold are merged into "Øvrige køn" in the
 //!   gender table, the gender × form tables and the nested nationality table.
 //!
+//! - **Referral actors and subtypes** with fewer victims than the one-dimensional threshold
+//!   become one "Øvrige" row of their table.
+//! - **The nested nationality table** (nationality × gender/age × form) is published without
+//!   its form level.
+//!
 //! A merged category's key is its members joined by `+` (`other+slavery_like+unresolved`),
 //! so the model knows which persons it counts ([`crate::overview`] reads the key as a set).
 //! Nationalities are merged by [`crate::recode`].
@@ -132,6 +137,54 @@ pub fn design(report: &mut Report, policy: &Policy) -> Vec<Merge> {
             contains_da: contains.replace("{t}", &t2.to_string()),
             tables,
         });
+    }
+    // One-dimensional tables of few persons each: the small rows become one "Øvrige" row.
+    let t1 = policy.threshold(1);
+    for (id, label) in [
+        ("victims_by_referral", "Øvrige aktører"),
+        ("forced_labour_by_subtype", "Øvrige brancher"),
+        ("forced_criminality_by_subtype", "Øvrige typer"),
+    ] {
+        let Some(t) = report.tables.get_mut(id) else {
+            continue;
+        };
+        let Some(group) = small_group(t, t1) else {
+            continue;
+        };
+        let members: Vec<String> = group.into_iter().map(|(k, _)| k).collect();
+        let key = join(&members);
+        if merge_rows_at(&mut t.rows, 0, &members, &key, label) {
+            merges.push(Merge {
+                dimension: id.to_owned(),
+                key,
+                label_da: label.to_owned(),
+                contains_da: format!("kategorier med under {t1} personer i året"),
+                tables: vec![id.to_owned()],
+            });
+        }
+    }
+    // The nested nationality table at a coarser level: nationality × gender and adult/minor,
+    // without the form of exploitation (four dimensions crossed leave cells of one or two
+    // persons in all but the largest nationalities; the form is in the gender × form tables).
+    const NESTED: &str = "victims_by_nationality_gender_age_form";
+    if let Some(t) = report.tables.get_mut(NESTED) {
+        let mut dropped = false;
+        for r in &mut t.rows {
+            for c in &mut r.children {
+                dropped |= !c.children.is_empty();
+                c.children.clear();
+            }
+        }
+        if dropped {
+            merges.push(Merge {
+                dimension: "form".to_owned(),
+                key: "*".to_owned(),
+                label_da: "Alle udnyttelsesformer".to_owned(),
+                contains_da: "udnyttelsesformen vises ikke i den offentlige udgave af denne tabel"
+                    .to_owned(),
+                tables: vec![NESTED.to_owned()],
+            });
+        }
     }
     merges
 }
