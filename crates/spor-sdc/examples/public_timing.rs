@@ -1,8 +1,10 @@
 //! Times the public profile of an overview: `cargo run --release -p spor-sdc --example
-//! public_timing -- REPORT.json [HIDDEN.txt] [--minimise]` reads the internal JSON of
-//! `spor report --format json`, protects it with the default policy and prints the time and
-//! the number of hidden quantities (and writes their names to `HIDDEN.txt`). Timing lines
-//! with `SPOR_LOG=spor_sdc=debug`.
+//! public_timing -- REPORT.json [HIDDEN.txt] [--minimise] [--history-before=YEAR]
+//! [--keep-categories]` reads the internal JSON of `spor report --format json`, protects it
+//! with the default policy and prints the time, the number of hidden quantities and the
+//! edition's utility (and writes the hidden quantities' names to `HIDDEN.txt`). Year columns
+//! before `--history-before` (the register's `microdata_from`) are history. Timing lines with
+//! `SPOR_LOG=spor_sdc=debug`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -15,14 +17,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (flags, args): (Vec<String>, Vec<String>) =
         std::env::args().skip(1).partition(|a| a.starts_with("--"));
     let minimise = flags.iter().any(|f| f == "--minimise");
+    let keep_categories = flags.iter().any(|f| f == "--keep-categories");
+    let history_before = flags
+        .iter()
+        .find_map(|f| f.strip_prefix("--history-before="))
+        .map(str::parse::<i32>)
+        .transpose()
+        .map_err(|e| format!("--history-before=YEAR: {e}"))?;
     let mut args = args.into_iter();
     let path = args
         .next()
-        .ok_or("usage: public_timing REPORT.json [HIDDEN.txt] [--minimise]")?;
+        .ok_or(
+            "usage: public_timing REPORT.json [HIDDEN.txt] [--minimise] [--history-before=YEAR] [--keep-categories]",
+        )?;
     let report: spor_stats::Report = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let policy = spor_sdc::Policy::default();
     let start = std::time::Instant::now();
-    let release = spor_sdc::overview::protect_report_with(&report, &[], &policy, minimise)?;
+    let release = spor_sdc::overview::protect_edition(
+        &report,
+        &policy,
+        &spor_sdc::overview::Inputs {
+            earlier: &[],
+            history_before,
+            minimise,
+            keep_categories,
+        },
+    )?;
     let elapsed = start.elapsed();
     let hidden = release.protection.hidden();
     let names: Vec<String> = (0..hidden.len())
@@ -42,6 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         names.len() - partners,
         release.protection.rounds
     );
+    print!("{}", release.utility.text_da());
     if let Some(out) = args.next() {
         let mut text = String::new();
         for (i, q) in release.problem.quantities.iter().enumerate() {

@@ -10,12 +10,17 @@
 //! - [`audit`]: per hidden cell the interval an attacker can derive by linear programming
 //!   (it must span `[0, threshold]`) and an exact rational check that it is no linear
 //!   combination of published figures;
+//! - [`design`]: merging small forms and genders ("Øvrige former") before hiding;
 //! - [`recode`]: merging small nationalities into UN M49 regions or "Øvrige lande";
 //! - [`risk`]: uniqueness and homogeneity of a year's victims;
 //! - [`overview`]: the public profile of a `spor_stats::Report` (model, protect, publish);
+//! - [`attack`]: an attacker that reads only the published edition, run on every edition;
+//! - [`utility`]: what an edition publishes, recodes and hides, per table and in all;
 //! - [`manifest`]: the record written beside a public edition.
 
+pub mod attack;
 pub mod audit;
+pub mod design;
 mod lp;
 pub mod manifest;
 pub mod overview;
@@ -24,6 +29,7 @@ pub mod problem;
 pub mod recode;
 pub mod risk;
 pub mod suppress;
+pub mod utility;
 
 pub use audit::{
     AuditReport, Finding, Interval, Leak, Requirement, audit, audit_with, describe, screen,

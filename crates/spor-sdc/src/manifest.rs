@@ -4,15 +4,19 @@
 //! The manifest is public like the editions: it never contains a hidden value, only what the
 //! attacker could derive anyway (the interval).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 use crate::audit::Interval;
+use crate::design::Merge;
+use crate::overview::PublicRelease;
 use crate::policy::Policy;
 use crate::problem::Problem;
 use crate::recode::RecodePlan;
 use crate::suppress::{Protection, Status};
+use crate::utility::Utility;
 
 /// One cell of one table.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -46,6 +50,16 @@ pub struct Manifest {
     pub policy: Policy,
     pub recoded: RecodePlan,
     pub cells: Vec<CellEntry>,
+    /// Small forms and genders merged before hiding ("Øvrige former").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<Merge>,
+    /// Facts withheld (`null`) or banded, with why.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts_changed: BTreeMap<String, String>,
+    /// Cells published, recoded and hidden and the counted value hidden, per table and in
+    /// all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utility: Option<Utility>,
     pub files: Vec<FileEntry>,
 }
 
@@ -102,8 +116,40 @@ impl Manifest {
             policy: policy.clone(),
             recoded: recoded.clone(),
             cells,
+            merged: Vec::new(),
+            facts_changed: BTreeMap::new(),
+            utility: None,
             files: Vec::new(),
         }
+    }
+
+    /// The manifest of a protected release: [`Manifest::new`] with the withheld facts and
+    /// the edition's utility.
+    pub fn of(release: &PublicRelease, policy: &Policy) -> Manifest {
+        let mut m = Manifest::new(
+            release.report.year,
+            policy,
+            &release.recodes,
+            &release.problem,
+            &release.protection,
+        );
+        m.facts_changed = release.facts_changed.clone();
+        m.merged = release.merges.clone();
+        for c in &mut m.cells {
+            if c.status != "published" {
+                continue;
+            }
+            let merge = release
+                .merges
+                .iter()
+                .find(|g| c.row.split('/').any(|part| part == g.key) || c.col == g.key);
+            if let Some(g) = merge {
+                c.status = "recoded";
+                c.reason = Some(g.contains_da.clone());
+            }
+        }
+        m.utility = Some(release.utility.clone());
+        m
     }
 
     /// Adds the digest of a written file (named relative to the manifest's folder).

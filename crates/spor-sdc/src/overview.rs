@@ -36,6 +36,24 @@ pub enum ReleaseError {
     Refused(#[from] Refused),
 }
 
+/// What a public edition is made from besides the overview and the policy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    /// Public editions of earlier years (`spor release public --earlier`): every figure they
+    /// published is known to the attacker and is published again unchanged (a figure of the
+    /// register that now differs from it is an error).
+    pub earlier: &'a [Report],
+    /// The register's `microdata_from`: year columns before it come from history (figures
+    /// the centre published long ago). They are published unchanged, never hidden, and are
+    /// known values in the audit. `None`: no year is treated as history.
+    pub history_before: Option<i32>,
+    /// Publish again the partners that turn out not to be needed (one audit per partner).
+    pub minimise: bool,
+    /// Keep every category as the internal edition has it (no "Øvrige former", see
+    /// [`crate::design`]); nationalities are merged regardless.
+    pub keep_categories: bool,
+}
+
 /// The protected overview and how it was protected.
 #[derive(Debug, Clone)]
 pub struct PublicRelease {
@@ -48,6 +66,10 @@ pub struct PublicRelease {
     pub protection: Protection,
     /// Facts set to `null` or banded, with why.
     pub facts_changed: BTreeMap<String, String>,
+    /// What the edition publishes, recodes and hides, per table and in all.
+    pub utility: crate::utility::Utility,
+    /// Small forms and genders merged before anything was hidden.
+    pub merges: Vec<crate::design::Merge>,
 }
 
 impl PublicRelease {
@@ -234,6 +256,22 @@ fn cell_key(def: &TableDef, t: &Table, year: i32, path: &[&str], col: Option<usi
     k
 }
 
+/// The canonical key of a cell, as a string (for the attacker, which reads the edition).
+pub(crate) fn cell_key_string(
+    def: &TableDef,
+    t: &Table,
+    year: i32,
+    path: &[&str],
+    col: Option<usize>,
+) -> String {
+    key_string(&cell_key(def, t, year, path, col))
+}
+
+/// The canonical key of a counted fact, as a string.
+pub(crate) fn fact_key_string(name: &str, year: i32) -> Option<String> {
+    fact_key(name, year).map(|k| key_string(&k))
+}
+
 /// Merges the rows of nationality tables by the plan.
 fn recode_report(report: &mut Report, plan: &RecodePlan) {
     if plan.groups.is_empty() {
@@ -295,14 +333,16 @@ fn merge_row(into: &mut Row, from: Row) {
 /// Where each table cell's quantity is: (table, flat row, column) → quantity.
 type Placement = Vec<(String, usize, usize, usize)>;
 
-struct Builder<'a> {
+struct Builder {
     problem: Problem,
     placement: Placement,
-    earlier: &'a [Report],
+    /// Figures earlier public editions published: canonical key → value.
+    known: BTreeMap<String, u64>,
+    history_before: Option<i32>,
     year: i32,
 }
 
-impl Builder<'_> {
+impl Builder {
     fn quantity(
         &mut self,
         key: &Key,
@@ -312,23 +352,37 @@ impl Builder<'_> {
         at: Option<CellRef>,
     ) -> Result<usize, ProblemError> {
         let ks = key_string(key);
+        let role = self.role_of(key, &ks, value, role)?;
         match at {
             Some(at) => self.problem.cell(&ks, value, dims, role, at),
             None => self.problem.quantity(&ks, value, dims, role),
         }
     }
 
-    /// Was this cell published by an earlier public edition (same table, row and column)?
-    fn published_before(&self, table: &str, path: &[&str], col_key: &str) -> bool {
-        self.earlier.iter().any(|r| {
-            r.year < self.year
-                && r.tables.get(table).is_some_and(|t| {
-                    let Some(c) = t.column_keys.iter().position(|k| k == col_key) else {
-                        return false;
-                    };
-                    find_row(&t.rows, path).is_some_and(|row| row.values[c].is_some())
-                })
-        })
+    /// A figure of a history year, or one an earlier edition published, is fixed: known to
+    /// the attacker and never hidden.
+    fn role_of(&self, key: &Key, ks: &str, value: u64, role: Role) -> Result<Role, ProblemError> {
+        if role == Role::Latent {
+            return Ok(role);
+        }
+        if let Some(&was) = self.known.get(ks) {
+            if was != value {
+                return Err(ProblemError::Conflict {
+                    key: format!("{ks} (an earlier public edition published it)"),
+                    first: was,
+                    second: value,
+                });
+            }
+            return Ok(Role::Fixed);
+        }
+        let year: Option<i32> = key.get("year").and_then(|y| y.parse().ok());
+        if let (Some(h), Some(y)) = (self.history_before, year)
+            && y < h
+            && y < self.year
+        {
+            return Ok(Role::Fixed);
+        }
+        Ok(role)
     }
 
     fn table(&mut self, id: &str, t: &Table) -> Result<(), ProblemError> {
@@ -376,11 +430,8 @@ impl Builder<'_> {
             Some(def) => {
                 let key = cell_key(def, t, self.year, path, Some(c));
                 let dims = path.len() + usize::from(matches!(def.cols, Cols::Dim(_)));
-                let col_year: i32 = key["year"].parse().unwrap_or(self.year);
-                let role = if def.population == Population::HotlineCalls
-                    || (col_year < self.year && self.published_before(id, path, &at.col))
-                {
-                    // Calls are not persons; figures already out cannot be taken back.
+                let role = if def.population == Population::HotlineCalls {
+                    // Calls are not persons.
                     Role::Fixed
                 } else {
                     Role::Free
@@ -432,16 +483,6 @@ impl Builder<'_> {
         }
         path.pop();
         Ok(qs)
-    }
-}
-
-fn find_row<'r>(rows: &'r [Row], path: &[&str]) -> Option<&'r Row> {
-    let (first, rest) = path.split_first()?;
-    let row = rows.iter().find(|r| r.key == *first)?;
-    if rest.is_empty() {
-        Some(row)
-    } else {
-        find_row(&row.children, rest)
     }
 }
 
@@ -531,6 +572,25 @@ fn link(problem: &mut Problem) {
                         blocks.push(b);
                     }
                 } else {
+                    // A merged category ("Øvrige former": `other+slavery_like`) is one part
+                    // beside the single categories it does not overlap.
+                    let mut merged: Vec<(usize, String)> = Vec::new();
+                    let mut taken: BTreeSet<&str> = BTreeSet::new();
+                    let mut sets: Vec<&(usize, String)> =
+                        members.iter().filter(|(_, v)| v.contains('+')).collect();
+                    sets.sort_by(|a, b| a.1.cmp(&b.1));
+                    for m in sets.into_iter().chain(singles.iter()) {
+                        let codes: Vec<&str> = m.1.split('+').collect();
+                        if codes.iter().all(|c| !taken.contains(c)) {
+                            taken.extend(codes);
+                            merged.push(m.clone());
+                        }
+                    }
+                    // The partition with the merged category first: it is the complete one
+                    // when a table merged some categories.
+                    if merged.len() != singles.len() {
+                        blocks.push(merged);
+                    }
                     blocks.push(singles);
                 }
                 for block in blocks {
@@ -634,12 +694,21 @@ fn fact_key(name: &str, year: i32) -> Option<Key> {
         "under25" => constrain(&mut k, "age", set(&["minor", "a18_24"])),
         "age_unknown" => constrain(&mut k, "age", set(&["unknown"])),
         "returns" => add_flag(&mut k, "returned"),
+        "returns_to_third_country" => {
+            add_flag(&mut k, "returned");
+            add_flag(&mut k, "third_country");
+        }
+        "repeat_victims" => add_flag(&mut k, "repeat"),
         "assessed_persons" => {
             k.insert("pop", "assessed".to_owned());
         }
         "assessed_persons_previous_year" => {
             k.insert("pop", "assessed".to_owned());
             k.insert("year", (year - 1).to_string());
+        }
+        "assessed_persons_identified" => {
+            k.insert("pop", "assessed".to_owned());
+            add_flag(&mut k, "identified");
         }
         n => {
             let g = n.strip_prefix("victims_")?;
@@ -655,21 +724,134 @@ fn fact_key(name: &str, year: i32) -> Option<Key> {
     Some(k)
 }
 
-/// Facts that are not counts of persons in a group (years, distinct counts, calls, means of
-/// groups at or above the threshold).
+/// Facts that are not counts of persons (years, numbers of distinct categories, calls).
 const SAFE_FACTS: &[&str] = &[
-    "victims_highest_since",
     "victims_first_year",
-    "victims_all_years",
-    "victims_change_pct",
     "nationalities",
     "return_countries",
     "hotline_calls",
     "hotline_calls_previous_year",
     "hotline_calls_change_pct",
-    "hotline_calls_concerning_victims",
-    "age_mean",
+    "hotline_calls_concerning_possible_victims",
 ];
+
+/// Facts computed from counts (shares, changes, a mean, a ranking): each is published only
+/// when every count it is computed from is published, so it tells the attacker nothing the
+/// tables do not. (A share rounded to one decimal of a hidden count would bound it to an
+/// interval a fraction of a person wide whenever the whole is below 1,000: the model would
+/// hide it anyway.)
+fn derived_inputs(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "victims_change_pct" => &["victims", "victims_previous_year"],
+        // "Highest since": the year and every year after it compared with this year.
+        "victims_highest_since" => &["victims", "victims_previous_year", "victims_all_years"],
+        "under25_share_pct" => &["under25", "victims"],
+        "victims_female_share_pct" => &["victims_female", "victims"],
+        "victims_male_share_pct" => &["victims_male", "victims"],
+        "victims_trans_share_pct" => &["victims_trans", "victims"],
+        "victims_other_unknown_share_pct" => &["victims_other_unknown", "victims"],
+        "top2_nationalities_share_pct" => &["top2_nationalities", "victims"],
+        "returns_share_pct" => &["returns", "victims"],
+        "assessed_persons_change_pct" => &["assessed_persons", "assessed_persons_previous_year"],
+        "assessed_persons_identified_share_pct" => {
+            &["assessed_persons_identified", "assessed_persons"]
+        }
+        // A mean of a handful of ages says who they are.
+        "age_mean" => &["age_known"],
+        _ => return None,
+    })
+}
+
+/// Counted facts that are sums of other counts: tied to them in the model, or withheld when
+/// they cannot be (e.g. one of the two largest nationalities was merged).
+const SUM_FACTS: &[&str] = &[
+    "victims_all_years",
+    "age_known",
+    "returns_to_home_country",
+    "top2_nationalities",
+];
+
+/// Facts naming the largest categories of a table: `{key, label, count, share_pct}`.
+const ENTRY_FACTS: &[(&str, &str)] = &[
+    ("top_referral", "victims_by_referral"),
+    ("top_form", "victims_by_form"),
+    ("top_nationalities", "victims_by_nationality"),
+];
+
+/// How a fact is tied to the model.
+#[derive(Debug, Clone)]
+enum FactUse {
+    /// States this quantity.
+    Count(usize),
+    /// One entry per row of a table (`None`: the row is not published as such, e.g. merged).
+    Entries(Vec<Option<usize>>),
+    /// Computed from these facts.
+    Derived(Vec<String>),
+}
+
+/// The canonical key of a top-level row's first column in a table of the public report.
+fn row_key(report: &Report, table: &str, row: &str) -> Option<String> {
+    let def = spor_stats::defs::table(table)?;
+    let t = report.tables.get(table)?;
+    t.rows.iter().find(|r| r.key == row)?;
+    Some(key_string(&cell_key(
+        def,
+        t,
+        report.year,
+        &[row],
+        Some(0).filter(|_| !t.column_keys.is_empty()),
+    )))
+}
+
+/// Figures published by earlier public editions, by canonical key. Merged nationality rows
+/// are left out: a merged category's members may differ from year to year.
+fn published_keys(earlier: &[Report]) -> BTreeMap<String, u64> {
+    fn walk(
+        out: &mut BTreeMap<String, u64>,
+        def: &TableDef,
+        t: &Table,
+        year: i32,
+        rows: &[Row],
+        path: &mut Vec<String>,
+    ) {
+        for r in rows {
+            path.push(r.key.clone());
+            let merged = r.key == "other" || r.key.contains(':');
+            if !merged {
+                let p: Vec<&str> = path.iter().map(String::as_str).collect();
+                for (c, v) in r.values.iter().enumerate() {
+                    if let Some(v) = v {
+                        out.entry(key_string(&cell_key(def, t, year, &p, Some(c))))
+                            .or_insert(*v);
+                    }
+                }
+                walk(out, def, t, year, &r.children, path);
+            }
+            path.pop();
+        }
+    }
+    let mut out = BTreeMap::new();
+    for r in earlier {
+        for (id, t) in &r.tables {
+            let Some(def) = spor_stats::defs::table(id) else {
+                continue;
+            };
+            walk(&mut out, def, t, r.year, &t.rows, &mut Vec::new());
+            for (c, v) in t.total.iter().enumerate() {
+                if let Some(v) = v {
+                    out.entry(key_string(&cell_key(def, t, r.year, &[], Some(c))))
+                        .or_insert(*v);
+                }
+            }
+        }
+        for (name, v) in &r.facts {
+            if let (Some(k), Some(v)) = (fact_key(name, r.year), v.as_u64()) {
+                out.entry(key_string(&k)).or_insert(v);
+            }
+        }
+    }
+    out
+}
 
 /// Makes the public profile of an overview. `earlier` are public editions of earlier years:
 /// what they published is a known constraint and is never hidden again.
@@ -682,23 +864,47 @@ pub fn protect_report(
 }
 
 /// As [`protect_report`]; with `minimise`, partners that turn out not to be needed are
-/// published again ([`crate::suppress::reduce`]: one audit per partner, slower).
+/// published again ([`crate::suppress::reduce`]: one audit per partner, slower). No year is
+/// taken as history: see [`protect_edition`].
 pub fn protect_report_with(
     report: &Report,
     earlier: &[Report],
     policy: &Policy,
     minimise: bool,
 ) -> Result<PublicRelease, ReleaseError> {
+    protect_edition(
+        report,
+        policy,
+        &Inputs {
+            earlier,
+            history_before: None,
+            minimise,
+            keep_categories: false,
+        },
+    )
+}
+
+/// Makes the public edition of an overview: recodes, models every number it prints (cells,
+/// totals, counted facts and the facts computed from them), hides what the policy and the
+/// audit require, withholds every fact computed from a hidden count, and checks the result
+/// with an attacker that reads only the published edition ([`crate::attack`]). History
+/// years and figures of earlier editions are published unchanged and are known values.
+pub fn protect_edition(
+    report: &Report,
+    policy: &Policy,
+    inputs: &Inputs<'_>,
+) -> Result<PublicRelease, ReleaseError> {
     let Model {
         mut public,
         recodes,
+        merges,
         problem,
         placement,
-        fact_q,
-    } = model(report, earlier, policy)?;
+        facts,
+    } = model(report, inputs, policy)?;
 
     let mut protection = protect(&problem, policy)?;
-    if minimise {
+    if inputs.minimise {
         protection = reduce(&problem, policy, protection);
     }
     let hidden = protection.hidden();
@@ -712,6 +918,7 @@ pub fn protect_report_with(
                 .push([*flat, *c]);
         }
     }
+    let recoded_report = public.clone();
     for (id, cells) in suppressed.iter_mut() {
         cells.sort_unstable();
         cells.dedup();
@@ -722,55 +929,141 @@ pub fn protect_report_with(
     }
     public.disclosure_note = Some(policy.footnote_da());
 
-    let mut facts_changed = BTreeMap::new();
-    let one_dim = policy.threshold(1);
-    let names: Vec<String> = public.facts.keys().cloned().collect();
-    for name in names {
-        let reason = if let Some(q) = fact_q.get(&name) {
-            hidden[*q].then(|| "the count is hidden".to_owned())
-        } else if let Some(base) = name.strip_suffix("_share_pct") {
-            fact_q
-                .get(base)
-                .is_some_and(|q| hidden[*q])
-                .then(|| format!("{base} is hidden"))
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            public.facts.insert(name.clone(), Value::Null);
-            facts_changed.insert(name, reason);
-            continue;
-        }
-        if name == "age_min" || name == "age_max" {
-            if let Some(a) = public.facts[&name].as_u64() {
-                let band = policy.age_band(u8::try_from(a).ok());
-                public.facts.insert(name.clone(), Value::String(band));
-                facts_changed.insert(name, "one person's age: shown as its band".to_owned());
-            }
-            continue;
-        }
-        if fact_q.contains_key(&name) || SAFE_FACTS.contains(&name.as_str()) {
-            continue;
-        }
-        // Anything else that looks like a small count of persons goes.
-        let v = public.facts[&name].clone();
-        let (safe, changed) = scrub(v, one_dim);
-        if changed {
-            public.facts.insert(name.clone(), safe);
-            facts_changed.insert(
-                name,
-                format!("states a count below {one_dim} that no table publishes"),
-            );
-        }
-    }
-    Ok(PublicRelease {
+    let facts_changed = protect_facts(&mut public, &facts, &hidden, policy);
+    let utility = crate::utility::Utility::measure(report, &recoded_report, &public, &suppressed);
+    let release = PublicRelease {
         report: public,
         suppressed,
         recodes,
         problem,
         protection,
         facts_changed,
-    })
+        utility,
+        merges,
+    };
+    // The edition as a reader gets it, attacked on its own.
+    let json = serde_json::to_value(&release.report).map_err(|e| Refused {
+        message: format!("the public edition cannot be written as JSON: {e}"),
+        findings: Vec::new(),
+    })?;
+    let pins = crate::attack::attack(&json);
+    if let Some(p) = pins.iter().find(|p| p.pinned()) {
+        return Err(ReleaseError::Refused(Refused {
+            message: format!(
+                "a hidden figure follows from the published ones: {} = {}",
+                p.name, p.lo
+            ),
+            findings: Vec::new(),
+        }));
+    }
+    Ok(release)
+}
+
+/// Withholds (`null`) every fact that states a hidden count or is computed from one, bands
+/// single ages, and nulls small counts in facts the model does not know. Returns what was
+/// changed and why.
+fn protect_facts(
+    public: &mut Report,
+    facts: &BTreeMap<String, FactUse>,
+    hidden: &[bool],
+    policy: &Policy,
+) -> BTreeMap<String, String> {
+    let mut changed = BTreeMap::new();
+    // Counts first: derived facts look at what became of them.
+    let mut withheld: BTreeSet<String> = BTreeSet::new();
+    for (name, use_) in facts {
+        match use_ {
+            FactUse::Count(q) if hidden[*q] => {
+                public.facts.insert(name.clone(), Value::Null);
+                changed.insert(name.clone(), "the count is hidden".to_owned());
+                withheld.insert(name.clone());
+            }
+            FactUse::Entries(qs) => {
+                let Some(v) = public.facts.get_mut(name) else {
+                    continue;
+                };
+                let bad = |q: &Option<usize>| q.is_none_or(|q| hidden[q]);
+                match v {
+                    Value::Array(items) => {
+                        // A ranking: entries up to the first one not published as such.
+                        let keep = qs.iter().take_while(|&q| !bad(q)).count();
+                        if keep < items.len() {
+                            items.truncate(keep);
+                            changed.insert(
+                                name.clone(),
+                                format!("only the first {keep} entries are published"),
+                            );
+                        }
+                    }
+                    Value::Object(_) if qs.first().is_none_or(bad) => {
+                        *v = Value::Null;
+                        changed.insert(name.clone(), "the count is hidden".to_owned());
+                        withheld.insert(name.clone());
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    for (name, use_) in facts {
+        let FactUse::Derived(inputs) = use_ else {
+            continue;
+        };
+        let missing: Vec<&String> = inputs
+            .iter()
+            .filter(|i| {
+                withheld.contains(*i)
+                    || !facts.contains_key(*i)
+                    || public.facts.get(*i).is_none_or(Value::is_null)
+            })
+            .collect();
+        if !missing.is_empty() && !public.facts.get(name).is_none_or(Value::is_null) {
+            public.facts.insert(name.clone(), Value::Null);
+            changed.insert(
+                name.clone(),
+                format!(
+                    "computed from {}, which is not published",
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+    let one_dim = policy.threshold(1);
+    let names: Vec<String> = public.facts.keys().cloned().collect();
+    for name in names {
+        if facts.contains_key(&name) || SAFE_FACTS.contains(&name.as_str()) {
+            continue;
+        }
+        if SUM_FACTS.contains(&name.as_str()) && !public.facts[&name].is_null() {
+            public.facts.insert(name.clone(), Value::Null);
+            changed.insert(name, "its parts are not published as such".to_owned());
+            continue;
+        }
+        if name == "age_min" || name == "age_max" {
+            if let Some(a) = public.facts[&name].as_u64() {
+                let band = policy.age_band(u8::try_from(a).ok());
+                public.facts.insert(name.clone(), Value::String(band));
+                changed.insert(name, "one person's age: shown as its band".to_owned());
+            }
+            continue;
+        }
+        // Anything else that looks like a small count of persons goes.
+        let v = public.facts[&name].clone();
+        let (safe, scrubbed) = scrub(v, one_dim);
+        if scrubbed {
+            public.facts.insert(name.clone(), safe);
+            changed.insert(
+                name,
+                format!("states a count below {one_dim} that no table publishes"),
+            );
+        }
+    }
+    changed
 }
 
 /// The protection problem of an overview's public profile (recoded, modelled, linked),
@@ -780,20 +1073,25 @@ pub fn problem_of(
     earlier: &[Report],
     policy: &Policy,
 ) -> Result<Problem, ReleaseError> {
-    Ok(model(report, earlier, policy)?.problem)
+    let inputs = Inputs {
+        earlier,
+        ..Inputs::default()
+    };
+    Ok(model(report, &inputs, policy)?.problem)
 }
 
 /// A recoded overview and its protection problem.
 struct Model {
     public: Report,
     recodes: RecodePlan,
+    merges: Vec<crate::design::Merge>,
     problem: Problem,
     placement: Placement,
-    /// Counted facts: name → quantity.
-    fact_q: BTreeMap<String, usize>,
+    /// How each fact the model knows is tied to it.
+    facts: BTreeMap<String, FactUse>,
 }
 
-fn model(report: &Report, earlier: &[Report], policy: &Policy) -> Result<Model, ProblemError> {
+fn model(report: &Report, inputs: &Inputs<'_>, policy: &Policy) -> Result<Model, ProblemError> {
     let year = report.year;
     let counts: BTreeMap<String, u64> = report
         .tables
@@ -819,29 +1117,186 @@ fn model(report: &Report, earlier: &[Report], policy: &Policy) -> Result<Model, 
     let recodes = plan_nationalities(&counts, policy, t);
     let mut public = report.clone();
     recode_report(&mut public, &recodes);
+    let merges = if inputs.keep_categories {
+        Vec::new()
+    } else {
+        crate::design::design(&mut public, policy)
+    };
 
     let mut b = Builder {
         problem: Problem::new(),
         placement: Vec::new(),
-        earlier,
+        known: published_keys(inputs.earlier),
+        history_before: inputs.history_before,
         year,
     };
     for (id, t) in &public.tables {
         b.table(id, t)?;
     }
     // Counted facts are quantities shown in the text.
-    let mut fact_q: BTreeMap<String, usize> = BTreeMap::new();
+    let mut facts: BTreeMap<String, FactUse> = BTreeMap::new();
+    let fact_at = |name: &str| CellRef {
+        table: "facts".to_owned(),
+        row: name.to_owned(),
+        col: "value".to_owned(),
+    };
     for (name, v) in &public.facts {
         let (Some(k), Some(n)) = (fact_key(name, year), v.as_u64()) else {
             continue;
         };
-        let at = CellRef {
-            table: "facts".to_owned(),
-            row: name.clone(),
-            col: "value".to_owned(),
+        let q = b.quantity(
+            &k,
+            n,
+            classifying_dims(&k).max(1),
+            Role::Free,
+            Some(fact_at(name)),
+        )?;
+        facts.insert(name.clone(), FactUse::Count(q));
+    }
+    // Counted facts that are sums of others: a quantity of their own, tied by a sum.
+    let count = |facts: &BTreeMap<String, FactUse>, n: &str| match facts.get(n) {
+        Some(FactUse::Count(q)) => Some(*q),
+        _ => None,
+    };
+    let fact_value = |n: &str| public.facts.get(n).and_then(Value::as_u64);
+    let sum_fact = |b: &mut Builder,
+                    facts: &mut BTreeMap<String, FactUse>,
+                    name: &str,
+                    whole: Option<usize>,
+                    parts: Vec<usize>|
+     -> Result<(), ProblemError> {
+        let Some(v) = fact_value(name) else {
+            return Ok(());
         };
-        let q = b.quantity(&k, n, classifying_dims(&k).max(1), Role::Free, Some(at))?;
-        fact_q.insert(name.clone(), q);
+        // A sum that does not hold (its parts are not what the fact was computed from)
+        // ties nothing: the fact is withheld instead (see `SUM_FACTS`).
+        let of = |i: &usize| b.problem.quantities[*i].value;
+        let holds = match whole {
+            Some(w) => of(&w).checked_sub(parts.iter().map(of).sum()) == Some(v),
+            None => parts.iter().map(of).sum::<u64>() == v,
+        };
+        if !holds {
+            return Ok(());
+        }
+        let key = format!("fact={name}|year={year}");
+        let q = b.problem.cell(&key, v, 1, Role::Free, fact_at(name))?;
+        match whole {
+            // whole = q + the other parts
+            Some(w) => {
+                let mut all = parts;
+                all.push(q);
+                b.problem.relate(w, all, "fact")?;
+            }
+            None => b.problem.relate(q, parts, "fact")?,
+        }
+        facts.insert(name.to_owned(), FactUse::Count(q));
+        Ok(())
+    };
+    // All years: the sum of the victims series.
+    if let Some(t) = public.tables.get("victims_by_year") {
+        let years: Option<Vec<usize>> = t
+            .column_keys
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| t.rows.first().is_some_and(|r| r.values[*c].is_some()))
+            .map(|(_, y)| {
+                let mut k = Key::new();
+                k.insert("pop", "victims".to_owned());
+                k.insert("year", y.clone());
+                b.problem.find(&key_string(&k))
+            })
+            .collect();
+        if let Some(years) = years {
+            sum_fact(&mut b, &mut facts, "victims_all_years", None, years)?;
+        }
+    }
+    // Known ages: the victims less those of unknown age.
+    if let (Some(v), Some(u)) = (count(&facts, "victims"), count(&facts, "age_unknown")) {
+        sum_fact(&mut b, &mut facts, "age_known", Some(v), vec![u])?;
+    }
+    // Returns home: the returns less those to a third country.
+    if let (Some(r), Some(t)) = (
+        count(&facts, "returns"),
+        count(&facts, "returns_to_third_country"),
+    ) {
+        sum_fact(
+            &mut b,
+            &mut facts,
+            "returns_to_home_country",
+            Some(r),
+            vec![t],
+        )?;
+    }
+    // The two largest nationalities together.
+    let top2: Option<Vec<usize>> = report.tables.get("victims_by_nationality").and_then(|t| {
+        (t.rows.len() >= 2)
+            .then(|| {
+                t.rows[..2]
+                    .iter()
+                    .map(|r| {
+                        row_key(&public, "victims_by_nationality", &r.key)
+                            .and_then(|k| b.problem.find(&k))
+                    })
+                    .collect()
+            })
+            .flatten()
+    });
+    if let Some(parts) = top2 {
+        sum_fact(&mut b, &mut facts, "top2_nationalities", None, parts)?;
+    }
+    // Rankings: each entry states the count of a row of its table.
+    for (name, table) in ENTRY_FACTS {
+        let entries: Vec<Value> = match public.facts.get(*name) {
+            Some(Value::Array(a)) => a.clone(),
+            Some(o @ Value::Object(_)) => vec![o.clone()],
+            _ => continue,
+        };
+        let qs = entries
+            .iter()
+            .map(|e| {
+                let key = e.get("key")?.as_str()?;
+                row_key(&public, table, key).and_then(|k| b.problem.find(&k))
+            })
+            .collect();
+        facts.insert((*name).to_owned(), FactUse::Entries(qs));
+    }
+    // Returns to a third country per nationality: counts of their own, summing to the
+    // fact `returns_to_third_country`.
+    if let Some(Value::Array(entries)) = public.facts.get("returns_to_third_country_by_nationality")
+    {
+        let mut qs = Vec::new();
+        for e in entries {
+            let (Some(nat), Some(n)) = (
+                e.get("key").and_then(Value::as_str),
+                e.get("count").and_then(Value::as_u64),
+            ) else {
+                qs.push(None);
+                continue;
+            };
+            let mut k = fact_key("returns_to_third_country", year).unwrap_or_default();
+            k.insert("nat", nat.to_owned());
+            let at = fact_at(&format!("returns_to_third_country_by_nationality/{nat}"));
+            qs.push(Some(b.quantity(&k, n, 1, Role::Free, Some(at))?));
+        }
+        if let (Some(whole), Some(parts)) = (
+            count(&facts, "returns_to_third_country"),
+            qs.iter().copied().collect::<Option<Vec<usize>>>(),
+        ) {
+            // Only when the list is complete (it always is: one entry per nationality).
+            let _ = b.problem.relate(whole, parts, "nat");
+        }
+        facts.insert(
+            "returns_to_third_country_by_nationality".to_owned(),
+            FactUse::Entries(qs),
+        );
+    }
+    for name in public.facts.keys() {
+        if let Some(from) = derived_inputs(name) {
+            facts.insert(
+                name.clone(),
+                FactUse::Derived(from.iter().map(|s| (*s).to_owned()).collect()),
+            );
+        }
     }
     let Builder {
         mut problem,
@@ -849,12 +1304,50 @@ fn model(report: &Report, earlier: &[Report], policy: &Policy) -> Result<Model, 
         ..
     } = b;
     link(&mut problem);
+    // The headline figures stay published: the year's victims, the all-years total, the
+    // assessed persons and the largest row of the form, gender, referral and nationality
+    // tables are never chosen as partners (unless a rule hides them: then the audit finds
+    // other partners or refuses).
+    let primary = crate::suppress::primary(&problem, policy);
+    let mut headline: Vec<usize> = ["victims", "victims_all_years", "assessed_persons"]
+        .iter()
+        .filter_map(|n| count(&facts, n))
+        .collect();
+    for table in [
+        "victims_by_form",
+        "victims_by_gender",
+        "victims_by_referral",
+        "victims_by_nationality",
+    ] {
+        let Some(t) = public.tables.get(table) else {
+            continue;
+        };
+        let largest = t
+            .rows
+            .iter()
+            .filter(|r| recodes.group(&r.key).is_none() && r.key != "UNKNOWN")
+            .max_by_key(|r| r.values.first().copied().flatten().unwrap_or(0));
+        if let Some(q) = largest
+            .and_then(|r| row_key(&public, table, &r.key))
+            .and_then(|k| problem.find(&k))
+        {
+            headline.push(q);
+        }
+    }
+    for q in headline {
+        if primary[q] == crate::suppress::Status::Published
+            && problem.quantities[q].role == Role::Free
+        {
+            problem.quantities[q].role = Role::Fixed;
+        }
+    }
     Ok(Model {
         public,
         recodes,
+        merges,
         problem,
         placement,
-        fact_q,
+        facts,
     })
 }
 

@@ -6,8 +6,8 @@
 //!
 //! Secondary: the audit is the judge. While it finds a hidden quantity the attacker can pin
 //! down, one more published figure next to it is hidden: the one in the sums around the
-//! leaking cell (nearest first) that can absorb what is missing, the most detailed (inner
-//! cells before margins), the smallest such (least information lost), ties broken by the
+//! leaking cell (nearest first) that can absorb what is missing, the cheapest (fewest printed
+//! cells, then least value: a partner of 2 before a partner of 55), ties broken by the
 //! quantity's index, so the same release and policy always give the same hidden cells. A
 //! cell found leaking again in a later round gets more partners at once (1, 1, 1, 2, 2, 2,
 //! 4, … in the rounds it leaks), taken in the same order. Figures already published (fixed)
@@ -455,16 +455,19 @@ fn partners(
     }
     let mut ranked: Vec<(usize, usize)> = level.into_iter().collect();
     ranked.sort_by_key(|&(y, d)| {
-        let v = problem.quantities[y].value;
-        // Nearest first; then a cell that can absorb what is missing; then the most
-        // detailed (an inner cell before a margin that other tables also show); then
-        // the smallest such.
+        let q = &problem.quantities[y];
+        let v = q.value;
+        // Nearest first; then a cell that can absorb what is missing; then the cheapest,
+        // as tau-ARGUS weighs partners by what they cost: the fewest printed cells lost (a
+        // figure several tables print costs each of them), then the least value hidden (a
+        // partner of 2 before a partner of 55).
         (
             d,
             v == 0,
             v < need,
-            usize::MAX - problem.quantities[y].dims,
+            q.refs.len().max(1),
             if v < need { u64::MAX - v } else { v },
+            usize::MAX - q.dims,
             y,
         )
     });

@@ -1,0 +1,343 @@
+//! Designing the public tables before hiding cells: small categories are merged, as
+//! statistical offices do before they suppress anything.
+//!
+//! - **Forms**: forms of exploitation with fewer victims in the year than the crossed
+//!   threshold are merged into "Øvrige former" wherever forms are crossed with something
+//!   else (the gender × form tables' columns, the form level of the nested nationality
+//!   table) and in the form table. The time series keep their categories (their earlier
+//!   years are published as they were).
+//! - **Genders**: genders below the crossed threshold are merged into "Øvrige køn" in the
+//!   gender table, the gender × form tables and the nested nationality table.
+//!
+//! - **Referral actors and subtypes** with fewer victims than the one-dimensional threshold
+//!   become one "Øvrige" row of their table.
+//! - **The nested nationality table** (nationality × gender/age × form) is published without
+//!   its form level.
+//!
+//! A merged category's key is its members joined by `+` (`other+slavery_like+unresolved`),
+//! so the model knows which persons it counts ([`crate::overview`] reads the key as a set).
+//! Nationalities are merged by [`crate::recode`].
+
+use spor_stats::defs::{Cols, Dim, Rows};
+use spor_stats::{Report, Row, Table};
+
+use crate::policy::Policy;
+
+/// One merge of the design.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Merge {
+    /// `form` or `gender`.
+    pub dimension: String,
+    /// Key of the merged category (its members joined by `+`).
+    pub key: String,
+    pub label_da: String,
+    /// What it contains, in Danish, by definition.
+    pub contains_da: String,
+    /// The tables it was applied to.
+    pub tables: Vec<String>,
+}
+
+/// Is this row key a merged category (of the design or of the nationality recode)?
+pub fn is_merged_key(key: &str) -> bool {
+    let head = key.split('/').next().unwrap_or(key);
+    head == "other"
+        || head.starts_with("region:")
+        || head.starts_with("continent:")
+        || head.contains('+')
+}
+
+/// The categories of a one-dimensional table with fewer than `threshold` persons (and
+/// some), when there are at least two of them and they are not all but one category. The
+/// group may itself stay below the threshold: then it is one hidden cell in place of several.
+fn small_group(t: &Table, threshold: u64) -> Option<Vec<(String, u64)>> {
+    let rows: Vec<(String, u64)> = t
+        .rows
+        .iter()
+        .filter(|r| r.key != "UNKNOWN")
+        .map(|r| {
+            (
+                r.key.clone(),
+                r.values.first().copied().flatten().unwrap_or(0),
+            )
+        })
+        .filter(|(_, v)| *v > 0)
+        .collect();
+    let mut small: Vec<(String, u64)> = rows
+        .iter()
+        .filter(|(_, v)| *v < threshold)
+        .cloned()
+        .collect();
+    small.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    (small.len() >= 2 && small.len() + 1 < rows.len()).then_some(small)
+}
+
+fn join(members: &[String]) -> String {
+    let mut m = members.to_vec();
+    m.sort();
+    m.join("+")
+}
+
+/// Merges small forms and genders in the tables that cross them (see the module docs).
+pub fn design(report: &mut Report, policy: &Policy) -> Vec<Merge> {
+    let t2 = policy.threshold(2);
+    let mut merges = Vec::new();
+    for (dim, table, label, contains) in [
+        (
+            "form",
+            "victims_by_form",
+            "Øvrige former",
+            "udnyttelsesformer med under {t} personer i året",
+        ),
+        (
+            "gender",
+            "victims_by_gender",
+            "Øvrige køn",
+            "køn med under {t} personer i året",
+        ),
+    ] {
+        let Some(group) = report.tables.get(table).and_then(|t| small_group(t, t2)) else {
+            continue;
+        };
+        let members: Vec<String> = group.into_iter().map(|(k, _)| k).collect();
+        let key = join(&members);
+        let mut tables = Vec::new();
+        for (id, t) in report.tables.iter_mut() {
+            let Some(def) = spor_stats::defs::table(id) else {
+                continue;
+            };
+            if matches!(def.cols, Cols::Years(_)) {
+                // Series keep their categories: their earlier years are already out.
+                continue;
+            }
+            let matches_dim = |d: Dim| match dim {
+                "form" => d == Dim::Form,
+                _ => matches!(d, Dim::Gender | Dim::GenderAge),
+            };
+            let mut changed = false;
+            if let Rows::Dims { levels, .. } = def.rows {
+                for (depth, d) in levels.iter().enumerate() {
+                    if matches_dim(*d) {
+                        changed |= merge_rows_at(&mut t.rows, depth, &members, &key, label);
+                    }
+                }
+            }
+            if let Cols::Dim(d) = def.cols
+                && matches_dim(d)
+            {
+                changed |= merge_columns(t, &members, &key, label);
+            }
+            if changed {
+                tables.push(id.clone());
+            }
+        }
+        merges.push(Merge {
+            dimension: dim.to_owned(),
+            key,
+            label_da: label.to_owned(),
+            contains_da: contains.replace("{t}", &t2.to_string()),
+            tables,
+        });
+    }
+    // One-dimensional tables of few persons each: the small rows become one "Øvrige" row.
+    let t1 = policy.threshold(1);
+    for (id, label) in [
+        ("victims_by_referral", "Øvrige aktører"),
+        ("forced_labour_by_subtype", "Øvrige brancher"),
+        ("forced_criminality_by_subtype", "Øvrige typer"),
+    ] {
+        let Some(t) = report.tables.get_mut(id) else {
+            continue;
+        };
+        let Some(group) = small_group(t, t1) else {
+            continue;
+        };
+        let members: Vec<String> = group.into_iter().map(|(k, _)| k).collect();
+        let key = join(&members);
+        if merge_rows_at(&mut t.rows, 0, &members, &key, label) {
+            merges.push(Merge {
+                dimension: id.to_owned(),
+                key,
+                label_da: label.to_owned(),
+                contains_da: format!("kategorier med under {t1} personer i året"),
+                tables: vec![id.to_owned()],
+            });
+        }
+    }
+    // The nested nationality table at a coarser level: nationality × gender and adult/minor,
+    // without the form of exploitation (four dimensions crossed leave cells of one or two
+    // persons in all but the largest nationalities; the form is in the gender × form tables).
+    const NESTED: &str = "victims_by_nationality_gender_age_form";
+    if let Some(t) = report.tables.get_mut(NESTED) {
+        let mut dropped = false;
+        for r in &mut t.rows {
+            for c in &mut r.children {
+                dropped |= !c.children.is_empty();
+                c.children.clear();
+            }
+        }
+        if dropped {
+            merges.push(Merge {
+                dimension: "form".to_owned(),
+                key: "*".to_owned(),
+                label_da: "Alle udnyttelsesformer".to_owned(),
+                contains_da: "udnyttelsesformen vises ikke i den offentlige udgave af denne tabel"
+                    .to_owned(),
+                tables: vec![NESTED.to_owned()],
+            });
+        }
+    }
+    merges
+}
+
+/// The member a row key names at a level: the whole key, or the gender of `gender/age`.
+fn split_key(key: &str) -> (&str, Option<&str>) {
+    match key.split_once('/') {
+        Some((g, rest)) => (g, Some(rest)),
+        None => (key, None),
+    }
+}
+
+fn merge_rows_at(
+    rows: &mut Vec<Row>,
+    depth: usize,
+    members: &[String],
+    key: &str,
+    label: &str,
+) -> bool {
+    if depth > 0 {
+        let mut changed = false;
+        for r in rows.iter_mut() {
+            changed |= merge_rows_at(&mut r.children, depth - 1, members, key, label);
+        }
+        return changed;
+    }
+    let mut kept: Vec<Row> = Vec::new();
+    let mut merged: Vec<Row> = Vec::new();
+    let mut changed = false;
+    for row in std::mem::take(rows) {
+        let (head, rest) = split_key(&row.key);
+        if !members.iter().any(|m| m == head) {
+            kept.push(row);
+            continue;
+        }
+        changed = true;
+        let to = match rest {
+            Some(rest) => format!("{key}/{rest}"),
+            None => key.to_owned(),
+        };
+        let to_label = match rest {
+            // "Kvinder, voksne" style labels keep their second half.
+            Some(_) => match row.label.split_once(", ") {
+                Some((_, tail)) => format!("{label}, {tail}"),
+                None => label.to_owned(),
+            },
+            None => label.to_owned(),
+        };
+        match merged.iter_mut().find(|m| m.key == to) {
+            Some(m) => merge_row(m, row),
+            None => merged.push(Row {
+                key: to,
+                label: to_label,
+                values: row.values.clone(),
+                children: row.children,
+            }),
+        }
+    }
+    kept.extend(merged);
+    *rows = kept;
+    changed
+}
+
+fn merge_row(into: &mut Row, from: Row) {
+    for (a, b) in into.values.iter_mut().zip(&from.values) {
+        *a = a.zip(*b).map(|(x, y)| x + y);
+    }
+    for child in from.children {
+        match into.children.iter_mut().find(|c| c.key == child.key) {
+            Some(c) => merge_row(c, child),
+            None => into.children.push(child),
+        }
+    }
+    into.children
+        .sort_by_key(|c| std::cmp::Reverse(c.values.iter().map(|v| v.unwrap_or(0)).sum::<u64>()));
+}
+
+fn merge_columns(t: &mut Table, members: &[String], key: &str, label: &str) -> bool {
+    let cols: Vec<usize> = (0..t.column_keys.len())
+        .filter(|&c| members.iter().any(|m| *m == t.column_keys[c]))
+        .collect();
+    if cols.is_empty() {
+        return false;
+    }
+    let keep: Vec<usize> = (0..t.column_keys.len())
+        .filter(|c| !cols.contains(c))
+        .collect();
+    let fold = |values: &[Option<u64>]| -> Vec<Option<u64>> {
+        let mut out: Vec<Option<u64>> = keep.iter().map(|&c| values[c]).collect();
+        out.push(
+            cols.iter()
+                .try_fold(0u64, |a, &c| Some(a + values.get(c).copied().flatten()?)),
+        );
+        out
+    };
+    fn walk(rows: &mut [Row], fold: &dyn Fn(&[Option<u64>]) -> Vec<Option<u64>>) {
+        for r in rows {
+            r.values = fold(&r.values);
+            walk(&mut r.children, fold);
+        }
+    }
+    walk(&mut t.rows, &fold);
+    t.total = fold(&t.total);
+    let mut keys: Vec<String> = keep.iter().map(|&c| t.column_keys[c].clone()).collect();
+    keys.push(key.to_owned());
+    let mut labels: Vec<String> = keep.iter().map(|&c| t.columns[c].clone()).collect();
+    labels.push(label.to_owned());
+    t.column_keys = keys;
+    t.columns = labels;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, v: u64) -> Row {
+        Row {
+            key: key.to_owned(),
+            label: key.to_owned(),
+            values: vec![Some(v)],
+            children: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn categories_below_the_threshold_are_merged_into_one() {
+        let t = Table {
+            title: "t".to_owned(),
+            columns: vec!["Antal".to_owned()],
+            column_keys: vec!["count".to_owned()],
+            rows: vec![
+                row("sexual", 40),
+                row("forced_labour", 20),
+                row("slavery_like", 2),
+                row("other", 1),
+            ],
+            total: vec![Some(63)],
+            suppressed: Vec::new(),
+        };
+        let g = small_group(&t, 5).unwrap();
+        let keys: Vec<&str> = g.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["other", "slavery_like"]);
+        let mut rows = t.rows.clone();
+        assert!(merge_rows_at(
+            &mut rows,
+            0,
+            &["other".to_owned(), "slavery_like".to_owned()],
+            "other+slavery_like",
+            "Øvrige former"
+        ));
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2].key, "other+slavery_like");
+        assert_eq!(rows[2].values, [Some(3)]);
+    }
+}
