@@ -59,6 +59,7 @@ pub async fn write_overview(store: &dyn Store, dir: &Path) -> anyhow::Result<Vec
     let public = Edition::of_report(
         internal.report.clone(),
         register.last_change,
+        register.microdata_from,
         &Profile::Public(PublicOptions::default()),
     )?;
     let formats = [Format::Json, Format::Html, Format::Xlsx, Format::Pdf];

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use spor_core::Register;
 use spor_sdc::Policy;
 use spor_sdc::manifest::Manifest;
-use spor_sdc::overview::{PublicRelease, protect_report_with};
+use spor_sdc::overview::{Inputs, PublicRelease, protect_edition};
 use spor_stats::{Columns, Report};
 
 /// A format the overview is rendered in.
@@ -149,13 +149,20 @@ impl Edition {
         profile: &Profile,
     ) -> anyhow::Result<Edition> {
         let report = spor_stats::evaluate_columns(register, columns, year)?;
-        Edition::of_report(report, register.last_change, profile)
+        let history_before = register
+            .microdata_from
+            .or_else(|| columns.first_record_year());
+        Edition::of_report(report, register.last_change, history_before, profile)
     }
 
-    /// The edition of an evaluated overview in `profile`.
+    /// The edition of an evaluated overview in `profile`. Year columns before
+    /// `history_before` (the register's `microdata_from`, or its first year of records) come
+    /// from the history the centre published long ago: a public edition publishes them
+    /// unchanged and counts them as known.
     pub fn of_report(
         report: Report,
         last_change: Option<DateTime<Utc>>,
+        history_before: Option<i32>,
         profile: &Profile,
     ) -> anyhow::Result<Edition> {
         match profile {
@@ -165,11 +172,16 @@ impl Edition {
                 last_change,
             }),
             Profile::Public(opts) => {
+                let inputs = Inputs {
+                    earlier: &opts.earlier,
+                    history_before,
+                    minimise: opts.minimise,
+                    keep_categories: false,
+                };
                 let release =
-                    protect_report_with(&report, &opts.earlier, &opts.policy, opts.minimise)
-                        .with_context(|| {
-                            format!("the public profile of {} cannot be released", report.year)
-                        })?;
+                    protect_edition(&report, &opts.policy, &inputs).with_context(|| {
+                        format!("the public profile of {} cannot be released", report.year)
+                    })?;
                 Ok(Edition {
                     report: release.report.clone(),
                     protected: Some(Protected {
@@ -306,13 +318,7 @@ impl Edition {
         let Some(p) = &self.protected else {
             return Ok(None);
         };
-        let mut manifest = Manifest::new(
-            self.year(),
-            &p.policy,
-            &p.release.recodes,
-            &p.release.problem,
-            &p.release.protection,
-        );
+        let mut manifest = Manifest::of(&p.release, &p.policy);
         for path in files {
             let name = path
                 .file_name()

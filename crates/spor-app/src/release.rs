@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 use spor_core::{CodeBook, ListId, Register};
 use spor_sdc::risk::{RiskRecord, RiskReport, assess};
+use spor_sdc::utility::Utility;
 use spor_sdc::{Policy, Status};
 use spor_stats::Columns;
 
@@ -44,6 +45,8 @@ pub struct RiskAssessment {
     pub risk: RiskReport,
     /// Per table; `Err`: why the public profile cannot be released.
     pub public_profile: Result<BTreeMap<String, TableProtection>, String>,
+    /// What the public edition publishes, recodes and hides, per table and in all.
+    pub utility: Option<Utility>,
     codes: CodeBook,
 }
 
@@ -87,8 +90,14 @@ impl RiskAssessment {
             );
         }
         let risk = assess(&victims, policy);
+        let utility = public
+            .as_ref()
+            .ok()
+            .and_then(|e| e.protected.as_ref())
+            .map(|p| p.release.utility.clone());
         let public_profile = public.map(protection_by_table);
         Ok(RiskAssessment {
+            utility,
             year,
             policy: policy.clone(),
             risk,
@@ -108,6 +117,7 @@ impl RiskAssessment {
                 Ok(tables) => serde_json::json!(tables),
                 Err(e) => serde_json::json!({"refused": e}),
             },
+            "utility": self.utility,
         })
     }
 
@@ -170,6 +180,9 @@ impl RiskAssessment {
                 }
             }
             Err(e) => out += &format!("Offentlig profil: AFVIST: {e}\n"),
+        }
+        if let Some(u) = &self.utility {
+            out += &u.text_da();
         }
         out
     }

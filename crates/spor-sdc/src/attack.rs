@@ -152,6 +152,10 @@ impl Model {
 /// [`spor_stats::Report`] as JSON): the bounds of every hidden cell and withheld count. An
 /// edition that is not a report gives no findings but one named `edition` pinned at 0, so
 /// it is never taken as safe.
+/// Called for each published cell (model, row path, row, value, column): the model's
+/// variable of the cell, if it has one.
+type CellFn<'c> = dyn FnMut(&mut Model, &[&str], usize, Option<u64>, usize) -> Option<usize> + 'c;
+
 pub fn attack(edition: &Value) -> Vec<Deduced> {
     let report: Report = match serde_json::from_value(edition.clone()) {
         Ok(r) => r,
@@ -225,7 +229,7 @@ fn table(m: &mut Model, id: &str, t: &Table, year: i32) {
         path: &mut Vec<&'r str>,
         flat: &mut usize,
         ncols: usize,
-        cell: &mut dyn FnMut(&mut Model, &[&str], usize, Option<u64>, usize) -> Option<usize>,
+        cell: &mut CellFn<'_>,
     ) -> Vec<Vec<Option<usize>>> {
         let mut out = Vec::new();
         for r in rs {

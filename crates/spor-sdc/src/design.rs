@@ -280,7 +280,8 @@ fn merge_columns(t: &mut Table, members: &[String], key: &str, label: &str) -> b
         );
         out
     };
-    fn walk(rows: &mut [Row], fold: &dyn Fn(&[Option<u64>]) -> Vec<Option<u64>>) {
+    type Fold<'f> = dyn Fn(&[Option<u64>]) -> Vec<Option<u64>> + 'f;
+    fn walk(rows: &mut [Row], fold: &Fold<'_>) {
         for r in rows {
             r.values = fold(&r.values);
             walk(&mut r.children, fold);

@@ -471,6 +471,16 @@ impl Columns {
         years.into_iter().collect()
     }
 
+    /// The first year of any decision, interview or call.
+    pub fn first_record_year(&self) -> Option<i32> {
+        let decisions = self.decisions.iter().map(|d| d.date.year());
+        let interviews = self.interviews.iter().map(|i| i.date.year());
+        decisions
+            .chain(interviews)
+            .chain(self.calls.iter().map(|c| c.year))
+            .min()
+    }
+
     /// The year of the latest decision.
     pub fn latest_decision_year(&self) -> Option<i32> {
         self.decisions.iter().map(|d| d.date.year()).max()

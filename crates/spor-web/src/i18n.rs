@@ -255,6 +255,16 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("table", "Tabel", "Table"),
     ("access", "Adgang", "Access"),
+    (
+        "risk_hidden_cells",
+        "Skjulte celler i den offentlige udgave",
+        "Cells hidden in the public edition",
+    ),
+    (
+        "risk_hidden_value",
+        "Skjult andel af den optalte værdi",
+        "Share of the counted value hidden",
+    ),
     ("created", "Oprettet", "Created"),
     ("risk_cells", "Celler", "Cells"),
     ("risk_hidden_rule", "Skjult efter regel", "Hidden by rule"),

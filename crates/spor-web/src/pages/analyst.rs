@@ -513,6 +513,30 @@ pub async fn risk(
                     lang.int(rr.homogeneous.len() as i64),
                 ),
             ];
+            let mut summary = summary;
+            if let Some(u) = &r.utility {
+                let pct = |x: f64| {
+                    let s = format!("{x:.1} %");
+                    if lang == Lang::Da {
+                        s.replace('.', ",")
+                    } else {
+                        s
+                    }
+                };
+                summary.push((
+                    lang.s("risk_hidden_cells").to_string(),
+                    format!(
+                        "{} / {} ({})",
+                        lang.int(u.hidden as i64),
+                        lang.int(u.cells as i64),
+                        pct(u.hidden_cells_pct)
+                    ),
+                ));
+                summary.push((
+                    lang.s("risk_hidden_value").to_string(),
+                    pct(u.hidden_value_pct),
+                ));
+            }
             let tables = match &r.public_profile {
                 Ok(tables) => Some(TableView {
                     title: lang.s("risk_public_profile").to_string(),
