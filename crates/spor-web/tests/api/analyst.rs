@@ -75,18 +75,7 @@ async fn the_overview_of_the_demo_register_is_shown_and_downloadable_in_every_ed
         StatusCode::NOT_FOUND
     );
 
-    let downloads = app
-        .store
-        .audit_events(
-            &spor_store::web::AuditFilter {
-                code_prefix: Some("report.download".into()),
-                ..Default::default()
-            },
-            100,
-            0,
-        )
-        .await
-        .unwrap();
+    let downloads = report_downloads(&app).await;
     assert_eq!(
         downloads.total, 5,
         "four editions and one CSV table were audited"
@@ -108,6 +97,21 @@ async fn a_year_without_data_says_so_instead_of_failing() {
         an.get("/overview/2023/download/json").await.status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// The audit trail's report downloads.
+async fn report_downloads(app: &TestApp) -> spor_store::web::Page<spor_store::web::AuditEvent> {
+    app.store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("report.download".into()),
+                ..Default::default()
+            },
+            100,
+            0,
+        )
+        .await
+        .unwrap()
 }
 
 async fn demo_app() -> (TestApp, Agent) {
@@ -206,18 +210,7 @@ async fn the_public_edition_its_manifest_and_the_risk_report_are_served() {
         StatusCode::BAD_REQUEST
     );
     // Downloads of the public edition are audited as such.
-    let downloads = app
-        .store
-        .audit_events(
-            &spor_store::web::AuditFilter {
-                code_prefix: Some("report.download".into()),
-                ..Default::default()
-            },
-            100,
-            0,
-        )
-        .await
-        .unwrap();
+    let downloads = report_downloads(&app).await;
     assert!(
         downloads
             .items
