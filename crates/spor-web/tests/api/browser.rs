@@ -19,6 +19,25 @@ struct Driver {
     session: String,
     shots: Option<PathBuf>,
     _profile: tempfile::TempDir,
+    /// Accessibility violations found on the pages shown.
+    violations: std::sync::Mutex<Vec<String>>,
+}
+
+/// axe-core (npm `axe-core`, installed by `.ci/run` into `target/axe`; `SPOR_AXE_JS` names
+/// another copy of `axe.min.js`).
+fn axe_source() -> String {
+    let path = std::env::var_os("SPOR_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/axe/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core is missing at {} ({e}): install it with `npm install --prefix target/axe --no-save axe-core@4`",
+            path.display()
+        )
+    })
 }
 
 impl Drop for Driver {
@@ -98,6 +117,7 @@ impl Driver {
             session,
             shots,
             _profile: profile,
+            violations: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -208,7 +228,42 @@ impl Driver {
         .to_string()
     }
 
+    /// axe-core's serious and critical WCAG 2.1 A/AA violations on the current page, as
+    /// `page: rule (impact) × nodes: first target`.
+    async fn axe(&self, page: &str) -> Vec<String> {
+        let script = format!(
+            "{}\nvar done = arguments[arguments.length - 1];\n\
+             axe.run(document, {{runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}}})\n\
+             .then(r => done({{passes: r.passes.length, violations: r.violations\n\
+             .filter(v => v.impact === 'serious' || v.impact === 'critical')\n\
+             .map(v => v.id + ' (' + v.impact + ') x' + v.nodes.length + ': ' + JSON.stringify(v.nodes[0].target))}}));",
+            axe_source()
+        );
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/async",
+                json!({ "script": script, "args": [] }),
+            )
+            .await;
+        // A page where no rule passed was not checked at all.
+        assert!(
+            v["passes"].as_u64().unwrap_or(0) > 0,
+            "{page}: axe-core did not run: {v}"
+        );
+        v["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| format!("{page}: {}", x.as_str().unwrap_or("?")))
+            .collect()
+    }
+
+    /// Checks the current page's accessibility (every page the test shows), and saves a
+    /// screenshot with `SPOR_SCREENSHOTS`.
     async fn shot(&self, name: &str) {
+        let found = self.axe(name).await;
+        self.violations.lock().unwrap().extend(found);
         let Some(dir) = &self.shots else { return };
         let v = self
             .cmd(reqwest::Method::GET, "/screenshot", Value::Null)
@@ -355,6 +410,10 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("decision").await;
     d.go(&format!("{}/cases", app.base)).await;
     d.shot("decisions").await;
+    d.go(&format!("{}/assessments", app.base)).await;
+    d.shot("assessments").await;
+    d.go(&format!("{}/calls?year=2023", app.base)).await;
+    d.shot("calls").await;
     d.go(&format!("{}/persons/P-B1", app.base)).await;
     d.shot("person").await;
     d.logout().await;
@@ -366,6 +425,11 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("dashboard").await;
     d.go(&format!("{}/overview", app.base)).await;
     d.shot("overview").await;
+    d.go(&format!("{}/overview?year=2023&profile=public", app.base))
+        .await;
+    d.shot("overview-public").await;
+    d.go(&format!("{}/overview/2023/risk", app.base)).await;
+    d.shot("risk-report").await;
     // ...and is refused the case page.
     d.go(&format!("{}/cases/C-B1", app.base)).await;
     let refused = d.source().await;
@@ -399,5 +463,13 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("audit-trail").await;
     d.go(&format!("{}/admin/codes", app.base)).await;
     d.shot("code-lists").await;
+    d.go(&format!("{}/admin/settings", app.base)).await;
+    d.shot("settings").await;
+    let violations = d.violations.lock().unwrap().clone();
     d.quit().await;
+    assert!(
+        violations.is_empty(),
+        "axe-core finds serious or critical accessibility problems:\n{}",
+        violations.join("\n")
+    );
 }
