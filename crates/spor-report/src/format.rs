@@ -49,21 +49,6 @@ pub fn decimal(x: f64, decimals: usize) -> String {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// A moment in Copenhagen time, Danish style: "25. november 2026 kl. 11.28".
 pub fn datetime_da(t: DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
@@ -71,7 +56,7 @@ pub fn datetime_da(t: DateTime<Utc>) -> String {
     format!(
         "{}. {} {} kl. {:02}.{:02}",
         local.day(),
-        MONTHS[local.month0() as usize],
+        spor_stats::MONTHS_DA[local.month0() as usize],
         local.year(),
         local.hour(),
         local.minute()

@@ -301,15 +301,7 @@ fn merge_columns(t: &mut Table, members: &[String], key: &str, label: &str) -> b
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(key: &str, v: u64) -> Row {
-        Row {
-            key: key.to_owned(),
-            label: key.to_owned(),
-            values: vec![Some(v)],
-            children: Vec::new(),
-        }
-    }
+    use crate::testing::row;
 
     #[test]
     fn categories_below_the_threshold_are_merged_into_one() {

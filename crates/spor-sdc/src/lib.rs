@@ -40,3 +40,19 @@ pub use problem::{CellRef, Problem, ProblemError, Role};
 pub use suppress::{
     Protection, Refused, Status, audit_status, primary, protect, reduce, secondary,
 };
+
+/// What the unit tests of several modules build tables from.
+#[cfg(test)]
+mod testing {
+    use spor_stats::Row;
+
+    /// A row of one count, labelled by its key.
+    pub fn row(key: &str, v: u64) -> Row {
+        Row {
+            key: key.to_owned(),
+            label: key.to_owned(),
+            values: vec![Some(v)],
+            children: Vec::new(),
+        }
+    }
+}

@@ -226,15 +226,7 @@ fn table(id: &str, t: &Table, suppressed: &[[usize; 2]], left_out: bool) -> Tabl
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(key: &str, v: u64) -> Row {
-        Row {
-            key: key.to_owned(),
-            label: key.to_owned(),
-            values: vec![Some(v)],
-            children: Vec::new(),
-        }
-    }
+    use crate::testing::row;
 
     #[test]
     fn cells_recoded_rows_hidden_value_and_left_out_tables_are_counted() {

@@ -218,8 +218,8 @@ impl Dim {
     }
 }
 
-/// The months in Danish, as a table's row labels.
-const MONTHS_DA: [&str; 12] = [
+/// The months in Danish, lower case ("januar"), as a month's row label and in dates.
+pub const MONTHS_DA: [&str; 12] = [
     "januar",
     "februar",
     "marts",

@@ -25,6 +25,7 @@ pub use collate::{danish_cmp, danish_key};
 pub use columns::{Columns, ColumnsBuilder};
 pub use dashboard::{Dashboard, evaluate_dashboard};
 pub use defs::{Presentation, TABLES, TableDef};
+pub use engine::MONTHS_DA;
 pub use facts::{change_pct, pct};
 pub use output::{Report, Row, Table};
 
