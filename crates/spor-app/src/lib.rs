@@ -11,11 +11,19 @@
 //! | statistics kept per state of the register (web), the dashboard | [`statistics::Statistics`] |
 //! | copy a register between stores | [`copy::copy`] |
 //! | the synthetic demo | [`demo`] |
+//! | a synthetic register of any size (benchmarks) | [`generate`] |
+//! | accounts of the web application | [`accounts`] |
+//! | the register's settings and code lists, by an administrator | [`admin`] |
+//! | the audit trail's events and who acted | [`audit`] |
 
+pub mod accounts;
+pub mod admin;
+pub mod audit;
 pub mod copy;
 pub mod demo;
 pub mod edition;
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod release;
 pub mod statistics;
@@ -29,6 +37,15 @@ use anyhow::Context;
 /// error names it without a password.
 pub async fn open_store(url: &str) -> anyhow::Result<Box<dyn spor_store::Store>> {
     spor_store::open(url).await.with_context(|| {
+        let shown = spor_store::postgres::redact(url);
+        format!("cannot open the register at {shown}")
+    })
+}
+
+/// Opens the store named by `url` with the web application's tables (accounts, the audit
+/// trail): what the use cases that audit who acted need.
+pub async fn open_web_store(url: &str) -> anyhow::Result<Box<dyn spor_store::WebStore>> {
+    spor_store::open_web(url).await.with_context(|| {
         let shown = spor_store::postgres::redact(url);
         format!("cannot open the register at {shown}")
     })

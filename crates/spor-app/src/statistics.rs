@@ -13,31 +13,70 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use spor_core::Register;
-use spor_stats::{Columns, Dashboard};
-use spor_store::Store;
+use spor_stats::{Columns, ColumnsBuilder, Dashboard};
+use spor_store::{RecordChunk, Store};
 use tokio::sync::OnceCell;
 
-use crate::edition::{Edition, Profile, PublicOptions};
+use crate::edition::{Edition, Format, Profile, PublicOptions};
 use crate::release::RiskAssessment;
 
 /// The register (history, settings, codes; no record lists) and its records as the
-/// statistics count them: the store's kept columns when they are current, else built from
-/// the records (which are then dropped).
+/// statistics count them: the store's kept columns when they are current; else built from
+/// the records read a chunk at a time (never the whole register in memory) and kept in the
+/// store for the next reader.
 pub async fn load(store: &dyn Store) -> anyhow::Result<(Register, Columns)> {
-    let (mut register, kept) = store.load_for_statistics().await?;
-    let columns = match kept.map(|bytes| Columns::from_bytes(&bytes)) {
-        Some(Ok(columns)) => columns,
-        Some(Err(e)) => {
-            tracing::warn!(error = %e, "the kept statistics columns cannot be read; counting from the records");
-            register = store.load_register().await?;
-            Columns::of_register(&register)
-        }
-        None => Columns::of_register(&register),
+    let Some(cache) = store.statistics_cache() else {
+        let mut register = store.load_register().await?;
+        let columns = Columns::of_register(&register);
+        strip_records(&mut register);
+        return Ok((register, columns));
     };
+    let (register, kept) = cache.kept_columns().await?;
+    match kept.map(|bytes| Columns::from_bytes(&bytes)) {
+        Some(Ok(columns)) => return Ok((register, columns)),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "the kept statistics columns cannot be read; counting from the records")
+        }
+        None => {}
+    }
+    let started = std::time::Instant::now();
+    let mut builder = ColumnsBuilder::default();
+    let register = cache
+        .scan_records(&mut |chunk| match chunk {
+            RecordChunk::Identifications(rows) => builder.add(&rows, &[], &[]),
+            RecordChunk::Assessments(rows) => builder.add(&[], &rows, &[]),
+            RecordChunk::HotlineCalls(rows) => builder.add(&[], &[], &rows),
+        })
+        .await?;
+    let (register, columns) = match builder.finish() {
+        Some(columns) => (register, columns),
+        None => {
+            // Refs the compact numbering cannot take (see `ColumnsBuilder`): the whole
+            // register, once.
+            let mut register = store.load_register().await?;
+            let columns = Columns::of_register(&register);
+            strip_records(&mut register);
+            (register, columns)
+        }
+    };
+    tracing::info!(
+        ms = started.elapsed().as_millis(),
+        decisions = columns.decisions(),
+        "statistics columns counted from the records"
+    );
+    if let Some(stamp) = register.last_change {
+        match cache.keep_columns(stamp, &columns.to_bytes()).await {
+            Ok(kept) => tracing::debug!(kept, "statistics columns kept for the next reader"),
+            Err(e) => tracing::warn!(error = %e, "the statistics columns could not be kept"),
+        }
+    }
+    Ok((register, columns))
+}
+
+fn strip_records(register: &mut Register) {
     register.identifications = Vec::new();
     register.assessments = Vec::new();
     register.hotline_calls = Vec::new();
-    Ok((register, columns))
 }
 
 /// Which edition: a year in the internal or the default public profile.
@@ -64,6 +103,7 @@ pub struct Snapshot {
     /// The latest year with a decision.
     pub latest_decision_year: Option<i32>,
     editions: Slots<EditionKey, Edition>,
+    renderings: Slots<(EditionKey, Format), Vec<u8>>,
     dashboards: Slots<(i32, Option<NaiveDate>), Dashboard>,
     risks: Slots<i32, RiskAssessment>,
 }
@@ -79,6 +119,7 @@ impl Snapshot {
             years,
             latest_decision_year,
             editions: Mutex::default(),
+            renderings: Mutex::default(),
             dashboards: Mutex::default(),
             risks: Mutex::default(),
         }
@@ -132,6 +173,11 @@ impl Statistics {
     /// message for the user (no data that year; the public profile cannot be released).
     pub async fn edition(&self, key: EditionKey) -> anyhow::Result<Result<Arc<Edition>, String>> {
         let snap = self.snapshot().await?;
+        Ok(Self::edition_in(&snap, key).await)
+    }
+
+    /// The edition of `key` computed from `snap`.
+    async fn edition_in(snap: &Arc<Snapshot>, key: EditionKey) -> Result<Arc<Edition>, String> {
         let cell = slot(&snap.editions, key);
         let result = cell
             .get_or_init(|| {
@@ -151,6 +197,38 @@ impl Statistics {
                         Ok(Err(e)) => Err(format!("{e:#}")),
                         Err(e) => Err(format!("the computation stopped: {e}")),
                     }
+                }
+            })
+            .await;
+        result.clone()
+    }
+
+    /// An edition rendered in a one-file format, once per state of the register: the
+    /// first request's `now` is printed as the time it was made. `Err` as for
+    /// [`Statistics::edition`], or a rendering that failed.
+    pub async fn rendered(
+        &self,
+        key: EditionKey,
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Result<Arc<Vec<u8>>, String>> {
+        let snap = self.snapshot().await?;
+        let edition = match Self::edition_in(&snap, key).await {
+            Ok(e) => e,
+            Err(e) => return Ok(Err(e)),
+        };
+        let cell = slot(&snap.renderings, (key, format));
+        let result = cell
+            .get_or_init(|| async move {
+                let rendered =
+                    tokio::task::spawn_blocking(move || edition.render(format, now)).await;
+                match rendered {
+                    Ok(Ok(bytes)) => Ok(Arc::new(bytes)),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %format!("{e:#}"), "cannot render the overview");
+                        Err(format!("{e:#}"))
+                    }
+                    Err(e) => Err(format!("the rendering stopped: {e}")),
                 }
             })
             .await;
@@ -186,8 +264,8 @@ impl Statistics {
 
     /// The risk report of `year` under the default policy.
     pub async fn risk(&self, year: i32) -> anyhow::Result<Result<Arc<RiskAssessment>, String>> {
-        let public = self.edition(EditionKey { year, public: true }).await?;
         let snap = self.snapshot().await?;
+        let public = Self::edition_in(&snap, EditionKey { year, public: true }).await;
         let cell = slot(&snap.risks, year);
         let result = cell
             .get_or_init(|| {

@@ -135,14 +135,20 @@ async fn a_first_import_keeps_columns_until_the_register_changes() {
     stream_import(spor_store::open(&url).await.unwrap().as_ref(), &batch).await;
 
     let store = spor_store::open(&url).await.unwrap();
+    let cache = store
+        .statistics_cache()
+        .expect("SQLite keeps statistics columns");
+    let (_, kept) = cache.kept_columns().await.unwrap();
+    assert!(kept.is_some(), "a first import keeps the columns");
     store
         .set_microdata_from(Some(spor_demo::MICRODATA_FROM))
         .await
         .unwrap();
     // The setting changed `last_change`: the columns are not handed out.
-    let (reg, kept) = store.load_for_statistics().await.unwrap();
+    let (head, kept) = cache.kept_columns().await.unwrap();
     assert!(kept.is_none());
-    assert_eq!(reg.identifications.len(), batch.identifications.len());
+    assert!(head.identifications.is_empty());
+    assert_eq!(head.history.len(), batch.history.len());
 
     // Again, into a new store whose setting is made first (it does not touch records).
     let dir = tempfile::tempdir().unwrap();
@@ -154,7 +160,8 @@ async fn a_first_import_keeps_columns_until_the_register_changes() {
         .unwrap();
     stream_import(store.as_ref(), &batch).await;
     let store = spor_store::open(&url).await.unwrap();
-    let (light, kept) = store.load_for_statistics().await.unwrap();
+    let cache = store.statistics_cache().unwrap();
+    let (light, kept) = cache.kept_columns().await.unwrap();
     let bytes = kept.expect("a first import keeps the columns");
     assert!(light.identifications.is_empty() && light.assessments.is_empty());
     assert_eq!(light.history.len(), batch.history.len());
@@ -166,7 +173,9 @@ async fn a_first_import_keeps_columns_until_the_register_changes() {
         spor_stats::evaluate(&full, 2023).unwrap()
     );
 
-    // A second import changes the register: the columns are dropped, the rows come back.
+    // A second import changes the register: the columns are no longer handed out, and
+    // keeping columns under the old stamp is refused.
+    let old_stamp = light.last_change.expect("a stamp");
     let mut more = ImportBatch {
         identifications: vec![batch.identifications[0].clone()],
         ..Default::default()
@@ -174,11 +183,8 @@ async fn a_first_import_keeps_columns_until_the_register_changes() {
     let age = &mut more.identifications[0].age;
     *age = Some(if *age == Some(40) { 41 } else { 40 });
     store.apply_import(&more).await.unwrap();
-    let (reg, kept) = store.load_for_statistics().await.unwrap();
+    let (_, kept) = cache.kept_columns().await.unwrap();
     assert!(kept.is_none());
-    assert_eq!(reg.identifications.len(), batch.identifications.len());
-    assert_eq!(
-        spor_stats::evaluate(&reg, 2023).unwrap(),
-        spor_stats::evaluate(&store.load_register().await.unwrap(), 2023).unwrap()
-    );
+    assert!(!cache.keep_columns(old_stamp, &bytes).await.unwrap());
+    assert!(cache.kept_columns().await.unwrap().1.is_none());
 }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use spor_core::{CodeEntry, ImportBatch, Register};
+use spor_core::{Assessment, CodeEntry, HotlineCall, Identification, ImportBatch, Register};
 
 mod copy;
 mod pg_import;
@@ -128,12 +128,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The whole register, in a stable order.
     async fn load_register(&self) -> Result<Register>;
 
-    /// What the statistics read: the register, or, where the store keeps the records in
-    /// the statistics' compact form (`spor_stats::Columns` bytes) and that copy is of the
-    /// register as it is now, the register without its record lists (history, settings and
-    /// codes only) and those bytes.
-    async fn load_for_statistics(&self) -> Result<(Register, Option<Vec<u8>>)> {
-        Ok((self.load_register().await?, None))
+    /// The statistics' copy of the records, where this backend keeps one (see
+    /// [`StatisticsCache`]).
+    fn statistics_cache(&self) -> Option<&dyn StatisticsCache> {
+        None
     }
 
     /// The `microdata_from` setting.
@@ -155,6 +153,42 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// one that holds anything is refused and left as it was.
     async fn restore(&self, snapshot: &Snapshot) -> Result<()>;
 }
+
+/// The records of one kind, a chunk at a time in reference order (see
+/// [`StatisticsCache::scan_records`]).
+#[derive(Debug)]
+pub enum RecordChunk {
+    Identifications(Vec<Identification>),
+    Assessments(Vec<Assessment>),
+    HotlineCalls(Vec<HotlineCall>),
+}
+
+/// The register as the statistics read it: a capability of a backend that the
+/// application layer uses, beside the [`Store`] itself.
+///
+/// The statistics count from their own compact copy of the records (`spor_stats::Columns`,
+/// as bytes), kept in the store beside the register and valid while its stamp is the
+/// register's `last_change` (every write to the records or settings changes that). When it
+/// is not current, the records are read a chunk at a time, so that counting never holds
+/// the whole register in memory, and the new copy is kept for the next reader.
+#[async_trait]
+pub trait StatisticsCache: Send + Sync {
+    /// The register without its record lists (history, settings, codes, `last_change`) and
+    /// the kept columns when they are of the register as it is now.
+    async fn kept_columns(&self) -> Result<(Register, Option<Vec<u8>>)>;
+
+    /// Hands every record to `sink`, [`RecordChunk`]s of at most [`SCAN_CHUNK`] rows, in
+    /// reference order per kind (decisions, then interviews, then calls), all read in one
+    /// transaction; returns the register without its record lists as of that same state.
+    async fn scan_records(&self, sink: &mut (dyn FnMut(RecordChunk) + Send)) -> Result<Register>;
+
+    /// Keeps `bytes` as the columns of the register whose `last_change` was `stamp`.
+    /// `false`, and nothing kept, when the register has changed since.
+    async fn keep_columns(&self, stamp: DateTime<Utc>, bytes: &[u8]) -> Result<bool>;
+}
+
+/// The most rows in one [`RecordChunk`].
+pub const SCAN_CHUNK: usize = 16_384;
 
 /// An import whose transaction is open while the files are read: a writer thread appends
 /// checked rows to tables that were empty while the reader goes on with the rest, so a

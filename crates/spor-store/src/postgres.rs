@@ -531,6 +531,10 @@ impl Store for PgStore {
         })
     }
 
+    fn statistics_cache(&self) -> Option<&dyn crate::StatisticsCache> {
+        Some(self)
+    }
+
     #[tracing::instrument(skip_all)]
     async fn load_register(&self) -> crate::Result<spor_core::Register> {
         let mut tx = self.begin_read().await?;
@@ -581,6 +585,87 @@ impl Store for PgStore {
         >(
             &mut tx, snapshot
         ))
+    }
+}
+
+#[async_trait]
+impl crate::StatisticsCache for PgStore {
+    async fn kept_columns(&self) -> crate::Result<(spor_core::Register, Option<Vec<u8>>)> {
+        let mut tx = self.begin_read().await?;
+        let stamp = crate::queries::get_setting::<sqlx::Postgres>(&mut tx, "last_change").await?;
+        let data = match &stamp {
+            Some(stamp) => {
+                sqlx::query_scalar::<_, Vec<u8>>(
+                    "SELECT data FROM statistics_columns WHERE id = 1 AND stamp = $1",
+                )
+                .bind(stamp)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            None => None,
+        };
+        let reg = crate::queries::register_head::<sqlx::Postgres>(&mut tx).await?;
+        tx.commit().await?;
+        Ok((reg, data))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn scan_records(
+        &self,
+        sink: &mut (dyn FnMut(crate::RecordChunk) + Send),
+    ) -> crate::Result<spor_core::Register> {
+        use crate::RecordChunk;
+        use crate::queries::scan_in_chunks;
+        use sqlx::Postgres as Pg;
+        let mut tx = self.begin_read().await?;
+        scan_in_chunks::<Pg, spor_core::Identification>(&mut tx, &mut |c| {
+            sink(RecordChunk::Identifications(c))
+        })
+        .await?;
+        scan_in_chunks::<Pg, spor_core::Assessment>(&mut tx, &mut |c| {
+            sink(RecordChunk::Assessments(c))
+        })
+        .await?;
+        scan_in_chunks::<Pg, spor_core::HotlineCall>(&mut tx, &mut |c| {
+            sink(RecordChunk::HotlineCalls(c))
+        })
+        .await?;
+        let reg = crate::queries::register_head::<Pg>(&mut tx).await?;
+        tx.commit().await?;
+        Ok(reg)
+    }
+
+    async fn keep_columns(
+        &self,
+        stamp: chrono::DateTime<chrono::Utc>,
+        bytes: &[u8],
+    ) -> crate::Result<bool> {
+        write_tx!(self, "keeping the statistics columns", lock = false, |tx| {
+            async {
+                // The row lock on the setting orders this after any write that changes it.
+                let current: Option<String> = sqlx::query_scalar(
+                    "SELECT value FROM settings WHERE key = 'last_change' FOR UPDATE",
+                )
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(current) = current else {
+                    return Ok(false);
+                };
+                let parsed = chrono::DateTime::parse_from_rfc3339(&current)
+                    .map_err(|_| StoreError::Corrupt("last_change".into()))?;
+                if parsed != stamp {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO statistics_columns (id, stamp, data) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET stamp = excluded.stamp, data = excluded.data",
+                )
+                .bind(&current)
+                .bind(bytes)
+                .execute(&mut *tx)
+                .await?;
+                Ok::<_, StoreError>(true)
+            }
+        })
     }
 }
 

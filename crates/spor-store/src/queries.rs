@@ -161,3 +161,67 @@ pub(crate) async fn load_register<DB: Backend>(conn: &mut DB::Connection) -> Res
         last_change: last_change::<DB>(&mut *conn).await?,
     })
 }
+
+/// The register without its record lists: history, settings and code additions.
+pub(crate) async fn register_head<DB: Backend>(conn: &mut DB::Connection) -> Result<Register> {
+    Ok(Register {
+        history: load_all::<DB, _>(&mut *conn).await?,
+        microdata_from: microdata_from::<DB>(&mut *conn).await?,
+        codes: CodeBook::with_additions(code_additions::<DB>(&mut *conn).await?),
+        last_change: last_change::<DB>(&mut *conn).await?,
+        ..Register::default()
+    })
+}
+
+/// Every row of one entity in the order of its one-column key, [`crate::SCAN_CHUNK`] rows
+/// at a time: each page starts after the last key of the one before, so a page costs one
+/// index range whatever its place. Run it in one transaction that sees one state.
+pub(crate) async fn scan_in_chunks<DB: Backend, T: RowCodec>(
+    conn: &mut DB::Connection,
+    sink: &mut (dyn FnMut(Vec<T>) + Send),
+) -> Result<()> {
+    debug_assert_eq!(T::KEY, 1, "{} has a one-column key", T::TABLE);
+    let key = T::COLUMNS[0];
+    let limit = crate::SCAN_CHUNK as i64;
+    let first = format!(
+        "SELECT {} FROM {} ORDER BY {key} LIMIT $1",
+        T::COLUMN_LIST,
+        T::TABLE
+    );
+    let next = format!(
+        "SELECT {} FROM {} WHERE {key} > $1 ORDER BY {key} LIMIT $2",
+        T::COLUMN_LIST,
+        T::TABLE
+    );
+    let mut after: Option<String> = None;
+    loop {
+        let rows = match &after {
+            None => {
+                bind::<DB>(sqlx::query(sqlx::AssertSqlSafe(first.clone())))
+                    .to(limit)
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+            Some(last) => {
+                bind::<DB>(sqlx::query(sqlx::AssertSqlSafe(next.clone())))
+                    .to(last.as_str())
+                    .to(limit)
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+        };
+        let Some(end) = rows.last() else {
+            return Ok(());
+        };
+        after = DB::text(end, 0)?.map(str::to_owned);
+        let full = rows.len() == crate::SCAN_CHUNK;
+        let chunk = rows
+            .iter()
+            .map(|r| T::read(&mut Cols::<DB>::new(r)))
+            .collect::<Result<Vec<T>>>()?;
+        sink(chunk);
+        if !full || after.is_none() {
+            return Ok(());
+        }
+    }
+}

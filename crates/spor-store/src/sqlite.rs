@@ -146,8 +146,8 @@ impl Store for SqliteStore {
         blocking(|| crate::sqlite_bulk::load_register(&self.path))
     }
 
-    async fn load_for_statistics(&self) -> crate::Result<(spor_core::Register, Option<Vec<u8>>)> {
-        blocking(|| crate::sqlite_bulk::load_for_statistics(&self.path))
+    fn statistics_cache(&self) -> Option<&dyn crate::StatisticsCache> {
+        Some(self)
     }
 
     async fn microdata_from(&self) -> crate::Result<Option<i32>> {
@@ -193,6 +193,30 @@ impl Store for SqliteStore {
         crate::copy::restore::<sqlx::Sqlite>(&mut tx, snapshot).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// On rusqlite, as the register's load is (see `sqlite_bulk.rs`).
+#[async_trait]
+impl crate::StatisticsCache for SqliteStore {
+    async fn kept_columns(&self) -> crate::Result<(spor_core::Register, Option<Vec<u8>>)> {
+        blocking(|| crate::sqlite_bulk::kept_columns(&self.path))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn scan_records(
+        &self,
+        sink: &mut (dyn FnMut(crate::RecordChunk) + Send),
+    ) -> crate::Result<spor_core::Register> {
+        blocking(|| crate::sqlite_bulk::scan_records(&self.path, sink))
+    }
+
+    async fn keep_columns(
+        &self,
+        stamp: chrono::DateTime<chrono::Utc>,
+        bytes: &[u8],
+    ) -> crate::Result<bool> {
+        blocking(|| crate::sqlite_bulk::keep_columns(&self.path, stamp, bytes))
     }
 }
 

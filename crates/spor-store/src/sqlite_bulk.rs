@@ -922,9 +922,9 @@ pub(crate) fn load_register(path: &Path) -> Result<Register> {
     load_register_single(path)
 }
 
-/// What the statistics read (see [`crate::Store::load_for_statistics`]): the kept
-/// columns when their stamp is the register's `last_change`, else the whole register.
-pub(crate) fn load_for_statistics(path: &Path) -> Result<(Register, Option<Vec<u8>>)> {
+/// The register without its record lists and, when their stamp is the register's
+/// `last_change`, the kept statistics columns (see [`crate::StatisticsCache`]).
+pub(crate) fn kept_columns(path: &Path) -> Result<(Register, Option<Vec<u8>>)> {
     let mut conn = connect(path)?;
     let tx = conn.transaction()?;
     let last_change = setting(&tx, "last_change")?;
@@ -939,22 +939,90 @@ pub(crate) fn load_for_statistics(path: &Path) -> Result<(Register, Option<Vec<u
             .optional()?,
         None => None,
     };
-    let Some(data) = data else {
-        drop(tx);
-        return Ok((load_register(path)?, None));
-    };
-    let head = head(&tx, last_change.as_deref())?;
-    let reg = Register {
+    let reg = register_head(&tx, last_change.as_deref())?;
+    tx.commit()?;
+    Ok((reg, data))
+}
+
+/// The register without its record lists: history, settings and code additions.
+fn register_head(tx: &Transaction<'_>, last_change: Option<&str>) -> Result<Register> {
+    let head = head(tx, last_change)?;
+    Ok(Register {
         identifications: Vec::new(),
         assessments: Vec::new(),
         hotline_calls: Vec::new(),
-        history: load_history(&tx)?,
+        history: load_history(tx)?,
         microdata_from: head.microdata_from,
-        codes: CodeBook::with_additions(code_additions(&tx)?),
+        codes: CodeBook::with_additions(code_additions(tx)?),
         last_change: head.last_change,
-    };
+    })
+}
+
+/// Every record in reference order, [`crate::SCAN_CHUNK`] rows at a time, read in one
+/// transaction (see [`crate::StatisticsCache::scan_records`]). Walks each table by its
+/// unique ref index, so nothing is sorted and no more than one chunk is held.
+pub(crate) fn scan_records(
+    path: &Path,
+    sink: &mut (dyn FnMut(crate::RecordChunk) + Send),
+) -> Result<Register> {
+    use crate::RecordChunk;
+    let mut conn = connect_for_load(path)?;
+    let tx = conn.transaction()?;
+    let last_change = setting(&tx, "last_change")?;
+    scan_in_chunks::<Identification>(&tx, &mut |c| sink(RecordChunk::Identifications(c)))?;
+    scan_in_chunks::<Assessment>(&tx, &mut |c| sink(RecordChunk::Assessments(c)))?;
+    scan_in_chunks::<HotlineCall>(&tx, &mut |c| sink(RecordChunk::HotlineCalls(c)))?;
+    let reg = register_head(&tx, last_change.as_deref())?;
     tx.commit()?;
-    Ok((reg, Some(data)))
+    Ok(reg)
+}
+
+fn scan_in_chunks<T: RowCodec>(tx: &Transaction<'_>, sink: &mut dyn FnMut(Vec<T>)) -> Result<()> {
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY {}",
+        T::COLUMN_LIST,
+        T::TABLE,
+        T::COLUMNS[..T::KEY].join(", ")
+    );
+    let mut st = tx.prepare(&sql)?;
+    let mut rows = st.query([])?;
+    let mut chunk = Vec::with_capacity(crate::SCAN_CHUNK);
+    while let Some(r) = rows.next()? {
+        chunk.push(record::<T>(r)?);
+        if chunk.len() == crate::SCAN_CHUNK {
+            sink(std::mem::replace(
+                &mut chunk,
+                Vec::with_capacity(crate::SCAN_CHUNK),
+            ));
+        }
+    }
+    if !chunk.is_empty() {
+        sink(chunk);
+    }
+    Ok(())
+}
+
+/// Keeps `bytes` as the statistics columns of the register whose `last_change` is
+/// `stamp`; `false` when it is no longer (see [`crate::StatisticsCache::keep_columns`]).
+pub(crate) fn keep_columns(
+    path: &Path,
+    stamp: chrono::DateTime<chrono::Utc>,
+    bytes: &[u8],
+) -> Result<bool> {
+    let mut conn = connect(path)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let Some(current) = setting(&tx, "last_change")? else {
+        return Ok(false);
+    };
+    if head(&tx, Some(&current))?.last_change != Some(stamp) {
+        return Ok(false);
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO statistics_columns (id, stamp, data) VALUES (1, ?1, ?2)",
+        rusqlite::params![&current, bytes],
+    )?;
+    tx.commit()?;
+    Ok(true)
 }
 
 /// The register read in one transaction on one connection.

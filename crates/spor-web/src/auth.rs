@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
 
-use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Argon2, PasswordVerifier as _};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -34,61 +34,7 @@ pub const SESSION_COOKIE: &str = "spor_session";
 pub const LOGIN_CSRF_COOKIE: &str = "spor_login_csrf";
 pub const LANG_COOKIE: &str = "spor_lang";
 
-/// Shortest password accepted for a new account or a reset.
-pub const MIN_PASSWORD_CHARS: usize = 10;
-
-/// A role of the application. An account may hold several.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Caseworker,
-    Analyst,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Caseworker, Role::Analyst, Role::Admin];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Caseworker => "caseworker",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == s.trim())
-    }
-
-    /// Parses a comma-separated role list; errors name the bad entry.
-    pub fn parse_list(s: &str) -> Result<Vec<Role>, String> {
-        let mut out = Vec::new();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let r = Role::parse(part).ok_or_else(|| {
-                format!("unknown role `{part}`: use caseworker, analyst or admin")
-            })?;
-            if !out.contains(&r) {
-                out.push(r);
-            }
-        }
-        if out.is_empty() {
-            return Err("give at least one role: caseworker, analyst or admin".into());
-        }
-        Ok(out)
-    }
-
-    pub fn join(roles: &[Role]) -> String {
-        roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
-    }
-}
-
-/// Hashes a password with argon2id and a fresh salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
-}
+pub use spor_app::accounts::{MIN_PASSWORD_CHARS, Role, hash_password};
 
 fn verify_password(password: &str, hash: &str) -> bool {
     Argon2::default()

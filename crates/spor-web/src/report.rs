@@ -50,9 +50,13 @@ pub(crate) fn file(content_type: &str, name: String, body: Vec<u8>) -> Response 
 
 /// The HTML edition shown inside the overview page (in a frame: it is a whole document
 /// with its own stylesheet). Its own CSP allows only its inline CSS and SVG.
-pub fn view(edition: &Edition, now: chrono::DateTime<chrono::Utc>) -> Result<Response, AppError> {
-    let html = edition.render(Format::Html, now).map_err(render_failed)?;
-    let mut res = (StatusCode::OK, axum::response::Html(html)).into_response();
+pub fn view(html: &[u8]) -> Response {
+    let mut res = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html.to_vec(),
+    )
+        .into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -64,24 +68,16 @@ pub fn view(edition: &Edition, now: chrono::DateTime<chrono::Utc>) -> Result<Res
         header::X_FRAME_OPTIONS,
         HeaderValue::from_static("SAMEORIGIN"),
     );
-    Ok(res)
+    res
 }
 
-/// One edition of the overview as a download.
-pub fn download(
-    edition: &Edition,
-    format: Format,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Response, AppError> {
-    if !FORMATS.contains(&format) {
-        return Err(AppError::NotFound);
-    }
-    let bytes = edition.render(format, now).map_err(render_failed)?;
-    Ok(file(
+/// One edition of the overview, rendered in `format`, as a download.
+pub fn download(edition: &Edition, format: Format, bytes: &[u8]) -> Response {
+    file(
         format.content_type(),
         file_name(edition, format.name()),
-        bytes,
-    ))
+        bytes.to_vec(),
+    )
 }
 
 /// One table of the overview as CSV (semicolon-separated, as Danish spreadsheets expect).

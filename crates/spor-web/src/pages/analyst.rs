@@ -291,6 +291,23 @@ async fn edition_of(st: &AppState, year: i32, public: bool) -> Result<Arc<Editio
         .map_err(|_| AppError::NotFound)
 }
 
+/// The edition of `year` rendered in `format` (once per state of the register).
+async fn rendered(
+    st: &AppState,
+    year: i32,
+    public: bool,
+    format: Format,
+) -> Result<(Arc<Edition>, Arc<Vec<u8>>), AppError> {
+    let edition = edition_of(st, year, public).await?;
+    let bytes = st
+        .stats
+        .rendered(EditionKey { year, public }, format, st.now())
+        .await
+        .map_err(internal)?
+        .map_err(|_| AppError::Internal)?;
+    Ok((edition, bytes))
+}
+
 fn profile_query(public: bool) -> &'static str {
     if public { "?profile=public" } else { "" }
 }
@@ -400,8 +417,8 @@ pub async fn view(
     Path(year): Path<i32>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let edition = edition_of(&st, year, public_param(&q)?).await?;
-    crate::report::view(&edition, st.now())
+    let (_, html) = rendered(&st, year, public_param(&q)?, Format::Html).await?;
+    Ok(crate::report::view(&html))
 }
 
 pub async fn download(
@@ -414,7 +431,7 @@ pub async fn download(
         .filter(|f| crate::report::FORMATS.contains(f))
         .ok_or(AppError::NotFound)?;
     let public = public_param(&q)?;
-    let edition = edition_of(&st, year, public).await?;
+    let (edition, bytes) = rendered(&st, year, public, format).await?;
     let ev = audit::event(
         &info,
         Some(&s.user),
@@ -427,7 +444,7 @@ pub async fn download(
         )),
     );
     audit::record(&st, ev).await?;
-    crate::report::download(&edition, format, st.now())
+    Ok(crate::report::download(&edition, format, &bytes))
 }
 
 pub async fn table_csv(

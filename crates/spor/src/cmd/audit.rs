@@ -1,6 +1,6 @@
 //! `spor audit verify|list`: the web application's hash-chained audit trail.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Subcommand;
 use spor_store::web::{AuditFilter, ChainStatus};
 
@@ -20,9 +20,7 @@ pub enum AuditCommand {
 }
 
 pub async fn run(cmd: AuditCommand, db: &str) -> anyhow::Result<()> {
-    let store = spor_store::open_web(db)
-        .await
-        .with_context(|| format!("cannot open the register at {db}"))?;
+    let store = spor_app::open_web_store(db).await?;
     match cmd {
         AuditCommand::Verify => match store.verify_audit().await? {
             ChainStatus::Intact { events } => {

@@ -58,8 +58,15 @@ pub async fn run(cmd: CodesCommand, db: &str) -> anyhow::Result<()> {
             }
         }
         CodesCommand::Add { list, code, da, en } => {
-            let entry = book.check_addition(&list, &code, &da, &en)?;
-            store.add_code(&entry).await?;
+            drop(store);
+            let store = spor_app::open_web_store(db).await?;
+            let entry = spor_app::admin::add_code(
+                store.as_ref(),
+                spor_app::audit::Actor::command_line(&spor_app::audit::command_line_user()),
+                [&list, &code, &da, &en],
+                chrono::Utc::now(),
+            )
+            .await?;
             println!(
                 "added {} `{}` ({} / {})",
                 entry.list, entry.code, entry.da, entry.en

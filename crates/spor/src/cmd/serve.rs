@@ -35,9 +35,7 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     if args.idle_minutes == 0 || args.session_hours == 0 {
         bail!("--idle-minutes and --session-hours must be at least 1");
     }
-    let store = spor_store::open_web(db)
-        .await
-        .with_context(|| format!("cannot open the register at {db}"))?;
+    let store = spor_app::open_web_store(db).await?;
     let config = Config {
         idle_timeout: Duration::from_secs(args.idle_minutes * 60),
         absolute_lifetime: Duration::from_secs(args.session_hours * 3600),

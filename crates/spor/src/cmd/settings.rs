@@ -1,7 +1,10 @@
 //! `spor settings show`, `spor settings set microdata_from YEAR|none`.
 
 use anyhow::bail;
+use chrono::Utc;
 use clap::Subcommand;
+use spor_app::admin;
+use spor_app::audit::Actor;
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCommand {
@@ -13,9 +16,9 @@ pub enum SettingsCommand {
 }
 
 pub async fn run(cmd: SettingsCommand, db: &str) -> anyhow::Result<()> {
-    let store = super::open_store(db).await?;
     match cmd {
         SettingsCommand::Show => {
+            let store = super::open_store(db).await?;
             let m = store.microdata_from().await?;
             match m {
                 Some(y) => println!("microdata_from = {y}"),
@@ -32,17 +35,11 @@ pub async fn run(cmd: SettingsCommand, db: &str) -> anyhow::Result<()> {
             if name != "microdata_from" {
                 bail!("unknown setting `{name}`; known settings: microdata_from");
             }
-            let year = if value == "none" {
-                None
-            } else {
-                match value.parse::<i32>() {
-                    Ok(y) if (1900..=2200).contains(&y) => Some(y),
-                    _ => bail!(
-                        "microdata_from takes a four-digit year (e.g. 2023) or `none`, not `{value}`"
-                    ),
-                }
-            };
-            store.set_microdata_from(year).await?;
+            let year = admin::parse_microdata_from(&value).map_err(anyhow::Error::msg)?;
+            let store = spor_app::open_web_store(db).await?;
+            let user = spor_app::audit::command_line_user();
+            admin::set_microdata_from(store.as_ref(), Actor::command_line(&user), year, Utc::now())
+                .await?;
             match year {
                 Some(y) => println!("microdata_from = {y}"),
                 None => println!("microdata_from unset"),

@@ -6,8 +6,8 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use spor_store::web::UserUpdate;
-use spor_web::{Event, Role};
+use spor_app::accounts::{self, AccountError, Change, MIN_PASSWORD_CHARS, Role};
+use spor_app::audit::Actor;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -68,142 +68,80 @@ fn read_password() -> anyhow::Result<String> {
     } else {
         read_line()?
     };
-    if pw.chars().count() < spor_web::auth::MIN_PASSWORD_CHARS {
+    if pw.chars().count() < MIN_PASSWORD_CHARS {
         bail!(
             "the password needs at least {} characters (give it on standard input, e.g. from a password manager)",
-            spor_web::auth::MIN_PASSWORD_CHARS
+            MIN_PASSWORD_CHARS
         );
     }
     Ok(pw)
 }
 
-fn roles_of(list: &[String]) -> anyhow::Result<String> {
-    let roles = Role::parse_list(&list.join(",")).map_err(anyhow::Error::msg)?;
-    Ok(Role::join(&roles))
-}
-
-async fn audit(
-    store: &dyn spor_store::WebStore,
-    e: Event,
-    target: &str,
-    detail: Option<String>,
-) -> anyhow::Result<()> {
-    let mut ev = e.by(Some("cli"), Some("local"));
-    ev.target = Some(target.to_string());
-    ev.detail = detail;
-    store.append_audit(&ev, chrono::Utc::now()).await?;
-    Ok(())
-}
-
 pub async fn run(cmd: UserCommand, db: &str) -> anyhow::Result<()> {
-    let store = spor_store::open_web(db)
-        .await
-        .with_context(|| format!("cannot open the register at {db}"))?;
+    let store = spor_app::open_web_store(db).await?;
     let store = store.as_ref();
+    let user = spor_app::audit::command_line_user();
+    let by = Actor::command_line(&user);
     let now = chrono::Utc::now();
-    let missing =
-        |name: &str| anyhow::anyhow!("there is no account `{name}` (see `spor user list`)");
+    let hint = |e: AccountError| match e {
+        AccountError::Unknown(_) => anyhow::anyhow!("{e} (see `spor user list`)"),
+        e => anyhow::Error::new(e),
+    };
     match cmd {
         UserCommand::Add { name, roles } => {
-            let valid = !name.is_empty()
-                && name.len() <= 64
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-            if !valid {
-                bail!(
-                    "`{name}` is not a valid user name: use 1 to 64 letters a-z, digits, . _ - @"
-                );
+            let roles = roles.join(",");
+            // The name and roles are checked before the password is asked for.
+            if !accounts::valid_name(&name) {
+                return Err(AccountError::BadName(name).into());
             }
-            let roles = roles_of(&roles)?;
+            Role::parse_list(&roles).map_err(anyhow::Error::msg)?;
             if store.user(&name).await?.is_some() {
-                bail!("the account `{name}` already exists");
+                return Err(AccountError::Taken(name).into());
             }
             let pw = read_password()?;
-            let hash = spor_web::hash_password(&pw)?;
-            if !store.create_user(&name, &roles, &hash, now).await? {
-                bail!("the account `{name}` already exists");
-            }
-            audit(
-                store,
-                Event::UserCreate,
-                &name,
-                Some(format!("roles {roles}")),
-            )
-            .await?;
+            let roles = accounts::add(store, by, &name, &roles, pw, now).await?;
             println!("added {name} ({roles})");
         }
         UserCommand::List => {
             println!("{:<24} {:<28} {:<10} created", "name", "roles", "state");
-            for u in store.users().await? {
-                let state = if u.disabled {
-                    "disabled"
-                } else if u.locked_until.is_some_and(|t| t > now) {
-                    "locked"
-                } else {
-                    "active"
-                };
+            for a in accounts::list(store, now).await? {
                 println!(
                     "{:<24} {:<28} {:<10} {}",
-                    u.name,
-                    u.roles,
-                    state,
-                    u.created_at.format("%Y-%m-%d")
+                    a.name,
+                    a.roles,
+                    a.state.code(),
+                    a.created_at.format("%Y-%m-%d")
                 );
             }
         }
         UserCommand::Disable { name } => {
-            let upd = UserUpdate {
-                disabled: Some(true),
-                ..Default::default()
-            };
-            if !store.update_user(&name, &upd, now).await? {
-                return Err(missing(&name));
-            }
-            audit(store, Event::UserDisable, &name, None).await?;
+            accounts::change(store, by, &name, Change::Disable, now)
+                .await
+                .map_err(hint)?;
             println!("disabled {name}; its sessions have ended");
         }
         UserCommand::Enable { name } => {
-            let upd = UserUpdate {
-                disabled: Some(false),
-                login_state: Some((0, None)),
-                ..Default::default()
-            };
-            if !store.update_user(&name, &upd, now).await? {
-                return Err(missing(&name));
-            }
-            audit(store, Event::UserEnable, &name, None).await?;
+            accounts::change(store, by, &name, Change::Enable, now)
+                .await
+                .map_err(hint)?;
             println!("enabled {name}");
         }
         UserCommand::ResetPassword { name } => {
             if store.user(&name).await?.is_none() {
-                return Err(missing(&name));
+                return Err(hint(AccountError::Unknown(name)));
             }
             let pw = read_password()?;
-            let upd = UserUpdate {
-                password_hash: Some(spor_web::hash_password(&pw)?),
-                ..Default::default()
-            };
-            store.update_user(&name, &upd, now).await?;
-            audit(store, Event::UserPasswordReset, &name, None).await?;
+            accounts::change(store, by, &name, Change::Password(pw), now)
+                .await
+                .map_err(hint)?;
             println!("new password set for {name}; its sessions have ended");
         }
         UserCommand::SetRoles { name, roles } => {
-            let roles = roles_of(&roles)?;
-            let upd = UserUpdate {
-                roles: Some(roles.clone()),
-                ..Default::default()
-            };
-            if !store.update_user(&name, &upd, now).await? {
-                return Err(missing(&name));
-            }
-            audit(
-                store,
-                Event::UserUpdate,
-                &name,
-                Some(format!("roles {roles}")),
-            )
-            .await?;
+            let roles = roles.join(",");
+            accounts::change(store, by, &name, Change::Roles(roles.clone()), now)
+                .await
+                .map_err(hint)?;
+            let roles = Role::join(&Role::parse_list(&roles).map_err(anyhow::Error::msg)?);
             println!("{name} now has the roles {roles}");
         }
     }
