@@ -155,3 +155,69 @@ fn spor_serve_answers_healthz_on_the_address_it_prints() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.ends_with("ok"), "{answer}");
 }
+
+/// Changes made on the command line are audited like the web's, under the operating-system
+/// user who ran it: a setting, a code, an account.
+#[test]
+fn settings_codes_and_accounts_changed_on_the_command_line_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let run = |args: &[&str], stdin: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+        c.arg("--db").arg(&db).args(args).env("USER", "birgitte");
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("run spor");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["settings", "set", "microdata_from", "2021"], "");
+    run(
+        &[
+            "codes",
+            "add",
+            "referral_actor",
+            "union",
+            "--da",
+            "Fagforening",
+            "--en",
+            "Trade union",
+        ],
+        "",
+    );
+    run(
+        &["user", "add", "mette", "--role", "analyst"],
+        "a-long-enough-password\n",
+    );
+    // A refused value changes nothing and leaves no event.
+    let bad = spor(&db, &["settings", "set", "microdata_from", "20x1"], "");
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("not `20x1`"), "{}", text(&bad));
+
+    let list = run(&["audit", "list"], "");
+    let events: Vec<Vec<&str>> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let codes: Vec<&str> = events.iter().map(|e| e[2]).collect();
+    assert_eq!(
+        codes,
+        ["user.create", "code.add", "settings.update"],
+        "{list}"
+    );
+    for e in &events {
+        assert_eq!((e[3], e[5]), ("cli:birgitte", "local"), "{list}");
+    }
+    assert_eq!(events[1][4], "referral_actor/union");
+    assert_eq!((events[2][4], events[2][6]), ("microdata_from", "2021"));
+    assert!(run(&["audit", "verify"], "").contains("intact: 3 events"));
+}
