@@ -17,6 +17,7 @@ pub mod demo;
 pub mod edition;
 pub mod export;
 pub mod import;
+pub mod records;
 pub mod release;
 pub mod statistics;
 

@@ -42,6 +42,10 @@ pub enum Event {
     CodeAdd,
     SettingsUpdate,
     AuditView,
+    CaseRestore,
+    AssessmentRestore,
+    CallRestore,
+    RecordSearch,
 }
 
 impl Event {
@@ -79,6 +83,10 @@ impl Event {
         Event::CodeAdd,
         Event::SettingsUpdate,
         Event::AuditView,
+        Event::CaseRestore,
+        Event::AssessmentRestore,
+        Event::CallRestore,
+        Event::RecordSearch,
     ];
 
     /// The stable code stored in the trail.
@@ -117,6 +125,10 @@ impl Event {
             Event::CodeAdd => "code.add",
             Event::SettingsUpdate => "settings.update",
             Event::AuditView => "audit.view",
+            Event::CaseRestore => "case.restore",
+            Event::AssessmentRestore => "assessment.restore",
+            Event::CallRestore => "call.restore",
+            Event::RecordSearch => "record.search",
         }
     }
 

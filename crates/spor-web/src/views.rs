@@ -119,6 +119,10 @@ pub struct ListPage {
     pub next_href: Option<String>,
     pub notice: Option<String>,
     pub notice_bad: bool,
+    /// "Undo" after a deletion: the restore form's action.
+    pub restore_action: Option<String>,
+    /// The year filter's value is not a year.
+    pub year_invalid: bool,
 }
 
 #[derive(Template)]
@@ -131,6 +135,12 @@ pub struct FormPage {
     pub has_errors: bool,
     pub cancel_href: String,
     pub conflict: bool,
+    /// After a refused save: what the other person changed, one line per change.
+    pub theirs: Vec<String>,
+    /// The record as it is now, to open again.
+    pub reopen_href: Option<String>,
+    /// Why the form came back without being saved (an expired form, a new login).
+    pub notice: Option<String>,
 }
 
 /// One entry of a change history.
@@ -151,9 +161,26 @@ pub struct RecordPage {
     pub edit_href: String,
     pub return_href: Option<String>,
     pub person_href: Option<String>,
-    pub delete_action: String,
-    pub version: i64,
+    /// The page that asks before deleting; none for a deleted record.
+    pub delete_href: Option<String>,
     pub history: Vec<ChangeView>,
+    /// For a deleted record: when and by whom, and until when it can be restored.
+    pub deleted: Option<String>,
+    pub restore_action: Option<String>,
+}
+
+/// "Do you really want to delete …?"
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub c: Chrome,
+    pub question: String,
+    pub details: Vec<(String, String)>,
+    pub hint: String,
+    pub action: String,
+    pub version: i64,
+    pub yes: String,
+    pub cancel_href: String,
 }
 
 #[derive(Template)]
@@ -175,12 +202,21 @@ pub struct UserView {
     pub created: String,
 }
 
+impl UserView {
+    /// Whether the account holds the role with this code.
+    pub fn has(&self, role: &str) -> bool {
+        self.roles.split(',').any(|r| r.trim() == role)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "users.html")]
 pub struct UsersPage {
     pub c: Chrome,
     pub users: Vec<UserView>,
     pub error: Option<String>,
+    /// (code, label) of each role, to choose from.
+    pub role_choices: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Template)]
@@ -198,6 +234,8 @@ pub struct SettingsPage {
     pub c: Chrome,
     pub microdata_from: String,
     pub error: Option<String>,
+    /// Before a change is saved: which published figures it changes.
+    pub confirm: Option<String>,
 }
 
 #[derive(Template)]

@@ -48,8 +48,26 @@ async fn users_page(
             c: Chrome::new(info, Some(s), info.lang.s("users")),
             users,
             error,
+            role_choices: Role::ALL
+                .iter()
+                .map(|r| (r.code(), info.lang.s(r.code())))
+                .collect(),
         },
     )
+}
+
+/// The roles chosen in a form: the ticked `role_…` boxes, or a typed `roles` list.
+fn posted_roles(f: &HashMap<String, String>) -> String {
+    let ticked: Vec<&str> = Role::ALL
+        .iter()
+        .map(|r| r.code())
+        .filter(|c| f.contains_key(&format!("role_{c}")))
+        .collect();
+    if ticked.is_empty() {
+        f.get("roles").cloned().unwrap_or_default()
+    } else {
+        ticked.join(",")
+    }
 }
 
 pub async fn users(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {
@@ -84,15 +102,15 @@ pub async fn create_user(
             Lang::Da => "Brugernavnet må have 1–64 tegn: bogstaver a–z, tal, . _ - @".to_string(),
             Lang::En => "User names have 1–64 characters: letters a–z, digits, . _ - @".to_string(),
         })
-    } else if let Err(e) = Role::parse_list(&get("roles")) {
-        Some(e)
+    } else if Role::parse_list(&posted_roles(&f)).is_err() {
+        Some(info.lang.s("choose_role").to_string())
     } else {
         password_problem(info.lang, &pw)
     };
     if let Some(p) = problem {
         return users_page(&st, &s, &info, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let roles = Role::join(&Role::parse_list(&get("roles")).unwrap_or_default());
+    let roles = Role::join(&Role::parse_list(&posted_roles(&f)).unwrap_or_default());
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
         .await
         .map_err(|_| AppError::Internal)?
@@ -123,7 +141,7 @@ pub async fn update_user(
 ) -> PageResult {
     let op = f.get("op").map(String::as_str).unwrap_or("");
     let (update, event, detail) = match op {
-        "roles" => match Role::parse_list(f.get("roles").map(String::as_str).unwrap_or("")) {
+        "roles" => match Role::parse_list(&posted_roles(&f)) {
             Ok(r) => {
                 let roles = Role::join(&r);
                 (
@@ -135,7 +153,8 @@ pub async fn update_user(
                     Some(format!("roles {roles}")),
                 )
             }
-            Err(e) => {
+            Err(_) => {
+                let e = info.lang.s("choose_role").to_string();
                 return users_page(&st, &s, &info, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await;
             }
         },
@@ -279,7 +298,27 @@ pub async fn settings(State(st): State<AppState>, Admin(s, info): Admin) -> Page
         c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
         microdata_from: m.map(|y| y.to_string()).unwrap_or_default(),
         error: None,
+        confirm: None,
     })
+}
+
+/// Which published figures a change of `microdata_from` changes, in words.
+fn microdata_change(lang: Lang, from: Option<i32>, to: Option<i32>) -> String {
+    let span = |a: i32, b: i32| {
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a}–{b}")
+        }
+    };
+    let what = match (from, to) {
+        (Some(a), Some(b)) if a < b => lang.f("microdata_to_history", &[&span(a, b - 1)]),
+        (Some(a), Some(b)) => lang.f("microdata_to_count", &[&span(b, a - 1)]),
+        (None, Some(b)) => lang.f("microdata_before_history", &[&b.to_string()]),
+        (Some(a), None) => lang.f("microdata_before_count", &[&a.to_string()]),
+        (None, None) => String::new(),
+    };
+    format!("{what} {}", lang.s("microdata_affects"))
 }
 
 pub async fn save_settings(
@@ -311,11 +350,23 @@ pub async fn save_settings(
                         c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
                         microdata_from: raw,
                         error: Some(msg),
+                        confirm: None,
                     },
                 );
             }
         }
     };
+    // A change of the first microdata year changes published figures: say which, and
+    // ask before saving.
+    let current = st.store.microdata_from().await?;
+    if year != current && f.get("confirm").map(String::as_str) != Some("1") {
+        return page(&SettingsPage {
+            c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
+            microdata_from: raw,
+            error: None,
+            confirm: Some(microdata_change(info.lang, current, year)),
+        });
+    }
     st.store.set_microdata_from(year).await?;
     let ev = audit::event(
         &info,
@@ -453,5 +504,7 @@ pub async fn audit(
         next_href: (page_no < pages).then(|| link_to(page_no + 1)),
         notice: Some(notice),
         notice_bad: bad,
+        restore_action: None,
+        year_invalid: false,
     })
 }

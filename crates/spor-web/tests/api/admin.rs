@@ -60,13 +60,32 @@ async fn microdata_from_is_set_checked_and_audited() {
         "what was typed is kept"
     );
     assert_eq!(app.store.microdata_from().await.unwrap(), None);
+    // A change says which published figures it changes and waits for a yes.
+    let asked = ad
+        .post("/admin/settings", &[("microdata_from", "2023")])
+        .await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    assert!(
+        asked
+            .body
+            .contains("Tallene for årene før 2023 vil blive vist som de historisk offentliggjorte tal"),
+        "says which figures change"
+    );
+    assert_eq!(app.store.microdata_from().await.unwrap(), None, "not yet");
     assert_eq!(
-        ad.post("/admin/settings", &[("microdata_from", "2023")])
-            .await
-            .status(),
+        ad.post(
+            "/admin/settings",
+            &[("microdata_from", "2023"), ("confirm", "1")]
+        )
+        .await
+        .status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.store.microdata_from().await.unwrap(), Some(2023));
+    let later = ad
+        .post("/admin/settings", &[("microdata_from", "2025")])
+        .await;
+    assert!(later.body.contains("Tallene for 2023–2024 vil blive vist som de historisk"));
     let ev = app
         .store
         .audit_events(
@@ -94,17 +113,31 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
         )
         .await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Roles are ticked from a list.
+    let form = ad.get("/admin/users").await;
+    for role in ["caseworker", "analyst", "admin"] {
+        assert!(form.body.contains(&format!("type=\"checkbox\" name=\"role_{role}\"")));
+    }
+    let none = ad
+        .post(
+            "/admin/users",
+            &[("name", "ole"), ("password", "ole-secret-password")],
+        )
+        .await;
+    assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(none.body.contains("Vælg mindst én rolle"));
     let made = ad
         .post(
             "/admin/users",
             &[
                 ("name", "ole"),
-                ("roles", "analyst"),
+                ("role_analyst", "1"),
                 ("password", "ole-secret-password"),
             ],
         )
         .await;
     assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.user("ole").await.unwrap().unwrap().roles, "analyst");
     let taken = ad
         .post(
             "/admin/users",
