@@ -334,10 +334,7 @@ async fn insert_record<DB: Backend>(
     retry::<DB, _, _, _>(|| async move {
         let mut tx = pool.begin().await?;
         lock::<DB>(&mut tx).await?;
-        if read_one::<DB>(&mut tx, r.kind(), r.key())
-            .await?
-            .is_some()
-        {
+        if read_one::<DB>(&mut tx, r.kind(), r.key()).await?.is_some() {
             return Ok(WriteOutcome::Exists);
         }
         let version = last_logged_version::<DB>(&mut tx, r.kind(), r.key()).await? + 1;

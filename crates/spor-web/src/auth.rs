@@ -249,17 +249,16 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     let mut req = req;
     // A record form is kept when it cannot be taken: see `resume`.
     let keep_form = crate::resume::is_record_form(&info.path);
-    if req.method() == Method::POST
-        && info.path != "/login"
-        && (session.is_some() || keep_form)
-    {
+    if req.method() == Method::POST && info.path != "/login" && (session.is_some() || keep_form) {
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
             Ok(b) => b,
             Err(_) => return AppError::BadRequest.into_response_for(&info),
         };
         let keep = |state: &AppState| {
-            let token = state.stash.put(state.now(), &info.path, form_fields(&bytes));
+            let token = state
+                .stash
+                .put(state.now(), &info.path, form_fields(&bytes));
             format!("{}?resume={token}", info.path)
         };
         match &session {
@@ -358,7 +357,11 @@ fn form_fields(body: &[u8]) -> HashMap<String, String> {
         let mut i = 0;
         while i < b.len() {
             let hex = |c: u8| (c as char).to_digit(16);
-            match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            match (
+                b[i],
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
                 (b'%', Some(h), Some(l)) => {
                     out.push((h * 16 + l) as u8);
                     i += 3;

@@ -231,12 +231,20 @@ fn groups(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> Vec<OptGroup>
         ]
         .into_iter()
         .map(|(list, form)| OptGroup {
-            label: Some(lang.label(codes, ListId::ExploitationForm, form).to_string()),
+            label: Some(
+                lang.label(codes, ListId::ExploitationForm, form)
+                    .to_string(),
+            ),
             key: form,
             options: codes
                 .list(list)
                 .iter()
-                .map(|e| opt(&e.code, (if lang == Lang::En { &e.en } else { &e.da }).clone()))
+                .map(|e| {
+                    opt(
+                        &e.code,
+                        (if lang == Lang::En { &e.en } else { &e.da }).clone(),
+                    )
+                })
                 .collect(),
         })
         .collect();
@@ -408,7 +416,9 @@ pub fn message(lang: Lang, codes: &CodeBook, col: &str, expected: &str, typed: &
     }
     if let Some(rest) = expected.strip_prefix("a subtype of ") {
         let form = rest.split(':').next().unwrap_or("");
-        let form = lang.label(codes, ListId::ExploitationForm, form).to_lowercase();
+        let form = lang
+            .label(codes, ListId::ExploitationForm, form)
+            .to_lowercase();
         return if lang == Lang::En {
             format!("This sector/type does not belong to {form}: choose one listed under {form}.")
         } else {

@@ -344,7 +344,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Your account has no pages.",
     ),
     ("welcome", "Velkommen", "Welcome"),
-    ("confirm_delete", "Slet denne post …", "Delete this record …"),
+    (
+        "confirm_delete",
+        "Slet denne post …",
+        "Delete this record …",
+    ),
     (
         "unchanged",
         "Ingen ændringer: der var intet at gemme.",
@@ -353,7 +357,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("was_deleted", "{} {} er slettet.", "{} {} was deleted."),
     ("undo", "Fortryd", "Undo"),
     ("restore", "Gendan posten", "Restore the record"),
-    ("restored", "Posten er gendannet.", "The record is restored."),
+    (
+        "restored",
+        "Posten er gendannet.",
+        "The record is restored.",
+    ),
     (
         "deleted_note",
         "Denne post blev slettet {} af {}.",
@@ -374,7 +382,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Referencen bruges nu af en anden post, så den slettede post kan ikke gendannes.",
         "The reference is now used by another record, so the deleted record cannot be restored.",
     ),
-    ("delete_question", "Vil du slette {} {}?", "Do you want to delete {} {}?"),
+    (
+        "delete_question",
+        "Vil du slette {} {}?",
+        "Do you want to delete {} {}?",
+    ),
     ("delete_yes", "Ja, slet posten", "Yes, delete the record"),
     (
         "delete_hint",
@@ -453,7 +465,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Det ændrer årsoversigten (intern og offentlig udgave) og overblikket for de år. Vil du gemme ændringen?",
         "This changes the annual overview (internal and public edition) and the dashboard for those years. Do you want to save the change?",
     ),
-    ("confirm_change", "Ja, gem ændringen", "Yes, save the change"),
+    (
+        "confirm_change",
+        "Ja, gem ændringen",
+        "Yes, save the change",
+    ),
     ("analyst", "Analytiker", "Analyst"),
     ("admin", "Administrator", "Administrator"),
     (

@@ -381,29 +381,32 @@ async fn list(
     } else {
         (StatusCode::OK, None)
     };
-    page_with(status, &ListPage {
-        c,
-        new_href: Some(format!("{}/new", spec.base)),
-        new_label: lang.s(spec.new_key).into(),
-        action: spec.base.into(),
-        filters,
-        table: TableView {
-            title: String::new(),
-            columns: cols
-                .iter()
-                .map(|c| column_label(lang, c).to_string())
-                .collect(),
-            rows,
+    page_with(
+        status,
+        &ListPage {
+            c,
+            new_href: Some(format!("{}/new", spec.base)),
+            new_label: lang.s(spec.new_key).into(),
+            action: spec.base.into(),
+            filters,
+            table: TableView {
+                title: String::new(),
+                columns: cols
+                    .iter()
+                    .map(|c| column_label(lang, c).to_string())
+                    .collect(),
+                rows,
+            },
+            total: lang.int(total),
+            page_label: format!("{} {} {} {}", lang.s("page"), page_no, lang.s("of"), pages),
+            prev_href: (page_no > 1).then(|| link_to((page_no - 1).min(pages))),
+            next_href: (page_no < pages).then(|| link_to(page_no + 1)),
+            notice_bad: notice.is_some(),
+            notice,
+            restore_action,
+            year_invalid: bad_year.is_some(),
         },
-        total: lang.int(total),
-        page_label: format!("{} {} {} {}", lang.s("page"), page_no, lang.s("of"), pages),
-        prev_href: (page_no > 1).then(|| link_to((page_no - 1).min(pages))),
-        next_href: (page_no < pages).then(|| link_to(page_no + 1)),
-        notice_bad: notice.is_some(),
-        notice,
-        restore_action,
-        year_invalid: bad_year.is_some(),
-    })
+    )
 }
 
 trait MapRecord {
@@ -739,7 +742,9 @@ async fn create(
             .await?
         {
             WriteOutcome::Done(_) => {
-                return Ok(Redirect::to(&format!("{}?saved=1", href(spec, r.key()))).into_response());
+                return Ok(
+                    Redirect::to(&format!("{}?saved=1", href(spec, r.key()))).into_response()
+                );
             }
             _ => (
                 StatusCode::CONFLICT,
@@ -781,7 +786,10 @@ async fn edit_form(
     if let Some(kept) = resumed(state, info, q) {
         // The version the form was opened at: a save over someone else's change since is
         // still refused.
-        fs.version = kept.get("version").and_then(|v| v.parse().ok()).or(fs.version);
+        fs.version = kept
+            .get("version")
+            .and_then(|v| v.parse().ok())
+            .or(fs.version);
         fs.values.extend(forms::posted(kind, &kept));
         fs.values
             .insert(spec.form.key_column().to_string(), key.to_string());
@@ -895,12 +903,12 @@ async fn delete(
         )
         .await?
     {
-        WriteOutcome::Done(_) => Ok(Redirect::to(&format!(
-            "{}?deleted={}",
-            spec.base,
-            encode_query(key)
-        ))
-        .into_response()),
+        WriteOutcome::Done(_) => {
+            Ok(
+                Redirect::to(&format!("{}?deleted={}", spec.base, encode_query(key)))
+                    .into_response(),
+            )
+        }
         WriteOutcome::Missing => Err(AppError::NotFound),
         _ => refusal(
             info,

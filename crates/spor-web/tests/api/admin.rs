@@ -66,9 +66,9 @@ async fn microdata_from_is_set_checked_and_audited() {
         .await;
     assert_eq!(asked.status(), StatusCode::OK);
     assert!(
-        asked
-            .body
-            .contains("Tallene for årene før 2023 vil blive vist som de historisk offentliggjorte tal"),
+        asked.body.contains(
+            "Tallene for årene før 2023 vil blive vist som de historisk offentliggjorte tal"
+        ),
         "says which figures change"
     );
     assert_eq!(app.store.microdata_from().await.unwrap(), None, "not yet");
@@ -85,7 +85,11 @@ async fn microdata_from_is_set_checked_and_audited() {
     let later = ad
         .post("/admin/settings", &[("microdata_from", "2025")])
         .await;
-    assert!(later.body.contains("Tallene for 2023–2024 vil blive vist som de historisk"));
+    assert!(
+        later
+            .body
+            .contains("Tallene for 2023–2024 vil blive vist som de historisk")
+    );
     let ev = app
         .store
         .audit_events(
@@ -116,7 +120,10 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
     // Roles are ticked from a list.
     let form = ad.get("/admin/users").await;
     for role in ["caseworker", "analyst", "admin"] {
-        assert!(form.body.contains(&format!("type=\"checkbox\" name=\"role_{role}\"")));
+        assert!(
+            form.body
+                .contains(&format!("type=\"checkbox\" name=\"role_{role}\""))
+        );
     }
     let none = ad
         .post(
@@ -137,7 +144,10 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
         )
         .await;
     assert_eq!(made.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.store.user("ole").await.unwrap().unwrap().roles, "analyst");
+    assert_eq!(
+        app.store.user("ole").await.unwrap().unwrap().roles,
+        "analyst"
+    );
     let taken = ad
         .post(
             "/admin/users",

@@ -449,7 +449,10 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.go(&format!("{}/persons/P-B1", app.base)).await;
     d.shot("person").await;
     d.go(&format!("{}/persons?q=p-b", app.base)).await;
-    assert!(d.url().await.ends_with("/persons/P-B1"), "a part of a ref finds the person");
+    assert!(
+        d.url().await.ends_with("/persons/P-B1"),
+        "a part of a ref finds the person"
+    );
     d.go(&format!("{}/persons?q=2023-0", app.base)).await;
     d.shot("search").await;
     d.go(&format!("{}/persons?q=no-such-ref", app.base)).await;
@@ -462,7 +465,8 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     assert!(d.source().await.contains("Vil du slette afgørelse C-B1?"));
     d.shot("delete-confirm").await;
     d.click("form.actions button.danger").await;
-    d.wait_until("deleted", |u, _| u.contains("deleted=C-B1")).await;
+    d.wait_until("deleted", |u, _| u.contains("deleted=C-B1"))
+        .await;
     d.shot("deleted").await;
     d.click("form.undo button").await;
     d.wait_until("restored", |u, _| u.contains("/cases/C-B1?restored=1"))

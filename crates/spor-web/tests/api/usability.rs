@@ -21,7 +21,7 @@ fn rows_da(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -67,13 +67,17 @@ async fn the_hotline_list_counts_filters_sorts_and_shows_calls_in_copenhagen_tim
     let y2022 = cw.get("/calls?year=2022").await;
     assert!(y2022.body.contains(&rows_da(in_year(2022))));
     assert!(
-        call_times(&y2022.body).iter().all(|t| t.starts_with("2022-")),
+        call_times(&y2022.body)
+            .iter()
+            .all(|t| t.starts_with("2022-")),
         "no call of New Year's night 2023 is listed in 2022"
     );
     let y2024 = cw.get("/calls?year=2024").await;
     assert!(y2024.body.contains(&rows_da(in_year(2024))));
     assert!(
-        call_times(&y2024.body).iter().all(|t| t.starts_with("2024-01-01 00:")),
+        call_times(&y2024.body)
+            .iter()
+            .all(|t| t.starts_with("2024-01-01 00:")),
         "the call at 00:30 on 1 January 2024 is in 2024"
     );
 }
@@ -141,9 +145,14 @@ async fn an_unchanged_save_changes_nothing_and_a_change_keeps_the_stored_time() 
     );
 
     // A real change is saved as a new version and says so; the time keeps its stored form.
-    let mut changed: Vec<(String, String)> = form_values(&cw.get(&format!("/calls/{key}/edit")).await.body);
+    let mut changed: Vec<(String, String)> =
+        form_values(&cw.get(&format!("/calls/{key}/edit")).await.body);
     let caller = value_of(&changed, "caller_type").to_string();
-    let other = if caller == "citizen" { "other" } else { "citizen" };
+    let other = if caller == "citizen" {
+        "other"
+    } else {
+        "citizen"
+    };
     for (k, v) in changed.iter_mut() {
         if k == "caller_type" {
             *v = other.to_string();
@@ -181,14 +190,23 @@ async fn delete_asks_naming_the_record_and_a_caseworker_can_restore_it_within_th
     assert!(shown.body.contains("href=\"/cases/C-1/delete\""));
     let ask = cw.get("/cases/C-1/delete").await;
     assert_eq!(ask.status(), StatusCode::OK);
-    assert!(ask.body.contains("Vil du slette afgørelse C-1?"), "names the record");
+    assert!(
+        ask.body.contains("Vil du slette afgørelse C-1?"),
+        "names the record"
+    );
     assert!(ask.body.contains("P-1"), "and its person");
     let v = hidden(&ask.body, "version").unwrap();
     let gone = cw.post("/cases/C-1/delete", &[("version", &v)]).await;
     assert_eq!(gone.location.as_deref(), Some("/cases?deleted=C-1"));
     let list = cw.get("/cases?deleted=C-1").await;
-    assert!(list.body.contains("Afgørelse C-1 er slettet."), "names what was deleted");
-    assert!(list.body.contains("action=\"/cases/C-1/restore\""), "offers to undo");
+    assert!(
+        list.body.contains("Afgørelse C-1 er slettet."),
+        "names what was deleted"
+    );
+    assert!(
+        list.body.contains("action=\"/cases/C-1/restore\""),
+        "offers to undo"
+    );
 
     // The deleted record's page shows it, its history, and the way back.
     let page = cw.get("/cases/C-1").await;
@@ -214,7 +232,12 @@ async fn delete_asks_naming_the_record_and_a_caseworker_can_restore_it_within_th
         .await
         .unwrap();
     assert_eq!(changes.last().unwrap().action, "restore");
-    assert!(cw.get("/cases/C-1?restored=1").await.body.contains("Gendannet"));
+    assert!(
+        cw.get("/cases/C-1?restored=1")
+            .await
+            .body
+            .contains("Gendannet")
+    );
 
     // After the period it stays deleted.
     let v = hidden(&cw.get("/cases/C-1/delete").await.body, "version").unwrap();
@@ -241,7 +264,10 @@ async fn delete_asks_naming_the_record_and_a_caseworker_can_restore_it_within_th
 async fn search_finds_part_of_a_ref_in_any_case(app: TestApp) {
     app.add_user("cw", "caseworker").await;
     let mut cw = app.login_as("cw").await;
-    for (case, person) in [("C-2023-0011", "P-2023-0233"), ("C-2023-0012", "P-2023-0234")] {
+    for (case, person) in [
+        ("C-2023-0011", "P-2023-0233"),
+        ("C-2023-0012", "P-2023-0234"),
+    ] {
         let made = cw
             .post("/cases/new", &decision_form(case, person, "2023-03-01"))
             .await;
@@ -264,7 +290,9 @@ async fn search_finds_part_of_a_ref_in_any_case(app: TestApp) {
         ("c-2023-0011", "/cases/C-2023-0011"),
         (" k-2023-05 ", "/calls/K-2023-0500"),
     ] {
-        let found = cw.get(&format!("/persons?q={}", term.replace(' ', "+"))).await;
+        let found = cw
+            .get(&format!("/persons?q={}", term.replace(' ', "+")))
+            .await;
         assert_eq!(found.location.as_deref(), Some(to), "{term}");
     }
     let several = cw.get("/persons?q=P-2023-02").await;
@@ -281,7 +309,11 @@ async fn search_finds_part_of_a_ref_in_any_case(app: TestApp) {
     assert!(none.body.contains("har en reference, der indeholder «zz%»"));
     let unknown = cw.get("/persons/P-9999").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    assert!(unknown.body.contains("Der er ingen afgørelser eller samtaler"));
+    assert!(
+        unknown
+            .body
+            .contains("Der er ingen afgørelser eller samtaler")
+    );
 }
 
 #[tokio::test]
@@ -326,7 +358,12 @@ async fn the_calls_year_and_unchanged_saves_hold_on_postgresql_too() {
     let fields = form_values(&cw.get(&format!("/calls/{key}/edit")).await.body);
     let saved = cw.post_raw(&format!("/calls/{key}/edit"), &fields).await;
     assert!(saved.location.unwrap().ends_with("?unchanged=1"));
-    let v = app.store.record(RecordKind::HotlineCall, key).await.unwrap().unwrap();
+    let v = app
+        .store
+        .record(RecordKind::HotlineCall, key)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(v.version, 1);
 }
 
@@ -345,7 +382,10 @@ async fn failing_fields_are_described_lists_answer_bad_pages_and_years_and_error
     assert!(page.body.contains("id=\"f_referral_actor\" name=\"referral_actor\" aria-invalid=\"true\" aria-describedby=\"e_referral_actor\""), "the failing field points to its message");
     assert!(page.body.contains("id=\"e_referral_actor\""));
     assert!(page.body.contains("id=\"error-summary\""));
-    assert!(page.body.contains("href=\"#f_referral_actor\""), "the summary links to the field");
+    assert!(
+        page.body.contains("href=\"#f_referral_actor\""),
+        "the summary links to the field"
+    );
     assert!(page.body.contains("href=\"#main\""), "a skip link");
     assert_eq!(
         page.body.matches("aria-invalid=\"true\"").count(),
@@ -356,10 +396,16 @@ async fn failing_fields_are_described_lists_answer_bad_pages_and_years_and_error
     cw.post("/cases/new", &decision_form("C-1", "P-1", "2026-03-01"))
         .await;
     let list = cw.get("/cases").await;
-    assert!(list.body.contains("class=\"table-wrap\""), "the list scrolls in its own box");
+    assert!(
+        list.body.contains("class=\"table-wrap\""),
+        "the list scrolls in its own box"
+    );
     let far = cw.get("/cases?page=99").await;
     assert_eq!(far.status(), StatusCode::NOT_FOUND);
-    assert!(far.body.contains("Side 99 findes ikke: listen har 1 sider."));
+    assert!(
+        far.body
+            .contains("Side 99 findes ikke: listen har 1 sider.")
+    );
     let bad = cw.get("/cases?year=abc").await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("«abc» er ikke et år"));
@@ -367,14 +413,20 @@ async fn failing_fields_are_described_lists_answer_bad_pages_and_years_and_error
 
     let missing = cw.get("/cases/NO-SUCH").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert!(missing.body.contains("href=\"/calls\""), "a 404 keeps the navigation");
+    assert!(
+        missing.body.contains("href=\"/calls\""),
+        "a 404 keeps the navigation"
+    );
     let nowhere = cw.get("/no/such/page").await;
     assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
     assert!(nowhere.body.contains("href=\"/calls\""));
     let mut an = app.login_as("an").await;
     let refused = an.get("/cases/C-1").await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert!(refused.body.contains("href=\"/dashboard\""), "a 403 keeps the navigation");
+    assert!(
+        refused.body.contains("href=\"/dashboard\""),
+        "a 403 keeps the navigation"
+    );
 }
 
 #[tokio::test]
@@ -400,14 +452,20 @@ async fn messages_are_plain_in_both_languages_dates_are_danish_and_every_save_sa
     };
     assert_eq!(d.decision_date.to_string(), "2026-03-01");
     let edit = cw.get("/cases/C-1/edit").await;
-    assert_eq!(value_of(&form_values(&edit.body), "decision_date"), "01-03-2026");
+    assert_eq!(
+        value_of(&form_values(&edit.body), "decision_date"),
+        "01-03-2026"
+    );
     // A date that does not exist is shown back with the reason.
     let bad = cw
         .post("/cases/new", &decision_form("C-2", "P-1", "30-02-2023"))
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("value=\"30-02-2023\""));
-    assert!(bad.body.contains("«30-02-2023» er ikke en dato, der findes"));
+    assert!(
+        bad.body
+            .contains("«30-02-2023» er ikke en dato, der findes")
+    );
     // A sector of another form is explained.
     let mut wrong = decision_form("C-3", "P-1", "01-03-2026");
     for (k, v) in wrong.iter_mut() {
@@ -416,8 +474,15 @@ async fn messages_are_plain_in_both_languages_dates_are_danish_and_every_save_sa
         }
     }
     let wrong = cw.post("/cases/new", &wrong).await;
-    assert!(wrong.body.contains("hører ikke til"), "says the sector is of another form");
-    assert!(wrong.body.contains("<optgroup label=\"Tvangsarbejde\" data-form=\"forced_labour\">"));
+    assert!(
+        wrong.body.contains("hører ikke til"),
+        "says the sector is of another form"
+    );
+    assert!(
+        wrong
+            .body
+            .contains("<optgroup label=\"Tvangsarbejde\" data-form=\"forced_labour\">")
+    );
 
     // In English, no importer jargon.
     cw.get("/lang?to=en&back=/cases").await;
@@ -457,7 +522,11 @@ async fn a_form_survives_an_ended_session_and_a_stale_token() {
     let back = cw.get(&next).await;
     assert_eq!(back.status(), StatusCode::OK);
     let fields = form_values(&back.body);
-    assert_eq!(value_of(&fields, "case_ref"), "C-9", "back on the form with the values");
+    assert_eq!(
+        value_of(&fields, "case_ref"),
+        "C-9",
+        "back on the form with the values"
+    );
     assert_eq!(value_of(&fields, "person_ref"), "P-9");
     assert_eq!(value_of(&fields, "age"), "34");
     assert!(back.body.contains("Det, du skrev, er bevaret"));
@@ -516,11 +585,17 @@ async fn history_speaks_the_pages_language_and_a_conflict_shows_what_the_other_c
         conflict.body.contains("cw (") && conflict.body.contains("Henvisende aktør: Politi → "),
         "who changed what, in labels"
     );
-    assert!(conflict.body.contains("href=\"/cases/C-1/edit\""), "offers to reopen");
+    assert!(
+        conflict.body.contains("href=\"/cases/C-1/edit\""),
+        "offers to reopen"
+    );
     let page = a.get("/cases/C-1").await;
     assert!(page.body.contains("<td>Oprettet</td>"));
     assert!(page.body.contains("<td>Ændret</td>"));
-    assert!(page.body.contains("Nationalitet: – → Rumænien"), "labels, not codes");
+    assert!(
+        page.body.contains("Nationalitet: – → Rumænien"),
+        "labels, not codes"
+    );
     assert!(!page.body.contains("→ RO"));
     a.get("/lang?to=en&back=/").await;
     let en = a.get("/cases/C-1").await;
