@@ -137,7 +137,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(common::healthz))
         .route("/assets/app.css", get(common::css))
         .route("/", get(common::home))
-        .route("/lang", get(common::set_lang))
+        .route(
+            "/lang",
+            get(common::set_lang).post(common::set_lang_keeping_form),
+        )
         .route("/login", get(common::login_page).post(common::login))
         .route("/logout", post(common::logout))
         // Caseworker.

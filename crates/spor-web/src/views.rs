@@ -18,6 +18,8 @@ pub struct Chrome {
     pub csrf: String,
     pub path: String,
     pub flash: Option<String>,
+    /// On a record form: the form's action, so the language switch sends the form along.
+    pub form_action: Option<String>,
 }
 
 impl Chrome {
@@ -32,7 +34,17 @@ impl Chrome {
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
             path: info.path.clone(),
             flash: None,
+            form_action: None,
         }
+    }
+
+    /// The switch that sends the record form along (see `form_action`).
+    pub fn lang_keep_href(&self, action: &str) -> String {
+        format!(
+            "/lang?to={}&back={}",
+            self.t.other().code(),
+            crate::pages::encode_query(action)
+        )
     }
 
     pub fn lang_href(&self) -> String {

@@ -646,10 +646,12 @@ async fn form_page(
             )
         })
         .collect();
+    let mut c = chrome(info, s, title);
+    c.form_action = Some(action.clone());
     page_with(
         fs.status,
         &FormPage {
-            c: chrome(info, s, title),
+            c,
             reopen_href: fs.conflict.then(|| action.clone()),
             action,
             has_errors: !fs.errors.is_empty(),

@@ -602,3 +602,30 @@ async fn history_speaks_the_pages_language_and_a_conflict_shows_what_the_other_c
     assert!(en.body.contains("<td>Created</td>"));
     assert!(en.body.contains("Nationality: – → Romania"));
 }
+
+#[tokio::test]
+async fn switching_language_on_a_form_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut cw = app.login_as("cw").await;
+    let form = cw.get("/cases/new").await;
+    assert!(
+        form.body
+            .contains("formaction=\"/lang?to=en&#38;back=/cases/new\""),
+        "the switch sends the form along"
+    );
+    let sent = cw
+        .post(
+            "/lang?to=en&back=/cases/new",
+            &decision_form("C-7", "P-7", "01-03-2026"),
+        )
+        .await;
+    let to = sent.location.unwrap();
+    assert!(to.starts_with("/cases/new?resume="), "{to}");
+    let back = cw.get(&to).await;
+    assert!(back.body.contains("<html lang=\"en\">"), "in English now");
+    let fields = form_values(&back.body);
+    assert_eq!(value_of(&fields, "case_ref"), "C-7");
+    assert_eq!(value_of(&fields, "decision_date"), "01-03-2026");
+    assert!(back.body.contains("What you typed has been kept"));
+}
