@@ -12,6 +12,7 @@
 //! | copy a register between stores | [`copy::copy`] |
 //! | the synthetic demo | [`demo`] |
 
+pub mod codes;
 pub mod copy;
 pub mod demo;
 pub mod edition;

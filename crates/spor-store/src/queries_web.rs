@@ -816,6 +816,59 @@ impl<S: SqlStore> WebStore for S {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn rename_code(
+        &self,
+        list: &str,
+        code: &str,
+        da: &str,
+        en: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.sql_pool().begin().await?;
+        let n = bind::<S::Db>(sqlx::query(
+            "UPDATE code_additions SET da = $3, en = $4 WHERE list = $1 AND code = $2",
+        ))
+        .to(list)
+        .to(code)
+        .to(da)
+        .to(en)
+        .execute(&mut tx)
+        .await?;
+        // Labels are in the rendered overview: the register's state moves on.
+        touch_register::<S::Db>(&mut tx, &stamp(at)).await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn retire_code(&self, list: &str, code: &str, at: Option<DateTime<Utc>>) -> Result<bool> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let at = at.map(stamp);
+        let n = bind::<S::Db>(sqlx::query(
+            "UPDATE code_additions SET retired_at = $3 WHERE list = $1 AND code = $2",
+        ))
+        .to(list)
+        .to(code)
+        .to(at.as_deref())
+        .execute(&mut conn)
+        .await?;
+        Ok(n == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn retired_codes(&self) -> Result<Vec<(String, String)>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let rows = bind::<S::Db>(sqlx::query(
+            "SELECT list, code FROM code_additions WHERE retired_at IS NOT NULL ORDER BY list, code",
+        ))
+        .fetch_all(&mut conn)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((req_text::<S::Db>(r, 0)?, req_text::<S::Db>(r, 1)?)))
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn search_refs(&self, term: &str, limit: i64) -> Result<Vec<SearchHit>> {
         search::<S::Db>(self.sql_pool(), term, limit).await
     }

@@ -538,6 +538,22 @@ pub trait WebStore: Store {
         limit: i64,
         offset: i64,
     ) -> Result<Page<Versioned<HotlineCall>>>;
+    // Code lists (the additions; built-in codes are fixed).
+    /// Gives an added code new labels; `false` if there is no such added code.
+    async fn rename_code(
+        &self,
+        list: &str,
+        code: &str,
+        da: &str,
+        en: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Retires an added code (`Some(when)`) or takes it into use again (`None`); `false` if
+    /// there is no such added code.
+    async fn retire_code(&self, list: &str, code: &str, at: Option<DateTime<Utc>>) -> Result<bool>;
+    /// The retired added codes as (list, code).
+    async fn retired_codes(&self) -> Result<Vec<(String, String)>>;
+
     /// Refs of persons, decisions, interviews and calls that contain `term`, in any case
     /// (at most `limit` of each kind).
     async fn search_refs(&self, term: &str, limit: i64) -> Result<Vec<SearchHit>>;

@@ -46,6 +46,9 @@ pub enum Event {
     AssessmentRestore,
     CallRestore,
     RecordSearch,
+    CodeRename,
+    CodeRetire,
+    CodeUnretire,
 }
 
 impl Event {
@@ -87,6 +90,9 @@ impl Event {
         Event::AssessmentRestore,
         Event::CallRestore,
         Event::RecordSearch,
+        Event::CodeRename,
+        Event::CodeRetire,
+        Event::CodeUnretire,
     ];
 
     /// The stable code stored in the trail.
@@ -129,6 +135,9 @@ impl Event {
             Event::AssessmentRestore => "assessment.restore",
             Event::CallRestore => "call.restore",
             Event::RecordSearch => "record.search",
+            Event::CodeRename => "code.rename",
+            Event::CodeRetire => "code.retire",
+            Event::CodeUnretire => "code.unretire",
         }
     }
 

@@ -216,7 +216,20 @@ fn required(col: &str) -> bool {
     )
 }
 
-fn groups(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> Vec<OptGroup> {
+/// Codes retired by the centre, as (list, code): not offered, unless already chosen.
+pub type Retired = [(String, String)];
+
+fn offered(retired: &Retired, list: ListId, code: &str, value: &str) -> bool {
+    code == value || !retired.iter().any(|(l, c)| l == list.name() && c == code)
+}
+
+fn groups(
+    lang: Lang,
+    codes: &CodeBook,
+    retired: &Retired,
+    col: &str,
+    value: &str,
+) -> Vec<OptGroup> {
     let opt = |v: &str, label: String| Opt {
         selected: v == value,
         value: v.to_string(),
@@ -239,6 +252,7 @@ fn groups(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> Vec<OptGroup>
             options: codes
                 .list(list)
                 .iter()
+                .filter(|e| offered(retired, list, &e.code, value))
                 .map(|e| {
                     opt(
                         &e.code,
@@ -252,11 +266,11 @@ fn groups(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> Vec<OptGroup>
     vec![OptGroup {
         label: None,
         key: "",
-        options: options(lang, codes, col, value),
+        options: options(lang, codes, retired, col, value),
     }]
 }
 
-fn options(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> Vec<Opt> {
+fn options(lang: Lang, codes: &CodeBook, retired: &Retired, col: &str, value: &str) -> Vec<Opt> {
     let mut out = Vec::new();
     let mut push = |v: &str, label: String| {
         out.push(Opt {
@@ -272,7 +286,11 @@ fn options(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> Vec<Opt> {
         }
         c => {
             if let Some(list) = list_of(c) {
-                let mut entries: Vec<_> = codes.list(list).iter().collect();
+                let mut entries: Vec<_> = codes
+                    .list(list)
+                    .iter()
+                    .filter(|e| offered(retired, list, &e.code, value))
+                    .collect();
                 if list == ListId::Country {
                     entries.sort_by_key(|e| sort_key(if lang == Lang::En { &e.en } else { &e.da }));
                 }
@@ -329,6 +347,7 @@ pub fn record_fields(r: &Record) -> BTreeMap<String, String> {
 pub fn field_views(
     lang: Lang,
     codes: &CodeBook,
+    retired: &Retired,
     kind: FormKind,
     values: &BTreeMap<String, String>,
     errors: &[FieldError],
@@ -361,7 +380,7 @@ pub fn field_views(
                 readonly: (editing && col == kind.key_column())
                     || (kind == FormKind::Return && col == "case_ref"),
                 groups: if k == Kind::Select {
-                    groups(lang, codes, col, &value)
+                    groups(lang, codes, retired, col, &value)
                 } else {
                     Vec::new()
                 },
@@ -535,7 +554,7 @@ mod tests {
             errs.iter().any(|e| e.column == "referral_actor"),
             "{errs:?}"
         );
-        let views = field_views(Lang::Da, &codes, FormKind::Decision, &f, &errs, false);
+        let views = field_views(Lang::Da, &codes, &[], FormKind::Decision, &f, &errs, false);
         let v = views.iter().find(|v| v.name == "referral_actor").unwrap();
         assert_eq!(
             v.error.as_deref(),
@@ -549,7 +568,7 @@ mod tests {
     #[test]
     fn countries_are_offered_in_danish_order() {
         let codes = CodeBook::builtin();
-        let o = options(Lang::Da, &codes, "nationality", "DK");
+        let o = options(Lang::Da, &codes, &[], "nationality", "DK");
         let pos = |l: &str| o.iter().position(|x| x.label == l).unwrap();
         assert!(pos("Zambia") < pos("Ækvatorialguinea"));
         assert!(o.iter().any(|x| x.selected && x.value == "DK"));

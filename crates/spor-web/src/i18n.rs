@@ -440,6 +440,26 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("skip", "Gå til indhold", "Skip to content"),
     ("caseworker", "Sagsbehandler", "Caseworker"),
+    ("retired", "udfaset", "retired"),
+    (
+        "added_codes",
+        "Centrets egne koder",
+        "The centre's own codes",
+    ),
+    (
+        "added_codes_hint",
+        "En kode, der bruges i registreringer, slettes ikke: den kan omdøbes, eller den kan udfases, så den ikke længere tilbydes til nye registreringer.",
+        "A code used in records is never deleted: it can be renamed, or retired so that it is no longer offered for new records.",
+    ),
+    ("rename", "Omdøb", "Rename"),
+    ("in_use", "I brug", "In use"),
+    ("retire", "Udfas", "Retire"),
+    ("unretire", "Tag i brug igen", "Use again"),
+    (
+        "code_labels_required",
+        "Skriv både en dansk og en engelsk betegnelse (højst 200 tegn).",
+        "Enter both a Danish and an English label (at most 200 characters).",
+    ),
     (
         "microdata_to_history",
         "Tallene for {} vil blive vist som de historisk offentliggjorte tal i stedet for at blive optalt fra registret.",

@@ -211,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{name}", post(admin::update_user))
         .route("/admin/codes", get(admin::codes).post(admin::add_code))
+        .route("/admin/codes/edit", post(admin::edit_code))
         .route(
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),

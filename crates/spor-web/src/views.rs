@@ -231,6 +231,16 @@ pub struct UsersPage {
     pub role_choices: Vec<(&'static str, &'static str)>,
 }
 
+/// A code the centre added, as the code-list page edits it.
+#[derive(Debug, Clone)]
+pub struct AddedCodeView {
+    pub list: &'static str,
+    pub code: String,
+    pub da: String,
+    pub en: String,
+    pub retired: bool,
+}
+
 #[derive(Template)]
 #[template(path = "codes.html")]
 pub struct CodesPage {
@@ -238,6 +248,7 @@ pub struct CodesPage {
     pub lists: Vec<Opt>,
     pub table: TableView,
     pub error: Option<String>,
+    pub added: Vec<AddedCodeView>,
 }
 
 #[derive(Template)]

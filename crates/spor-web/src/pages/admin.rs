@@ -16,7 +16,8 @@ use crate::auth::{self, Admin, MIN_PASSWORD_CHARS, RequestInfo, Role, Session};
 use crate::forms::Opt;
 use crate::i18n::Lang;
 use crate::views::{
-    Chrome, CodesPage, FilterView, ListPage, RowView, SettingsPage, TableView, UserView, UsersPage,
+    AddedCodeView, Chrome, CodesPage, FilterView, ListPage, RowView, SettingsPage, TableView,
+    UserView, UsersPage,
 };
 
 type F = Form<HashMap<String, String>>;
@@ -221,9 +222,20 @@ async fn codes_page(
             selected: l == ListId::ReferralActor,
         })
         .collect();
+    let retired = st.store.retired_codes().await?;
+    let is_retired =
+        |l: ListId, code: &str| retired.iter().any(|(rl, rc)| rl == l.name() && rc == code);
     let mut rows = Vec::new();
+    let mut added = Vec::new();
     for l in ListId::ALL.into_iter().filter(|l| l.is_extensible()) {
         for e in book.list(l) {
+            let origin = if e.builtin {
+                lang.s("builtin")
+            } else if is_retired(l, &e.code) {
+                lang.s("retired")
+            } else {
+                lang.s("added")
+            };
             rows.push(RowView {
                 extra_link: None,
                 link: None,
@@ -232,10 +244,18 @@ async fn codes_page(
                     e.code.clone(),
                     e.da.clone(),
                     e.en.clone(),
-                    lang.s(if e.builtin { "builtin" } else { "added" })
-                        .to_string(),
+                    origin.to_string(),
                 ],
             });
+            if !e.builtin {
+                added.push(AddedCodeView {
+                    list: l.name(),
+                    code: e.code.clone(),
+                    da: e.da.clone(),
+                    en: e.en.clone(),
+                    retired: is_retired(l, &e.code),
+                });
+            }
         }
     }
     let table = TableView {
@@ -253,8 +273,48 @@ async fn codes_page(
             lists,
             table,
             error,
+            added,
         },
     )
+}
+
+/// Renames, retires or takes into use again a code the centre added.
+pub async fn edit_code(
+    State(st): State<AppState>,
+    Admin(s, info): Admin,
+    Form(f): F,
+) -> PageResult {
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let (list, code) = (get("list"), get("code"));
+    let store = &*st.store;
+    let (change, event) = match get("op").as_str() {
+        "rename" => (
+            spor_app::codes::rename(store, &list, &code, &get("da"), &get("en"), st.now()).await?,
+            Event::CodeRename,
+        ),
+        "retire" => (
+            spor_app::codes::retire(store, &list, &code, true, st.now()).await?,
+            Event::CodeRetire,
+        ),
+        "unretire" => (
+            spor_app::codes::retire(store, &list, &code, false, st.now()).await?,
+            Event::CodeUnretire,
+        ),
+        _ => return Err(AppError::BadRequest),
+    };
+    match change {
+        spor_app::codes::CodeChange::Done => {
+            let target = format!("{list}/{code}");
+            let ev = audit::event(&info, Some(&s.user), event, Some(&target), None);
+            audit::record(&st, ev).await?;
+            Ok(Redirect::to("/admin/codes").into_response())
+        }
+        spor_app::codes::CodeChange::NotAdded => Err(AppError::NotFound),
+        spor_app::codes::CodeChange::Invalid(_) => {
+            let msg = info.lang.s("code_labels_required").to_string();
+            codes_page(&st, &s, &info, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 pub async fn codes(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {

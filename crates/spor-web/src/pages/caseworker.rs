@@ -616,7 +616,16 @@ async fn form_page(
     let lang = info.lang;
     let codes = codebook(state).await?;
     let key = fs.key.as_deref();
-    let fields = forms::field_views(lang, &codes, kind, &fs.values, &fs.errors, key.is_some());
+    let retired = state.store.retired_codes().await?;
+    let fields = forms::field_views(
+        lang,
+        &codes,
+        &retired,
+        kind,
+        &fs.values,
+        &fs.errors,
+        key.is_some(),
+    );
     let (title, action, cancel) = match (kind, key) {
         (FormKind::Return, Some(k)) => (
             format!("{} · {}", lang.s("prepared_return"), k),

@@ -190,3 +190,89 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn an_added_code_is_renamed_and_retired_but_records_that_use_it_keep_it() {
+    let app = spawn_app().await;
+    app.add_user("ad", "admin").await;
+    app.add_user("cw", "caseworker").await;
+    let mut ad = app.login_as("ad").await;
+    ad.post(
+        "/admin/codes",
+        &[
+            ("list", "referral_actor"),
+            ("code", "union"),
+            ("da", "Fagforening"),
+            ("en", "Trade union"),
+        ],
+    )
+    .await;
+    let mut cw = app.login_as("cw").await;
+    let mut f = decision_form("C-1", "P-1", "2026-03-01");
+    f.retain(|(k, _)| *k != "referral_actor");
+    f.push(("referral_actor", "union"));
+    cw.post("/cases/new", &f).await;
+
+    let edit = |op: &'static str| {
+        vec![
+            ("op", op),
+            ("list", "referral_actor"),
+            ("code", "union"),
+            ("da", "Fagforbund"),
+            ("en", "Trade union federation"),
+        ]
+    };
+    assert_eq!(
+        ad.post("/admin/codes/edit", &edit("rename")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        cw.get("/cases/C-1").await.body.contains("Fagforbund"),
+        "renamed"
+    );
+    // A built-in code is not the centre's to change.
+    let builtin = ad
+        .post(
+            "/admin/codes/edit",
+            &[
+                ("op", "retire"),
+                ("list", "referral_actor"),
+                ("code", "police"),
+            ],
+        )
+        .await;
+    assert_eq!(builtin.status(), StatusCode::NOT_FOUND);
+
+    assert_eq!(
+        ad.post("/admin/codes/edit", &edit("retire")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(ad.get("/admin/codes").await.body.contains("udfaset"));
+    let new = cw.get("/cases/new").await;
+    assert!(
+        !new.body.contains("<option value=\"union\""),
+        "a retired code is not offered for new records"
+    );
+    let existing = cw.get("/cases/C-1/edit").await;
+    assert!(
+        existing
+            .body
+            .contains("<option value=\"union\" selected>Fagforbund</option>"),
+        "the record that uses it keeps it"
+    );
+    let fields = form_values(&existing.body);
+    let saved = cw.post_raw("/cases/C-1/edit", &fields).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "and can still be saved"
+    );
+
+    ad.post("/admin/codes/edit", &edit("unretire")).await;
+    assert!(
+        cw.get("/cases/new")
+            .await
+            .body
+            .contains("<option value=\"union\">Fagforbund</option>")
+    );
+}

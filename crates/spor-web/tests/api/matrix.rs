@@ -60,6 +60,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/users/cw", Who::Admin),
     ("GET", "/admin/codes", Who::Admin),
     ("POST", "/admin/codes", Who::Admin),
+    ("POST", "/admin/codes/edit", Who::Admin),
     ("GET", "/admin/settings", Who::Admin),
     ("POST", "/admin/settings", Who::Admin),
     ("GET", "/admin/audit", Who::Admin),
