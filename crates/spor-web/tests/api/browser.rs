@@ -513,7 +513,12 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("analyst-refused").await;
     d.logout().await;
 
-    // The administrator's pages, for the screenshots and a last look at the trail.
+    // The administrator's pages, for the screenshots and a last look at the trail; a code
+    // of the centre's own, so the code-list page shows its editing forms.
+    let union = spor_core::CodeBook::builtin()
+        .check_addition("referral_actor", "union", "Fagforening", "Trade union")
+        .unwrap();
+    app.store.add_code(&union).await.unwrap();
     d.login(&app, "ad").await;
     d.shot("admin-users").await;
     d.go(&format!("{}/admin/audit", app.base)).await;
@@ -534,6 +539,12 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("code-lists").await;
     d.go(&format!("{}/admin/settings", app.base)).await;
     d.shot("settings").await;
+    // Changing microdata_from asks first, saying which figures change.
+    d.type_into("#m", "2021").await;
+    d.click("form.card button[type=submit]").await;
+    d.wait_until("the question", |_, src| src.contains("Ja, gem ændringen"))
+        .await;
+    d.shot("settings-confirm").await;
     let violations = d.violations.lock().unwrap().clone();
     d.quit().await;
     assert!(
