@@ -327,7 +327,15 @@ pub async fn add_code(State(st): State<AppState>, Admin(s, info): Admin, Form(f)
     match book.check_addition(&get("list"), &get("code"), &get("da"), &get("en")) {
         Ok(entry) => {
             if let Err(e) = st.store.add_code(&entry).await {
-                return codes_page(&st, &s, &info, Some(e.to_string()), StatusCode::CONFLICT).await;
+                tracing::warn!(error = %e, "cannot add a code");
+                let msg = code_message(
+                    info.lang,
+                    &spor_core::codes::CodeError::Exists {
+                        list: entry.list,
+                        code: entry.code.clone(),
+                    },
+                );
+                return codes_page(&st, &s, &info, Some(msg), StatusCode::CONFLICT).await;
             }
             let ev = audit::event(
                 &info,
@@ -344,11 +352,58 @@ pub async fn add_code(State(st): State<AppState>, Admin(s, info): Admin, Form(f)
                 &st,
                 &s,
                 &info,
-                Some(e.to_string()),
+                Some(code_message(info.lang, &e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
+    }
+}
+
+/// Why a code cannot be added, in the page's language and without code syntax.
+fn code_message(lang: Lang, e: &spor_core::codes::CodeError) -> String {
+    use spor_core::codes::CodeError as E;
+    let da = lang == Lang::Da;
+    match e {
+        E::UnknownList(..) => {
+            if da {
+                "Vælg en af kodelisterne.".to_string()
+            } else {
+                "Choose one of the code lists.".to_string()
+            }
+        }
+        E::NotExtensible(l) => {
+            if da {
+                format!(
+                    "Listen «{}» kan ikke udvides: optællingsreglerne bygger på dens koder. Der kan tilføjes henvisende aktører og brancher/typer.",
+                    l.name()
+                )
+            } else {
+                format!(
+                    "The list “{}” cannot be extended: the counting rules depend on its codes. Referral actors and sectors/types can be added.",
+                    l.name()
+                )
+            }
+        }
+        E::Exists { code, .. } => {
+            if da {
+                format!("Koden «{code}» findes allerede i listen.")
+            } else {
+                format!("The code “{code}” already exists in the list.")
+            }
+        }
+        E::BadCode(code) => {
+            if da {
+                format!(
+                    "«{code}» kan ikke bruges som kode: brug 1–40 små bogstaver a–z, tal og understreg, begyndende med et bogstav."
+                )
+            } else {
+                format!(
+                    "“{code}” cannot be a code: use 1–40 lower-case letters a–z, digits and underscores, starting with a letter."
+                )
+            }
+        }
+        E::EmptyLabel(_) => lang.s("code_labels_required").to_string(),
     }
 }
 

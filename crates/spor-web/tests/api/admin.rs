@@ -30,7 +30,11 @@ async fn a_new_referral_actor_is_offered_in_the_decision_form_at_once() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("cannot be extended"));
+    assert!(
+        refused.body.contains("kan ikke udvides"),
+        "the page answers in Danish"
+    );
+    assert!(!refused.body.contains('`'), "without code syntax");
     let mut cw = app.login_as("cw").await;
     let form = cw.get("/cases/new").await;
     assert!(
