@@ -255,12 +255,14 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             Ok(b) => b,
             Err(_) => return AppError::BadRequest.into_response_for(&info),
         };
-        let keep = |state: &AppState| {
-            let token = state
+        let keep =
+            |state: &AppState| match state
                 .stash
-                .put(state.now(), &info.path, form_fields(&bytes));
-            format!("{}?resume={token}", info.path)
-        };
+                .put(state.now(), &info.path, form_fields(&bytes))
+            {
+                Some(token) => format!("{}?resume={token}", info.path),
+                None => info.path.clone(),
+            };
         match &session {
             None => {
                 // The session ended while the form was being filled in: log in again, then

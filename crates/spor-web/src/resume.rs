@@ -13,6 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 const KEEP_FOR_MINUTES: i64 = 60;
 /// At most this many kept forms (the oldest go first).
 const MAX_KEPT: usize = 10_000;
+/// A record form is a few hundred bytes; anything much larger is not kept.
+const MAX_FORM_BYTES: usize = 8 * 1024;
 
 struct Kept {
     at: DateTime<Utc>,
@@ -33,14 +35,18 @@ impl std::fmt::Debug for Stash {
 
 impl Stash {
     /// Keeps the fields posted to `path` (without the CSRF token); the token to take them
-    /// back with.
+    /// back with, or `None` for a form too large to be a record form.
     pub(crate) fn put(
         &self,
         now: DateTime<Utc>,
         path: &str,
         mut fields: HashMap<String, String>,
-    ) -> String {
+    ) -> Option<String> {
         fields.remove("csrf");
+        let size: usize = fields.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if size > MAX_FORM_BYTES {
+            return None;
+        }
         let token = crate::auth::random_token();
         let mut m = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         m.retain(|_, k| now - k.at < Duration::minutes(KEEP_FOR_MINUTES));
@@ -57,7 +63,7 @@ impl Stash {
                 fields,
             },
         );
-        token
+        Some(token)
     }
 
     /// The fields kept under `token` for the form at `path`, once.
@@ -95,18 +101,20 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let t = s.put(now, "/cases/new", f.clone());
+        let t = s.put(now, "/cases/new", f.clone()).unwrap();
         assert_eq!(s.take(now, &t, "/cases/C-1/edit"), None);
-        let t = s.put(now, "/cases/new", f);
+        let t = s.put(now, "/cases/new", f).unwrap();
         let back = s.take(now, &t, "/cases/new").unwrap();
         assert_eq!(back.get("age").map(String::as_str), Some("34"));
         assert!(!back.contains_key("csrf"), "the old token is not kept");
         assert_eq!(s.take(now, &t, "/cases/new"), None, "once");
-        let t = s.put(now, "/cases/new", HashMap::new());
+        let t = s.put(now, "/cases/new", HashMap::new()).unwrap();
         assert_eq!(
             s.take(now + Duration::minutes(61), &t, "/cases/new"),
             None,
             "not after an hour"
         );
+        let huge = HashMap::from([("age".to_string(), "9".repeat(100_000))]);
+        assert_eq!(s.put(now, "/cases/new", huge), None, "too large to keep");
     }
 }

@@ -68,11 +68,12 @@ pub async fn set_lang_keeping_form(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let back = safe_next(q.get("back").map(String::as_str).unwrap_or("/"));
-    let to = if session.is_some() && crate::resume::is_record_form(&back) {
-        let token = state.stash.put(state.now(), &back, form);
-        format!("{back}?resume={token}")
-    } else {
-        back
+    let kept = (session.is_some() && crate::resume::is_record_form(&back))
+        .then(|| state.stash.put(state.now(), &back, form))
+        .flatten();
+    let to = match kept {
+        Some(token) => format!("{back}?resume={token}"),
+        None => back,
     };
     lang_answer(&info, &q, &to)
 }
