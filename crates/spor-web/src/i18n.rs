@@ -161,7 +161,6 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "The form has errors. Correct the marked fields.",
     ),
     ("saved", "Gemt.", "Saved."),
-    ("deleted", "Slettet.", "Deleted."),
     (
         "conflict",
         "Posten er ændret af en anden, siden du åbnede den. Dine ændringer er ikke gemt; åbn posten igen.",
