@@ -93,6 +93,13 @@ pub enum Event {
     CodeAdd,
     SettingsUpdate,
     AuditView,
+    CaseRestore,
+    AssessmentRestore,
+    CallRestore,
+    RecordSearch,
+    CodeRename,
+    CodeRetire,
+    CodeUnretire,
 }
 
 impl Event {
@@ -130,6 +137,13 @@ impl Event {
         Event::CodeAdd,
         Event::SettingsUpdate,
         Event::AuditView,
+        Event::CaseRestore,
+        Event::AssessmentRestore,
+        Event::CallRestore,
+        Event::RecordSearch,
+        Event::CodeRename,
+        Event::CodeRetire,
+        Event::CodeUnretire,
     ];
 
     /// The stable code stored in the trail.
@@ -168,6 +182,13 @@ impl Event {
             Event::CodeAdd => "code.add",
             Event::SettingsUpdate => "settings.update",
             Event::AuditView => "audit.view",
+            Event::CaseRestore => "case.restore",
+            Event::AssessmentRestore => "assessment.restore",
+            Event::CallRestore => "call.restore",
+            Event::RecordSearch => "record.search",
+            Event::CodeRename => "code.rename",
+            Event::CodeRetire => "code.retire",
+            Event::CodeUnretire => "code.unretire",
         }
     }
 

@@ -13,19 +13,22 @@
 //! | the synthetic demo | [`demo`] |
 //! | a synthetic register of any size (benchmarks) | [`generate`] |
 //! | accounts of the web application | [`accounts`] |
-//! | the register's settings and code lists, by an administrator | [`admin`] |
+//! | the register's settings, by an administrator | [`settings`] |
+//! | the centre's own codes: add, rename, retire | [`codes`] |
 //! | the audit trail's events and who acted | [`audit`] |
 
 pub mod accounts;
-pub mod admin;
 pub mod audit;
+pub mod codes;
 pub mod copy;
 pub mod demo;
 pub mod edition;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod records;
 pub mod release;
+pub mod settings;
 pub mod statistics;
 
 pub use edition::{Edition, Format, Profile, PublicOptions};

@@ -116,6 +116,7 @@ pub const COPIED_TABLES: &[TableSpec] = &[
             ("eurostat", Text),
             ("htcds", Text),
             ("added_at", Text),
+            ("retired_at", Text),
         ],
         order_by: "list, code",
     },

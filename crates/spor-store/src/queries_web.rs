@@ -19,8 +19,48 @@ use crate::{Result, Store, StoreError};
 
 /// A store on a sqlx pool: what the shared web SQL needs of it.
 pub(crate) trait SqlStore: Store {
-    type Db: Backend;
+    type Db: Backend + WebSql;
     fn sql_pool(&self) -> &sqlx::Pool<Self::Db>;
+}
+
+/// The few expressions whose SQL differs between the backends.
+pub(crate) trait WebSql {
+    /// The UTC instant of a stored RFC 3339 timestamp column (whatever its offset) as text
+    /// `YYYY-MM-DDTHH:MM:SS.mmm`, the same on every backend, so that instants compare and
+    /// sort as text.
+    fn utc_text(col: &str) -> String;
+}
+
+impl WebSql for sqlx::Sqlite {
+    fn utc_text(col: &str) -> String {
+        // SQLite's date functions read the offset and answer in UTC.
+        format!("strftime('%Y-%m-%dT%H:%M:%f', {col})")
+    }
+}
+
+impl WebSql for sqlx::Postgres {
+    fn utc_text(col: &str) -> String {
+        format!(
+            "(to_char(({col})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') COLLATE \"C\")"
+        )
+    }
+}
+
+/// The UTC instants (as [`WebSql::utc_text`] writes them) where calendar year `year`
+/// begins and ends in Copenhagen: the statistics year of a hotline call.
+fn copenhagen_year_bounds(year: i32) -> Option<(String, String)> {
+    use chrono::TimeZone as _;
+    let start = |y: i32| {
+        chrono_tz::Europe::Copenhagen
+            .with_ymd_and_hms(y, 1, 1, 0, 0, 0)
+            .earliest()
+            .map(|t| {
+                t.with_timezone(&Utc)
+                    .format("%Y-%m-%dT%H:%M:%S%.3f")
+                    .to_string()
+            })
+    };
+    Some((start(year)?, start(year + 1)?))
 }
 
 /// A write worth trying again: the dialect's transient errors, a duplicate key (two
@@ -269,6 +309,112 @@ async fn last_logged_version<DB: Backend>(
     }
 }
 
+/// A record as it will be stored: where the new one means the same as the stored one (a
+/// call's time at the same instant, written with another offset), the stored text stays.
+fn as_stored(old: &Record, new: &Record) -> Record {
+    match (old, new) {
+        (Record::HotlineCall(o), Record::HotlineCall(n)) if o.received_at == n.received_at => {
+            Record::HotlineCall(spor_core::HotlineCall {
+                received_at: o.received_at,
+                ..n.clone()
+            })
+        }
+        _ => new.clone(),
+    }
+}
+
+/// Inserts a record that does not exist, continuing the version numbers of its history;
+/// `action` is what the history calls it (`create`, `restore`).
+async fn insert_record<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    r: &Record,
+    ctx: &ChangeContext,
+    action: &str,
+) -> Result<WriteOutcome> {
+    retry::<DB, _, _, _>(|| async move {
+        let mut tx = pool.begin().await?;
+        lock::<DB>(&mut tx).await?;
+        if read_one::<DB>(&mut tx, r.kind(), r.key()).await?.is_some() {
+            return Ok(WriteOutcome::Exists);
+        }
+        let version = last_logged_version::<DB>(&mut tx, r.kind(), r.key()).await? + 1;
+        bind_record::<DB>(sqlx::query(sql(r.kind()).insert.as_str()), r)
+            .to(version)
+            .to(&stamp(ctx.at))
+            .execute(&mut tx)
+            .await?;
+        let fields = diff(None, Some(r));
+        log_change::<DB>(&mut tx, r.kind(), r.key(), version, action, ctx, &fields).await?;
+        tx.commit().await?;
+        Ok(WriteOutcome::Done(version))
+    })
+    .await
+}
+
+/// `%term%` for `LIKE … ESCAPE '\'`, lower case, with the term's own wildcards escaped.
+fn contains_pattern(term: &str) -> String {
+    let mut p = String::from("%");
+    for c in term.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Refs of persons, decisions, interviews and calls containing `term` in any case; at
+/// most `limit` of each kind, each kind in ref order.
+async fn search<DB: Backend + WebSql>(
+    pool: &sqlx::Pool<DB>,
+    term: &str,
+    limit: i64,
+) -> Result<Vec<SearchHit>> {
+    let pattern = contains_pattern(term);
+    let mut conn = pool.acquire().await?;
+    // (what, SQL): each answers ref, person, date.
+    let sources: [(SearchKind, &'static str); 4] = [
+        (
+            SearchKind::Person,
+            "SELECT person_ref, person_ref, MAX(d) FROM (SELECT person_ref, decision_date AS d FROM identifications WHERE lower(person_ref) LIKE $1 ESCAPE '\\' UNION ALL SELECT person_ref, interview_date AS d FROM assessments WHERE lower(person_ref) LIKE $1 ESCAPE '\\') p GROUP BY person_ref ORDER BY person_ref LIMIT $2",
+        ),
+        (
+            SearchKind::Record(RecordKind::Identification),
+            "SELECT case_ref, person_ref, decision_date FROM identifications WHERE lower(case_ref) LIKE $1 ESCAPE '\\' ORDER BY case_ref LIMIT $2",
+        ),
+        (
+            SearchKind::Record(RecordKind::Assessment),
+            "SELECT assessment_ref, person_ref, interview_date FROM assessments WHERE lower(assessment_ref) LIKE $1 ESCAPE '\\' ORDER BY assessment_ref LIMIT $2",
+        ),
+        (
+            SearchKind::Record(RecordKind::HotlineCall),
+            "SELECT call_ref, CAST(NULL AS TEXT), received_at FROM hotline_calls WHERE lower(call_ref) LIKE $1 ESCAPE '\\' ORDER BY call_ref LIMIT $2",
+        ),
+    ];
+    let mut hits = Vec::new();
+    for (kind, q) in sources {
+        let rows = bind::<DB>(sqlx::query(q))
+            .to(pattern.as_str())
+            .to(limit.max(0))
+            .fetch_all(&mut conn)
+            .await?;
+        for r in &rows {
+            hits.push(SearchHit {
+                kind,
+                key: req_text::<DB>(r, 0)?,
+                person: if kind == SearchKind::Person {
+                    None
+                } else {
+                    text::<DB>(r, 1)?
+                },
+                date: text::<DB>(r, 2)?.unwrap_or_default(),
+            });
+        }
+    }
+    Ok(hits)
+}
+
 /// Date column, and the columns the filters apply to, of each list.
 struct ListSpec {
     kind: RecordKind,
@@ -278,6 +424,9 @@ struct ListSpec {
     nationality: Option<&'static str>,
     outcome: Option<&'static str>,
     person: Option<&'static str>,
+    /// `date` is a timestamp with an offset: the year and the order are those of its
+    /// instant in Copenhagen, not of its text.
+    instant: bool,
     order: &'static str,
 }
 
@@ -289,6 +438,7 @@ const IDENT_LIST: ListSpec = ListSpec {
     nationality: Some("nationality"),
     outcome: Some("outcome"),
     person: Some("person_ref"),
+    instant: false,
     order: "decision_date DESC, case_ref",
 };
 const ASSESS_LIST: ListSpec = ListSpec {
@@ -299,6 +449,7 @@ const ASSESS_LIST: ListSpec = ListSpec {
     nationality: Some("nationality"),
     outcome: None,
     person: Some("person_ref"),
+    instant: false,
     order: "interview_date DESC, assessment_ref",
 };
 const CALL_LIST: ListSpec = ListSpec {
@@ -309,14 +460,26 @@ const CALL_LIST: ListSpec = ListSpec {
     nationality: None,
     outcome: None,
     person: None,
-    order: "received_at DESC, call_ref",
+    instant: true,
+    order: "call_ref",
 };
 
-fn push_where<DB: Backend>(qb: &mut QueryBuilder<DB>, spec: &ListSpec, f: &RecordFilter) {
+fn push_where<DB: Backend + WebSql>(qb: &mut QueryBuilder<DB>, spec: &ListSpec, f: &RecordFilter) {
     qb.push(" WHERE 1 = 1");
-    if let Some(y) = f.year {
-        qb.push(" AND substr(").push(spec.date).push(", 1, 4) = ");
-        DB::push_bind(qb, format!("{y:04}").as_str().into());
+    match f.year {
+        Some(y) if spec.instant => {
+            let (from, until) = copenhagen_year_bounds(y).unwrap_or_default();
+            let at = DB::utc_text(spec.date);
+            qb.push(" AND ").push(&at).push(" >= ");
+            DB::push_bind(qb, from.as_str().into());
+            qb.push(" AND ").push(&at).push(" < ");
+            DB::push_bind(qb, until.as_str().into());
+        }
+        Some(y) => {
+            qb.push(" AND substr(").push(spec.date).push(", 1, 4) = ");
+            DB::push_bind(qb, format!("{y:04}").as_str().into());
+        }
+        None => {}
     }
     let pairs = [
         (spec.form, &f.form),
@@ -332,7 +495,7 @@ fn push_where<DB: Backend>(qb: &mut QueryBuilder<DB>, spec: &ListSpec, f: &Recor
     }
 }
 
-async fn list<DB: Backend, T: RowCodec>(
+async fn list<DB: Backend + WebSql, T: RowCodec>(
     pool: &sqlx::Pool<DB>,
     spec: &ListSpec,
     f: &RecordFilter,
@@ -353,7 +516,11 @@ async fn list<DB: Backend, T: RowCodec>(
         .push(" FROM ")
         .push(spec.table);
     push_where(&mut qb, spec, f);
-    qb.push(" ORDER BY ").push(spec.order);
+    qb.push(" ORDER BY ");
+    if spec.instant {
+        qb.push(DB::utc_text(spec.date)).push(" DESC, ");
+    }
+    qb.push(spec.order);
     qb.push(" LIMIT ");
     DB::push_bind(&mut qb, limit.max(0).into());
     qb.push(" OFFSET ");
@@ -640,28 +807,70 @@ impl<S: SqlStore> WebStore for S {
 
     #[tracing::instrument(skip_all)]
     async fn create_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome> {
-        retry::<S::Db, _, _, _>(|| async move {
-            let mut tx = self.sql_pool().begin().await?;
-            lock::<S::Db>(&mut tx).await?;
-            if read_one::<S::Db>(&mut tx, r.kind(), r.key())
-                .await?
-                .is_some()
-            {
-                return Ok(WriteOutcome::Exists);
-            }
-            let version = last_logged_version::<S::Db>(&mut tx, r.kind(), r.key()).await? + 1;
-            bind_record::<S::Db>(sqlx::query(sql(r.kind()).insert.as_str()), r)
-                .to(version)
-                .to(&stamp(ctx.at))
-                .execute(&mut tx)
-                .await?;
-            let fields = diff(None, Some(r));
-            log_change::<S::Db>(&mut tx, r.kind(), r.key(), version, "create", ctx, &fields)
-                .await?;
-            tx.commit().await?;
-            Ok(WriteOutcome::Done(version))
-        })
-        .await
+        insert_record(self.sql_pool(), r, ctx, "create").await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn restore_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome> {
+        insert_record(self.sql_pool(), r, ctx, "restore").await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn rename_code(
+        &self,
+        list: &str,
+        code: &str,
+        da: &str,
+        en: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.sql_pool().begin().await?;
+        let n = bind::<S::Db>(sqlx::query(
+            "UPDATE code_additions SET da = $3, en = $4 WHERE list = $1 AND code = $2",
+        ))
+        .to(list)
+        .to(code)
+        .to(da)
+        .to(en)
+        .execute(&mut tx)
+        .await?;
+        // Labels are in the rendered overview: the register's state moves on.
+        touch_register::<S::Db>(&mut tx, &stamp(at)).await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn retire_code(&self, list: &str, code: &str, at: Option<DateTime<Utc>>) -> Result<bool> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let at = at.map(stamp);
+        let n = bind::<S::Db>(sqlx::query(
+            "UPDATE code_additions SET retired_at = $3 WHERE list = $1 AND code = $2",
+        ))
+        .to(list)
+        .to(code)
+        .to(at.as_deref())
+        .execute(&mut conn)
+        .await?;
+        Ok(n == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn retired_codes(&self) -> Result<Vec<(String, String)>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let rows = bind::<S::Db>(sqlx::query(
+            "SELECT list, code FROM code_additions WHERE retired_at IS NOT NULL ORDER BY list, code",
+        ))
+        .fetch_all(&mut conn)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((req_text::<S::Db>(r, 0)?, req_text::<S::Db>(r, 1)?)))
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn search_refs(&self, term: &str, limit: i64) -> Result<Vec<SearchHit>> {
+        search::<S::Db>(self.sql_pool(), term, limit).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -682,6 +891,11 @@ impl<S: SqlStore> WebStore for S {
                     current: old.version,
                 });
             }
+            // A save that changes nothing writes nothing: no new version, no history entry.
+            if old.record == *r {
+                return Ok(WriteOutcome::Done(expected));
+            }
+            let r = &as_stored(&old.record, r);
             let version = expected + 1;
             let changed = bind_record::<S::Db>(sqlx::query(sql(r.kind()).update.as_str()), r)
                 .to(version)

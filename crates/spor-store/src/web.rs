@@ -422,6 +422,26 @@ pub struct RecordFilter {
     pub person_ref: Option<String>,
 }
 
+/// What a search hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SearchKind {
+    /// A person ref (of decisions or assessment interviews).
+    Person,
+    Record(RecordKind),
+}
+
+/// One ref found by [`WebStore::search_refs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub kind: SearchKind,
+    /// The ref found: the person's, or the record's own.
+    pub key: String,
+    /// The record's person, if it has one.
+    pub person: Option<String>,
+    /// The record's date as stored (a person: the latest of their records).
+    pub date: String,
+}
+
 /// One page of a list and the number of rows that match in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -477,7 +497,12 @@ pub trait WebStore: Store {
     async fn record(&self, kind: RecordKind, key: &str) -> Result<Option<Versioned<Record>>>;
     /// Creates a record; [`WriteOutcome::Exists`] if its ref is taken.
     async fn create_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome>;
-    /// Overwrites a record if it is still at `expected_version`.
+    /// Puts back a deleted record (the history calls it `restore`); [`WriteOutcome::Exists`]
+    /// if its ref is in use again.
+    async fn restore_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome>;
+    /// Overwrites a record if it is still at `expected_version`. A record equal to the
+    /// stored one is not written: the answer is `Done(expected_version)` and no history
+    /// entry is made.
     async fn update_record(
         &self,
         r: &Record,
@@ -513,6 +538,25 @@ pub trait WebStore: Store {
         limit: i64,
         offset: i64,
     ) -> Result<Page<Versioned<HotlineCall>>>;
+    // Code lists (the additions; built-in codes are fixed).
+    /// Gives an added code new labels; `false` if there is no such added code.
+    async fn rename_code(
+        &self,
+        list: &str,
+        code: &str,
+        da: &str,
+        en: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Retires an added code (`Some(when)`) or takes it into use again (`None`); `false` if
+    /// there is no such added code.
+    async fn retire_code(&self, list: &str, code: &str, at: Option<DateTime<Utc>>) -> Result<bool>;
+    /// The retired added codes as (list, code).
+    async fn retired_codes(&self) -> Result<Vec<(String, String)>>;
+
+    /// Refs of persons, decisions, interviews and calls that contain `term`, in any case
+    /// (at most `limit` of each kind).
+    async fn search_refs(&self, term: &str, limit: i64) -> Result<Vec<SearchHit>>;
     /// All decisions and assessments of one person, oldest first.
     async fn person_records(
         &self,

@@ -9,7 +9,7 @@ use common::*;
 use spor_core::Form;
 use spor_store::web::{
     AuditFilter, ChainStatus, ChangeContext, NewAuditEvent, Record, RecordFilter, RecordKind,
-    SessionRow, UserUpdate, WebStore, WriteOutcome,
+    SearchKind, SessionRow, UserUpdate, WebStore, WriteOutcome,
 };
 
 /// The backend's store with its web tables (a second handle on the same database), opened
@@ -194,6 +194,112 @@ async fn record_edits_are_version_checked_and_reach_the_register_on_every_backen
             ),
             "{n}: each edit is audited"
         );
+    }
+}
+
+#[tokio::test]
+async fn calls_count_in_copenhagen_time_unchanged_saves_write_nothing_and_refs_are_found_on_every_backend()
+ {
+    for b in backends("calls_copenhagen_unchanged_saves_search_and_restore").await {
+        let s = web(&b).await;
+        let n = b.name;
+        // 00:20 on 1 January 2023 in Copenhagen, stored in UTC; 23:40 on 31 December 2022.
+        let new_year = call("H-1", "2022-12-31T23:20:00Z", None);
+        for c in [
+            new_year.clone(),
+            call("H-2", "2022-12-31T22:40:00Z", None),
+            call("H-3", "2023-06-01T10:00:00+02:00", None),
+        ] {
+            s.create_record(&Record::HotlineCall(c), &ctx("bo", 1, "call.create"))
+                .await
+                .unwrap();
+        }
+        let year = |y| RecordFilter {
+            year: Some(y),
+            ..Default::default()
+        };
+        let y2023 = s.list_hotline_calls(&year(2023), 10, 0).await.unwrap();
+        let refs: Vec<&str> = y2023
+            .items
+            .iter()
+            .map(|v| v.record.call_ref.as_str())
+            .collect();
+        assert_eq!(
+            refs,
+            ["H-3", "H-1"],
+            "{n}: 2023 in Copenhagen, newest first"
+        );
+        let y2022 = s.list_hotline_calls(&year(2022), 10, 0).await.unwrap();
+        assert_eq!(y2022.total, 1, "{n}");
+
+        // The same instant written with another offset is no change.
+        let mut same = new_year.clone();
+        same.received_at = spor_core::parse_timestamp("2023-01-01T00:20:00").unwrap();
+        let unchanged = s
+            .update_record(&Record::HotlineCall(same), 1, &ctx("bo", 2, "call.update"))
+            .await
+            .unwrap();
+        assert_eq!(unchanged, WriteOutcome::Done(1), "{n}: no new version");
+        let changes = s
+            .record_changes(RecordKind::HotlineCall, "H-1")
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1, "{n}: no history entry");
+
+        // Search by part of a ref, any case; a deleted record comes back as `restore`.
+        s.create_record(
+            &Record::Identification(identification(
+                "C-2023-0011",
+                "P-2023-0233",
+                "2023-02-01",
+                None,
+            )),
+            &ctx("bo", 3, "case.create"),
+        )
+        .await
+        .unwrap();
+        let hits = s.search_refs("0233", 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "{n}");
+        assert_eq!(hits[0].kind, SearchKind::Person, "{n}");
+        assert_eq!(hits[0].key, "P-2023-0233", "{n}");
+        let hits = s.search_refs("c-2023", 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "{n}");
+        assert_eq!(
+            hits[0].kind,
+            SearchKind::Record(RecordKind::Identification),
+            "{n}"
+        );
+        assert_eq!(hits[0].person.as_deref(), Some("P-2023-0233"), "{n}");
+        assert!(
+            s.search_refs("h-_", 10).await.unwrap().is_empty(),
+            "{n}: `_` is no wildcard"
+        );
+        let gone = s
+            .delete_record(
+                RecordKind::HotlineCall,
+                "H-3",
+                1,
+                &ctx("bo", 4, "call.delete"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(gone, WriteOutcome::Done(2), "{n}");
+        let back = s
+            .restore_record(
+                &Record::HotlineCall(call("H-3", "2023-06-01T10:00:00+02:00", None)),
+                &ctx("bo", 5, "call.restore"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(back, WriteOutcome::Done(3), "{n}");
+        let actions: Vec<String> = s
+            .record_changes(RecordKind::HotlineCall, "H-3")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.action)
+            .collect();
+        assert_eq!(actions, ["create", "delete", "restore"], "{n}");
     }
 }
 

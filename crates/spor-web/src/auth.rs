@@ -193,35 +193,72 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     }
 
     let mut req = req;
-    if req.method() == Method::POST
-        && info.path != "/login"
-        && let Some(s) = &session
-    {
+    // A record form is kept when it cannot be taken: see `resume`.
+    let keep_form = crate::resume::is_record_form(&info.path);
+    if req.method() == Method::POST && info.path != "/login" && (session.is_some() || keep_form) {
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
             Ok(b) => b,
             Err(_) => return AppError::BadRequest.into_response_for(&info),
         };
-        let token = form_field(&bytes, "csrf");
-        if !token.is_some_and(|t| same(&t, &s.csrf)) {
-            let ev = audit::event(
-                &info,
-                Some(&s.user),
-                Event::CsrfRejected,
-                Some(&info.path),
-                None,
-            );
-            if let Err(e) = audit::record(&state, ev).await {
-                return e.into_response_for(&info);
+        let keep =
+            |state: &AppState| match state
+                .stash
+                .put(state.now(), &info.path, form_fields(&bytes))
+            {
+                Some(token) => format!("{}?resume={token}", info.path),
+                None => info.path.clone(),
+            };
+        match &session {
+            None => {
+                // The session ended while the form was being filled in: log in again, then
+                // back to the form with what was typed.
+                let next = keep(&state);
+                return Redirect::to(&format!(
+                    "/login?next={}",
+                    crate::pages::encode_query(&next)
+                ))
+                .into_response();
             }
-            return AppError::Csrf.into_response_for(&info);
+            Some(s) => {
+                let token = form_field(&bytes, "csrf");
+                // A token of the right shape that is not this session's: a form from
+                // before the latest login (another tab). No token at all is refused.
+                let stale = token
+                    .as_deref()
+                    .is_some_and(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+                if !token.is_some_and(|t| same(&t, &s.csrf)) {
+                    let ev = audit::event(
+                        &info,
+                        Some(&s.user),
+                        Event::CsrfRejected,
+                        Some(&info.path),
+                        None,
+                    );
+                    if let Err(e) = audit::record(&state, ev).await {
+                        return e.into_response_for(&info);
+                    }
+                    if keep_form && stale {
+                        // A form from before the latest login: the same form again, filled
+                        // in, with this session's token.
+                        return Redirect::to(&keep(&state)).into_response();
+                    }
+                    return AppError::Csrf.into_response_for(&info);
+                }
+            }
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }
 
     req.extensions_mut().insert(info.clone());
-    req.extensions_mut().insert(session);
+    req.extensions_mut().insert(session.clone());
     let mut res = next.run(req).await;
+    // An error page keeps the user's navigation (a handler's error knows no session).
+    if let Some(e) = res.extensions().get::<AppError>().copied()
+        && session.is_some()
+    {
+        res = e.into_response_with(&info, session.as_ref());
+    }
     let h = res.headers_mut();
     // A response that sets its own policy (the framed overview) keeps it.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -257,6 +294,40 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+/// All fields of an `application/x-www-form-urlencoded` body, decoded.
+fn form_fields(body: &[u8]) -> HashMap<String, String> {
+    let decode = |s: &str| -> String {
+        let s = s.replace('+', " ");
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            match (
+                b[i],
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
+                (b'%', Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                (c, _, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    std::str::from_utf8(body)
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
 }
 
 /// The session a cookie names, if it is still valid; an ended one is removed.

@@ -28,6 +28,15 @@ pub struct Opt {
     pub selected: bool,
 }
 
+/// Choices under one heading (`<optgroup>`), or without one.
+#[derive(Debug, Clone)]
+pub struct OptGroup {
+    pub label: Option<String>,
+    /// What the group belongs to (a form of exploitation's code), for filtering.
+    pub key: &'static str,
+    pub options: Vec<Opt>,
+}
+
 /// A field as the form template shows it.
 #[derive(Debug, Clone)]
 pub struct FieldView {
@@ -37,21 +46,67 @@ pub struct FieldView {
     pub required: bool,
     pub readonly: bool,
     pub value: String,
-    pub options: Vec<Opt>,
+    pub groups: Vec<OptGroup>,
     pub error: Option<String>,
+    /// How to fill it in (a date's format).
+    pub hint: Option<String>,
 }
 
 impl FieldView {
     pub fn is_select(&self) -> bool {
         self.kind == Kind::Select
     }
+    pub fn kind_is_date(&self) -> bool {
+        self.kind == Kind::Date
+    }
     pub fn input_type(&self) -> &'static str {
         match self.kind {
-            Kind::Date => "date",
+            // Typed as dd-mm-åååå: a browser's date picker sends nothing for a date that
+            // does not exist (30-02-2023), and the form could not say what was wrong.
+            Kind::Date => "text",
             Kind::DateTime => "datetime-local",
             Kind::Number => "number",
             _ => "text",
         }
+    }
+    /// The ids of the hint and the error, for `aria-describedby`.
+    pub fn described_by(&self) -> Option<String> {
+        let ids: Vec<String> = [
+            self.hint.as_ref().map(|_| format!("h_{}", self.name)),
+            self.error.as_ref().map(|_| format!("e_{}", self.name)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A stored ISO date (`2026-04-17`) as a Danish form shows it (`17-04-2026`); anything
+/// else as it is.
+pub fn danish_date(iso: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+        Ok(d) if iso.len() == 10 => d.format("%d-%m-%Y").to_string(),
+        _ => iso.to_string(),
+    }
+}
+
+/// A date as typed in Danish (`17-04-2026`, `17.4.2026`, `17/04/2026`) in the exchange
+/// format's ISO form, whether or not the day exists (validation says so); other text
+/// (an ISO date among it) as it is.
+pub fn iso_date(typed: &str) -> String {
+    let t = typed.trim();
+    let parts: Vec<&str> = t.split(['-', '.', '/']).collect();
+    match parts.as_slice() {
+        [d, m, y]
+            if (1..=2).contains(&d.len())
+                && (1..=2).contains(&m.len())
+                && y.len() == 4
+                && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            format!("{y}-{m:0>2}-{d:0>2}")
+        }
+        _ => t.to_string(),
     }
 }
 
@@ -161,7 +216,61 @@ fn required(col: &str) -> bool {
     )
 }
 
-fn options(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> Vec<Opt> {
+/// Codes retired by the centre, as (list, code): not offered, unless already chosen.
+pub type Retired = [(String, String)];
+
+fn offered(retired: &Retired, list: ListId, code: &str, value: &str) -> bool {
+    code == value || !retired.iter().any(|(l, c)| l == list.name() && c == code)
+}
+
+fn groups(
+    lang: Lang,
+    codes: &CodeBook,
+    retired: &Retired,
+    col: &str,
+    value: &str,
+) -> Vec<OptGroup> {
+    let opt = |v: &str, label: String| Opt {
+        selected: v == value,
+        value: v.to_string(),
+        label,
+    };
+    if col == "exploitation_subtype" {
+        // Each form's sectors/types under its heading; the page's script shows only the
+        // chosen form's.
+        return [
+            (ListId::ForcedLabourSubtype, "forced_labour"),
+            (ListId::ForcedCriminalitySubtype, "forced_criminality"),
+        ]
+        .into_iter()
+        .map(|(list, form)| OptGroup {
+            label: Some(
+                lang.label(codes, ListId::ExploitationForm, form)
+                    .to_string(),
+            ),
+            key: form,
+            options: codes
+                .list(list)
+                .iter()
+                .filter(|e| offered(retired, list, &e.code, value))
+                .map(|e| {
+                    opt(
+                        &e.code,
+                        (if lang == Lang::En { &e.en } else { &e.da }).clone(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    }
+    vec![OptGroup {
+        label: None,
+        key: "",
+        options: options(lang, codes, retired, col, value),
+    }]
+}
+
+fn options(lang: Lang, codes: &CodeBook, retired: &Retired, col: &str, value: &str) -> Vec<Opt> {
     let mut out = Vec::new();
     let mut push = |v: &str, label: String| {
         out.push(Opt {
@@ -175,21 +284,13 @@ fn options(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> Vec<Opt> {
             push("true", lang.s("yes").to_string());
             push("false", lang.s("no").to_string());
         }
-        "exploitation_subtype" => {
-            for (list, form) in [
-                (ListId::ForcedLabourSubtype, "forced_labour"),
-                (ListId::ForcedCriminalitySubtype, "forced_criminality"),
-            ] {
-                let form_label = lang.label(codes, ListId::ExploitationForm, form);
-                for e in codes.list(list) {
-                    let l = if lang == Lang::En { &e.en } else { &e.da };
-                    push(&e.code, format!("{form_label}: {l}"));
-                }
-            }
-        }
         c => {
             if let Some(list) = list_of(c) {
-                let mut entries: Vec<_> = codes.list(list).iter().collect();
+                let mut entries: Vec<_> = codes
+                    .list(list)
+                    .iter()
+                    .filter(|e| offered(retired, list, &e.code, value))
+                    .collect();
                 if list == ListId::Country {
                     entries.sort_by_key(|e| sort_key(if lang == Lang::En { &e.en } else { &e.da }));
                 }
@@ -246,6 +347,7 @@ pub fn record_fields(r: &Record) -> BTreeMap<String, String> {
 pub fn field_views(
     lang: Lang,
     codes: &CodeBook,
+    retired: &Retired,
     kind: FormKind,
     values: &BTreeMap<String, String>,
     errors: &[FieldError],
@@ -255,18 +357,21 @@ pub fn field_views(
         .iter()
         .map(|&col| {
             let value = values.get(col).cloned().unwrap_or_default();
+            let k = kind_of(col);
+            // A date is shown as it was typed, or a stored one in Danish order.
+            let value = if k == Kind::Date {
+                danish_date(&value)
+            } else {
+                value
+            };
             let error = {
                 let msgs: Vec<String> = errors
                     .iter()
                     .filter(|e| e.column == col)
-                    .map(|e| match lang {
-                        Lang::Da => danish_message(col, &e.expected),
-                        Lang::En => format!("Expected: {}", e.expected),
-                    })
+                    .map(|e| message(lang, codes, col, &e.expected, &value))
                     .collect();
                 (!msgs.is_empty()).then(|| msgs.join(" · "))
             };
-            let k = kind_of(col);
             FieldView {
                 name: col,
                 label: column_label(lang, col),
@@ -274,11 +379,12 @@ pub fn field_views(
                 required: required(col),
                 readonly: (editing && col == kind.key_column())
                     || (kind == FormKind::Return && col == "case_ref"),
-                options: if k == Kind::Select {
-                    options(lang, codes, col, &value)
+                groups: if k == Kind::Select {
+                    groups(lang, codes, retired, col, &value)
                 } else {
                     Vec::new()
                 },
+                hint: (k == Kind::Date).then(|| lang.s("date_hint").to_string()),
                 value,
                 error,
             }
@@ -286,37 +392,81 @@ pub fn field_views(
         .collect()
 }
 
-/// The import rule's message (English, naming codes) in Danish words for the form. The
-/// rule itself is the import's; only the wording differs. Unknown wordings keep the
-/// import's text.
-pub fn danish_message(col: &str, expected: &str) -> String {
+/// The import rule's message (English, naming codes) in words a caseworker understands, in
+/// the page's language; `typed` is what was entered. The rule itself is the import's;
+/// only the wording differs. Unknown wordings keep the import's text.
+pub fn message(lang: Lang, codes: &CodeBook, col: &str, expected: &str, typed: &str) -> String {
+    let pick = |da: &str, en: &str| (if lang == Lang::En { en } else { da }).to_string();
     if expected.starts_with("a reference that no other record has") {
-        return Lang::Da.s("exists").into();
+        return lang.s("exists").into();
     }
     if expected.starts_with("a value (required when outcome is identified)") {
-        return "Skal udfyldes, når udfaldet er «vurderet udsat for menneskehandel».".into();
+        return pick(
+            "Skal udfyldes, når udfaldet er «vurderet udsat for menneskehandel».",
+            "Required when the outcome is “identified as a victim”.",
+        );
     }
-    if expected.starts_with("a value (the column is required)") {
-        return "Skal udfyldes.".into();
+    if expected.starts_with("a value (") {
+        return pick("Skal udfyldes.", "Please fill in this field.");
     }
     if expected.starts_with("the destination of the prepared return") {
-        return "Vælg hjemrejseland, når der er en hjemrejsedato.".into();
+        return pick(
+            "Vælg hjemrejseland, når der er en hjemrejsedato.",
+            "Choose the return country when there is a return date.",
+        );
     }
     if expected.starts_with("the date of the prepared return") {
-        return "Skriv hjemrejsedatoen, når der er valgt et hjemrejseland.".into();
+        return pick(
+            "Skriv hjemrejsedatoen, når der er valgt et hjemrejseland.",
+            "Enter the return date when a return country is chosen.",
+        );
     }
     if expected.starts_with("empty, since exploitation_form is empty") {
-        return "Vælg først en udnyttelsesform (branche/type hører til tvangsarbejde eller strafbare handlinger).".into();
+        return pick(
+            "Vælg først en udnyttelsesform (branche/type hører til tvangsarbejde eller strafbare handlinger).",
+            "First choose a form of exploitation (a sector/type belongs to forced labour or forced criminality).",
+        );
+    }
+    if expected.starts_with("empty: the form") {
+        return pick(
+            "Den valgte udnyttelsesform har ingen branche/type: lad feltet stå tomt.",
+            "The chosen form of exploitation has no sector/type: leave this field empty.",
+        );
+    }
+    if let Some(rest) = expected.strip_prefix("a subtype of ") {
+        let form = rest.split(':').next().unwrap_or("");
+        let form = lang
+            .label(codes, ListId::ExploitationForm, form)
+            .to_lowercase();
+        return if lang == Lang::En {
+            format!("This sector/type does not belong to {form}: choose one listed under {form}.")
+        } else {
+            format!("Denne branche/type hører ikke til {form}: vælg en af dem under {form}.")
+        };
+    }
+    if expected.contains("spring clock change") {
+        return pick(
+            "Tidspunktet findes ikke i dansk tid (det ligger i forårets skift til sommertid).",
+            "That time does not exist in Danish time (it falls in the spring change to summer time).",
+        );
     }
     match kind_of(col) {
-        Kind::Date => "Skriv en dato, der findes, som ÅÅÅÅ-MM-DD (fx 2026-04-17).".into(),
-        Kind::DateTime => "Skriv et tidspunkt som ÅÅÅÅ-MM-DD TT:MM (dansk tid).".into(),
-        Kind::Number => {
-            "Et helt antal år fra 0 til 120, eller tomt, hvis alderen ikke er oplyst.".into()
-        }
-        Kind::Select => "Vælg en værdi fra listen.".into(),
-        Kind::Text if expected.contains("identifier") => "1–64 tegn uden kontroltegn.".into(),
-        _ => format!("Forventet: {expected}"),
+        Kind::Date if !typed.is_empty() => lang.f("date_bad", &[typed]),
+        Kind::Date => lang.s("date_hint").into(),
+        Kind::DateTime => pick(
+            "Skriv et tidspunkt i dansk tid, fx 17-04-2026 09:30.",
+            "Enter a time in Danish time, e.g. 17-04-2026 09:30.",
+        ),
+        Kind::Number => pick(
+            "Et helt antal år fra 0 til 120, eller tomt, hvis alderen ikke er oplyst.",
+            "A whole number of years from 0 to 120, or empty if the age is not known.",
+        ),
+        Kind::Select => pick("Vælg en værdi fra listen.", "Choose a value from the list."),
+        Kind::Text if expected.contains("identifier") => pick(
+            "1–64 tegn uden kontroltegn.",
+            "1–64 characters without control characters.",
+        ),
+        _ => format!("{}: {expected}", pick("Forventet", "Expected")),
     }
 }
 
@@ -331,16 +481,26 @@ pub fn posted(
         .collect()
 }
 
-/// Validates the full record's fields with the import rules.
+/// Validates the full record's fields with the import rules (dates typed in Danish
+/// order read as ISO dates first).
 pub fn validate(
     kind: FormKind,
     fields: &BTreeMap<String, String>,
     codes: &CodeBook,
 ) -> Result<Record, Vec<FieldError>> {
+    let dates: BTreeMap<&str, String> = kind
+        .record_columns()
+        .iter()
+        .filter(|c| kind_of(c) == Kind::Date)
+        .map(|&c| (c, iso_date(fields.get(c).map(String::as_str).unwrap_or(""))))
+        .collect();
     let only: BTreeMap<&str, &str> = kind
         .record_columns()
         .iter()
-        .map(|&c| (c, fields.get(c).map(String::as_str).unwrap_or("")))
+        .map(|&c| match dates.get(c) {
+            Some(d) => (c, d.as_str()),
+            None => (c, fields.get(c).map(String::as_str).unwrap_or("")),
+        })
         .collect();
     match kind {
         FormKind::Decision | FormKind::Return => {
@@ -394,7 +554,7 @@ mod tests {
             errs.iter().any(|e| e.column == "referral_actor"),
             "{errs:?}"
         );
-        let views = field_views(Lang::Da, &codes, FormKind::Decision, &f, &errs, false);
+        let views = field_views(Lang::Da, &codes, &[], FormKind::Decision, &f, &errs, false);
         let v = views.iter().find(|v| v.name == "referral_actor").unwrap();
         assert_eq!(
             v.error.as_deref(),
@@ -408,7 +568,7 @@ mod tests {
     #[test]
     fn countries_are_offered_in_danish_order() {
         let codes = CodeBook::builtin();
-        let o = options(Lang::Da, &codes, "nationality", "DK");
+        let o = options(Lang::Da, &codes, &[], "nationality", "DK");
         let pos = |l: &str| o.iter().position(|x| x.label == l).unwrap();
         assert!(pos("Zambia") < pos("Ækvatorialguinea"));
         assert!(o.iter().any(|x| x.selected && x.value == "DK"));

@@ -47,6 +47,15 @@ impl Lang {
         "?"
     }
 
+    /// The text for `key` with each `{}` replaced by the next of `args`.
+    pub fn f(self, key: &str, args: &[&str]) -> String {
+        let mut out = self.s(key).to_string();
+        for a in args {
+            out = out.replacen("{}", a, 1);
+        }
+        out
+    }
+
     /// The label of a code in this language.
     pub fn label<'a>(self, codes: &'a CodeBook, list: ListId, code: &'a str) -> &'a str {
         match codes.get(list, code) {
@@ -97,7 +106,7 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Assessment interviews",
     ),
     ("nav_calls", "Hotlineopkald", "Hotline calls"),
-    ("nav_persons", "Find person", "Find person"),
+    ("nav_persons", "Søg", "Search"),
     ("nav_export", "Eksport (XLSX)", "Export (XLSX)"),
     ("nav_dashboard", "Overblik", "Dashboard"),
     ("nav_overview", "Årsoversigt", "Annual overview"),
@@ -152,7 +161,6 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "The form has errors. Correct the marked fields.",
     ),
     ("saved", "Gemt.", "Saved."),
-    ("deleted", "Slettet.", "Deleted."),
     (
         "conflict",
         "Posten er ændret af en anden, siden du åbnede den. Dine ændringer er ikke gemt; åbn posten igen.",
@@ -335,7 +343,174 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Your account has no pages.",
     ),
     ("welcome", "Velkommen", "Welcome"),
-    ("confirm_delete", "Slet denne post", "Delete this record"),
+    (
+        "confirm_delete",
+        "Slet denne post …",
+        "Delete this record …",
+    ),
+    (
+        "unchanged",
+        "Ingen ændringer: der var intet at gemme.",
+        "No changes: there was nothing to save.",
+    ),
+    ("was_deleted", "{} {} er slettet.", "{} {} was deleted."),
+    ("undo", "Fortryd", "Undo"),
+    ("restore", "Gendan posten", "Restore the record"),
+    (
+        "restored",
+        "Posten er gendannet.",
+        "The record is restored.",
+    ),
+    (
+        "deleted_note",
+        "Denne post blev slettet {} af {}.",
+        "This record was deleted on {} by {}.",
+    ),
+    (
+        "restorable_until",
+        "Den kan gendannes indtil {}.",
+        "It can be restored until {}.",
+    ),
+    (
+        "restore_too_late",
+        "Posten blev slettet for mere end {} dage siden og kan ikke længere gendannes.",
+        "The record was deleted more than {} days ago and can no longer be restored.",
+    ),
+    (
+        "ref_in_use",
+        "Referencen bruges nu af en anden post, så den slettede post kan ikke gendannes.",
+        "The reference is now used by another record, so the deleted record cannot be restored.",
+    ),
+    (
+        "delete_question",
+        "Vil du slette {} {}?",
+        "Do you want to delete {} {}?",
+    ),
+    ("delete_yes", "Ja, slet posten", "Yes, delete the record"),
+    (
+        "delete_hint",
+        "Du kan gendanne posten fra dens side i {} dage.",
+        "You can restore the record from its page for {} days.",
+    ),
+    ("action_create", "Oprettet", "Created"),
+    ("action_update", "Ændret", "Changed"),
+    ("action_delete", "Slettet", "Deleted"),
+    ("action_restore", "Gendannet", "Restored"),
+    (
+        "search_label",
+        "Reference eller en del af den (person, afgørelse, samtale, opkald)",
+        "Reference or part of it (person, decision, interview, call)",
+    ),
+    ("search_title", "Søg", "Search"),
+    (
+        "no_match",
+        "Ingen personer, afgørelser, samtaler eller opkald har en reference, der indeholder «{}».",
+        "No person, decision, interview or call has a reference containing “{}”.",
+    ),
+    ("hits", "Fundet", "Found"),
+    ("kind", "Type", "Kind"),
+    ("reference", "Reference", "Reference"),
+    ("date", "Dato", "Date"),
+    (
+        "no_person",
+        "Der er ingen afgørelser eller samtaler med personreferencen «{}».",
+        "There are no decisions or interviews with the person reference “{}”.",
+    ),
+    (
+        "bad_year",
+        "«{}» er ikke et år. Skriv et årstal, fx 2023.",
+        "“{}” is not a year. Enter a year such as 2023.",
+    ),
+    (
+        "bad_page",
+        "Side {} findes ikke: listen har {} sider.",
+        "Page {} does not exist: the list has {} pages.",
+    ),
+    ("last_page", "Gå til sidste side", "Go to the last page"),
+    (
+        "conflict_theirs",
+        "Det ændrede den anden person:",
+        "This is what the other person changed:",
+    ),
+    (
+        "reopen",
+        "Åbn posten igen med de nye værdier",
+        "Open the record again with the new values",
+    ),
+    ("skip", "Gå til indhold", "Skip to content"),
+    ("caseworker", "Sagsbehandler", "Caseworker"),
+    ("retired", "udfaset", "retired"),
+    (
+        "added_codes",
+        "Centrets egne koder",
+        "The centre's own codes",
+    ),
+    (
+        "added_codes_hint",
+        "En kode, der bruges i registreringer, slettes ikke: den kan omdøbes, eller den kan udfases, så den ikke længere tilbydes til nye registreringer.",
+        "A code used in records is never deleted: it can be renamed, or retired so that it is no longer offered for new records.",
+    ),
+    ("rename", "Omdøb", "Rename"),
+    ("in_use", "I brug", "In use"),
+    ("retire", "Udfas", "Retire"),
+    ("unretire", "Tag i brug igen", "Use again"),
+    (
+        "code_labels_required",
+        "Skriv både en dansk og en engelsk betegnelse (højst 200 tegn).",
+        "Enter both a Danish and an English label (at most 200 characters).",
+    ),
+    (
+        "microdata_to_history",
+        "Tallene for {} vil blive vist som de historisk offentliggjorte tal i stedet for at blive optalt fra registret.",
+        "The figures of {} will be shown as the historically published figures instead of being counted from the register.",
+    ),
+    (
+        "microdata_to_count",
+        "Tallene for {} vil blive optalt fra registret i stedet for at blive vist som de historisk offentliggjorte tal.",
+        "The figures of {} will be counted from the register instead of being shown as the historically published figures.",
+    ),
+    (
+        "microdata_before_history",
+        "Tallene for årene før {} vil blive vist som de historisk offentliggjorte tal i stedet for at blive optalt fra registret.",
+        "The figures of the years before {} will be shown as the historically published figures instead of being counted from the register.",
+    ),
+    (
+        "microdata_before_count",
+        "Hver serie vil blive optalt fra registret fra sit første år med mikrodata, så tal for årene før {} kan ændre sig.",
+        "Each series will be counted from the register from its first year with microdata, so figures of the years before {} may change.",
+    ),
+    (
+        "microdata_affects",
+        "Det ændrer årsoversigten (intern og offentlig udgave) og overblikket for de år. Vil du gemme ændringen?",
+        "This changes the annual overview (internal and public edition) and the dashboard for those years. Do you want to save the change?",
+    ),
+    (
+        "confirm_change",
+        "Ja, gem ændringen",
+        "Yes, save the change",
+    ),
+    ("analyst", "Analytiker", "Analyst"),
+    ("admin", "Administrator", "Administrator"),
+    (
+        "choose_role",
+        "Vælg mindst én rolle: sagsbehandler, analytiker eller administrator.",
+        "Choose at least one role: caseworker, analyst or administrator.",
+    ),
+    (
+        "form_resumed",
+        "Det, du skrev, er bevaret. Tjek felterne, og tryk Gem igen.",
+        "What you typed has been kept. Check the fields and press Save again.",
+    ),
+    (
+        "date_hint",
+        "Skriv datoen som dd-mm-åååå, fx 17-04-2026.",
+        "Enter the date as dd-mm-yyyy, e.g. 17-04-2026.",
+    ),
+    (
+        "date_bad",
+        "«{}» er ikke en dato, der findes. Skriv datoen som dd-mm-åååå, fx 17-04-2026.",
+        "“{}” is not a date that exists. Enter the date as dd-mm-yyyy, e.g. 17-04-2026.",
+    ),
 ];
 
 #[cfg(test)]
@@ -374,10 +549,12 @@ mod tests {
         let mut missing = Vec::new();
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
-            for part in text.split(".s(\"").skip(1) {
-                let key = part.split('"').next().unwrap_or("");
-                if !TEXTS.iter().any(|(k, _, _)| *k == key) {
-                    missing.push(format!("{}: {key}", f.display()));
+            for call in [".s(\"", ".f(\""] {
+                for part in text.split(call).skip(1) {
+                    let key = part.split('"').next().unwrap_or("");
+                    if !TEXTS.iter().any(|(k, _, _)| *k == key) {
+                        missing.push(format!("{}: {key}", f.display()));
+                    }
                 }
             }
         }

@@ -23,6 +23,7 @@ mod forms;
 mod i18n;
 mod pages;
 mod report;
+mod resume;
 mod views;
 
 pub use audit::Event;
@@ -101,6 +102,8 @@ pub struct AppState {
     pub stats: Arc<spor_app::Statistics>,
     pub config: Arc<Config>,
     pub(crate) limiter: Arc<auth::AddressLimiter>,
+    /// Forms that could not be sent, kept for their user to take up again.
+    pub(crate) stash: Arc<resume::Stash>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -118,6 +121,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             limiter: Arc::new(auth::AddressLimiter::default()),
+            stash: Arc::new(resume::Stash::default()),
         }
     }
 
@@ -133,7 +137,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(common::healthz))
         .route("/assets/app.css", get(common::css))
         .route("/", get(common::home))
-        .route("/lang", get(common::set_lang))
+        .route(
+            "/lang",
+            get(common::set_lang).post(common::set_lang_keeping_form),
+        )
         .route("/login", get(common::login_page).post(common::login))
         .route("/logout", post(common::logout))
         // Caseworker.
@@ -151,7 +158,11 @@ pub fn router(state: AppState) -> Router {
             "/cases/{key}/return",
             get(caseworker::edit_return).post(caseworker::update_return),
         )
-        .route("/cases/{key}/delete", post(caseworker::delete_case))
+        .route(
+            "/cases/{key}/delete",
+            get(caseworker::ask_delete_case).post(caseworker::delete_case),
+        )
+        .route("/cases/{key}/restore", post(caseworker::restore_case))
         .route("/assessments", get(caseworker::list_assessments))
         .route(
             "/assessments/new",
@@ -164,7 +175,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/assessments/{key}/delete",
-            post(caseworker::delete_assessment),
+            get(caseworker::ask_delete_assessment).post(caseworker::delete_assessment),
+        )
+        .route(
+            "/assessments/{key}/restore",
+            post(caseworker::restore_assessment),
         )
         .route("/calls", get(caseworker::list_calls))
         .route(
@@ -176,8 +191,12 @@ pub fn router(state: AppState) -> Router {
             "/calls/{key}/edit",
             get(caseworker::edit_call).post(caseworker::update_call),
         )
-        .route("/calls/{key}/delete", post(caseworker::delete_call))
-        .route("/persons", get(caseworker::find_person))
+        .route(
+            "/calls/{key}/delete",
+            get(caseworker::ask_delete_call).post(caseworker::delete_call),
+        )
+        .route("/calls/{key}/restore", post(caseworker::restore_call))
+        .route("/persons", get(caseworker::search))
         .route("/persons/{key}", get(caseworker::show_person))
         .route("/export/register.xlsx", get(caseworker::export_register))
         // Analyst.
@@ -192,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{name}", post(admin::update_user))
         .route("/admin/codes", get(admin::codes).post(admin::add_code))
+        .route("/admin/codes/edit", post(admin::edit_code))
         .route(
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),

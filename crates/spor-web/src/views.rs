@@ -18,6 +18,8 @@ pub struct Chrome {
     pub csrf: String,
     pub path: String,
     pub flash: Option<String>,
+    /// On a record form: the form's action, so the language switch sends the form along.
+    pub form_action: Option<String>,
 }
 
 impl Chrome {
@@ -32,7 +34,17 @@ impl Chrome {
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
             path: info.path.clone(),
             flash: None,
+            form_action: None,
         }
+    }
+
+    /// The switch that sends the record form along (see `form_action`).
+    pub fn lang_keep_href(&self, action: &str) -> String {
+        format!(
+            "/lang?to={}&back={}",
+            self.t.other().code(),
+            crate::pages::encode_query(action)
+        )
     }
 
     pub fn lang_href(&self) -> String {
@@ -119,6 +131,10 @@ pub struct ListPage {
     pub next_href: Option<String>,
     pub notice: Option<String>,
     pub notice_bad: bool,
+    /// "Undo" after a deletion: the restore form's action.
+    pub restore_action: Option<String>,
+    /// The year filter's value is not a year.
+    pub year_invalid: bool,
 }
 
 #[derive(Template)]
@@ -131,6 +147,12 @@ pub struct FormPage {
     pub has_errors: bool,
     pub cancel_href: String,
     pub conflict: bool,
+    /// After a refused save: what the other person changed, one line per change.
+    pub theirs: Vec<String>,
+    /// The record as it is now, to open again.
+    pub reopen_href: Option<String>,
+    /// Why the form came back without being saved (an expired form, a new login).
+    pub notice: Option<String>,
 }
 
 /// One entry of a change history.
@@ -151,9 +173,26 @@ pub struct RecordPage {
     pub edit_href: String,
     pub return_href: Option<String>,
     pub person_href: Option<String>,
-    pub delete_action: String,
-    pub version: i64,
+    /// The page that asks before deleting; none for a deleted record.
+    pub delete_href: Option<String>,
     pub history: Vec<ChangeView>,
+    /// For a deleted record: when and by whom, and until when it can be restored.
+    pub deleted: Option<String>,
+    pub restore_action: Option<String>,
+}
+
+/// "Do you really want to delete …?"
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub c: Chrome,
+    pub question: String,
+    pub details: Vec<(String, String)>,
+    pub hint: String,
+    pub action: String,
+    pub version: i64,
+    pub yes: String,
+    pub cancel_href: String,
 }
 
 #[derive(Template)]
@@ -175,12 +214,31 @@ pub struct UserView {
     pub created: String,
 }
 
+impl UserView {
+    /// Whether the account holds the role with this code.
+    pub fn has(&self, role: &str) -> bool {
+        self.roles.split(',').any(|r| r.trim() == role)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "users.html")]
 pub struct UsersPage {
     pub c: Chrome,
     pub users: Vec<UserView>,
     pub error: Option<String>,
+    /// (code, label) of each role, to choose from.
+    pub role_choices: Vec<(&'static str, &'static str)>,
+}
+
+/// A code the centre added, as the code-list page edits it.
+#[derive(Debug, Clone)]
+pub struct AddedCodeView {
+    pub list: &'static str,
+    pub code: String,
+    pub da: String,
+    pub en: String,
+    pub retired: bool,
 }
 
 #[derive(Template)]
@@ -190,6 +248,7 @@ pub struct CodesPage {
     pub lists: Vec<Opt>,
     pub table: TableView,
     pub error: Option<String>,
+    pub added: Vec<AddedCodeView>,
 }
 
 #[derive(Template)]
@@ -198,6 +257,8 @@ pub struct SettingsPage {
     pub c: Chrome,
     pub microdata_from: String,
     pub error: Option<String>,
+    /// Before a change is saved: which published figures it changes.
+    pub confirm: Option<String>,
 }
 
 #[derive(Template)]

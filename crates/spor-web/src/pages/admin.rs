@@ -6,17 +6,22 @@ use std::collections::HashMap;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use spor_app::accounts::{self, AccountError, Change};
+use spor_app::audit::Actor;
+use spor_app::codes::{self, CodeAddError};
+use spor_app::settings;
 use spor_core::{CodeBook, ListId};
-use spor_store::web::{AuditFilter, ChainStatus, UserUpdate};
+use spor_store::web::{AuditFilter, ChainStatus};
 
 use super::{AppError, PageResult, encode_query, page, page_with};
 use crate::AppState;
 use crate::audit::{self, Event};
-use crate::auth::{self, Admin, MIN_PASSWORD_CHARS, RequestInfo, Role, Session};
+use crate::auth::{Admin, MIN_PASSWORD_CHARS, RequestInfo, Role, Session};
 use crate::forms::Opt;
 use crate::i18n::Lang;
 use crate::views::{
-    Chrome, CodesPage, FilterView, ListPage, RowView, SettingsPage, TableView, UserView, UsersPage,
+    AddedCodeView, Chrome, CodesPage, FilterView, ListPage, RowView, SettingsPage, TableView,
+    UserView, UsersPage,
 };
 
 type F = Form<HashMap<String, String>>;
@@ -48,27 +53,59 @@ async fn users_page(
             c: Chrome::new(info, Some(s), info.lang.s("users")),
             users,
             error,
+            role_choices: Role::ALL
+                .iter()
+                .map(|r| (r.code(), info.lang.s(r.code())))
+                .collect(),
         },
     )
+}
+
+/// The roles chosen in a form: the ticked `role_…` boxes, or a typed `roles` list.
+fn posted_roles(f: &HashMap<String, String>) -> String {
+    let ticked: Vec<&str> = Role::ALL
+        .iter()
+        .map(|r| r.code())
+        .filter(|c| f.contains_key(&format!("role_{c}")))
+        .collect();
+    if ticked.is_empty() {
+        f.get("roles").cloned().unwrap_or_default()
+    } else {
+        ticked.join(",")
+    }
 }
 
 pub async fn users(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {
     users_page(&st, &s, &info, None, StatusCode::OK).await
 }
 
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+/// Why an account change was refused, in the page's language, and its status.
+fn account_refusal(lang: Lang, e: &AccountError) -> Result<(String, StatusCode), AppError> {
+    let status = match e {
+        AccountError::Taken(_) => StatusCode::CONFLICT,
+        AccountError::Unknown(_) => return Err(AppError::NotFound),
+        AccountError::Failed(_) => return Err(AppError::Internal),
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let text = match (e, lang) {
+        (AccountError::BadRoles(_), _) => lang.s("choose_role").to_string(),
+        (AccountError::BadName(_), Lang::En) => {
+            "User names have 1–64 characters: letters a–z, digits, . _ - @".to_string()
+        }
+        (AccountError::ShortPassword, Lang::En) => {
+            format!("The password needs at least {MIN_PASSWORD_CHARS} characters.")
+        }
+        (AccountError::Taken(_), Lang::En) => "That user name is taken.".to_string(),
+        (e, _) => e.danish(),
+    };
+    Ok((text, status))
 }
 
-fn password_problem(lang: Lang, pw: &str) -> Option<String> {
-    (pw.chars().count() < MIN_PASSWORD_CHARS).then(|| match lang {
-        Lang::Da => format!("Adgangskoden skal have mindst {MIN_PASSWORD_CHARS} tegn."),
-        Lang::En => format!("The password needs at least {MIN_PASSWORD_CHARS} characters."),
-    })
+fn actor<'a>(s: &'a Session, info: &'a RequestInfo) -> Actor<'a> {
+    Actor {
+        name: Some(&s.user),
+        address: &info.address,
+    }
 }
 
 pub async fn create_user(
@@ -76,42 +113,21 @@ pub async fn create_user(
     Admin(s, info): Admin,
     Form(f): F,
 ) -> PageResult {
-    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    let name = get("name");
+    let name = f.get("name").map(|v| v.trim()).unwrap_or_default();
     let pw = f.get("password").cloned().unwrap_or_default();
-    let problem = if !valid_name(&name) {
-        Some(match info.lang {
-            Lang::Da => "Brugernavnet må have 1–64 tegn: bogstaver a–z, tal, . _ - @".to_string(),
-            Lang::En => "User names have 1–64 characters: letters a–z, digits, . _ - @".to_string(),
-        })
-    } else if let Err(e) = Role::parse_list(&get("roles")) {
-        Some(e)
-    } else {
-        password_problem(info.lang, &pw)
-    };
-    if let Some(p) = problem {
-        return users_page(&st, &s, &info, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await;
+    let added = accounts::add(
+        st.store.as_ref(),
+        actor(&s, &info),
+        name,
+        &posted_roles(&f),
+        pw,
+        st.now(),
+    )
+    .await;
+    if let Err(e) = added {
+        let (msg, status) = account_refusal(info.lang, &e)?;
+        return users_page(&st, &s, &info, Some(msg), status).await;
     }
-    let roles = Role::join(&Role::parse_list(&get("roles")).unwrap_or_default());
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
-        .await
-        .map_err(|_| AppError::Internal)?
-        .map_err(|_| AppError::Internal)?;
-    if !st.store.create_user(&name, &roles, &hash, st.now()).await? {
-        let msg = match info.lang {
-            Lang::Da => "Brugernavnet er optaget.",
-            Lang::En => "That user name is taken.",
-        };
-        return users_page(&st, &s, &info, Some(msg.into()), StatusCode::CONFLICT).await;
-    }
-    let ev = audit::event(
-        &info,
-        Some(&s.user),
-        Event::UserCreate,
-        Some(&name),
-        Some(format!("roles {roles}")),
-    );
-    audit::record(&st, ev).await?;
     Ok(Redirect::to("/admin/users").into_response())
 }
 
@@ -121,66 +137,19 @@ pub async fn update_user(
     Path(name): Path<String>,
     Form(f): F,
 ) -> PageResult {
-    let op = f.get("op").map(String::as_str).unwrap_or("");
-    let (update, event, detail) = match op {
-        "roles" => match Role::parse_list(f.get("roles").map(String::as_str).unwrap_or("")) {
-            Ok(r) => {
-                let roles = Role::join(&r);
-                (
-                    UserUpdate {
-                        roles: Some(roles.clone()),
-                        ..Default::default()
-                    },
-                    Event::UserUpdate,
-                    Some(format!("roles {roles}")),
-                )
-            }
-            Err(e) => {
-                return users_page(&st, &s, &info, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await;
-            }
-        },
-        "disable" => (
-            UserUpdate {
-                disabled: Some(true),
-                ..Default::default()
-            },
-            Event::UserDisable,
-            None,
-        ),
-        "enable" => (
-            UserUpdate {
-                disabled: Some(false),
-                login_state: Some((0, None)),
-                ..Default::default()
-            },
-            Event::UserEnable,
-            None,
-        ),
-        "password" => {
-            let pw = f.get("password").cloned().unwrap_or_default();
-            if let Some(p) = password_problem(info.lang, &pw) {
-                return users_page(&st, &s, &info, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await;
-            }
-            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
-                .await
-                .map_err(|_| AppError::Internal)?
-                .map_err(|_| AppError::Internal)?;
-            (
-                UserUpdate {
-                    password_hash: Some(hash),
-                    ..Default::default()
-                },
-                Event::UserPasswordReset,
-                None,
-            )
-        }
+    let change = match f.get("op").map(String::as_str).unwrap_or("") {
+        "roles" => Change::Roles(posted_roles(&f)),
+        "disable" => Change::Disable,
+        "enable" => Change::Enable,
+        "password" => Change::Password(f.get("password").cloned().unwrap_or_default()),
         _ => return Err(AppError::BadRequest),
     };
-    if !st.store.update_user(&name, &update, st.now()).await? {
-        return Err(AppError::NotFound);
+    let changed =
+        accounts::change(st.store.as_ref(), actor(&s, &info), &name, change, st.now()).await;
+    if let Err(e) = changed {
+        let (msg, status) = account_refusal(info.lang, &e)?;
+        return users_page(&st, &s, &info, Some(msg), status).await;
     }
-    let ev = audit::event(&info, Some(&s.user), event, Some(&name), detail);
-    audit::record(&st, ev).await?;
     Ok(Redirect::to("/admin/users").into_response())
 }
 
@@ -202,9 +171,20 @@ async fn codes_page(
             selected: l == ListId::ReferralActor,
         })
         .collect();
+    let retired = st.store.retired_codes().await?;
+    let is_retired =
+        |l: ListId, code: &str| retired.iter().any(|(rl, rc)| rl == l.name() && rc == code);
     let mut rows = Vec::new();
+    let mut added = Vec::new();
     for l in ListId::ALL.into_iter().filter(|l| l.is_extensible()) {
         for e in book.list(l) {
+            let origin = if e.builtin {
+                lang.s("builtin")
+            } else if is_retired(l, &e.code) {
+                lang.s("retired")
+            } else {
+                lang.s("added")
+            };
             rows.push(RowView {
                 extra_link: None,
                 link: None,
@@ -213,10 +193,18 @@ async fn codes_page(
                     e.code.clone(),
                     e.da.clone(),
                     e.en.clone(),
-                    lang.s(if e.builtin { "builtin" } else { "added" })
-                        .to_string(),
+                    origin.to_string(),
                 ],
             });
+            if !e.builtin {
+                added.push(AddedCodeView {
+                    list: l.name(),
+                    code: e.code.clone(),
+                    da: e.da.clone(),
+                    en: e.en.clone(),
+                    retired: is_retired(l, &e.code),
+                });
+            }
         }
     }
     let table = TableView {
@@ -234,8 +222,48 @@ async fn codes_page(
             lists,
             table,
             error,
+            added,
         },
     )
+}
+
+/// Renames, retires or takes into use again a code the centre added.
+pub async fn edit_code(
+    State(st): State<AppState>,
+    Admin(s, info): Admin,
+    Form(f): F,
+) -> PageResult {
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let (list, code) = (get("list"), get("code"));
+    let store = &*st.store;
+    let (change, event) = match get("op").as_str() {
+        "rename" => (
+            spor_app::codes::rename(store, &list, &code, &get("da"), &get("en"), st.now()).await?,
+            Event::CodeRename,
+        ),
+        "retire" => (
+            spor_app::codes::retire(store, &list, &code, true, st.now()).await?,
+            Event::CodeRetire,
+        ),
+        "unretire" => (
+            spor_app::codes::retire(store, &list, &code, false, st.now()).await?,
+            Event::CodeUnretire,
+        ),
+        _ => return Err(AppError::BadRequest),
+    };
+    match change {
+        spor_app::codes::CodeChange::Done => {
+            let target = format!("{list}/{code}");
+            let ev = audit::event(&info, Some(&s.user), event, Some(&target), None);
+            audit::record(&st, ev).await?;
+            Ok(Redirect::to("/admin/codes").into_response())
+        }
+        spor_app::codes::CodeChange::NotAdded => Err(AppError::NotFound),
+        spor_app::codes::CodeChange::Invalid(_) => {
+            let msg = info.lang.s("code_labels_required").to_string();
+            codes_page(&st, &s, &info, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 pub async fn codes(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {
@@ -243,33 +271,72 @@ pub async fn codes(State(st): State<AppState>, Admin(s, info): Admin) -> PageRes
 }
 
 pub async fn add_code(State(st): State<AppState>, Admin(s, info): Admin, Form(f): F) -> PageResult {
-    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    let book = CodeBook::with_additions(st.store.code_additions().await?);
-    match book.check_addition(&get("list"), &get("code"), &get("da"), &get("en")) {
-        Ok(entry) => {
-            if let Err(e) = st.store.add_code(&entry).await {
-                return codes_page(&st, &s, &info, Some(e.to_string()), StatusCode::CONFLICT).await;
+    let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or_default();
+    let fields = [get("list"), get("code"), get("da"), get("en")];
+    match codes::add(st.store.as_ref(), actor(&s, &info), fields, st.now()).await {
+        Ok(_) => Ok(Redirect::to("/admin/codes").into_response()),
+        Err(CodeAddError::Invalid(e)) => {
+            let msg = code_message(info.lang, &e);
+            codes_page(&st, &s, &info, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(CodeAddError::Failed(e)) => {
+            // Added meanwhile by someone else (or the store failed): say it exists.
+            tracing::warn!(error = %e, "cannot add a code");
+            let exists = spor_core::codes::CodeError::Exists {
+                list: spor_core::ListId::parse(fields[0])
+                    .unwrap_or(spor_core::ListId::ReferralActor),
+                code: fields[1].to_string(),
+            };
+            let msg = code_message(info.lang, &exists);
+            codes_page(&st, &s, &info, Some(msg), StatusCode::CONFLICT).await
+        }
+    }
+}
+
+/// Why a code cannot be added, in the page's language and without code syntax.
+fn code_message(lang: Lang, e: &spor_core::codes::CodeError) -> String {
+    use spor_core::codes::CodeError as E;
+    let da = lang == Lang::Da;
+    match e {
+        E::UnknownList(..) => {
+            if da {
+                "Vælg en af kodelisterne.".to_string()
+            } else {
+                "Choose one of the code lists.".to_string()
             }
-            let ev = audit::event(
-                &info,
-                Some(&s.user),
-                Event::CodeAdd,
-                Some(&format!("{}/{}", entry.list, entry.code)),
-                None,
-            );
-            audit::record(&st, ev).await?;
-            Ok(Redirect::to("/admin/codes").into_response())
         }
-        Err(e) => {
-            codes_page(
-                &st,
-                &s,
-                &info,
-                Some(e.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        E::NotExtensible(l) => {
+            if da {
+                format!(
+                    "Listen «{}» kan ikke udvides: optællingsreglerne bygger på dens koder. Der kan tilføjes henvisende aktører og brancher/typer.",
+                    l.name()
+                )
+            } else {
+                format!(
+                    "The list “{}” cannot be extended: the counting rules depend on its codes. Referral actors and sectors/types can be added.",
+                    l.name()
+                )
+            }
         }
+        E::Exists { code, .. } => {
+            if da {
+                format!("Koden «{code}» findes allerede i listen.")
+            } else {
+                format!("The code “{code}” already exists in the list.")
+            }
+        }
+        E::BadCode(code) => {
+            if da {
+                format!(
+                    "«{code}» kan ikke bruges som kode: brug 1–40 små bogstaver a–z, tal og understreg, begyndende med et bogstav."
+                )
+            } else {
+                format!(
+                    "“{code}” cannot be a code: use 1–40 lower-case letters a–z, digits and underscores, starting with a letter."
+                )
+            }
+        }
+        E::EmptyLabel(_) => lang.s("code_labels_required").to_string(),
     }
 }
 
@@ -279,7 +346,27 @@ pub async fn settings(State(st): State<AppState>, Admin(s, info): Admin) -> Page
         c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
         microdata_from: m.map(|y| y.to_string()).unwrap_or_default(),
         error: None,
+        confirm: None,
     })
+}
+
+/// Which published figures a change of `microdata_from` changes, in words.
+fn microdata_change(lang: Lang, from: Option<i32>, to: Option<i32>) -> String {
+    let span = |a: i32, b: i32| {
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a}–{b}")
+        }
+    };
+    let what = match (from, to) {
+        (Some(a), Some(b)) if a < b => lang.f("microdata_to_history", &[&span(a, b - 1)]),
+        (Some(a), Some(b)) => lang.f("microdata_to_count", &[&span(b, a - 1)]),
+        (None, Some(b)) => lang.f("microdata_before_history", &[&b.to_string()]),
+        (Some(a), None) => lang.f("microdata_before_count", &[&a.to_string()]),
+        (None, None) => String::new(),
+    };
+    format!("{what} {}", lang.s("microdata_affects"))
 }
 
 pub async fn save_settings(
@@ -291,40 +378,39 @@ pub async fn save_settings(
         .get("microdata_from")
         .map(|v| v.trim().to_string())
         .unwrap_or_default();
-    let year = if raw.is_empty() {
-        None
-    } else {
-        match raw.parse::<i32>() {
-            Ok(y) if (1900..=2200).contains(&y) => Some(y),
-            _ => {
-                let msg = match info.lang {
-                    Lang::Da => format!(
-                        "«{raw}» er ikke et årstal; skriv fx 2023, eller lad feltet stå tomt."
-                    ),
-                    Lang::En => {
-                        format!("“{raw}” is not a year; write e.g. 2023, or leave the field empty.")
-                    }
-                };
-                return page_with(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &SettingsPage {
-                        c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
-                        microdata_from: raw,
-                        error: Some(msg),
-                    },
-                );
+    let Ok(year) = settings::parse_microdata_from(&raw) else {
+        let msg = match info.lang {
+            Lang::Da => {
+                format!("«{raw}» er ikke et årstal; skriv fx 2023, eller lad feltet stå tomt.")
             }
-        }
+            Lang::En => {
+                format!("“{raw}” is not a year; write e.g. 2023, or leave the field empty.")
+            }
+        };
+        return page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SettingsPage {
+                c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
+                microdata_from: raw,
+                error: Some(msg),
+                confirm: None,
+            },
+        );
     };
-    st.store.set_microdata_from(year).await?;
-    let ev = audit::event(
-        &info,
-        Some(&s.user),
-        Event::SettingsUpdate,
-        Some("microdata_from"),
-        Some(year.map(|y| y.to_string()).unwrap_or_else(|| "none".into())),
-    );
-    audit::record(&st, ev).await?;
+    // A change of the first microdata year changes published figures: say which, and
+    // ask before saving.
+    let current = st.store.microdata_from().await?;
+    if year != current && f.get("confirm").map(String::as_str) != Some("1") {
+        return page(&SettingsPage {
+            c: Chrome::new(&info, Some(&s), info.lang.s("settings")),
+            microdata_from: raw,
+            error: None,
+            confirm: Some(microdata_change(info.lang, current, year)),
+        });
+    }
+    settings::set_microdata_from(st.store.as_ref(), actor(&s, &info), year, st.now())
+        .await
+        .map_err(|_| AppError::Internal)?;
     Ok(Redirect::to("/admin/settings").into_response())
 }
 
@@ -453,5 +539,7 @@ pub async fn audit(
         next_href: (page_no < pages).then(|| link_to(page_no + 1)),
         notice: Some(notice),
         notice_bad: bad,
+        restore_action: None,
+        year_invalid: false,
     })
 }

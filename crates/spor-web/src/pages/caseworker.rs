@@ -6,8 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use spor_app::records::{self, Change, RESTORE_DAYS, Restored, Saved};
 use spor_core::{CodeBook, ListId};
-use spor_store::web::{ChangeContext, Record, RecordFilter, RecordKind, Versioned, WriteOutcome};
+use spor_store::web::{
+    ChangeContext, Record, RecordFilter, RecordKind, SearchKind, Versioned, WriteOutcome,
+};
 
 use super::{AppError, PageResult, encode_query, encode_segment, page, page_with};
 use crate::AppState;
@@ -16,7 +19,8 @@ use crate::auth::{Caseworker, RequestInfo, Session};
 use crate::forms::{self, FormKind, column_label};
 use crate::i18n::Lang;
 use crate::views::{
-    ChangeView, Chrome, FilterView, FormPage, ListPage, RecordPage, RowView, TableView, TablesPage,
+    ChangeView, Chrome, ConfirmPage, FilterView, FormPage, ListPage, MessagePage, RecordPage,
+    RowView, TableView, TablesPage,
 };
 
 const PAGE_SIZE: i64 = 50;
@@ -29,7 +33,10 @@ struct Spec {
     list_title: (&'static str, &'static str),
     one_title: (&'static str, &'static str),
     new_key: &'static str,
-    ev: [Event; 5],
+    /// The columns that name a record when asking before deleting it.
+    summary: &'static [&'static str],
+    /// List, view, create, update, delete, restore.
+    ev: [Event; 6],
 }
 
 const CASES: Spec = Spec {
@@ -39,12 +46,14 @@ const CASES: Spec = Spec {
     list_title: ("Afgørelser", "Decisions"),
     one_title: ("Afgørelse", "Decision"),
     new_key: "new_case",
+    summary: &["case_ref", "person_ref", "decision_date", "outcome"],
     ev: [
         Event::CaseList,
         Event::CaseView,
         Event::CaseCreate,
         Event::CaseUpdate,
         Event::CaseDelete,
+        Event::CaseRestore,
     ],
 };
 const ASSESSMENTS: Spec = Spec {
@@ -54,12 +63,14 @@ const ASSESSMENTS: Spec = Spec {
     list_title: ("Udredende samtaler", "Assessment interviews"),
     one_title: ("Udredende samtale", "Assessment interview"),
     new_key: "new_assessment",
+    summary: &["assessment_ref", "person_ref", "interview_date"],
     ev: [
         Event::AssessmentList,
         Event::AssessmentView,
         Event::AssessmentCreate,
         Event::AssessmentUpdate,
         Event::AssessmentDelete,
+        Event::AssessmentRestore,
     ],
 };
 const CALLS: Spec = Spec {
@@ -69,12 +80,14 @@ const CALLS: Spec = Spec {
     list_title: ("Hotlineopkald", "Hotline calls"),
     one_title: ("Hotlineopkald", "Hotline call"),
     new_key: "new_call",
+    summary: &["call_ref", "received_at", "caller_type"],
     ev: [
         Event::CallList,
         Event::CallView,
         Event::CallCreate,
         Event::CallUpdate,
         Event::CallDelete,
+        Event::CallRestore,
     ],
 };
 
@@ -94,6 +107,17 @@ fn chrome(info: &RequestInfo, s: &Session, title: impl Into<String>) -> Chrome {
 
 fn href(spec: &Spec, key: &str) -> String {
     format!("{}/{}", spec.base, encode_segment(key))
+}
+
+/// A call's time, stored with any offset, in Copenhagen time like the overview counts it.
+fn call_time(value: &str) -> String {
+    match spor_core::parse_timestamp(value) {
+        Ok(t) => t
+            .with_timezone(&chrono_tz::Europe::Copenhagen)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => value.replace('T', " "),
+    }
 }
 
 /// A code's label, or "not known" for an empty value.
@@ -128,7 +152,7 @@ fn shown(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> String {
                 .s(if value == "true" { "yes" } else { "no" })
                 .to_string();
         }
-        "received_at" => return value.replace('T', " "),
+        "received_at" => return call_time(value),
         _ => return value.to_string(),
     };
     lang.label(codes, list, value).to_string()
@@ -191,8 +215,11 @@ async fn list(
     let lang = info.lang;
     let codes = codebook(state).await?;
     let f = filter_of(q);
-    let page_no: i64 = q
-        .get("page")
+    let typed = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    // A year or page that is not one is said so, not silently ignored.
+    let bad_year = typed("year").filter(|_| f.year.is_none());
+    let asked_page = typed("page");
+    let page_no: i64 = asked_page
         .and_then(|p| p.parse().ok())
         .filter(|p| *p >= 1)
         .unwrap_or(1);
@@ -324,7 +351,7 @@ async fn list(
     let link_to = |p: i64| {
         let mut parts: Vec<String> = q
             .iter()
-            .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+            .filter(|(k, v)| !matches!(k.as_str(), "page" | "deleted") && !v.is_empty())
             .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
             .collect();
         parts.sort();
@@ -332,30 +359,54 @@ async fn list(
         format!("{}?{}", spec.base, parts.join("&"))
     };
     let mut c = chrome(info, s, tr(lang, spec.list_title));
-    if q.contains_key("deleted") {
-        c.flash = Some(lang.s("deleted").into());
+    let mut restore_action = None;
+    if let Some(k) = typed("deleted") {
+        c.flash = Some(lang.f("was_deleted", &[tr(lang, spec.one_title), k]));
+        restore_action = Some(format!("{}/restore", href(spec, k)));
     }
-    page(&ListPage {
-        c,
-        new_href: Some(format!("{}/new", spec.base)),
-        new_label: lang.s(spec.new_key).into(),
-        action: spec.base.into(),
-        filters,
-        table: TableView {
-            title: String::new(),
-            columns: cols
-                .iter()
-                .map(|c| column_label(lang, c).to_string())
-                .collect(),
-            rows,
+    let page_missing = asked_page.is_some_and(|p| {
+        p.parse::<i64>()
+            .ok()
+            .filter(|n| (1..=pages).contains(n))
+            .is_none()
+    });
+    let (status, notice) = if let Some(y) = bad_year {
+        (StatusCode::BAD_REQUEST, Some(lang.f("bad_year", &[y])))
+    } else if page_missing {
+        let asked = asked_page.unwrap_or("");
+        (
+            StatusCode::NOT_FOUND,
+            Some(lang.f("bad_page", &[asked, &pages.to_string()])),
+        )
+    } else {
+        (StatusCode::OK, None)
+    };
+    page_with(
+        status,
+        &ListPage {
+            c,
+            new_href: Some(format!("{}/new", spec.base)),
+            new_label: lang.s(spec.new_key).into(),
+            action: spec.base.into(),
+            filters,
+            table: TableView {
+                title: String::new(),
+                columns: cols
+                    .iter()
+                    .map(|c| column_label(lang, c).to_string())
+                    .collect(),
+                rows,
+            },
+            total: lang.int(total),
+            page_label: format!("{} {} {} {}", lang.s("page"), page_no, lang.s("of"), pages),
+            prev_href: (page_no > 1).then(|| link_to((page_no - 1).min(pages))),
+            next_href: (page_no < pages).then(|| link_to(page_no + 1)),
+            notice_bad: notice.is_some(),
+            notice,
+            restore_action,
+            year_invalid: bad_year.is_some(),
         },
-        total: lang.int(total),
-        page_label: format!("{} {} {} {}", lang.s("page"), page_no, lang.s("of"), pages),
-        prev_href: (page_no > 1).then(|| link_to(page_no - 1)),
-        next_href: (page_no < pages).then(|| link_to(page_no + 1)),
-        notice: None,
-        notice_bad: false,
-    })
+    )
 }
 
 trait MapRecord {
@@ -412,85 +463,133 @@ async fn load(state: &AppState, spec: &Spec, key: &str) -> Result<Versioned<Reco
         .ok_or(AppError::NotFound)
 }
 
+/// The fields of a record as label and shown value, in the form's order.
+fn shown_fields(
+    lang: Lang,
+    codes: &CodeBook,
+    cols: &[&str],
+    record: &Record,
+) -> Vec<(String, String)> {
+    let fields = forms::record_fields(record);
+    cols.iter()
+        .map(|c| {
+            (
+                column_label(lang, c).to_string(),
+                shown(
+                    lang,
+                    codes,
+                    c,
+                    fields.get(*c).map(String::as_str).unwrap_or(""),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A history entry as the page's language says it.
+fn change_view(lang: Lang, codes: &CodeBook, c: &Change) -> ChangeView {
+    ChangeView {
+        version: c.version,
+        action: action_label(lang, &c.action),
+        actor: c.actor.clone(),
+        at: super::local_time(&c.at),
+        fields: summarise_change(lang, codes, c),
+    }
+}
+
+fn action_label(lang: Lang, action: &str) -> String {
+    match action {
+        "create" => lang.s("action_create").into(),
+        "update" => lang.s("action_update").into(),
+        "delete" => lang.s("action_delete").into(),
+        "restore" => lang.s("action_restore").into(),
+        other => other.into(),
+    }
+}
+
+/// "field: before → after" for each changed field, with labels and code labels.
+fn summarise_change(lang: Lang, codes: &CodeBook, c: &Change) -> String {
+    c.fields
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {} → {}",
+                column_label(lang, &f.field),
+                shown(lang, codes, &f.field, &f.before),
+                shown(lang, codes, &f.field, &f.after)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 async fn show(
     spec: &Spec,
     state: &AppState,
     s: &Session,
     info: &RequestInfo,
     key: &str,
+    q: &HashMap<String, String>,
 ) -> PageResult {
     let lang = info.lang;
-    let v = load(state, spec, key).await?;
     let codes = codebook(state).await?;
-    let fields = forms::record_fields(&v.record);
-    let shown_fields = spec
-        .form
-        .record_columns()
-        .iter()
-        .map(|c| {
-            (
-                column_label(lang, c).to_string(),
-                shown(
-                    lang,
-                    &codes,
-                    c,
-                    fields.get(*c).map(String::as_str).unwrap_or(""),
-                ),
-            )
-        })
-        .collect();
-    let history = state
-        .store
-        .record_changes(spec.kind, key)
+    // A deleted record is shown from its history, with the way back.
+    let (record, deleted) = match state.store.record(spec.kind, key).await? {
+        Some(v) => (v.record, None),
+        None => match records::deleted(&*state.store, spec.kind, key).await? {
+            Some(d) => (d.record.clone(), Some(d)),
+            None => return Err(AppError::NotFound),
+        },
+    };
+    let history = records::history(&*state.store, spec.kind, key)
         .await?
-        .into_iter()
-        .map(|h| ChangeView {
-            version: h.version,
-            action: h.action,
-            actor: h.actor,
-            at: super::local_time(&h.at),
-            fields: summarise_change(lang, &h.fields),
-        })
+        .iter()
+        .map(|c| change_view(lang, &codes, c))
         .collect();
     let ev = audit::event(info, Some(&s.user), spec.ev[1], Some(key), None);
     audit::record(state, ev).await?;
-    let person_href = fields
+    let person_href = forms::record_fields(&record)
         .get("person_ref")
         .map(|p| format!("/persons/{}", encode_segment(p)));
-    let c = chrome(info, s, format!("{} {}", tr(lang, spec.one_title), key));
+    let mut c = chrome(info, s, format!("{} {}", tr(lang, spec.one_title), key));
+    c.flash = ["saved", "unchanged", "restored"]
+        .into_iter()
+        .find(|k| q.contains_key(*k))
+        .map(|k| lang.s(k).to_string());
+    let now = state.now();
+    let (deleted_note, restore_action) = match &deleted {
+        None => (None, None),
+        Some(d) => {
+            let when = super::local_time(&spor_store::web::stamp(d.at));
+            let mut note = lang.f("deleted_note", &[&when, &d.actor]);
+            note.push(' ');
+            if d.restorable(now) {
+                let until = super::local_time(&spor_store::web::stamp(d.restorable_until));
+                note.push_str(&lang.f("restorable_until", &[&until]));
+            } else {
+                note.push_str(&lang.f("restore_too_late", &[&RESTORE_DAYS.to_string()]));
+            }
+            (
+                Some(note),
+                d.restorable(now)
+                    .then(|| format!("{}/restore", href(spec, key))),
+            )
+        }
+    };
     page(&RecordPage {
         c,
-        fields: shown_fields,
+        fields: shown_fields(lang, &codes, spec.form.record_columns(), &record),
         edit_href: format!("{}/edit", href(spec, key)),
         return_href: (spec.kind == RecordKind::Identification)
             .then(|| format!("{}/return", href(spec, key))),
         person_href,
-        delete_action: format!("{}/delete", href(spec, key)),
-        version: v.version,
+        delete_href: deleted
+            .is_none()
+            .then(|| format!("{}/delete", href(spec, key))),
         history,
+        deleted: deleted_note,
+        restore_action,
     })
-}
-
-/// "field: before → after" for each changed field.
-fn summarise_change(lang: Lang, json: &str) -> String {
-    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json) else {
-        return String::new();
-    };
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::Null => "–".to_string(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    m.iter()
-        .map(|(k, v)| {
-            let (b, a) = match v {
-                serde_json::Value::Array(x) if x.len() == 2 => (text(&x[0]), text(&x[1])),
-                _ => ("–".into(), "–".into()),
-            };
-            format!("{}: {} → {}", column_label(lang, k), b, a)
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 #[derive(Default)]
@@ -501,6 +600,9 @@ struct FormState {
     errors: Vec<spor_import::validate::FieldError>,
     version: Option<i64>,
     conflict: bool,
+    /// After a refused save: the other person's changes.
+    theirs: Vec<Change>,
+    notice: Option<String>,
 }
 
 async fn form_page(
@@ -514,7 +616,16 @@ async fn form_page(
     let lang = info.lang;
     let codes = codebook(state).await?;
     let key = fs.key.as_deref();
-    let fields = forms::field_views(lang, &codes, kind, &fs.values, &fs.errors, key.is_some());
+    let retired = state.store.retired_codes().await?;
+    let fields = forms::field_views(
+        lang,
+        &codes,
+        &retired,
+        kind,
+        &fs.values,
+        &fs.errors,
+        key.is_some(),
+    );
     let (title, action, cancel) = match (kind, key) {
         (FormKind::Return, Some(k)) => (
             format!("{} · {}", lang.s("prepared_return"), k),
@@ -532,16 +643,33 @@ async fn form_page(
             spec.base.to_string(),
         ),
     };
+    let theirs = fs
+        .theirs
+        .iter()
+        .map(|c| {
+            format!(
+                "{} ({}): {}",
+                c.actor,
+                super::local_time(&c.at),
+                summarise_change(lang, &codes, c)
+            )
+        })
+        .collect();
+    let mut c = chrome(info, s, title);
+    c.form_action = Some(action.clone());
     page_with(
         fs.status,
         &FormPage {
-            c: chrome(info, s, title),
+            c,
+            reopen_href: fs.conflict.then(|| action.clone()),
             action,
             has_errors: !fs.errors.is_empty(),
             fields,
             version: fs.version,
             cancel_href: cancel,
             conflict: fs.conflict,
+            theirs,
+            notice: fs.notice,
         },
     )
 }
@@ -575,13 +703,35 @@ fn ctx(state: &AppState, s: &Session, info: &RequestInfo, e: Event, key: &str) -
     }
 }
 
-async fn new_form(spec: &Spec, state: &AppState, s: &Session, info: &RequestInfo) -> PageResult {
+/// What was typed in a form that could not be sent (an ended session, an expired form),
+/// kept by the server under the `resume` token of the address.
+fn resumed(
+    state: &AppState,
+    info: &RequestInfo,
+    q: &HashMap<String, String>,
+) -> Option<HashMap<String, String>> {
+    let token = q.get("resume")?;
+    state.stash.take(state.now(), token, &info.path)
+}
+
+async fn new_form(
+    spec: &Spec,
+    state: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    q: &HashMap<String, String>,
+) -> PageResult {
+    let (values, notice) = match resumed(state, info, q) {
+        Some(kept) => (
+            forms::posted(spec.form, &kept),
+            Some(info.lang.s("form_resumed").to_string()),
+        ),
+        None => (blank(spec, state), None),
+    };
     let fs = FormState {
         status: StatusCode::OK,
-        values: blank(spec, state),
-        errors: vec![],
-        version: None,
-        conflict: false,
+        values,
+        notice,
         ..Default::default()
     };
     form_page(spec, spec.form, state, s, info, fs).await
@@ -596,64 +746,35 @@ async fn create(
 ) -> PageResult {
     let values = forms::posted(spec.form, &form);
     let codes = codebook(state).await?;
-    match forms::validate(spec.form, &values, &codes) {
+    let (status, errors) = match forms::validate(spec.form, &values, &codes) {
         Ok(r) => match state
             .store
             .create_record(&r, &ctx(state, s, info, spec.ev[2], r.key()))
             .await?
         {
-            WriteOutcome::Done(_) => Ok(Redirect::to(&href(spec, r.key())).into_response()),
-            _ => {
-                let errors = vec![spor_import::validate::FieldError {
+            WriteOutcome::Done(_) => {
+                return Ok(
+                    Redirect::to(&format!("{}?saved=1", href(spec, r.key()))).into_response()
+                );
+            }
+            _ => (
+                StatusCode::CONFLICT,
+                vec![spor_import::validate::FieldError {
                     column: spec.form.key_column().to_string(),
                     value: r.key().to_string(),
                     expected: "a reference that no other record has".to_string(),
-                }];
-                let fs = FormState {
-                    values,
-                    errors,
-                    version: None,
-                    conflict: false,
-                    ..Default::default()
-                };
-                form_page(
-                    spec,
-                    spec.form,
-                    state,
-                    s,
-                    info,
-                    FormState {
-                        key: None,
-                        status: StatusCode::CONFLICT,
-                        ..fs
-                    },
-                )
-                .await
-            }
+                }],
+            ),
         },
-        Err(errors) => {
-            let fs = FormState {
-                values,
-                errors,
-                version: None,
-                conflict: false,
-                ..Default::default()
-            };
-            form_page(
-                spec,
-                spec.form,
-                state,
-                s,
-                info,
-                FormState {
-                    key: None,
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..fs
-                },
-            )
-            .await
-        }
-    }
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+    };
+    let fs = FormState {
+        status,
+        values,
+        errors,
+        ..Default::default()
+    };
+    form_page(spec, spec.form, state, s, info, fs).await
 }
 
 async fn edit_form(
@@ -663,28 +784,29 @@ async fn edit_form(
     s: &Session,
     info: &RequestInfo,
     key: &str,
+    q: &HashMap<String, String>,
 ) -> PageResult {
     let v = load(state, spec, key).await?;
-    let fs = FormState {
+    let mut fs = FormState {
+        key: Some(key.to_string()),
+        status: StatusCode::OK,
         values: forms::record_fields(&v.record),
-        errors: vec![],
         version: Some(v.version),
-        conflict: false,
         ..Default::default()
     };
-    form_page(
-        spec,
-        kind,
-        state,
-        s,
-        info,
-        FormState {
-            key: Some(key.to_string()),
-            status: StatusCode::OK,
-            ..fs
-        },
-    )
-    .await
+    if let Some(kept) = resumed(state, info, q) {
+        // The version the form was opened at: a save over someone else's change since is
+        // still refused.
+        fs.version = kept
+            .get("version")
+            .and_then(|v| v.parse().ok())
+            .or(fs.version);
+        fs.values.extend(forms::posted(kind, &kept));
+        fs.values
+            .insert(spec.form.key_column().to_string(), key.to_string());
+        fs.notice = Some(info.lang.s("form_resumed").to_string());
+    }
+    form_page(spec, kind, state, s, info, fs).await
 }
 
 async fn update(
@@ -710,61 +832,64 @@ async fn update(
     values.extend(forms::posted(kind, &form));
     values.insert(spec.form.key_column().to_string(), key.to_string());
     let codes = codebook(state).await?;
-    let shown_values = |values: &BTreeMap<String, String>| values.clone();
+    let mut fs = FormState {
+        key: Some(key.to_string()),
+        version: Some(version),
+        ..Default::default()
+    };
     match forms::validate(spec.form, &values, &codes) {
-        Ok(r) => match state
-            .store
-            .update_record(&r, version, &ctx(state, s, info, spec.ev[3], key))
-            .await?
-        {
-            WriteOutcome::Done(_) => Ok(Redirect::to(&href(spec, key)).into_response()),
-            WriteOutcome::Missing => Err(AppError::NotFound),
-            _ => {
-                let fs = FormState {
-                    values: shown_values(&values),
-                    errors: vec![],
-                    version: Some(version),
-                    conflict: true,
-                    ..Default::default()
-                };
-                form_page(
-                    spec,
-                    kind,
-                    state,
-                    s,
-                    info,
-                    FormState {
-                        key: Some(key.to_string()),
-                        status: StatusCode::CONFLICT,
-                        ..fs
-                    },
-                )
-                .await
+        Ok(r) => {
+            let c = ctx(state, s, info, spec.ev[3], key);
+            let shown = |flag: &str| format!("{}?{flag}=1", href(spec, key));
+            match records::save(&*state.store, &r, version, &c).await? {
+                Saved::Changed(_) => return Ok(Redirect::to(&shown("saved")).into_response()),
+                Saved::Unchanged => return Ok(Redirect::to(&shown("unchanged")).into_response()),
+                Saved::Missing => return Err(AppError::NotFound),
+                Saved::Conflict(theirs) => {
+                    fs.status = StatusCode::CONFLICT;
+                    fs.conflict = true;
+                    fs.theirs = theirs;
+                }
             }
-        },
+        }
         Err(errors) => {
-            let fs = FormState {
-                values: shown_values(&values),
-                errors,
-                version: Some(version),
-                conflict: false,
-                ..Default::default()
-            };
-            form_page(
-                spec,
-                kind,
-                state,
-                s,
-                info,
-                FormState {
-                    key: Some(key.to_string()),
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    ..fs
-                },
-            )
-            .await
+            fs.status = StatusCode::UNPROCESSABLE_ENTITY;
+            fs.errors = errors;
         }
     }
+    fs.values = values;
+    form_page(spec, kind, state, s, info, fs).await
+}
+
+/// Asks before deleting, naming the record.
+async fn confirm_delete(
+    spec: &Spec,
+    state: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    key: &str,
+) -> PageResult {
+    let lang = info.lang;
+    let v = load(state, spec, key).await?;
+    let codes = codebook(state).await?;
+    let ev = audit::event(info, Some(&s.user), spec.ev[1], Some(key), None);
+    audit::record(state, ev).await?;
+    let what = tr(lang, spec.one_title).to_lowercase();
+    page(&ConfirmPage {
+        c: chrome(info, s, format!("{} · {}", lang.s("delete"), key)),
+        question: lang.f("delete_question", &[&what, key]),
+        details: shown_fields(lang, &codes, spec.summary, &v.record),
+        hint: lang.f("delete_hint", &[&RESTORE_DAYS.to_string()]),
+        action: format!("{}/delete", href(spec, key)),
+        version: v.version,
+        yes: lang.s("delete_yes").into(),
+        cancel_href: href(spec, key),
+    })
+}
+
+fn refusal(info: &RequestInfo, s: &Session, title: &str, message: String) -> PageResult {
+    let c = chrome(info, s, title);
+    page_with(StatusCode::CONFLICT, &MessagePage { c, message })
 }
 
 async fn delete(
@@ -790,31 +915,56 @@ async fn delete(
         .await?
     {
         WriteOutcome::Done(_) => {
-            Ok(Redirect::to(&format!("{}?deleted=1", spec.base)).into_response())
-        }
-        WriteOutcome::Missing => Err(AppError::NotFound),
-        _ => {
-            let mut c = chrome(info, s, tr(info.lang, spec.one_title));
-            c.flash = None;
-            page_with(
-                StatusCode::CONFLICT,
-                &crate::views::MessagePage {
-                    c,
-                    message: info.lang.s("conflict").into(),
-                },
+            Ok(
+                Redirect::to(&format!("{}?deleted={}", spec.base, encode_query(key)))
+                    .into_response(),
             )
         }
+        WriteOutcome::Missing => Err(AppError::NotFound),
+        _ => refusal(
+            info,
+            s,
+            tr(info.lang, spec.one_title),
+            info.lang.s("conflict").into(),
+        ),
+    }
+}
+
+/// Puts a deleted record back as it was.
+async fn restore(
+    spec: &Spec,
+    state: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    key: &str,
+) -> PageResult {
+    let lang = info.lang;
+    let c = ctx(state, s, info, spec.ev[5], key);
+    let title = tr(lang, spec.one_title);
+    match records::restore(&*state.store, spec.kind, key, &c).await? {
+        Restored::Done(_) => {
+            Ok(Redirect::to(&format!("{}?restored=1", href(spec, key))).into_response())
+        }
+        Restored::NotDeleted => Err(AppError::NotFound),
+        Restored::TooLate => refusal(
+            info,
+            s,
+            title,
+            lang.f("restore_too_late", &[&RESTORE_DAYS.to_string()]),
+        ),
+        Restored::RefInUse => refusal(info, s, title, lang.s("ref_in_use").into()),
     }
 }
 
 type Q = Query<HashMap<String, String>>;
 type F = Form<HashMap<String, String>>;
 
-/// The seven pages of one record kind: thin handlers whose signatures name the caseworker
-/// role, handing over to the shared functions above.
+/// The pages of one record kind: thin handlers whose signatures name the caseworker role,
+/// handing over to the shared functions above.
 macro_rules! record_pages {
     ($spec:expr, $kind:expr;
-     $list:ident, $new:ident, $create:ident, $show:ident, $edit:ident, $update:ident, $delete:ident) => {
+     $list:ident, $new:ident, $create:ident, $show:ident, $edit:ident, $update:ident,
+     $ask:ident, $delete:ident, $restore:ident) => {
         pub async fn $list(
             State(st): State<AppState>,
             Caseworker(s, i): Caseworker,
@@ -822,8 +972,12 @@ macro_rules! record_pages {
         ) -> PageResult {
             list(&$spec, &st, &s, &i, &q).await
         }
-        pub async fn $new(State(st): State<AppState>, Caseworker(s, i): Caseworker) -> PageResult {
-            new_form(&$spec, &st, &s, &i).await
+        pub async fn $new(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Query(q): Q,
+        ) -> PageResult {
+            new_form(&$spec, &st, &s, &i, &q).await
         }
         pub async fn $create(
             State(st): State<AppState>,
@@ -836,15 +990,17 @@ macro_rules! record_pages {
             State(st): State<AppState>,
             Caseworker(s, i): Caseworker,
             Path(key): Path<String>,
+            Query(q): Q,
         ) -> PageResult {
-            show(&$spec, &st, &s, &i, &key).await
+            show(&$spec, &st, &s, &i, &key, &q).await
         }
         pub async fn $edit(
             State(st): State<AppState>,
             Caseworker(s, i): Caseworker,
             Path(key): Path<String>,
+            Query(q): Q,
         ) -> PageResult {
-            edit_form(&$spec, $kind, &st, &s, &i, &key).await
+            edit_form(&$spec, $kind, &st, &s, &i, &key, &q).await
         }
         pub async fn $update(
             State(st): State<AppState>,
@@ -854,6 +1010,13 @@ macro_rules! record_pages {
         ) -> PageResult {
             update(&$spec, $kind, &st, &s, &i, &key, f).await
         }
+        pub async fn $ask(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Path(key): Path<String>,
+        ) -> PageResult {
+            confirm_delete(&$spec, &st, &s, &i, &key).await
+        }
         pub async fn $delete(
             State(st): State<AppState>,
             Caseworker(s, i): Caseworker,
@@ -862,24 +1025,34 @@ macro_rules! record_pages {
         ) -> PageResult {
             delete(&$spec, &st, &s, &i, &key, f).await
         }
+        pub async fn $restore(
+            State(st): State<AppState>,
+            Caseworker(s, i): Caseworker,
+            Path(key): Path<String>,
+        ) -> PageResult {
+            restore(&$spec, &st, &s, &i, &key).await
+        }
     };
 }
 
 record_pages!(CASES, FormKind::Decision;
-    list_cases, new_case, create_case, show_case, edit_case, update_case, delete_case);
+    list_cases, new_case, create_case, show_case, edit_case, update_case, ask_delete_case,
+    delete_case, restore_case);
 record_pages!(ASSESSMENTS, FormKind::Assessment;
     list_assessments, new_assessment, create_assessment, show_assessment, edit_assessment,
-    update_assessment, delete_assessment);
+    update_assessment, ask_delete_assessment, delete_assessment, restore_assessment);
 record_pages!(CALLS, FormKind::Call;
-    list_calls, new_call, create_call, show_call, edit_call, update_call, delete_call);
+    list_calls, new_call, create_call, show_call, edit_call, update_call, ask_delete_call,
+    delete_call, restore_call);
 
 /// The return of a decision: its own form on the case.
 pub async fn edit_return(
     State(st): State<AppState>,
     Caseworker(s, i): Caseworker,
     Path(key): Path<String>,
+    Query(q): Q,
 ) -> PageResult {
-    edit_form(&CASES, FormKind::Return, &st, &s, &i, &key).await
+    edit_form(&CASES, FormKind::Return, &st, &s, &i, &key, &q).await
 }
 pub async fn update_return(
     State(st): State<AppState>,
@@ -890,21 +1063,98 @@ pub async fn update_return(
     update(&CASES, FormKind::Return, &st, &s, &i, &key, f).await
 }
 
-/// The person search: a `person_ref` goes straight to that person's page.
-pub async fn find_person(Caseworker(s, info): Caseworker, Query(q): Q) -> PageResult {
-    if let Some(p) = q
-        .get("person_ref")
-        .map(|p| p.trim())
-        .filter(|p| !p.is_empty())
-    {
-        return Ok(Redirect::to(&format!("/persons/{}", encode_segment(p))).into_response());
+/// The search: persons, decisions, interviews and calls whose ref contains what was typed,
+/// in any case. A single hit opens at once; none says so plainly.
+pub async fn search(
+    State(st): State<AppState>,
+    Caseworker(s, info): Caseworker,
+    Query(q): Q,
+) -> PageResult {
+    let lang = info.lang;
+    let term = q
+        .get("q")
+        .or_else(|| q.get("person_ref"))
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    let c = chrome(&info, &s, lang.s("search_title"));
+    if term.is_empty() {
+        return page(&TablesPage {
+            c,
+            intro: None,
+            search: Some(("/persons".into(), String::new())),
+            tables: vec![],
+        });
     }
+    let hits = records::search(&*st.store, &term).await?;
+    let ev = audit::event(&info, Some(&s.user), Event::RecordSearch, Some(&term), None);
+    audit::record(&st, ev).await?;
+    let href_of = |kind: SearchKind, key: &str| match kind {
+        SearchKind::Person => format!("/persons/{}", encode_segment(key)),
+        SearchKind::Record(k) => href(spec_of(k), key),
+    };
+    if let [only] = hits.as_slice() {
+        return Ok(Redirect::to(&href_of(only.kind, &only.key)).into_response());
+    }
+    if hits.is_empty() {
+        return page_with(
+            StatusCode::NOT_FOUND,
+            &TablesPage {
+                c,
+                intro: Some(lang.f("no_match", &[&term])),
+                search: Some(("/persons".into(), term)),
+                tables: vec![],
+            },
+        );
+    }
+    let rows = hits
+        .iter()
+        .map(|h| {
+            let kind = match h.kind {
+                SearchKind::Person => lang.s("person").to_string(),
+                SearchKind::Record(k) => tr(lang, spec_of(k).one_title).to_string(),
+            };
+            let date = match h.kind {
+                SearchKind::Record(RecordKind::HotlineCall) => call_time(&h.date),
+                _ => h.date.clone(),
+            };
+            RowView {
+                link: Some(href_of(h.kind, &h.key)),
+                extra_link: h
+                    .person
+                    .as_ref()
+                    .map(|p| (2, format!("/persons/{}", encode_segment(p)))),
+                cells: vec![
+                    h.key.clone(),
+                    kind,
+                    h.person.clone().unwrap_or_default(),
+                    date,
+                ],
+            }
+        })
+        .collect();
     page(&TablesPage {
-        c: chrome(&info, &s, info.lang.s("nav_persons")),
+        c,
         intro: None,
-        search: Some(("/persons".into(), String::new())),
-        tables: vec![],
+        search: Some(("/persons".into(), term)),
+        tables: vec![TableView {
+            title: format!("{} ({})", lang.s("hits"), hits.len()),
+            columns: vec![
+                lang.s("reference").into(),
+                lang.s("kind").into(),
+                lang.s("person").into(),
+                lang.s("date").into(),
+            ],
+            rows,
+        }],
     })
+}
+
+fn spec_of(kind: RecordKind) -> &'static Spec {
+    match kind {
+        RecordKind::Identification => &CASES,
+        RecordKind::Assessment => &ASSESSMENTS,
+        RecordKind::HotlineCall => &CALLS,
+    }
 }
 
 /// All decisions and assessments of one person over the years (repeat victims).
@@ -964,12 +1214,20 @@ pub async fn show_person(
             ),
         },
     ];
-    page(&TablesPage {
-        c: chrome(&info, &s, format!("{} {}", lang.s("person"), key)),
-        intro: None,
-        search: Some(("/persons".into(), key.clone())),
-        tables,
-    })
+    let known = tables.iter().any(|t| !t.rows.is_empty());
+    page_with(
+        if known {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        },
+        &TablesPage {
+            c: chrome(&info, &s, format!("{} {}", lang.s("person"), key)),
+            intro: (!known).then(|| lang.f("no_person", &[&key])),
+            search: Some(("/persons".into(), key.clone())),
+            tables: if known { tables } else { Vec::new() },
+        },
+    )
 }
 
 /// The whole register in the exchange format (one XLSX workbook): person-level, so for

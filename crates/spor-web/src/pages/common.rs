@@ -55,13 +55,36 @@ pub async fn set_lang(
     Anyone(_, info): Anyone,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let back = safe_next(q.get("back").map(String::as_str).unwrap_or("/"));
+    lang_answer(&info, &q, &back)
+}
+
+/// The language switch of a record form: it sends the form, so what was typed is kept and
+/// the form comes back filled in, in the other language.
+pub async fn set_lang_keeping_form(
+    State(state): State<AppState>,
+    Anyone(session, info): Anyone,
+    Query(q): Query<HashMap<String, String>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let back = safe_next(q.get("back").map(String::as_str).unwrap_or("/"));
+    let kept = (session.is_some() && crate::resume::is_record_form(&back))
+        .then(|| state.stash.put(state.now(), &back, form))
+        .flatten();
+    let to = match kept {
+        Some(token) => format!("{back}?resume={token}"),
+        None => back,
+    };
+    lang_answer(&info, &q, &to)
+}
+
+fn lang_answer(info: &crate::auth::RequestInfo, q: &HashMap<String, String>, to: &str) -> Response {
     let lang = if q.get("to").map(String::as_str) == Some("en") {
         "en"
     } else {
         "da"
     };
-    let back = safe_next(q.get("back").map(String::as_str).unwrap_or("/"));
-    let mut res = Redirect::to(&back).into_response();
+    let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
         auth::set_cookie(LANG_COOKIE, lang, Some(365 * 24 * 3600), info.secure),

@@ -58,10 +58,14 @@ impl AppError {
             c,
             message: info.lang.s(key).to_string(),
         };
-        match page.render() {
+        let mut res = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, info.lang.s(key)).into_response(),
-        }
+        };
+        // Marks the page as an error page, which `auth::session_layer` renders again with
+        // the user's navigation when the handler did not know the session.
+        res.extensions_mut().insert(self);
+        res
     }
 }
 

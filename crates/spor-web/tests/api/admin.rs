@@ -30,7 +30,11 @@ async fn a_new_referral_actor_is_offered_in_the_decision_form_at_once() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("cannot be extended"));
+    assert!(
+        refused.body.contains("kan ikke udvides"),
+        "the page answers in Danish"
+    );
+    assert!(!refused.body.contains('`'), "without code syntax");
     let mut cw = app.login_as("cw").await;
     let form = cw.get("/cases/new").await;
     assert!(
@@ -60,13 +64,36 @@ async fn microdata_from_is_set_checked_and_audited() {
         "what was typed is kept"
     );
     assert_eq!(app.store.microdata_from().await.unwrap(), None);
+    // A change says which published figures it changes and waits for a yes.
+    let asked = ad
+        .post("/admin/settings", &[("microdata_from", "2023")])
+        .await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    assert!(
+        asked.body.contains(
+            "Tallene for årene før 2023 vil blive vist som de historisk offentliggjorte tal"
+        ),
+        "says which figures change"
+    );
+    assert_eq!(app.store.microdata_from().await.unwrap(), None, "not yet");
     assert_eq!(
-        ad.post("/admin/settings", &[("microdata_from", "2023")])
-            .await
-            .status(),
+        ad.post(
+            "/admin/settings",
+            &[("microdata_from", "2023"), ("confirm", "1")]
+        )
+        .await
+        .status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.store.microdata_from().await.unwrap(), Some(2023));
+    let later = ad
+        .post("/admin/settings", &[("microdata_from", "2025")])
+        .await;
+    assert!(
+        later
+            .body
+            .contains("Tallene for 2023–2024 vil blive vist som de historisk")
+    );
     let ev = app
         .store
         .audit_events(
@@ -94,17 +121,37 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
         )
         .await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Roles are ticked from a list.
+    let form = ad.get("/admin/users").await;
+    for role in ["caseworker", "analyst", "admin"] {
+        assert!(
+            form.body
+                .contains(&format!("type=\"checkbox\" name=\"role_{role}\""))
+        );
+    }
+    let none = ad
+        .post(
+            "/admin/users",
+            &[("name", "ole"), ("password", "ole-secret-password")],
+        )
+        .await;
+    assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(none.body.contains("Vælg mindst én rolle"));
     let made = ad
         .post(
             "/admin/users",
             &[
                 ("name", "ole"),
-                ("roles", "analyst"),
+                ("role_analyst", "1"),
                 ("password", "ole-secret-password"),
             ],
         )
         .await;
     assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.user("ole").await.unwrap().unwrap().roles,
+        "analyst"
+    );
     let taken = ad
         .post(
             "/admin/users",
@@ -145,5 +192,91 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
     assert_eq!(
         ole.login("ole", "another-long-password").await.status(),
         StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn an_added_code_is_renamed_and_retired_but_records_that_use_it_keep_it() {
+    let app = spawn_app().await;
+    app.add_user("ad", "admin").await;
+    app.add_user("cw", "caseworker").await;
+    let mut ad = app.login_as("ad").await;
+    ad.post(
+        "/admin/codes",
+        &[
+            ("list", "referral_actor"),
+            ("code", "union"),
+            ("da", "Fagforening"),
+            ("en", "Trade union"),
+        ],
+    )
+    .await;
+    let mut cw = app.login_as("cw").await;
+    let mut f = decision_form("C-1", "P-1", "2026-03-01");
+    f.retain(|(k, _)| *k != "referral_actor");
+    f.push(("referral_actor", "union"));
+    cw.post("/cases/new", &f).await;
+
+    let edit = |op: &'static str| {
+        vec![
+            ("op", op),
+            ("list", "referral_actor"),
+            ("code", "union"),
+            ("da", "Fagforbund"),
+            ("en", "Trade union federation"),
+        ]
+    };
+    assert_eq!(
+        ad.post("/admin/codes/edit", &edit("rename")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        cw.get("/cases/C-1").await.body.contains("Fagforbund"),
+        "renamed"
+    );
+    // A built-in code is not the centre's to change.
+    let builtin = ad
+        .post(
+            "/admin/codes/edit",
+            &[
+                ("op", "retire"),
+                ("list", "referral_actor"),
+                ("code", "police"),
+            ],
+        )
+        .await;
+    assert_eq!(builtin.status(), StatusCode::NOT_FOUND);
+
+    assert_eq!(
+        ad.post("/admin/codes/edit", &edit("retire")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(ad.get("/admin/codes").await.body.contains("udfaset"));
+    let new = cw.get("/cases/new").await;
+    assert!(
+        !new.body.contains("<option value=\"union\""),
+        "a retired code is not offered for new records"
+    );
+    let existing = cw.get("/cases/C-1/edit").await;
+    assert!(
+        existing
+            .body
+            .contains("<option value=\"union\" selected>Fagforbund</option>"),
+        "the record that uses it keeps it"
+    );
+    let fields = form_values(&existing.body);
+    let saved = cw.post_raw("/cases/C-1/edit", &fields).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "and can still be saved"
+    );
+
+    ad.post("/admin/codes/edit", &edit("unretire")).await;
+    assert!(
+        cw.get("/cases/new")
+            .await
+            .body
+            .contains("<option value=\"union\">Fagforbund</option>")
     );
 }

@@ -215,6 +215,19 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
     let mut wrong = fields.clone();
     wrong.push(("csrf".into(), "0".repeat(64)));
+    // A token of another session (a form from before a new login) is not taken either:
+    // the form comes back, filled in, to be checked and sent again.
+    let back = a.post_raw("/cases/new", &wrong).await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert!(
+        back.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/cases/new?resume=")),
+        "{:?}",
+        back.location
+    );
+    wrong.retain(|(k, _)| k != "csrf");
+    wrong.push(("csrf".into(), "0".into()));
     assert_eq!(
         a.post_raw("/cases/new", &wrong).await.status(),
         StatusCode::FORBIDDEN
@@ -238,7 +251,7 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
         )
         .await
         .unwrap();
-    assert_eq!(rejected.total, 2);
+    assert_eq!(rejected.total, 3, "every refusal is audited");
     // With the token it goes through.
     let ok = a
         .post("/cases/new", &decision_form("C-9", "P-9", "2026-03-01"))

@@ -215,6 +215,33 @@ impl Driver {
         .to_string()
     }
 
+    /// Runs a script in the page and returns its result.
+    async fn run(&self, script: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+        .await
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({ "width": width, "height": height }),
+        )
+        .await;
+    }
+
+    /// Whether the page is no wider than the window (tables scroll in their own box).
+    async fn fits_the_window(&self) -> bool {
+        self.run("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
     async fn value(&self, css: &str) -> String {
         let e = self.find(css).await;
         self.cmd(
@@ -396,6 +423,11 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     .await;
     d.shot("decision-form-with-error").await;
     assert_eq!(
+        d.run("return document.activeElement.id;").await,
+        json!("error-summary"),
+        "the focus moves to the error summary"
+    );
+    assert_eq!(
         d.value("#f_case_ref").await,
         "C-B1",
         "what was typed is kept"
@@ -403,7 +435,7 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.choose("f_referral_actor", "ngo").await;
     d.click("form.record-form button[type=submit]").await;
     d.wait_until("the decision is saved and shown", |u, _| {
-        u.ends_with("/cases/C-B1")
+        u.contains("/cases/C-B1?saved=1")
     })
     .await;
     assert!(d.source().await.contains("Nigeria"));
@@ -416,6 +448,38 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("calls").await;
     d.go(&format!("{}/persons/P-B1", app.base)).await;
     d.shot("person").await;
+    d.go(&format!("{}/persons?q=p-b", app.base)).await;
+    assert!(
+        d.url().await.ends_with("/persons/P-B1"),
+        "a part of a ref finds the person"
+    );
+    d.go(&format!("{}/persons?q=2023-0", app.base)).await;
+    d.shot("search").await;
+    d.go(&format!("{}/persons?q=no-such-ref", app.base)).await;
+    d.shot("search-nothing").await;
+    // Deleting asks first, and can be undone.
+    d.go(&format!("{}/cases/C-B1", app.base)).await;
+    d.click("a.button.danger").await;
+    d.wait_until("the question", |u, _| u.ends_with("/cases/C-B1/delete"))
+        .await;
+    assert!(d.source().await.contains("Vil du slette afgørelse C-B1?"));
+    d.shot("delete-confirm").await;
+    d.click("form.actions button.danger").await;
+    d.wait_until("deleted", |u, _| u.contains("deleted=C-B1"))
+        .await;
+    d.shot("deleted").await;
+    d.click("form.undo button").await;
+    d.wait_until("restored", |u, _| u.contains("/cases/C-B1?restored=1"))
+        .await;
+    d.shot("restored").await;
+    // A small screen: lists and forms stay inside the window.
+    d.resize(375, 800).await;
+    for page in ["/calls?year=2023", "/cases", "/cases/new", "/cases/C-B1"] {
+        d.go(&format!("{}{page}", app.base)).await;
+        assert!(d.fits_the_window().await, "{page} is wider than 375 px");
+    }
+    d.shot("calls-375").await;
+    d.resize(1280, 1000).await;
     d.logout().await;
 
     // The analyst sees the decision counted on the dashboard...
@@ -430,6 +494,11 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("overview-public").await;
     d.go(&format!("{}/overview/2023/risk", app.base)).await;
     d.shot("risk-report").await;
+    d.go(&format!("{}/overview/2023/view", app.base)).await;
+    d.shot("overview-html").await;
+    d.go(&format!("{}/overview/2023/view?profile=public", app.base))
+        .await;
+    d.shot("overview-html-public").await;
     // ...and is refused the case page.
     d.go(&format!("{}/cases/C-B1", app.base)).await;
     let refused = d.source().await;
@@ -444,7 +513,12 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("analyst-refused").await;
     d.logout().await;
 
-    // The administrator's pages, for the screenshots and a last look at the trail.
+    // The administrator's pages, for the screenshots and a last look at the trail; a code
+    // of the centre's own, so the code-list page shows its editing forms.
+    let union = spor_core::CodeBook::builtin()
+        .check_addition("referral_actor", "union", "Fagforening", "Trade union")
+        .unwrap();
+    app.store.add_code(&union).await.unwrap();
     d.login(&app, "ad").await;
     d.shot("admin-users").await;
     d.go(&format!("{}/admin/audit", app.base)).await;
@@ -453,7 +527,7 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
         trail.contains("Kæden er intakt"),
         "{}",
         trail
-            .split("<main>")
+            .split("<main")
             .nth(1)
             .unwrap_or("")
             .chars()
@@ -465,6 +539,12 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("code-lists").await;
     d.go(&format!("{}/admin/settings", app.base)).await;
     d.shot("settings").await;
+    // Changing microdata_from asks first, saying which figures change.
+    d.type_into("#m", "2021").await;
+    d.click("form.card button[type=submit]").await;
+    d.wait_until("the question", |_, src| src.contains("Ja, gem ændringen"))
+        .await;
+    d.shot("settings-confirm").await;
     let violations = d.violations.lock().unwrap().clone();
     d.quit().await;
     assert!(

@@ -349,3 +349,66 @@ pub fn decision_form<'a>(case: &'a str, person: &'a str, date: &'a str) -> Vec<(
         ("return_country", ""),
     ]
 }
+
+/// What a browser would send for the first record form of a page: each input's value and
+/// each select's chosen option (the CSRF token included).
+pub fn form_values(html: &str) -> Vec<(String, String)> {
+    fn attr(tag: &str, name: &str) -> Option<String> {
+        let needle = format!(" {name}=\"");
+        let start = tag.find(&needle)? + needle.len();
+        let end = tag[start..].find('"')?;
+        Some(unescape(&tag[start..start + end]))
+    }
+    fn unescape(s: &str) -> String {
+        s.replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+    let form = html
+        .find("class=\"card record-form\"")
+        .map(|i| &html[i..])
+        .unwrap_or(html);
+    let form = &form[..form.find("</form>").unwrap_or(form.len())];
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.starts_with("<input") {
+            if let Some(n) = attr(tag, "name") {
+                out.push((n, attr(tag, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("<select") {
+            let n = attr(tag, "name").unwrap_or_default();
+            let close = rest.find("</select>").unwrap_or(rest.len());
+            let chosen = rest[..close]
+                .split("<option")
+                .skip(1)
+                .find(|o| o.contains(" selected"))
+                .and_then(|o| attr(o, "value"))
+                .unwrap_or_default();
+            out.push((n, chosen));
+            rest = &rest[close..];
+            continue;
+        }
+        rest = &rest[end.min(rest.len())..];
+        if rest.len() <= 1 {
+            break;
+        }
+        rest = &rest[1..];
+    }
+    out
+}
+
+/// A field's value among form values.
+pub fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}

@@ -9,3 +9,4 @@ mod browser;
 mod helpers;
 mod matrix;
 mod records;
+mod usability;

@@ -30,7 +30,7 @@ async fn a_caseworker_registers_a_decision_and_the_analyst_dashboard_counts_it()
         .post("/cases/new", &decision_form("C-100", "P-100", &date))
         .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    assert_eq!(created.location.as_deref(), Some("/cases/C-100"));
+    assert_eq!(created.location.as_deref(), Some("/cases/C-100?saved=1"));
     let shown = cw.get("/cases/C-100").await;
     assert_eq!(shown.status(), StatusCode::OK);
     assert!(

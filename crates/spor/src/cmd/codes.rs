@@ -60,7 +60,7 @@ pub async fn run(cmd: CodesCommand, db: &str) -> anyhow::Result<()> {
         CodesCommand::Add { list, code, da, en } => {
             drop(store);
             let store = spor_app::open_web_store(db).await?;
-            let entry = spor_app::admin::add_code(
+            let entry = spor_app::codes::add(
                 store.as_ref(),
                 spor_app::audit::Actor::command_line(&spor_app::audit::command_line_user()),
                 [&list, &code, &da, &en],

@@ -3,8 +3,8 @@
 use anyhow::bail;
 use chrono::Utc;
 use clap::Subcommand;
-use spor_app::admin;
 use spor_app::audit::Actor;
+use spor_app::settings;
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCommand {
@@ -35,11 +35,16 @@ pub async fn run(cmd: SettingsCommand, db: &str) -> anyhow::Result<()> {
             if name != "microdata_from" {
                 bail!("unknown setting `{name}`; known settings: microdata_from");
             }
-            let year = admin::parse_microdata_from(&value).map_err(anyhow::Error::msg)?;
+            let year = settings::parse_microdata_from(&value).map_err(anyhow::Error::msg)?;
             let store = spor_app::open_web_store(db).await?;
             let user = spor_app::audit::command_line_user();
-            admin::set_microdata_from(store.as_ref(), Actor::command_line(&user), year, Utc::now())
-                .await?;
+            settings::set_microdata_from(
+                store.as_ref(),
+                Actor::command_line(&user),
+                year,
+                Utc::now(),
+            )
+            .await?;
             match year {
                 Some(y) => println!("microdata_from = {y}"),
                 None => println!("microdata_from unset"),

@@ -1,0 +1,86 @@
+//! The centre's own codes: added to the extensible lists (checked and audited the same way
+//! from the command line and the administrator's page), renamed and retired, never
+//! deleted, since records may use them. A retired code is no longer offered for new
+//! choices; records that use it keep it, and it can be taken into use again.
+
+use chrono::{DateTime, Utc};
+use spor_core::{CodeBook, CodeEntry};
+use spor_store::Result;
+use spor_store::web::WebStore;
+
+use crate::audit::{Actor, Event, record};
+
+/// What a change of an added code did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeChange {
+    Done,
+    /// Not a code the centre added (built-in codes are fixed).
+    NotAdded,
+    /// The new labels are not acceptable; why, in English.
+    Invalid(&'static str),
+}
+
+/// Gives an added code new Danish and English labels.
+pub async fn rename(
+    store: &dyn WebStore,
+    list: &str,
+    code: &str,
+    da: &str,
+    en: &str,
+    at: DateTime<Utc>,
+) -> Result<CodeChange> {
+    let (da, en) = (da.trim(), en.trim());
+    if da.is_empty() || en.is_empty() {
+        return Ok(CodeChange::Invalid("both labels are required"));
+    }
+    if da.chars().count() > 200 || en.chars().count() > 200 {
+        return Ok(CodeChange::Invalid("a label has at most 200 characters"));
+    }
+    Ok(match store.rename_code(list, code, da, en, at).await? {
+        true => CodeChange::Done,
+        false => CodeChange::NotAdded,
+    })
+}
+
+/// Retires an added code (`retire`) or takes it into use again.
+pub async fn retire(
+    store: &dyn WebStore,
+    list: &str,
+    code: &str,
+    retire: bool,
+    at: DateTime<Utc>,
+) -> Result<CodeChange> {
+    Ok(
+        match store.retire_code(list, code, retire.then_some(at)).await? {
+            true => CodeChange::Done,
+            false => CodeChange::NotAdded,
+        },
+    )
+}
+
+/// Why a code was not added; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeAddError {
+    /// The code or its labels are not acceptable (the message says why).
+    #[error(transparent)]
+    Invalid(#[from] spor_core::codes::CodeError),
+    /// The store refused it (e.g. added meanwhile by someone else) or failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Adds `code` to the extensible list `list` with its Danish and English labels, and
+/// audits it; the entry as stored.
+pub async fn add(
+    store: &dyn WebStore,
+    by: Actor<'_>,
+    [list, code, da, en]: [&str; 4],
+    at: DateTime<Utc>,
+) -> std::result::Result<CodeEntry, CodeAddError> {
+    let book = CodeBook::with_additions(store.code_additions().await.map_err(anyhow::Error::from)?);
+    let entry = book.check_addition(list, code, da, en)?;
+    store.add_code(&entry).await.map_err(anyhow::Error::from)?;
+    let target = format!("{}/{}", entry.list, entry.code);
+    record(store, &by.event(Event::CodeAdd, Some(&target), None), at).await?;
+    Ok(entry)
+}
