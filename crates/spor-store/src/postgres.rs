@@ -391,6 +391,7 @@ pub struct PgStore {
     pool: PgPool,
     target: String,
     settings: PgSettings,
+    list_totals: std::sync::Arc<crate::queries_web::ListTotals>,
 }
 
 impl fmt::Debug for PgStore {
@@ -492,6 +493,7 @@ impl PgStore {
             pool,
             target: target.describe(),
             settings: target.settings.clone(),
+            list_totals: Default::default(),
         })
     }
 
@@ -671,6 +673,10 @@ impl crate::StatisticsCache for PgStore {
 
 /// The web application's tables, on the SQL both backends share (`queries_web.rs`).
 impl crate::queries_web::SqlStore for PgStore {
+    fn list_totals(&self) -> &crate::queries_web::ListTotals {
+        &self.list_totals
+    }
+
     type Db = sqlx::Postgres;
     fn sql_pool(&self) -> &PgPool {
         &self.pool

@@ -7,6 +7,8 @@
 //! failing on a stale read snapshot) and serialises audit appends on PostgreSQL. A write
 //! that still collides (busy, serialisation failure, duplicate key) is retried a few times.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use spor_core::{Assessment, HotlineCall, Identification};
@@ -21,10 +23,43 @@ use crate::{Result, Store, StoreError};
 pub(crate) trait SqlStore: Store {
     type Db: Backend + WebSql;
     fn sql_pool(&self) -> &sqlx::Pool<Self::Db>;
+    /// The lists' totals counted for the register as it was (see [`ListTotals`]).
+    fn list_totals(&self) -> &ListTotals;
+}
+
+/// The number of rows a list filter matches, kept per filter while the register's
+/// `last_change` stays the same: a page of a large register is then one index range, not
+/// a count of every matching row on every request.
+#[derive(Debug, Default)]
+pub(crate) struct ListTotals {
+    kept: std::sync::Mutex<(Option<String>, HashMap<String, i64>)>,
+}
+
+impl ListTotals {
+    /// The most filters kept at once; more and the oldest state's are dropped.
+    const MAX: usize = 4096;
+
+    fn get(&self, stamp: &Option<String>, key: &str) -> Option<i64> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        (kept.0 == *stamp)
+            .then(|| kept.1.get(key).copied())
+            .flatten()
+    }
+
+    fn put(&self, stamp: Option<String>, key: String, total: i64) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.0 != stamp || kept.1.len() >= Self::MAX {
+            *kept = (stamp, HashMap::new());
+        }
+        kept.1.insert(key, total);
+    }
 }
 
 /// The few expressions whose SQL differs between the backends.
 pub(crate) trait WebSql {
+    /// The indexes the lists read in their order (see [`prepare_lists`]).
+    const LIST_INDEXES: &'static [&'static str];
+
     /// The UTC instant of a stored RFC 3339 timestamp column (whatever its offset) as text
     /// `YYYY-MM-DDTHH:MM:SS.mmm`, the same on every backend, so that instants compare and
     /// sort as text.
@@ -32,6 +67,12 @@ pub(crate) trait WebSql {
 }
 
 impl WebSql for sqlx::Sqlite {
+    const LIST_INDEXES: &'static [&'static str] = &[
+        "CREATE INDEX IF NOT EXISTS identifications_list ON identifications (decision_date DESC, case_ref)",
+        "CREATE INDEX IF NOT EXISTS assessments_list ON assessments (interview_date DESC, assessment_ref)",
+        "CREATE INDEX IF NOT EXISTS hotline_calls_list ON hotline_calls (strftime('%Y-%m-%dT%H:%M:%f', received_at) DESC, call_ref)",
+    ];
+
     fn utc_text(col: &str) -> String {
         // SQLite's date functions read the offset and answer in UTC.
         format!("strftime('%Y-%m-%dT%H:%M:%f', {col})")
@@ -39,6 +80,13 @@ impl WebSql for sqlx::Sqlite {
 }
 
 impl WebSql for sqlx::Postgres {
+    // The calls' order is of an expression PostgreSQL does not index (a text cast to an
+    // instant depends on settings); their list counts and sorts the year's rows.
+    const LIST_INDEXES: &'static [&'static str] = &[
+        "CREATE INDEX IF NOT EXISTS identifications_list ON identifications (decision_date DESC, case_ref)",
+        "CREATE INDEX IF NOT EXISTS assessments_list ON assessments (interview_date DESC, assessment_ref)",
+    ];
+
     fn utc_text(col: &str) -> String {
         format!(
             "(to_char(({col})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') COLLATE \"C\")"
@@ -476,8 +524,11 @@ fn push_where<DB: Backend + WebSql>(qb: &mut QueryBuilder<DB>, spec: &ListSpec, 
             DB::push_bind(qb, until.as_str().into());
         }
         Some(y) => {
-            qb.push(" AND substr(").push(spec.date).push(", 1, 4) = ");
-            DB::push_bind(qb, format!("{y:04}").as_str().into());
+            // A range of the date text, which the list index reads.
+            qb.push(" AND ").push(spec.date).push(" >= ");
+            DB::push_bind(qb, format!("{y:04}-01-01").as_str().into());
+            qb.push(" AND ").push(spec.date).push(" < ");
+            DB::push_bind(qb, format!("{:04}-01-01", y + 1).as_str().into());
         }
         None => {}
     }
@@ -495,21 +546,42 @@ fn push_where<DB: Backend + WebSql>(qb: &mut QueryBuilder<DB>, spec: &ListSpec, 
     }
 }
 
+/// Builds the indexes the lists read in their order, where they are missing. The web
+/// application does this when it opens a register; the command line, which never lists,
+/// does not keep them up (a large import then writes two or three indexes fewer).
+pub(crate) async fn prepare_lists<DB: Backend + WebSql>(pool: &sqlx::Pool<DB>) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    for sql in DB::LIST_INDEXES {
+        DB::execute(&mut conn, sqlx::query(sqlx::AssertSqlSafe(*sql))).await?;
+    }
+    Ok(())
+}
+
 async fn list<DB: Backend + WebSql, T: RowCodec>(
     pool: &sqlx::Pool<DB>,
+    totals: &ListTotals,
     spec: &ListSpec,
     f: &RecordFilter,
     limit: i64,
     offset: i64,
 ) -> Result<Page<Versioned<T>>> {
     let mut conn = pool.acquire().await?;
-    let mut qb: QueryBuilder<DB> = QueryBuilder::new("SELECT COUNT(*) FROM ");
-    qb.push(spec.table);
-    push_where(&mut qb, spec, f);
-    let rows = DB::fetch_all(&mut conn, qb.build()).await?;
-    let total = match rows.first() {
-        Some(r) => req_int::<DB>(r, 0)?,
-        None => 0,
+    let stamp = crate::queries::get_setting::<DB>(&mut conn, "last_change").await?;
+    let key = format!("{}\u{1f}{f:?}", spec.table);
+    let total = match totals.get(&stamp, &key) {
+        Some(total) => total,
+        None => {
+            let mut qb: QueryBuilder<DB> = QueryBuilder::new("SELECT COUNT(*) FROM ");
+            qb.push(spec.table);
+            push_where(&mut qb, spec, f);
+            let rows = DB::fetch_all(&mut conn, qb.build()).await?;
+            let total = match rows.first() {
+                Some(r) => req_int::<DB>(r, 0)?,
+                None => 0,
+            };
+            totals.put(stamp, key, total);
+            total
+        }
     };
     let mut qb: QueryBuilder<DB> = QueryBuilder::new("SELECT ");
     qb.push(&sql(spec.kind).columns)
@@ -561,6 +633,10 @@ fn push_audit_where<DB: Backend>(qb: &mut QueryBuilder<DB>, f: &AuditFilter) {
 
 #[async_trait]
 impl<S: SqlStore> WebStore for S {
+    async fn prepare_lists(&self) -> Result<()> {
+        prepare_lists(self.sql_pool()).await
+    }
+
     #[tracing::instrument(skip_all)]
     async fn create_user(
         &self,
@@ -979,7 +1055,15 @@ impl<S: SqlStore> WebStore for S {
         limit: i64,
         offset: i64,
     ) -> Result<Page<Versioned<Identification>>> {
-        list(self.sql_pool(), &IDENT_LIST, f, limit, offset).await
+        list(
+            self.sql_pool(),
+            self.list_totals(),
+            &IDENT_LIST,
+            f,
+            limit,
+            offset,
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all)]
@@ -989,7 +1073,15 @@ impl<S: SqlStore> WebStore for S {
         limit: i64,
         offset: i64,
     ) -> Result<Page<Versioned<Assessment>>> {
-        list(self.sql_pool(), &ASSESS_LIST, f, limit, offset).await
+        list(
+            self.sql_pool(),
+            self.list_totals(),
+            &ASSESS_LIST,
+            f,
+            limit,
+            offset,
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all)]
@@ -999,7 +1091,15 @@ impl<S: SqlStore> WebStore for S {
         limit: i64,
         offset: i64,
     ) -> Result<Page<Versioned<HotlineCall>>> {
-        list(self.sql_pool(), &CALL_LIST, f, limit, offset).await
+        list(
+            self.sql_pool(),
+            self.list_totals(),
+            &CALL_LIST,
+            f,
+            limit,
+            offset,
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all)]
@@ -1011,12 +1111,26 @@ impl<S: SqlStore> WebStore for S {
             person_ref: Some(person_ref.to_owned()),
             ..Default::default()
         };
-        let mut ids = list::<S::Db, Identification>(self.sql_pool(), &IDENT_LIST, &f, i64::MAX, 0)
-            .await?
-            .items;
-        let mut ass = list::<S::Db, Assessment>(self.sql_pool(), &ASSESS_LIST, &f, i64::MAX, 0)
-            .await?
-            .items;
+        let mut ids = list::<S::Db, Identification>(
+            self.sql_pool(),
+            self.list_totals(),
+            &IDENT_LIST,
+            &f,
+            i64::MAX,
+            0,
+        )
+        .await?
+        .items;
+        let mut ass = list::<S::Db, Assessment>(
+            self.sql_pool(),
+            self.list_totals(),
+            &ASSESS_LIST,
+            &f,
+            i64::MAX,
+            0,
+        )
+        .await?
+        .items;
         ids.reverse();
         ass.reverse();
         Ok((

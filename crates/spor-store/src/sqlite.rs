@@ -44,6 +44,7 @@ const PAGE_SIZE: u32 = 16_384;
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    list_totals: std::sync::Arc<crate::queries_web::ListTotals>,
 }
 
 /// Turns `--db` into a file path: a plain path, `sqlite:PATH` or `sqlite://PATH`.
@@ -113,6 +114,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             path: path.to_path_buf(),
+            list_totals: Default::default(),
         })
     }
 
@@ -222,6 +224,10 @@ impl crate::StatisticsCache for SqliteStore {
 
 /// The web application's tables, on the SQL both backends share (`queries_web.rs`).
 impl crate::queries_web::SqlStore for SqliteStore {
+    fn list_totals(&self) -> &crate::queries_web::ListTotals {
+        &self.list_totals
+    }
+
     type Db = sqlx::Sqlite;
     fn sql_pool(&self) -> &SqlitePool {
         &self.pool

@@ -554,6 +554,10 @@ pub trait WebStore: Store {
     /// The retired added codes as (list, code).
     async fn retired_codes(&self) -> Result<Vec<(String, String)>>;
 
+    /// Builds the indexes the record lists read in their order, where they are missing
+    /// (the web application, when it opens a register).
+    async fn prepare_lists(&self) -> Result<()>;
+
     /// Refs of persons, decisions, interviews and calls that contain `term`, in any case
     /// (at most `limit` of each kind).
     async fn search_refs(&self, term: &str, limit: i64) -> Result<Vec<SearchHit>>;

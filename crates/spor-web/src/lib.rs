@@ -227,6 +227,11 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the application on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    // The lists read their pages in index order; a register the command line built has no
+    // such indexes yet (a million decisions: a few seconds, once).
+    if let Err(e) = state.store.prepare_lists().await {
+        tracing::warn!(error = %e, "cannot build the indexes of the record lists");
+    }
     // Ended sessions are removed when next presented; this sweeps the ones never seen again.
     let sweeper = state.clone();
     tokio::spawn(async move {
