@@ -151,8 +151,11 @@ def main():
             ("an", f"/overview?year={ARGS.year}"),
             ("an", f"/overview/{ARGS.year}/view"),
             ("cw", "/cases"),
+            ("cw", f"/cases?year={ARGS.year}"),
+            ("cw", "/assessments"),
             ("cw", f"/calls?year={ARGS.year}"),
         ]
+        pages = [(w, p) for w, p in pages if ARGS.pages in p]
         rows = []
         for who, path in pages:
             start = time.perf_counter()
@@ -186,6 +189,7 @@ if __name__ == "__main__":
     p.add_argument("--year", type=int, default=2023)
     p.add_argument("--port", type=int, default=8097)
     p.add_argument("--work", default="/tmp/spor-web-load")
+    p.add_argument("--pages", default="", help="only the pages whose path contains this")
     ARGS = p.parse_args()
     ARGS.spor = os.path.abspath(ARGS.spor)
     main()

@@ -292,7 +292,9 @@ fn options(lang: Lang, codes: &CodeBook, retired: &Retired, col: &str, value: &s
                     .filter(|e| offered(retired, list, &e.code, value))
                     .collect();
                 if list == ListId::Country {
-                    entries.sort_by_key(|e| sort_key(if lang == Lang::En { &e.en } else { &e.da }));
+                    entries.sort_by_cached_key(|e| {
+                        sort_key(if lang == Lang::En { &e.en } else { &e.da })
+                    });
                 }
                 for e in entries {
                     let l = if lang == Lang::En { &e.en } else { &e.da };

@@ -184,7 +184,8 @@ fn select_filter(
 ) -> FilterView {
     let mut entries: Vec<_> = codes.list(list).iter().collect();
     if list == ListId::Country {
-        entries.sort_by_key(|e| forms::sort_key(if lang == Lang::En { &e.en } else { &e.da }));
+        entries
+            .sort_by_cached_key(|e| forms::sort_key(if lang == Lang::En { &e.en } else { &e.da }));
     }
     FilterView {
         name,
