@@ -38,13 +38,21 @@ fn the_html_and_json_of_the_demo_public_edition_pin_no_hidden_figure() {
     assert!(pinned.is_empty(), "{pinned:#?}");
     assert!(found.len() >= 10, "{found:?}");
     let page = spor_sdc::html_numbers::read(&html, &edition.report);
-    assert!(page.tables.len() >= 10, "tables read: {:?}", page.tables.keys());
+    assert!(
+        page.tables.len() >= 10,
+        "tables read: {:?}",
+        page.tables.keys()
+    );
     assert!(
         page.key_figures.iter().any(|(f, _)| f == "victims"),
         "{:?}",
         page.key_figures
     );
-    assert!(page.text.len() >= 20, "numbers in the text: {}", page.text.len());
+    assert!(
+        page.text.len() >= 20,
+        "numbers in the text: {}",
+        page.text.len()
+    );
 }
 
 /// The same HTML with one hidden cell printed, or with a sentence stating a hidden count,
@@ -73,13 +81,19 @@ fn a_hidden_figure_printed_in_the_html_is_caught() {
     let label = &t.rows[row].label;
     let from = format!("<th scope=\"row\">{label}</th><td>·</td>");
     assert!(html.contains(&from), "{from}");
-    let leaked = html.replacen(&from, &format!("<th scope=\"row\">{label}</th><td>{value}</td>"), 1);
+    let leaked = html.replacen(
+        &from,
+        &format!("<th scope=\"row\">{label}</th><td>{value}</td>"),
+        1,
+    );
     let pinned: Vec<_> = attack_edition(&json, &leaked)
         .into_iter()
         .filter(|d| d.pinned())
         .collect();
     assert!(
-        pinned.iter().any(|d| d.name.starts_with("victims_by_gender[")),
+        pinned
+            .iter()
+            .any(|d| d.name.starts_with("victims_by_gender[")),
         "{pinned:?}"
     );
     // A sentence giving the hidden count away in words no published figure explains: the
@@ -99,7 +113,10 @@ fn a_hidden_figure_printed_in_the_html_is_caught() {
         + 7;
     let told = html.replacen(
         "</main>",
-        &format!("<p>I alt {} personer.</p></main>", spor_report::format::int(hidden_sum)),
+        &format!(
+            "<p>I alt {} personer.</p></main>",
+            spor_report::format::int(hidden_sum)
+        ),
         1,
     );
     let pinned: Vec<_> = attack_edition(&json, &told)
@@ -127,16 +144,12 @@ fn a_release_with_an_earlier_edition_keeps_what_it_published() {
         if !matches!(p.protection.status[i], Status::HiddenSecondary { .. }) || kept > 0 {
             continue;
         }
-        let Some(at) = q
-            .refs
-            .iter()
-            .find(|r| {
-                r.table != "facts"
-                    && r.row != "total"
-                    && !r.row.contains('/')
-                    && !spor_sdc::design::is_merged_key(&r.row)
-            })
-        else {
+        let Some(at) = q.refs.iter().find(|r| {
+            r.table != "facts"
+                && r.row != "total"
+                && !r.row.contains('/')
+                && !spor_sdc::design::is_merged_key(&r.row)
+        }) else {
             continue;
         };
         let rows = &first.report.tables[&at.table].rows;
@@ -171,7 +184,12 @@ fn a_release_with_an_earlier_edition_keeps_what_it_published() {
             .and_then(|r| r.values[col]);
         assert_eq!(shown, Some(q.value), "{at}");
         assert!(
-            !again.protected.as_ref().unwrap().release.is_hidden(&at.table, row, col),
+            !again
+                .protected
+                .as_ref()
+                .unwrap()
+                .release
+                .is_hidden(&at.table, row, col),
             "{at}"
         );
         let expected = internal.tables[&at.table]
@@ -182,5 +200,8 @@ fn a_release_with_an_earlier_edition_keeps_what_it_published() {
         assert_eq!(shown, expected, "{at}: the register's own figure");
         kept += 1;
     }
-    assert_eq!(kept, 1, "no partner of the demo edition could be published earlier");
+    assert_eq!(
+        kept, 1,
+        "no partner of the demo edition could be published earlier"
+    );
 }

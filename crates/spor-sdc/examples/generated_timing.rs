@@ -33,7 +33,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repeat: usize = flag("--repeat=").map_or(Ok(1), str::parse)?;
     let verbose = flags.iter().any(|f| f == "--tables");
     if sizes.is_empty() {
-        return Err("usage: generated_timing DECISIONS... [--seed=S] [--year=Y] [--repeat=N] [--tables]".into());
+        return Err(
+            "usage: generated_timing DECISIONS... [--seed=S] [--year=Y] [--repeat=N] [--tables]"
+                .into(),
+        );
     }
     let policy = spor_sdc::Policy::default();
     for n in sizes {

@@ -232,7 +232,11 @@ fn html_figures(m: &mut Model, r: &Report, page: &crate::html_numbers::Page) {
                 continue;
             }
             let var = m.var(cell_key_string(def, t, r.year, &path, Some(cell.col)));
-            m.fix(var, v, &format!("html {id}[{}, {}]", path.join("/"), cell.col));
+            m.fix(
+                var,
+                v,
+                &format!("html {id}[{}, {}]", path.join("/"), cell.col),
+            );
         }
     }
     for (fact, v) in &page.key_figures {
@@ -370,8 +374,13 @@ fn facts(m: &mut Model, r: &Report) {
         let home = own(m, "returns_to_home_country");
         m.sums.push((ret, vec![home, third]));
     }
+    // The two largest nationalities are the first two rows when both are nationalities of
+    // their own (every one shown on its own is larger than any merged into a region).
     if let Some(t) = r.tables.get("victims_by_nationality")
         && t.rows.len() >= 2
+        && t.rows[..2]
+            .iter()
+            .all(|row| !crate::design::is_merged_key(&row.key))
         && r.facts.contains_key("top2_nationalities")
         && let Some(def) = spor_stats::defs::table("victims_by_nationality")
     {

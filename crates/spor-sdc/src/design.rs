@@ -11,8 +11,18 @@
 //!
 //! - **Referral actors and subtypes** with fewer victims than the one-dimensional threshold
 //!   become one "Øvrige" row of their table.
+//! - **Under 25 and under 18 × gender × form**: forms with fewer than the crossed threshold
+//!   in the table become one "Øvrige former" column of it, genders with fewer than the
+//!   crossed threshold per form column one "Øvrige køn" row.
 //! - **The nested nationality table** (nationality × gender/age × form) is published without
-//!   its form level.
+//!   its form level; genders with fewer than the crossed threshold per nationality row on
+//!   average become one "Øvrige køn" child of each row; [`design_with`] publishes it by
+//!   gender alone (`GENDER/all`, no adult/minor), which
+//!   [`crate::overview::protect_edition`] tries when the edition would hide more than 15 %
+//!   of its cells.
+//!
+//! Which nationalities are merged is measured per edition too (see
+//! [`crate::overview`]'s `nationality_plan`).
 //!
 //! A merged category's key is its members joined by `+` (`other+slavery_like+unresolved`),
 //! so the model knows which persons it counts ([`crate::overview`] reads the key as a set).
@@ -304,8 +314,7 @@ pub fn design_with(report: &mut Report, policy: &Policy, nested_by_gender: bool)
                 dimension: "age".to_owned(),
                 key: "all".to_owned(),
                 label_da: "Alle aldre".to_owned(),
-                contains_da: "alderen vises ikke i den offentlige udgave af denne tabel"
-                    .to_owned(),
+                contains_da: "alderen vises ikke i den offentlige udgave af denne tabel".to_owned(),
                 tables: vec![NESTED.to_owned()],
             });
         }

@@ -176,8 +176,14 @@ fn numbers_in(text: &str) -> Vec<f64> {
             .to_lowercase()
     };
     for (i, w) in words.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|p| clean(words[p])).unwrap_or_default();
-        let prev2 = i.checked_sub(2).map(|p| clean(words[p])).unwrap_or_default();
+        let prev = i
+            .checked_sub(1)
+            .map(|p| clean(words[p]))
+            .unwrap_or_default();
+        let prev2 = i
+            .checked_sub(2)
+            .map(|p| clean(words[p]))
+            .unwrap_or_default();
         let next = words.get(i + 1).map(|n| clean(n)).unwrap_or_default();
         let next2 = words.get(i + 2).map(|n| clean(n)).unwrap_or_default();
         if prev == "tabel" || prev == "figur" || next == "år" || (next2 == "år" && w.ends_with('-'))
@@ -263,8 +269,10 @@ pub fn read(html: &str, report: &Report) -> Page {
                     skip.push(name);
                     continue;
                 }
-                if matches!(name.as_str(), "style" | "script" | "nav" | "footer" | "head")
-                    || class.split(' ').any(|c| c == "kicker")
+                if matches!(
+                    name.as_str(),
+                    "style" | "script" | "nav" | "footer" | "head"
+                ) || class.split(' ').any(|c| c == "kicker")
                 {
                     flush(&mut text, &mut page);
                     skip.push(name);
@@ -287,8 +295,8 @@ pub fn read(html: &str, report: &Report) -> Page {
                     }
                     "span" if class == "value" => capture = Some(("value", String::new())),
                     "span" if class == "label" => capture = Some(("label", String::new())),
-                    "p" | "li" | "h1" | "h2" | "h3" | "figcaption" | "caption" | "text"
-                    | "th" | "title" | "desc" | "div" => flush(&mut text, &mut page),
+                    "p" | "li" | "h1" | "h2" | "h3" | "figcaption" | "caption" | "text" | "th"
+                    | "title" | "desc" | "div" => flush(&mut text, &mut page),
                     _ => {}
                 }
             }
@@ -333,8 +341,8 @@ pub fn read(html: &str, report: &Report) -> Page {
                         }
                         None => {}
                     },
-                    "p" | "li" | "h1" | "h2" | "h3" | "figcaption" | "caption" | "text"
-                    | "th" | "title" | "desc" | "div" => flush(&mut text, &mut page),
+                    "p" | "li" | "h1" | "h2" | "h3" | "figcaption" | "caption" | "text" | "th"
+                    | "title" | "desc" | "div" => flush(&mut text, &mut page),
                     _ => {}
                 }
             }

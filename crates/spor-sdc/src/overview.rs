@@ -1493,7 +1493,15 @@ fn nationality_cells(report: &Report, policy: &Policy) -> (usize, usize) {
                     *cells += n;
                     *hidden += h;
                 }
-                walk(&r.children, depth + 1, merged, col_dim, small, hidden, cells);
+                walk(
+                    &r.children,
+                    depth + 1,
+                    merged,
+                    col_dim,
+                    small,
+                    hidden,
+                    cells,
+                );
             }
         }
         walk(&t.rows, 0, false, col_dim, &small, &mut hidden, &mut cells);

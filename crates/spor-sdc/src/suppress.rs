@@ -169,8 +169,7 @@ pub fn secondary(
     loop {
         let ts = std::time::Instant::now();
         let (hidden, reqs) = requirements(problem, &status, policy);
-        let mut report =
-            screen_cached(problem, &hidden, &reqs, &cleared, &mut witness, &mut cache);
+        let mut report = screen_cached(problem, &hidden, &reqs, &cleared, &mut witness, &mut cache);
         if tlog {
             tracing::debug!(
                 "TIMING round {rounds}: hidden {} screen {:?} findings {} total {:?}",
