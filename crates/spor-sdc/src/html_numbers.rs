@@ -71,7 +71,12 @@ fn tokens(html: &str) -> Vec<Tok<'_>> {
                 } else {
                     let (name, attrs) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
                     let name = name.trim_end_matches('/').to_ascii_lowercase();
-                    let selfclosing = tag.ends_with('/');
+                    let selfclosing = tag.ends_with('/')
+                        || matches!(
+                            name.as_str(),
+                            "meta" | "link" | "br" | "hr" | "img" | "input" | "col" | "area"
+                                | "base" | "wbr" | "source"
+                        );
                     out.push(Tok::Open(name.clone(), attrs));
                     if selfclosing {
                         out.push(Tok::Close(name));
@@ -312,7 +317,8 @@ pub fn read(html: &str, report: &Report) -> Page {
                         }
                     }
                     "tr" => {
-                        if let Some(r) = row.take() {
+                        // The header row has no `<td>`.
+                        if let Some(r) = row.take().filter(|r| !r.is_empty()) {
                             if in_tfoot {
                                 total = Some(r);
                             } else {
@@ -561,7 +567,7 @@ mod tests {
 
     #[test]
     fn tables_key_figures_and_sentences_are_taken_apart() {
-        let html = r#"<html><head><style>td { x: 1 }</style></head><body>
+        let html = r#"<html><head><meta charset="utf-8"><style>td { x: 1 }</style></head><body>
             <section class="keyfigures"><div><span class="value">1.120</span><span class="label">personer vurderet udsat for menneskehandel</span></div></section>
             <p class="kicker">2 · Køn</p><p>Syv &amp; 41 kvinder.</p>
             <table id="tabel-t"><caption><b>Tabel 1.</b> T</caption>
