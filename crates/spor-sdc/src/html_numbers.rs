@@ -28,13 +28,16 @@ pub struct Cell {
     pub value: Option<u64>,
 }
 
+/// A table as printed: its body rows' cell texts, and the total row's if printed.
+pub type Printed = (Vec<Vec<String>>, Option<Vec<String>>);
+
 /// What [`read`] takes from an HTML edition.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     /// Per table id, its cells mapped onto the JSON edition's rows (see [`read`]).
     pub tables: BTreeMap<String, Vec<Cell>>,
     /// Raw rows per table id as printed: body rows, then the total row last if printed.
-    pub raw: BTreeMap<String, (Vec<Vec<String>>, Option<Vec<String>>)>,
+    pub raw: BTreeMap<String, Printed>,
     /// Cover key figures: fact name and value.
     pub key_figures: Vec<(String, u64)>,
     /// Numbers in text, with the text they stand in.
@@ -74,8 +77,17 @@ fn tokens(html: &str) -> Vec<Tok<'_>> {
                     let selfclosing = tag.ends_with('/')
                         || matches!(
                             name.as_str(),
-                            "meta" | "link" | "br" | "hr" | "img" | "input" | "col" | "area"
-                                | "base" | "wbr" | "source"
+                            "meta"
+                                | "link"
+                                | "br"
+                                | "hr"
+                                | "img"
+                                | "input"
+                                | "col"
+                                | "area"
+                                | "base"
+                                | "wbr"
+                                | "source"
                         );
                     out.push(Tok::Open(name.clone(), attrs));
                     if selfclosing {

@@ -274,19 +274,20 @@ pub(crate) fn fact_key_string(name: &str, year: i32) -> Option<String> {
     fact_key(name, year).map(|k| key_string(&k))
 }
 
+/// The definition of table `id` when its rows are nationalities.
+fn nationality_table(id: &str) -> Option<&'static TableDef> {
+    let def = spor_stats::defs::table(id)?;
+    matches!(def.rows, Rows::Dims { levels, .. } if levels.first() == Some(&Dim::Nationality))
+        .then_some(def)
+}
+
 /// Merges the rows of nationality tables by the plan.
 fn recode_report(report: &mut Report, plan: &RecodePlan) {
     if plan.groups.is_empty() {
         return;
     }
     for (id, t) in report.tables.iter_mut() {
-        let Some(def) = spor_stats::defs::table(id) else {
-            continue;
-        };
-        let Rows::Dims { levels, .. } = def.rows else {
-            continue;
-        };
-        if levels.first() != Some(&Dim::Nationality) {
+        if nationality_table(id).is_none() {
             continue;
         }
         let mut kept: Vec<Row> = Vec::new();
@@ -1446,15 +1447,9 @@ fn nationality_plan(
 fn nationality_cells(report: &Report, policy: &Policy) -> (usize, usize) {
     let (mut hidden, mut cells) = (0usize, 0usize);
     for (id, t) in &report.tables {
-        let Some(def) = spor_stats::defs::table(id) else {
+        let Some(def) = nationality_table(id) else {
             continue;
         };
-        let Rows::Dims { levels, .. } = def.rows else {
-            continue;
-        };
-        if levels.first() != Some(&Dim::Nationality) {
-            continue;
-        }
         let col_dim = usize::from(matches!(def.cols, Cols::Dim(_)));
         let small = |v: Option<u64>, dims: usize| {
             v.is_some_and(|v| v > 0 && v < policy.threshold(dims.max(1)))
