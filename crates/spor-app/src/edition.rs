@@ -138,6 +138,29 @@ pub struct Edition {
     pub last_change: Option<DateTime<Utc>>,
 }
 
+/// The attacker of `spor-sdc` on the public edition as a reader gets it, JSON and HTML
+/// together: no number the HTML shows (tables, key figures, sentences, chart labels) may
+/// pin a hidden figure or state one the JSON does not publish.
+pub fn attack_html(release: &PublicRelease) -> anyhow::Result<()> {
+    let meta = spor_report::Meta::new(DateTime::<Utc>::UNIX_EPOCH, None);
+    let html = match spor_report::html::render(&release.report, &meta) {
+        Ok(html) => html,
+        // A year without data has no HTML edition to attack.
+        Err(spor_report::Error::Empty { .. }) => return Ok(()),
+        Err(e) => return Err(e).context("cannot render the HTML edition"),
+    };
+    let json = serde_json::to_value(&release.report)?;
+    let found = spor_sdc::attack::attack_edition(&json, &html);
+    if let Some(p) = found.iter().find(|d| d.pinned()) {
+        anyhow::bail!(
+            "the HTML edition gives a hidden figure away: {} = {}",
+            p.name,
+            p.lo
+        );
+    }
+    Ok(())
+}
+
 impl Edition {
     /// The overview of `year` from a register (its history, settings and codes) and its
     /// records as `columns`, in `profile`. A public edition that cannot be protected is an
@@ -182,6 +205,9 @@ impl Edition {
                     protect_edition(&report, &opts.policy, &inputs).with_context(|| {
                         format!("the public profile of {} cannot be released", report.year)
                     })?;
+                attack_html(&release).with_context(|| {
+                    format!("the public profile of {} cannot be released", report.year)
+                })?;
                 Ok(Edition {
                     report: release.report.clone(),
                     protected: Some(Protected {

@@ -157,6 +157,20 @@ impl Model {
 type CellFn<'c> = dyn FnMut(&mut Model, &[&str], usize, Option<u64>, usize) -> Option<usize> + 'c;
 
 pub fn attack(edition: &Value) -> Vec<Deduced> {
+    attack_with(edition, None)
+}
+
+/// [`attack`] on the JSON and the HTML edition together: every number the HTML shows is
+/// read too ([`crate::html_numbers`]). A table cell or key figure enters the bounds as the
+/// figure it is (a hidden one printed in the HTML is pinned by it); a number in the text
+/// (sentences, chart labels, captions) that no published figure gives (see
+/// [`crate::html_numbers::unexplained`]) is reported as a finding of its own, pinned, so the
+/// edition is refused.
+pub fn attack_edition(edition: &Value, html: &str) -> Vec<Deduced> {
+    attack_with(edition, Some(html))
+}
+
+fn attack_with(edition: &Value, html: Option<&str>) -> Vec<Deduced> {
     let report: Report = match serde_json::from_value(edition.clone()) {
         Ok(r) => r,
         Err(e) => {
@@ -172,6 +186,12 @@ pub fn attack(edition: &Value) -> Vec<Deduced> {
         table(&mut m, id, t, report.year);
     }
     facts(&mut m, &report);
+    let mut unexplained = Vec::new();
+    if let Some(html) = html {
+        let page = crate::html_numbers::read(html, &report);
+        html_figures(&mut m, &report, &page);
+        unexplained = crate::html_numbers::unexplained(&report, &page);
+    }
     m.propagate();
     let mut out: Vec<Deduced> = m
         .hidden
@@ -189,7 +209,42 @@ pub fn attack(edition: &Value) -> Vec<Deduced> {
             hi: 0.0,
         });
     }
+    for (n, context) in unexplained {
+        out.push(Deduced {
+            name: format!("html: {n} in \"{context}\" follows from no published figure"),
+            lo: n,
+            hi: n,
+        });
+    }
     out
+}
+
+/// The HTML's table cells and key figures, as the figures they are.
+fn html_figures(m: &mut Model, r: &Report, page: &crate::html_numbers::Page) {
+    for (id, cells) in &page.tables {
+        let (Some(t), Some(def)) = (r.tables.get(id), spor_stats::defs::table(id)) else {
+            continue;
+        };
+        for cell in cells {
+            let Some(v) = cell.value else { continue };
+            let path: Vec<&str> = cell.path.iter().map(String::as_str).collect();
+            if cell.col >= t.column_keys.len() {
+                continue;
+            }
+            let var = m.var(cell_key_string(def, t, r.year, &path, Some(cell.col)));
+            m.fix(
+                var,
+                v,
+                &format!("html {id}[{}, {}]", path.join("/"), cell.col),
+            );
+        }
+    }
+    for (fact, v) in &page.key_figures {
+        if let Some(key) = fact_key_string(fact, r.year) {
+            let var = m.var(key);
+            m.fix(var, *v, &format!("html key figure {fact}"));
+        }
+    }
 }
 
 /// The variable of each cell of one row and column (`None`: not known, not hidden).
@@ -319,8 +374,13 @@ fn facts(m: &mut Model, r: &Report) {
         let home = own(m, "returns_to_home_country");
         m.sums.push((ret, vec![home, third]));
     }
+    // The two largest nationalities are the first two rows when both are nationalities of
+    // their own (every one shown on its own is larger than any merged into a region).
     if let Some(t) = r.tables.get("victims_by_nationality")
         && t.rows.len() >= 2
+        && t.rows[..2]
+            .iter()
+            .all(|row| !crate::design::is_merged_key(&row.key))
         && r.facts.contains_key("top2_nationalities")
         && let Some(def) = spor_stats::defs::table("victims_by_nationality")
     {

@@ -226,7 +226,7 @@ pub fn audit(problem: &Problem, hidden: &[bool], policy: &Policy) -> AuditReport
 /// Runs both checks with a requirement per quantity, with the exact interval of every
 /// hidden quantity (two linear programs each, spread over the machine's cores).
 pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
-    run_audit(problem, hidden, reqs, Depth::Intervals, None)
+    run_audit(problem, hidden, reqs, Depth::Intervals, None, None)
 }
 
 /// The same verdict as [`audit_with`], reached faster: a hidden quantity whose requirement
@@ -237,7 +237,7 @@ pub fn audit_with(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> A
 /// combination of published figures is left empty (naming it costs a second elimination);
 /// [`audit_with`] names it.
 pub fn screen(problem: &Problem, hidden: &[bool], reqs: &[Requirement]) -> AuditReport {
-    run_audit(problem, hidden, reqs, Depth::Screen(&[]), None)
+    run_audit(problem, hidden, reqs, Depth::Screen(&[]), None, None)
 }
 
 /// [`screen`], taking `cleared` cells as shown: cells that met their requirement in an
@@ -250,7 +250,7 @@ pub fn screen_from(
     reqs: &[Requirement],
     cleared: &[bool],
 ) -> AuditReport {
-    run_audit(problem, hidden, reqs, Depth::Screen(cleared), None)
+    run_audit(problem, hidden, reqs, Depth::Screen(cleared), None, None)
 }
 
 /// [`screen_from`], carrying what earlier screens of the same release showed: `witness`
@@ -273,7 +273,43 @@ pub fn screen_witnessed(
     cleared: &[bool],
     witness: &mut [(f64, f64)],
 ) -> AuditReport {
-    run_audit(problem, hidden, reqs, Depth::Screen(cleared), Some(witness))
+    run_audit(
+        problem,
+        hidden,
+        reqs,
+        Depth::Screen(cleared),
+        Some(witness),
+        None,
+    )
+}
+
+/// What earlier screens of the same release found per component (keyed by its unknowns):
+/// a component with the same unknowns has the same relations, so the exact check that
+/// found no leak finds none again, and the bounds the sums give are the same. Secondary
+/// suppression changes a few components a round; the others are not worked through again.
+#[derive(Debug, Default)]
+pub(crate) struct ComponentCache {
+    no_exact_leak: std::collections::HashSet<Vec<usize>>,
+    bounds: std::collections::HashMap<Vec<usize>, (Vec<f64>, Vec<f64>)>,
+}
+
+/// [`screen_witnessed`] with a [`ComponentCache`] carried from screen to screen.
+pub(crate) fn screen_cached(
+    problem: &Problem,
+    hidden: &[bool],
+    reqs: &[Requirement],
+    cleared: &[bool],
+    witness: &mut [(f64, f64)],
+    cache: &mut ComponentCache,
+) -> AuditReport {
+    run_audit(
+        problem,
+        hidden,
+        reqs,
+        Depth::Screen(cleared),
+        Some(witness),
+        Some(cache),
+    )
 }
 
 /// The starting witness of [`screen_witnessed`]: every quantity at its true value.
@@ -297,6 +333,7 @@ fn run_audit(
     reqs: &[Requirement],
     depth: Depth<'_>,
     mut witness: Option<&mut [(f64, f64)]>,
+    mut cache: Option<&mut ComponentCache>,
 ) -> AuditReport {
     let mut report = AuditReport::default();
     let tlog = tracing::enabled!(tracing::Level::DEBUG);
@@ -330,7 +367,20 @@ fn run_audit(
         // interval is its true value), so the programs only screen the others.
         let tx = std::time::Instant::now();
         let name = depth == Depth::Intervals || named;
-        let exact = exact_leaks_fast(problem, hidden, &members, &relations, name);
+        let clean = cache
+            .as_deref()
+            .is_some_and(|c| c.no_exact_leak.contains(&members));
+        let exact = if clean {
+            BTreeMap::new()
+        } else {
+            exact_leaks_fast(problem, hidden, &members, &relations, name)
+        };
+        if let Some(c) = cache.as_deref_mut()
+            && exact.is_empty()
+            && !clean
+        {
+            c.no_exact_leak.insert(members.clone());
+        }
         if tlog && members.len() > 50 {
             tracing::debug!(
                 "  TIMING exact {} members {} relations: {} leaks, {:?}",
@@ -385,7 +435,18 @@ fn run_audit(
             // a time: derived from published figures alone, never from the witnessed
             // values (which hold the true value and would narrow it down if published).
             let solved: std::collections::BTreeSet<usize> = res.iter().map(|r| r.0).collect();
-            let (lo, hi) = bounds(problem, hidden, &members, &relations);
+            let computed;
+            let (lo, hi) = match cache.as_deref_mut() {
+                Some(c) => &*c
+                    .bounds
+                    .entry(members.clone())
+                    .or_insert_with(|| bounds(problem, hidden, &members, &relations)),
+                None => {
+                    computed = bounds(problem, hidden, &members, &relations);
+                    &computed
+                }
+            };
+            let (lo, hi) = (lo.clone(), hi.clone());
             for (k, &q) in members.iter().enumerate() {
                 if hidden[q] && !solved.contains(&q) && !exact.contains_key(&q) {
                     report.intervals.insert(

@@ -11,8 +11,18 @@
 //!
 //! - **Referral actors and subtypes** with fewer victims than the one-dimensional threshold
 //!   become one "Øvrige" row of their table.
+//! - **Under 25 and under 18 × gender × form**: forms with fewer than the crossed threshold
+//!   in the table become one "Øvrige former" column of it, genders with fewer than the
+//!   crossed threshold per form column one "Øvrige køn" row.
 //! - **The nested nationality table** (nationality × gender/age × form) is published without
-//!   its form level.
+//!   its form level; genders with fewer than the crossed threshold per nationality row on
+//!   average become one "Øvrige køn" child of each row; [`design_with`] publishes it by
+//!   gender alone (`GENDER/all`, no adult/minor), which
+//!   [`crate::overview::protect_edition`] tries when the edition would hide more than 15 %
+//!   of its cells.
+//!
+//! Which nationalities are merged is measured per edition too (see
+//! [`crate::overview`]'s `nationality_plan`).
 //!
 //! A merged category's key is its members joined by `+` (`other+slavery_like+unresolved`),
 //! so the model knows which persons it counts ([`crate::overview`] reads the key as a set).
@@ -79,6 +89,12 @@ fn join(members: &[String]) -> String {
 
 /// Merges small forms and genders in the tables that cross them (see the module docs).
 pub fn design(report: &mut Report, policy: &Policy) -> Vec<Merge> {
+    design_with(report, policy, false)
+}
+
+/// [`design`]; with `nested_by_gender`, the nested nationality table's children are by
+/// gender alone (`GENDER/all`), without adult/minor.
+pub fn design_with(report: &mut Report, policy: &Policy, nested_by_gender: bool) -> Vec<Merge> {
     let t2 = policy.threshold(2);
     let mut merges = Vec::new();
     for (dim, table, label, contains) in [
@@ -163,6 +179,88 @@ pub fn design(report: &mut Report, policy: &Policy) -> Vec<Merge> {
             });
         }
     }
+    // Genders crossed with form for a small population (victims under 25, under 18): the
+    // genders with fewer persons in the table than the crossed threshold per form column
+    // become one "Øvrige køn" row of it (its key the set of genders), as the gender table
+    // merges those below the threshold in all.
+    for id in ["under25_by_gender_form", "minors_by_gender_form"] {
+        let Some(t) = report.tables.get_mut(id) else {
+            continue;
+        };
+        let cols = t
+            .total
+            .iter()
+            .filter(|v| v.is_some_and(|v| v > 0))
+            .count()
+            .max(1) as u64;
+        let total = |r: &Row| r.values.iter().flatten().sum::<u64>();
+        let small: Vec<String> = t
+            .rows
+            .iter()
+            .filter(|r| (1..t2 * cols).contains(&total(r)))
+            .map(|r| r.key.clone())
+            .collect();
+        if small.len() < 2 || small.len() == t.rows.len() {
+            continue;
+        }
+        let members: Vec<String> = small
+            .iter()
+            .flat_map(|g| g.split('+').map(str::to_owned))
+            .collect();
+        let key = join(&members);
+        if merge_rows_at(&mut t.rows, 0, &small, &key, "Øvrige køn") {
+            merges.push(Merge {
+                dimension: "gender".to_owned(),
+                key,
+                label_da: "Øvrige køn".to_owned(),
+                contains_da: format!(
+                    "køn med under {t2} personer pr. udnyttelsesform i tabellens population"
+                ),
+                tables: vec![id.to_owned()],
+            });
+        }
+    }
+    // Forms crossed with gender for a small population (victims under 25, under 18): the
+    // forms with fewer than the crossed threshold in that table become one "Øvrige former"
+    // column of it (its key the set of forms it holds), as the form table does for all.
+    for id in [
+        "victims_by_gender_form",
+        "under25_by_gender_form",
+        "minors_by_gender_form",
+    ] {
+        let Some(t) = report.tables.get_mut(id) else {
+            continue;
+        };
+        let small: Vec<usize> = (0..t.column_keys.len())
+            .filter(|&c| {
+                t.total
+                    .get(c)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|v| v > 0 && v < t2)
+            })
+            .collect();
+        if small.len() < 2 {
+            continue;
+        }
+        let members: Vec<String> = small
+            .iter()
+            .flat_map(|&c| t.column_keys[c].split('+').map(str::to_owned))
+            .collect();
+        let old: Vec<String> = small.iter().map(|&c| t.column_keys[c].clone()).collect();
+        let key = join(&members);
+        if merge_columns(t, &old, &key, "Øvrige former") {
+            merges.push(Merge {
+                dimension: "form".to_owned(),
+                key,
+                label_da: "Øvrige former".to_owned(),
+                contains_da: format!(
+                    "udnyttelsesformer med under {t2} personer i tabellens population"
+                ),
+                tables: vec![id.to_owned()],
+            });
+        }
+    }
     // The nested nationality table at a coarser level: nationality × gender and adult/minor,
     // without the form of exploitation (four dimensions crossed leave cells of one or two
     // persons in all but the largest nationalities; the form is in the gender × form tables).
@@ -174,6 +272,51 @@ pub fn design(report: &mut Report, policy: &Policy) -> Vec<Merge> {
                 dropped |= !c.children.is_empty();
                 c.children.clear();
             }
+        }
+        // Genders with fewer victims in the table than the crossed threshold per
+        // nationality row: one "Øvrige køn" child per row (its key the set of genders).
+        let mut per_gender: std::collections::BTreeMap<String, u64> = Default::default();
+        for r in &t.rows {
+            for c in &r.children {
+                let head = split_key(&c.key).0.to_owned();
+                *per_gender.entry(head).or_default() +=
+                    c.values.first().copied().flatten().unwrap_or(0);
+            }
+        }
+        let rows = t.rows.len() as u64;
+        let small: Vec<String> = per_gender
+            .iter()
+            .filter(|&(_, &n)| n > 0 && n < t2 * rows)
+            .map(|(g, _)| g.clone())
+            .collect();
+        if small.len() >= 2 && small.len() < per_gender.len() {
+            let members: Vec<String> = small
+                .iter()
+                .flat_map(|g| g.split('+').map(str::to_owned))
+                .collect();
+            let key = join(&members);
+            if merge_rows_at(&mut t.rows, 1, &small, &key, "Øvrige køn") {
+                merges.push(Merge {
+                    dimension: "gender".to_owned(),
+                    key,
+                    label_da: "Øvrige køn".to_owned(),
+                    contains_da: format!(
+                        "køn med under {t2} personer pr. nationalitet i gennemsnit"
+                    ),
+                    tables: vec![NESTED.to_owned()],
+                });
+            }
+        }
+        // Gender alone instead of gender and adult/minor.
+        if nested_by_gender {
+            t.rows = gender_only(&t.rows);
+            merges.push(Merge {
+                dimension: "age".to_owned(),
+                key: "all".to_owned(),
+                label_da: "Alle aldre".to_owned(),
+                contains_da: "alderen vises ikke i den offentlige udgave af denne tabel".to_owned(),
+                tables: vec![NESTED.to_owned()],
+            });
         }
         if dropped {
             merges.push(Merge {
@@ -187,6 +330,42 @@ pub fn design(report: &mut Report, policy: &Policy) -> Vec<Merge> {
         }
     }
     merges
+}
+
+/// The nested table's rows with their gender/age children summed by gender (`GENDER/all`).
+fn gender_only(rows: &[Row]) -> Vec<Row> {
+    rows.iter()
+        .map(|r| {
+            let mut children: Vec<Row> = Vec::new();
+            for c in &r.children {
+                let head = split_key(&c.key).0;
+                let key = format!("{head}/all");
+                match children.iter_mut().find(|x| x.key == key) {
+                    Some(x) => {
+                        for (a, b) in x.values.iter_mut().zip(&c.values) {
+                            *a = a.zip(*b).map(|(x, y)| x + y);
+                        }
+                    }
+                    None => children.push(Row {
+                        key,
+                        label: c
+                            .label
+                            .split_once(", ")
+                            .map_or_else(|| c.label.clone(), |(g, _)| g.to_owned()),
+                        values: c.values.clone(),
+                        children: Vec::new(),
+                    }),
+                }
+            }
+            children.sort_by_key(|c| {
+                std::cmp::Reverse(c.values.first().copied().flatten().unwrap_or(0))
+            });
+            Row {
+                children,
+                ..r.clone()
+            }
+        })
+        .collect()
 }
 
 /// The member a row key names at a level: the whole key, or the gender of `gender/age`.

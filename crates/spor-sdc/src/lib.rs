@@ -14,13 +14,15 @@
 //! - [`recode`]: merging small nationalities into UN M49 regions or "Øvrige lande";
 //! - [`risk`]: uniqueness and homogeneity of a year's victims;
 //! - [`overview`]: the public profile of a `spor_stats::Report` (model, protect, publish);
-//! - [`attack`]: an attacker that reads only the published edition, run on every edition;
+//! - [`attack`]: an attacker that reads only the published edition (JSON, and HTML through
+//!   [`html_numbers`]), run on every edition;
 //! - [`utility`]: what an edition publishes, recodes and hides, per table and in all;
 //! - [`manifest`]: the record written beside a public edition.
 
 pub mod attack;
 pub mod audit;
 pub mod design;
+pub mod html_numbers;
 mod lp;
 pub mod manifest;
 pub mod overview;

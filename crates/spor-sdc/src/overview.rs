@@ -185,6 +185,8 @@ fn apply_dim(k: &mut Key, d: Dim, code: &str) {
             let age = match a {
                 "adult" => set(&["a18_24", "a25p"]),
                 "minor" => set(&["minor"]),
+                // Every age: the nested table published by gender alone (see `design`).
+                "all" => return,
                 _ => set(&["unknown"]),
             };
             constrain(k, "age", age);
@@ -272,19 +274,20 @@ pub(crate) fn fact_key_string(name: &str, year: i32) -> Option<String> {
     fact_key(name, year).map(|k| key_string(&k))
 }
 
+/// The definition of table `id` when its rows are nationalities.
+fn nationality_table(id: &str) -> Option<&'static TableDef> {
+    let def = spor_stats::defs::table(id)?;
+    matches!(def.rows, Rows::Dims { levels, .. } if levels.first() == Some(&Dim::Nationality))
+        .then_some(def)
+}
+
 /// Merges the rows of nationality tables by the plan.
 fn recode_report(report: &mut Report, plan: &RecodePlan) {
     if plan.groups.is_empty() {
         return;
     }
     for (id, t) in report.tables.iter_mut() {
-        let Some(def) = spor_stats::defs::table(id) else {
-            continue;
-        };
-        let Rows::Dims { levels, .. } = def.rows else {
-            continue;
-        };
-        if levels.first() != Some(&Dim::Nationality) {
+        if nationality_table(id).is_none() {
             continue;
         }
         let mut kept: Vec<Row> = Vec::new();
@@ -894,6 +897,33 @@ pub fn protect_edition(
     policy: &Policy,
     inputs: &Inputs<'_>,
 ) -> Result<PublicRelease, ReleaseError> {
+    let first = protect_designed(report, policy, inputs, false)?;
+    let target = CELL_TARGET * 100.0;
+    if inputs.keep_categories
+        || first.utility.hidden_cells_pct <= target
+        || !report
+            .tables
+            .contains_key("victims_by_nationality_gender_age_form")
+    {
+        return Ok(first);
+    }
+    // Above the share of cells an edition may hide: the nested nationality table by gender
+    // alone is tried too, and the edition that hides the smaller share is published.
+    match protect_designed(report, policy, inputs, true) {
+        Ok(second) if second.utility.hidden_cells_pct < first.utility.hidden_cells_pct => {
+            Ok(second)
+        }
+        _ => Ok(first),
+    }
+}
+
+/// [`protect_edition`] with one design of the nested nationality table.
+fn protect_designed(
+    report: &Report,
+    policy: &Policy,
+    inputs: &Inputs<'_>,
+    nested_by_gender: bool,
+) -> Result<PublicRelease, ReleaseError> {
     let Model {
         mut public,
         recodes,
@@ -901,7 +931,7 @@ pub fn protect_edition(
         problem,
         placement,
         facts,
-    } = model(report, inputs, policy)?;
+    } = model(report, inputs, policy, nested_by_gender)?;
 
     let mut protection = protect(&problem, policy)?;
     if inputs.minimise {
@@ -1077,7 +1107,7 @@ pub fn problem_of(
         earlier,
         ..Inputs::default()
     };
-    Ok(model(report, &inputs, policy)?.problem)
+    Ok(model(report, &inputs, policy, false)?.problem)
 }
 
 /// A recoded overview and its protection problem.
@@ -1091,7 +1121,12 @@ struct Model {
     facts: BTreeMap<String, FactUse>,
 }
 
-fn model(report: &Report, inputs: &Inputs<'_>, policy: &Policy) -> Result<Model, ProblemError> {
+fn model(
+    report: &Report,
+    inputs: &Inputs<'_>,
+    policy: &Policy,
+    nested_by_gender: bool,
+) -> Result<Model, ProblemError> {
     let year = report.year;
     let counts: BTreeMap<String, u64> = report
         .tables
@@ -1114,13 +1149,20 @@ fn model(report: &Report, inputs: &Inputs<'_>, policy: &Policy) -> Result<Model,
         .tables
         .contains_key("victims_by_nationality_gender_age_form");
     let t = policy.threshold(if crossed { 2 } else { 1 });
-    let recodes = plan_nationalities(&counts, policy, t);
+    let recodes = nationality_plan(
+        report,
+        &counts,
+        policy,
+        t,
+        inputs.keep_categories,
+        nested_by_gender,
+    );
     let mut public = report.clone();
     recode_report(&mut public, &recodes);
     let merges = if inputs.keep_categories {
         Vec::new()
     } else {
-        crate::design::design(&mut public, policy)
+        crate::design::design_with(&mut public, policy, nested_by_gender)
     };
 
     let mut b = Builder {
@@ -1351,6 +1393,121 @@ fn model(report: &Report, inputs: &Inputs<'_>, policy: &Policy) -> Result<Model,
     })
 }
 
+/// Share of cells the design aims to keep hidden at most: a coarser design is taken when it
+/// hides fewer cells than this share of the cells it gives up (see [`nationality_plan`]).
+const CELL_TARGET: f64 = 0.15;
+
+/// The nationality merges of an edition, designed before anything is hidden. Nationalities
+/// with fewer victims than `t` are merged into their UN M49 region (then continent, then
+/// "Øvrige lande"); a higher bar (2, 3, 4, 6, 8, 12, 16, 24 or 32 times `t`, never above the
+/// largest nationality, which stays its own row) is taken when it leaves fewer cells of the
+/// nationality tables hidden for the cells it merges: the bar with the least `hidden −
+/// CELL_TARGET × cells` over the tables whose rows are nationalities, counting cells below
+/// their threshold and a partner for each one alone among its siblings (a merged row is one
+/// cell), after the rest of the design ([`crate::design`]). Small nationalities crossed with
+/// gender, age, returns and repeat victims are mostly small cells; their regions are not.
+fn nationality_plan(
+    report: &Report,
+    counts: &BTreeMap<String, u64>,
+    policy: &Policy,
+    t: u64,
+    keep_categories: bool,
+    nested_by_gender: bool,
+) -> RecodePlan {
+    let largest = counts
+        .iter()
+        .filter(|(k, _)| k.as_str() != "UNKNOWN" && crate::recode::region_of(k).is_some())
+        .map(|(_, &n)| n)
+        .max()
+        .unwrap_or(0);
+    let mut best: Option<(f64, RecodePlan)> = None;
+    for m in [1u64, 2, 3, 4, 6, 8, 12, 16, 24, 32] {
+        let bar = t * m;
+        if m > 1 && bar > largest {
+            break;
+        }
+        let plan = plan_nationalities(counts, policy, bar);
+        let mut r = report.clone();
+        recode_report(&mut r, &plan);
+        if !keep_categories {
+            crate::design::design_with(&mut r, policy, nested_by_gender);
+        }
+        let (hidden, cells) = nationality_cells(&r, policy);
+        let score = hidden as f64 - CELL_TARGET * cells as f64;
+        tracing::debug!("nationality bar {bar}: {hidden} of {cells} cells hidden, score {score}");
+        if best.as_ref().is_none_or(|(b, _)| score < *b - 1e-9) {
+            best = Some((score, plan));
+        }
+    }
+    best.map_or_else(|| plan_nationalities(counts, policy, t), |(_, p)| p)
+}
+
+/// Estimated hidden cells and cells of the tables whose rows are nationalities: cells below
+/// their threshold, plus one partner wherever a hidden cell is alone among its siblings.
+fn nationality_cells(report: &Report, policy: &Policy) -> (usize, usize) {
+    let (mut hidden, mut cells) = (0usize, 0usize);
+    for (id, t) in &report.tables {
+        let Some(def) = nationality_table(id) else {
+            continue;
+        };
+        let col_dim = usize::from(matches!(def.cols, Cols::Dim(_)));
+        let small = |v: Option<u64>, dims: usize| {
+            v.is_some_and(|v| v > 0 && v < policy.threshold(dims.max(1)))
+        };
+        fn walk(
+            rows: &[Row],
+            depth: usize,
+            merged: bool,
+            col_dim: usize,
+            small: &dyn Fn(Option<u64>, usize) -> bool,
+            hidden: &mut usize,
+            cells: &mut usize,
+        ) {
+            let ncols = rows.first().map_or(0, |r| r.values.len());
+            for c in 0..ncols {
+                let alone = rows
+                    .iter()
+                    .filter(|r| small(r.values.get(c).copied().flatten(), depth + 1 + col_dim))
+                    .count();
+                if alone == 1 && rows.len() > 1 {
+                    *hidden += 1;
+                }
+            }
+            for r in rows {
+                let merged = merged || crate::design::is_merged_key(&r.key);
+                let n = r.values.iter().flatten().count();
+                let h = r
+                    .values
+                    .iter()
+                    .filter(|v| small(**v, depth + 1 + col_dim))
+                    .count();
+                if merged {
+                    *cells += usize::from(n > 0);
+                    *hidden += usize::from(h > 0);
+                } else {
+                    *cells += n;
+                    *hidden += h;
+                }
+                walk(
+                    &r.children,
+                    depth + 1,
+                    merged,
+                    col_dim,
+                    small,
+                    hidden,
+                    cells,
+                );
+            }
+        }
+        walk(&t.rows, 0, false, col_dim, &small, &mut hidden, &mut cells);
+        for v in &t.total {
+            cells += usize::from(v.is_some());
+            hidden += usize::from(small(*v, col_dim));
+        }
+    }
+    (hidden, cells)
+}
+
 /// Nulls small counts (and their shares) inside a fact value.
 fn scrub(v: Value, threshold: u64) -> (Value, bool) {
     match v {
@@ -1406,4 +1563,52 @@ fn blank(t: &mut Table, cells: &[[usize; 2]]) {
             t.total[c] = None;
         }
     }
+}
+
+/// The headline figures of an edition (issue 18) and whether the public edition publishes
+/// each as the internal one has it: the year's victims, the all-years total, hotline calls,
+/// assessed persons, and the largest row (by the year's count, "unknown" aside) of the form,
+/// gender, referral and nationality tables.
+pub fn headline_figures(internal: &Report, public: &PublicRelease) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for f in [
+        "victims",
+        "victims_all_years",
+        "hotline_calls",
+        "assessed_persons",
+    ] {
+        let Some(v) = internal.facts.get(f).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        out.push((format!("facts.{f}"), public.report.facts.get(f) == Some(v)));
+    }
+    for table in [
+        "victims_by_form",
+        "victims_by_gender",
+        "victims_by_referral",
+        "victims_by_nationality",
+    ] {
+        let Some(t) = internal.tables.get(table) else {
+            continue;
+        };
+        let Some(largest) = t
+            .rows
+            .iter()
+            .filter(|r| r.key != "UNKNOWN")
+            .max_by_key(|r| r.values.first().copied().flatten().unwrap_or(0))
+        else {
+            continue;
+        };
+        let shown = public
+            .report
+            .tables
+            .get(table)
+            .and_then(|p| p.rows.iter().find(|r| r.key == largest.key))
+            .and_then(|r| r.values.first().copied().flatten());
+        out.push((
+            format!("{table}[{}]", largest.key),
+            shown.is_some() && shown == largest.values.first().copied().flatten(),
+        ));
+    }
+    out
 }

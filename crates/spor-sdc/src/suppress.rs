@@ -17,8 +17,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::audit::{
-    AuditReport, Finding, Interval, Leak, Requirement, audit_with, describe, screen_from,
-    screen_witnessed, truth_witness,
+    AuditReport, ComponentCache, Finding, Interval, Leak, Requirement, audit_with, describe,
+    screen_cached, screen_from, truth_witness,
 };
 use crate::policy::Policy;
 use crate::problem::{Problem, Role};
@@ -159,6 +159,7 @@ pub fn secondary(
     let mut cleared: Vec<bool> = Vec::new();
     // Per quantity, the values points consistent with the release so far showed it takes.
     let mut witness = truth_witness(problem);
+    let mut cache = ComponentCache::default();
     let sums = sums_of(problem);
     // Rounds in which each cell was found leaking: a cell that leaks again gets more
     // partners (see `partners_for`).
@@ -168,7 +169,7 @@ pub fn secondary(
     loop {
         let ts = std::time::Instant::now();
         let (hidden, reqs) = requirements(problem, &status, policy);
-        let mut report = screen_witnessed(problem, &hidden, &reqs, &cleared, &mut witness);
+        let mut report = screen_cached(problem, &hidden, &reqs, &cleared, &mut witness, &mut cache);
         if tlog {
             tracing::debug!(
                 "TIMING round {rounds}: hidden {} screen {:?} findings {} total {:?}",
@@ -185,7 +186,7 @@ pub fn secondary(
             // figures alone (see `screen_witnessed`). Should floating point have judged a
             // bound differently, the full audit (exact intervals) has the last word.
             let ta = std::time::Instant::now();
-            report = screen_witnessed(problem, &hidden, &reqs, &hidden, &mut witness);
+            report = screen_cached(problem, &hidden, &reqs, &hidden, &mut witness, &mut cache);
             let shown = (0..hidden.len()).filter(|&i| hidden[i]).all(|i| {
                 let (lo, hi) = witness[i];
                 Interval { lo, hi }.meets(reqs[i]) && report.intervals.contains_key(&i)

@@ -3,8 +3,9 @@
 //!
 //! - **Cells** are the numbers a table shows (rows, their children and the total row; a
 //!   value not known for a year is no cell). A merged row ("Vestafrika, øvrige") is one
-//!   row: its cells are *recoded*. A table left out of the public profile counts as all its
-//!   internal cells hidden.
+//!   *recoded* cell, whatever its number of columns (one hidden cell when any of its values
+//!   is hidden). A table left out of the public profile counts as all its internal cells
+//!   hidden.
 //! - **Counted value**: per table and column, the column's total in the internal edition;
 //!   the part *hidden* is the sum of the hidden top-level rows (what the published rows do
 //!   not show). In all: the hidden parts over the totals, every table and column together.
@@ -179,18 +180,32 @@ fn table(id: &str, t: &Table, suppressed: &[[usize; 2]], left_out: bool) -> Tabl
             let here = *flat;
             *flat += 1;
             let merged = merged || is_merged(&r.key);
+            // A recoded row is one cell (hidden if any of its values is).
+            let mut row_hidden = false;
+            let mut row_cells = 0;
             for (c, v) in r.values.iter().enumerate() {
                 let Some(v) = v else { continue };
-                u.cells += 1;
+                row_cells += 1;
                 if hidden(here, c) {
-                    u.hidden += 1;
+                    row_hidden = true;
                     if top && let Some(h) = hidden_top.get_mut(c) {
                         *h += v;
                     }
-                } else if merged {
-                    u.recoded += 1;
-                } else {
+                    if !merged {
+                        u.cells += 1;
+                        u.hidden += 1;
+                    }
+                } else if !merged {
+                    u.cells += 1;
                     u.published += 1;
+                }
+            }
+            if merged && row_cells > 0 {
+                u.cells += 1;
+                if row_hidden {
+                    u.hidden += 1;
+                } else {
+                    u.recoded += 1;
                 }
             }
             walk(&r.children, flat, merged, false, u, hidden, hidden_top);
