@@ -11,6 +11,8 @@
 //! The victims of 2023 are one line each in `data/victims-2023.txt`; dates, references,
 //! assessment interviews and hotline calls are derived from them by fixed rules below.
 
+pub mod generated;
+
 use chrono::{Datelike, Duration, NaiveDate};
 use spor_core::{
     Assessment, Authority, CallerType, Code, Country, Form, Gender, HistoryRow, HotlineCall,

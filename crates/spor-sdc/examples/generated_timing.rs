@@ -5,15 +5,14 @@
 //! ```
 //!
 //! `demo` is the demo register's 2023 edition (history before 2023). Each size is the register `spor bench generate --decisions N --seed SEED` writes (the same
-//! draws, built in memory; see `tests/support/generator.rs`), evaluated for `--year` with
+//! draws, built in memory; see `spor_demo::generated`), evaluated for `--year` with
 //! history before 2007 (its first year of records, as `spor release public` takes it). Prints
 //! the time of `protect_edition` (the median of `--repeat` runs), the hidden quantities,
 //! the utility (cells hidden, value hidden), whether every headline figure is published and
 //! whether the attacker reading the published JSON pins anything. Timing lines of the rounds
 //! with `SPOR_LOG=spor_sdc=debug`.
 
-#[path = "../tests/support/generator.rs"]
-mod generator;
+use spor_demo::generated as generator;
 
 use spor_sdc::overview::{Inputs, protect_edition};
 

@@ -1,3 +1,4 @@
-//! Shared by the integration tests (and, by path, the examples).
+//! Shared by the integration tests.
 
-pub mod generator;
+/// The generated registers of `spor bench generate`, built in memory.
+pub use spor_demo::generated as generator;

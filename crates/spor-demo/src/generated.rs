@@ -1,8 +1,9 @@
-//! The synthetic register of `spor bench generate` (crates/spor/src/cmd/bench.rs), built in
-//! memory: the same draws in the same order from the same seed, so `register(N, 2023)` is
-//! the register that `spor bench generate --decisions N` writes and `spor import` reads
-//! (microdata 2007–2023, published totals for 2000–2006). Shared by the generated-register
-//! tests and the `generated_timing` example.
+//! A synthetic register of any size: random but reproducible (a seed), valid by
+//! construction, and shaped like a centre's: decisions spread over 2007–2023 with growth, a
+//! fifth not identified, some persons decided again in later years, assessments and
+//! hotline calls beside them, and published totals for 2000–2006. `spor bench generate`
+//! writes it in the exchange format; the disclosure control's tests and timings build it
+//! in memory.
 
 use chrono::NaiveDate;
 use spor_core::{
@@ -14,7 +15,6 @@ use spor_core::{
 pub const FIRST_YEAR: i32 = 2007;
 pub const LAST_YEAR: i32 = 2023;
 /// The seed `spor bench generate` uses by default.
-#[allow(dead_code)]
 pub const BENCH_SEED: u64 = 2023;
 
 fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> &'a T {
