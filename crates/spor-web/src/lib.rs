@@ -104,7 +104,12 @@ pub struct AppState {
     pub(crate) limiter: Arc<auth::AddressLimiter>,
     /// Forms that could not be sent, kept for their user to take up again.
     pub(crate) stash: Arc<resume::Stash>,
+    /// The code lists, kept with the additions they were built from.
+    pub(crate) codes: Arc<std::sync::Mutex<Option<CodesKept>>>,
 }
+
+/// The code book and the centre's additions it was built from.
+pub(crate) type CodesKept = (Vec<spor_core::CodeEntry>, Arc<spor_core::CodeBook>);
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -122,6 +127,7 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::new(auth::AddressLimiter::default()),
             stash: Arc::new(resume::Stash::default()),
+            codes: Arc::default(),
         }
     }
 
