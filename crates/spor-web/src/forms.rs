@@ -236,8 +236,8 @@ fn groups(
         label,
     };
     if col == "exploitation_subtype" {
-        // Each form's sectors/types under its heading; the page's script shows only the
-        // chosen form's.
+        // Each form's sectors/types under its heading; the stylesheet shows only the
+        // chosen form's (`data-form`).
         return [
             (ListId::ForcedLabourSubtype, "forced_labour"),
             (ListId::ForcedCriminalitySubtype, "forced_criminality"),

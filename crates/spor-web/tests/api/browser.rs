@@ -411,7 +411,19 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.type_into("#f_case_ref", "C-B1").await;
     d.type_into("#f_person_ref", "P-B1").await;
     d.choose("f_outcome", "identified").await;
+    // Only the chosen form's sectors/types are offered: none for sexual exploitation,
+    // forced labour's for forced labour.
+    let shown = |form: &str| {
+        format!(
+            "return getComputedStyle(document.querySelector('#f_exploitation_subtype optgroup[data-form={form}]')).display != 'none';"
+        )
+    };
+    d.choose("f_exploitation_form", "forced_labour").await;
+    assert_eq!(d.run(&shown("forced_labour")).await, json!(true));
+    assert_eq!(d.run(&shown("forced_criminality")).await, json!(false));
     d.choose("f_exploitation_form", "sexual").await;
+    assert_eq!(d.run(&shown("forced_labour")).await, json!(false));
+    assert_eq!(d.run(&shown("forced_criminality")).await, json!(false));
     d.choose("f_gender", "female").await;
     d.type_into("#f_age", "29").await;
     d.choose("f_nationality", "NG").await;
