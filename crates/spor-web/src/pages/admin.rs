@@ -486,6 +486,22 @@ pub async fn audit(
         parts.push(format!("page={p}"));
         format!("/admin/audit?{}", parts.join("&"))
     };
+    // A page that is not one of the trail's is said so, as on the record lists.
+    let asked_page = q.get("page").map(|p| p.trim()).filter(|p| !p.is_empty());
+    let page_missing = asked_page.is_some_and(|p| {
+        p.parse::<i64>()
+            .ok()
+            .filter(|n| (1..=pages).contains(n))
+            .is_none()
+    });
+    let (status, notice, bad) = match asked_page.filter(|_| page_missing) {
+        Some(asked) => (
+            StatusCode::NOT_FOUND,
+            lang.f("bad_page", &[asked, &pages.to_string()]),
+            true,
+        ),
+        None => (StatusCode::OK, notice, bad),
+    };
     let rows = events
         .items
         .into_iter()
@@ -503,43 +519,46 @@ pub async fn audit(
             ],
         })
         .collect();
-    page(&ListPage {
-        c: Chrome::new(&info, Some(&s), lang.s("audit_trail")),
-        new_href: None,
-        new_label: String::new(),
-        action: "/admin/audit".into(),
-        filters: vec![
-            FilterView {
-                name: "code",
-                label: lang.s("event_code").into(),
-                options: codes,
-                value: get("code").unwrap_or_default(),
-            },
-            text_filter("actor", "actor"),
-            text_filter("target", "target"),
-            text_filter("from", "from"),
-            text_filter("until", "until"),
-        ],
-        table: TableView {
-            title: String::new(),
-            columns: vec![
-                "#".into(),
-                lang.s("when").into(),
-                lang.s("event_code").into(),
-                lang.s("actor").into(),
-                lang.s("target").into(),
-                lang.s("address").into(),
-                lang.s("detail").into(),
+    page_with(
+        status,
+        &ListPage {
+            c: Chrome::new(&info, Some(&s), lang.s("audit_trail")),
+            new_href: None,
+            new_label: String::new(),
+            action: "/admin/audit".into(),
+            filters: vec![
+                FilterView {
+                    name: "code",
+                    label: lang.s("event_code").into(),
+                    options: codes,
+                    value: get("code").unwrap_or_default(),
+                },
+                text_filter("actor", "actor"),
+                text_filter("target", "target"),
+                text_filter("from", "from"),
+                text_filter("until", "until"),
             ],
-            rows,
+            table: TableView {
+                title: String::new(),
+                columns: vec![
+                    "#".into(),
+                    lang.s("when").into(),
+                    lang.s("event_code").into(),
+                    lang.s("actor").into(),
+                    lang.s("target").into(),
+                    lang.s("address").into(),
+                    lang.s("detail").into(),
+                ],
+                rows,
+            },
+            total: lang.int(events.total),
+            page_label: format!("{} {} {} {}", lang.s("page"), page_no, lang.s("of"), pages),
+            prev_href: (page_no > 1).then(|| link_to(page_no - 1)),
+            next_href: (page_no < pages).then(|| link_to(page_no + 1)),
+            notice: Some(notice),
+            notice_bad: bad,
+            restore_action: None,
+            year_invalid: false,
         },
-        total: lang.int(events.total),
-        page_label: format!("{} {} {} {}", lang.s("page"), page_no, lang.s("of"), pages),
-        prev_href: (page_no > 1).then(|| link_to(page_no - 1)),
-        next_href: (page_no < pages).then(|| link_to(page_no + 1)),
-        notice: Some(notice),
-        notice_bad: bad,
-        restore_action: None,
-        year_invalid: false,
-    })
+    )
 }

@@ -1,5 +1,6 @@
 //! The hash-chained audit trail catches altered and removed rows.
 
+use reqwest::StatusCode;
 use spor_store::web::ChainStatus;
 
 use crate::helpers::*;
@@ -115,6 +116,13 @@ async fn the_admin_audit_page_shows_events_and_the_chain_state() {
         !page.body.contains("login.success</td>"),
         "filtered to case.view"
     );
+    // A page the trail does not have is said so, with the number of pages it has.
+    for asked in ["99", "abc"] {
+        let page = ad.get(&format!("/admin/audit?page={asked}")).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "page={asked}");
+        assert!(page.body.contains(&format!("Side {asked} findes ikke")), "{}", page.body);
+    }
+    assert_eq!(ad.get("/admin/audit?page=1").await.status, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
