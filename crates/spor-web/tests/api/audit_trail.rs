@@ -120,7 +120,11 @@ async fn the_admin_audit_page_shows_events_and_the_chain_state() {
     for asked in ["99", "abc"] {
         let page = ad.get(&format!("/admin/audit?page={asked}")).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "page={asked}");
-        assert!(page.body.contains(&format!("Side {asked} findes ikke")), "{}", page.body);
+        assert!(
+            page.body.contains(&format!("Side {asked} findes ikke")),
+            "{}",
+            page.body
+        );
     }
     assert_eq!(ad.get("/admin/audit?page=1").await.status, StatusCode::OK);
 }
