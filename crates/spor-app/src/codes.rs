@@ -20,7 +20,10 @@ pub enum CodeChange {
     Invalid(&'static str),
 }
 
-/// Gives an added code new Danish and English labels.
+/// Why a rename was refused when a label was left empty.
+pub const LABELS_REQUIRED: &str = "both labels are required";
+
+/// Gives an added code new Danish and English labels (checked as a new code's are).
 pub async fn rename(
     store: &dyn WebStore,
     list: &str,
@@ -31,10 +34,13 @@ pub async fn rename(
 ) -> Result<CodeChange> {
     let (da, en) = (da.trim(), en.trim());
     if da.is_empty() || en.is_empty() {
-        return Ok(CodeChange::Invalid("both labels are required"));
+        return Ok(CodeChange::Invalid(LABELS_REQUIRED));
     }
-    if da.chars().count() > 200 || en.chars().count() > 200 {
-        return Ok(CodeChange::Invalid("a label has at most 200 characters"));
+    if let Err(spor_core::codes::CodeError::BadLabel(_, why)) =
+        spor_core::codes::check_label("Danish", da)
+            .and_then(|()| spor_core::codes::check_label("English", en))
+    {
+        return Ok(CodeChange::Invalid(why));
     }
     Ok(match store.rename_code(list, code, da, en, at).await? {
         true => CodeChange::Done,

@@ -122,6 +122,38 @@ pub enum CodeError {
     BadCode(String),
     #[error("the {0} label is empty")]
     EmptyLabel(&'static str),
+    /// A label that a spreadsheet could take for a formula, with control characters, or
+    /// longer than [`MAX_LABEL_CHARS`]; the second field says which.
+    #[error(
+        "the {0} label cannot be used: {1} (labels have at most 200 characters, no control characters, and do not begin with = + - @)"
+    )]
+    BadLabel(&'static str, &'static str),
+}
+
+/// The longest label of an added code, in characters.
+pub const MAX_LABEL_CHARS: usize = 200;
+
+/// Checks a label of an added code (`which`: `Danish` or `English`), trimmed: not empty,
+/// at most [`MAX_LABEL_CHARS`], no control characters, and not beginning with a character
+/// a spreadsheet reads as the start of a formula (labels reach the report's CSV and XLSX).
+pub fn check_label(which: &'static str, label: &str) -> Result<(), CodeError> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(CodeError::EmptyLabel(which));
+    }
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(CodeError::BadLabel(which, "it is too long"));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(CodeError::BadLabel(which, "it has control characters"));
+    }
+    if label.starts_with(['=', '+', '-', '@']) {
+        return Err(CodeError::BadLabel(
+            which,
+            "it begins with a character spreadsheets read as a formula",
+        ));
+    }
+    Ok(())
 }
 
 /// All code lists in force: the built-in ones plus the centre's additions.
@@ -300,12 +332,8 @@ impl CodeBook {
                 code: code.to_string(),
             });
         }
-        if da.trim().is_empty() {
-            return Err(CodeError::EmptyLabel("Danish"));
-        }
-        if en.trim().is_empty() {
-            return Err(CodeError::EmptyLabel("English"));
-        }
+        check_label("Danish", da)?;
+        check_label("English", en)?;
         let parent = match list_id {
             ListId::ForcedLabourSubtype => Some("forced_labour".to_string()),
             ListId::ForcedCriminalitySubtype => Some("forced_criminality".to_string()),
@@ -333,6 +361,27 @@ use crate::model::Form;
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn labels_a_spreadsheet_would_run_or_that_hide_control_characters_are_refused() {
+        let book = CodeBook::builtin();
+        let add = |da: &str| book.check_addition("referral_actor", "union", da, "Trade union");
+        assert!(add("Fagforening").is_ok());
+        for bad in ["=1+1", "+45 1234", "-x", "@SUM(A1)", "Fag\u{7}forening"] {
+            assert!(
+                matches!(add(bad), Err(CodeError::BadLabel("Danish", _))),
+                "{bad:?}: {:?}",
+                add(bad)
+            );
+        }
+        assert!(matches!(
+            add(&"x".repeat(MAX_LABEL_CHARS + 1)),
+            Err(CodeError::BadLabel(..))
+        ));
+        assert!(add(&"x".repeat(MAX_LABEL_CHARS)).is_ok());
+        assert_eq!(add("  "), Err(CodeError::EmptyLabel("Danish")));
+    }
+
     use super::*;
 
     #[test]

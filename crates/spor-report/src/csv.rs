@@ -52,6 +52,17 @@ pub fn write_dir(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// One table as CSV bytes (BOM included); `None`-free: a missing table id gives an empty
 /// file with only the header.
+/// A text cell a spreadsheet will not run: one that begins with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return gets a leading apostrophe (OWASP's advice against CSV formula
+/// injection; ASVS 1.2.10). Counts are written as they are: they never begin so.
+pub fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 pub fn table_csv(report: &Report, id: &str) -> Result<Vec<u8>> {
     let path = PathBuf::from(format!("{id}.csv"));
     let err = |source| Error::Csv {
@@ -75,7 +86,7 @@ pub fn table_csv(report: &Report, id: &str) -> Result<Vec<u8>> {
             "niveau".to_string(),
             "tekst".to_string(),
         ];
-        header.extend(t.columns.iter().cloned());
+        header.extend(t.columns.iter().map(|c| inert(c)));
         w.write_record(&header).map_err(err)?;
         fn text(t: &Table, flat: usize, c: usize, v: Option<u64>) -> String {
             if t.is_suppressed(flat, c) {
@@ -97,7 +108,7 @@ pub fn table_csv(report: &Report, id: &str) -> Result<Vec<u8>> {
             } else {
                 format!("{path}|{}", r.key)
             };
-            let mut rec = vec![key.clone(), depth.to_string(), r.label.clone()];
+            let mut rec = vec![inert(&key), depth.to_string(), inert(&r.label)];
             rec.extend(
                 r.values
                     .iter()

@@ -498,3 +498,35 @@ fn xlsx_horizontal_bar_charts_put_the_largest_category_on_top_with_bars_from_the
         "expected the horizontal bar charts, found {horizontal:?}"
     );
 }
+
+/// A label a centre added that a spreadsheet would run as a formula goes out inert in the
+/// table CSV (a leading apostrophe); counts and ordinary labels are unchanged (ASVS 1.2.10).
+#[test]
+fn a_formula_in_a_label_goes_out_inert_in_the_csv() {
+    let mut report = report_2023();
+    let id = report
+        .tables
+        .iter()
+        .find(|(_, t)| !t.rows.is_empty())
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let table = report.tables.get_mut(&id).unwrap();
+    let plain = table.rows[0].label.clone();
+    table.rows[0].label = "=HYPERLINK(\"http://x\";\"klik\")".into();
+    if table.rows.len() > 1 {
+        table.rows[1].label = "@SUM(A1)".into();
+    }
+    let csv = String::from_utf8(spor_report::csv::table_csv(&report, &id).unwrap()).unwrap();
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    assert!(
+        !csv.contains(";=HYPERLINK") && !csv.contains(";\"=HYPERLINK"),
+        "{csv}"
+    );
+    if report.tables[&id].rows.len() > 1 {
+        assert!(csv.contains(";'@SUM(A1);"), "{csv}");
+    }
+    assert!(!plain.starts_with('\''));
+    assert_eq!(spor_report::csv::inert("Nigeria"), "Nigeria");
+    assert_eq!(spor_report::csv::inert("-1"), "'-1");
+    assert_eq!(spor_report::csv::inert("\tx"), "'\tx");
+}

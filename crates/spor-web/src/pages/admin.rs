@@ -259,8 +259,12 @@ pub async fn edit_code(
             Ok(Redirect::to("/admin/codes").into_response())
         }
         spor_app::codes::CodeChange::NotAdded => Err(AppError::NotFound),
-        spor_app::codes::CodeChange::Invalid(_) => {
-            let msg = info.lang.s("code_labels_required").to_string();
+        spor_app::codes::CodeChange::Invalid(why) => {
+            let msg = if why == spor_app::codes::LABELS_REQUIRED {
+                info.lang.s("code_labels_required").to_string()
+            } else {
+                label_rules(info.lang).to_string()
+            };
             codes_page(&st, &s, &info, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
@@ -337,6 +341,19 @@ fn code_message(lang: Lang, e: &spor_core::codes::CodeError) -> String {
             }
         }
         E::EmptyLabel(_) => lang.s("code_labels_required").to_string(),
+        E::BadLabel(..) => label_rules(lang).to_string(),
+    }
+}
+
+/// What a code's labels may be, in the page's language.
+fn label_rules(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Da => {
+            "Teksterne må have højst 200 tegn og ingen styretegn, og de må ikke begynde med = + - eller @ (et regneark ville læse dem som en formel)."
+        }
+        Lang::En => {
+            "Labels have at most 200 characters and no control characters, and do not begin with = + - or @ (a spreadsheet would read them as a formula)."
+        }
     }
 }
 
