@@ -43,6 +43,21 @@ impl Actor<'_> {
     }
 }
 
+/// Appends an event by the command line's user (see [`command_line_user`]) to the audit
+/// trail of the register at `url`: for use cases that work on a [`spor_store::Store`]
+/// (import, export), recorded when they have succeeded.
+pub async fn record_command_line(
+    url: &str,
+    e: Event,
+    target: Option<&str>,
+    detail: Option<String>,
+) -> anyhow::Result<()> {
+    let store = crate::open_web_store(url).await?;
+    let user = command_line_user();
+    let ev = Actor::command_line(&user).event(e, target, detail);
+    record(store.as_ref(), &ev, chrono::Utc::now()).await
+}
+
 /// Appends an event. A failure is logged (without the event's content) and returned: an
 /// action that cannot be audited does not happen silently.
 pub async fn record(
@@ -100,6 +115,8 @@ pub enum Event {
     CodeRename,
     CodeRetire,
     CodeUnretire,
+    RegisterImport,
+    RegisterExport,
 }
 
 impl Event {
@@ -144,6 +161,8 @@ impl Event {
         Event::CodeRename,
         Event::CodeRetire,
         Event::CodeUnretire,
+        Event::RegisterImport,
+        Event::RegisterExport,
     ];
 
     /// The stable code stored in the trail.
@@ -189,6 +208,8 @@ impl Event {
             Event::CodeRename => "code.rename",
             Event::CodeRetire => "code.retire",
             Event::CodeUnretire => "code.unretire",
+            Event::RegisterImport => "register.import",
+            Event::RegisterExport => "register.export",
         }
     }
 

@@ -202,6 +202,21 @@ fn settings_codes_and_accounts_changed_on_the_command_line_are_audited() {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("not `20x1`"), "{}", text(&bad));
 
+    // An import and an export (the register's records in and out) are events too; a dry
+    // run writes nothing and is not.
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let history = data.join("history.csv");
+    std::fs::write(&history, "series,year,category,count\nvictims,2010,,42\n").unwrap();
+    let history = history.to_str().unwrap();
+    run(&["import", history, "--dry-run"], "");
+    run(&["import", history], "");
+    let out = dir.path().join("out");
+    run(
+        &["export", "--format", "csv", "--out", out.to_str().unwrap()],
+        "",
+    );
+
     let list = run(&["audit", "list"], "");
     let events: Vec<Vec<&str>> = list
         .lines()
@@ -211,13 +226,26 @@ fn settings_codes_and_accounts_changed_on_the_command_line_are_audited() {
     let codes: Vec<&str> = events.iter().map(|e| e[2]).collect();
     assert_eq!(
         codes,
-        ["user.create", "code.add", "settings.update"],
+        [
+            "register.export",
+            "register.import",
+            "user.create",
+            "code.add",
+            "settings.update"
+        ],
         "{list}"
     );
-    for e in &events {
+    assert_eq!(events[1][6], "inserted 1, updated 0, unchanged 0", "{list}");
+    assert_eq!(events[0][6], "csv", "{list}");
+    assert_eq!(
+        (events[0][3], events[1][3]),
+        ("cli:birgitte", "cli:birgitte")
+    );
+    let events = &events[2..];
+    for e in events {
         assert_eq!((e[3], e[5]), ("cli:birgitte", "local"), "{list}");
     }
     assert_eq!(events[1][4], "referral_actor/union");
     assert_eq!((events[2][4], events[2][6]), ("microdata_from", "2021"));
-    assert!(run(&["audit", "verify"], "").contains("intact: 3 events"));
+    assert!(run(&["audit", "verify"], "").contains("intact: 5 events"));
 }

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use spor_app::audit::Event;
 use spor_app::export::{ExportFormat, export};
 use spor_import::format_count;
 
@@ -30,6 +31,12 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         Format::Xlsx => ExportFormat::Xlsx,
     };
     let exported = export(store.as_ref(), format, &args.out).await?;
+    let what = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Xlsx => "xlsx",
+    };
+    spor_app::audit::record_command_line(db, Event::RegisterExport, None, Some(what.into()))
+        .await?;
     let [decisions, assessments, calls, history] = exported.counts.map(|n| format_count(n as u64));
     println!(
         "{decisions} identifications, {assessments} assessments, {calls} hotline calls, {history} history rows"

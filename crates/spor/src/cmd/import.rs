@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use spor_app::audit::Event;
 use spor_app::import::{ImportError, ImportOptions, import};
 use spor_import::format_count;
 use spor_store::ImportSummary;
@@ -54,6 +55,13 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     }
     if imported.dry_run {
         println!("dry run: the files are valid; an import would do this (nothing was written):");
+    } else {
+        let t = imported.summary.total();
+        let detail = format!(
+            "inserted {}, updated {}, unchanged {}",
+            t.inserted, t.updated, t.unchanged
+        );
+        spor_app::audit::record_command_line(db, Event::RegisterImport, None, Some(detail)).await?;
     }
     print_summary(&imported.summary);
     Ok(())
