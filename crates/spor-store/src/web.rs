@@ -554,6 +554,17 @@ pub trait WebStore: Store {
     /// The retired added codes as (list, code).
     async fn retired_codes(&self) -> Result<Vec<(String, String)>>;
 
+    /// Counts a failed login of `name` in one statement (parallel failures each count):
+    /// at the `lock_after`th the account is locked until `lock_until` and its count starts
+    /// again. `Some(true)` when this failure locked it; `None` for no such account.
+    async fn count_failed_login(
+        &self,
+        name: &str,
+        lock_after: i64,
+        lock_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<bool>>;
+
     /// Builds the indexes the record lists read in their order, where they are missing
     /// (the web application, when it opens a register).
     async fn prepare_lists(&self) -> Result<()>;

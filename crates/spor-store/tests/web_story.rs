@@ -67,6 +67,27 @@ async fn accounts_sessions_and_the_audit_chain_behave_alike_on_every_backend() {
             .map(|u| u.name)
             .collect();
         assert_eq!(names, ["ana", "bo"], "{n}");
+        // Failed logins count in the database: the third locks, and the count starts again.
+        for locks in [false, false, true, false] {
+            assert_eq!(
+                s.count_failed_login("ana", 3, at(50), at(4)).await.unwrap(),
+                Some(locks),
+                "{n}"
+            );
+        }
+        let ana = s.user("ana").await.unwrap().unwrap();
+        assert_eq!(
+            (ana.failed_logins, ana.locked_until),
+            (1, Some(at(50))),
+            "{n}"
+        );
+        assert_eq!(
+            s.count_failed_login("nobody", 3, at(50), at(4))
+                .await
+                .unwrap(),
+            None,
+            "{n}"
+        );
         let update = UserUpdate {
             disabled: Some(true),
             ..UserUpdate::default()

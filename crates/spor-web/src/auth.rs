@@ -489,24 +489,18 @@ pub(crate) async fn attempt_login(
             } else if address_blocked {
                 detail = "too many failures from this address".into();
             } else if !password_ok {
-                let n = u.failed_logins + 1;
-                let state_after = if n >= state.config.lockout_after {
-                    detail = format!("wrong password; account locked after {n} failures");
-                    let d =
-                        chrono::Duration::from_std(state.config.lockout_for).unwrap_or_default();
-                    (0, Some(now + d))
-                } else {
-                    (n, None)
-                };
-                let upd = UserUpdate {
-                    login_state: Some(state_after),
-                    ..Default::default()
-                };
-                state
+                let d = chrono::Duration::from_std(state.config.lockout_for).unwrap_or_default();
+                let locked_now = state
                     .store
-                    .update_user(&u.name, &upd, now)
+                    .count_failed_login(&u.name, state.config.lockout_after, now + d, now)
                     .await
                     .map_err(AppError::store)?;
+                if locked_now == Some(true) {
+                    detail = format!(
+                        "wrong password; account locked after {} failures",
+                        state.config.lockout_after
+                    );
+                }
             }
             let ev = audit::event(info, Some(&u.name), Event::LoginFailure, None, Some(detail));
             audit::record(state, ev).await?;

@@ -121,6 +121,37 @@ async fn an_account_is_locked_after_five_failures_and_opens_again_later() {
     );
 }
 
+/// Parallel wrong guesses each count (the count is kept by the database in one statement,
+/// not read before the password check and written after it): after 50 at once the account
+/// is locked, and the right password is refused (issue 21, item 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_parallel_wrong_guesses_lock_the_account() {
+    let app = spawn_app_with(spor_web::Config {
+        address_limit: 1_000,
+        ..Default::default()
+    })
+    .await;
+    app.add_user("cw", "caseworker").await;
+    let guesses: Vec<_> = (0..50)
+        .map(|i| {
+            let mut a = app.agent();
+            tokio::spawn(
+                async move { a.login("cw", &format!("wrong-guess-{i:03}")).await.status() },
+            )
+        })
+        .collect();
+    for g in guesses {
+        assert_eq!(g.await.unwrap(), StatusCode::UNAUTHORIZED);
+    }
+    let u = app.store.user("cw").await.unwrap().unwrap();
+    assert!(u.locked_until.is_some(), "50 failures lock the account");
+    assert_eq!(
+        app.agent().login("cw", "cw-secret-password").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the right password after the guesses is refused"
+    );
+}
+
 #[tokio::test]
 async fn one_address_is_refused_after_too_many_failures_across_accounts() {
     let app = spawn_app_with(spor_web::Config {
