@@ -70,7 +70,10 @@ pub enum CodeAddError {
     /// The code or its labels are not acceptable (the message says why).
     #[error(transparent)]
     Invalid(#[from] spor_core::codes::CodeError),
-    /// The store refused it (e.g. added meanwhile by someone else) or failed.
+    /// Someone added the same code meanwhile (the store refused it as a conflict).
+    #[error(transparent)]
+    Taken(spor_core::codes::CodeError),
+    /// The store failed.
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
 }
@@ -85,7 +88,16 @@ pub async fn add(
 ) -> std::result::Result<CodeEntry, CodeAddError> {
     let book = CodeBook::with_additions(store.code_additions().await.map_err(anyhow::Error::from)?);
     let entry = book.check_addition(list, code, da, en)?;
-    store.add_code(&entry).await.map_err(anyhow::Error::from)?;
+    match store.add_code(&entry).await {
+        Ok(()) => {}
+        Err(spor_store::StoreError::Conflict(_)) => {
+            return Err(CodeAddError::Taken(spor_core::codes::CodeError::Exists {
+                list: entry.list,
+                code: entry.code,
+            }));
+        }
+        Err(e) => return Err(anyhow::Error::from(e).into()),
+    }
     let target = format!("{}/{}", entry.list, entry.code);
     record(store, &by.event(Event::CodeAdd, Some(&target), None), at).await?;
     Ok(entry)

@@ -5,7 +5,16 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn spor(db: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spor"))
+    spor_as(None, db, args, stdin)
+}
+
+/// `spor` run by the operating-system user `user` (the `USER` variable), when given.
+fn spor_as(user: Option<&str>, db: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spor"));
+    if let Some(user) = user {
+        command.env("USER", user);
+    }
+    let mut child = command
         .arg("--db")
         .arg(db)
         .args(args)
@@ -163,19 +172,7 @@ fn settings_codes_and_accounts_changed_on_the_command_line_are_audited() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("spor.db");
     let run = |args: &[&str], stdin: &str| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
-        c.arg("--db").arg(&db).args(args).env("USER", "birgitte");
-        c.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().expect("run spor");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = spor_as(Some("birgitte"), &db, args, stdin);
         assert!(out.status.success(), "{args:?}: {}", text(&out));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };

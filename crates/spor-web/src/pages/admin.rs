@@ -283,16 +283,13 @@ pub async fn add_code(State(st): State<AppState>, Admin(s, info): Admin, Form(f)
             let msg = code_message(info.lang, &e);
             codes_page(&st, &s, &info, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(CodeAddError::Failed(e)) => {
-            // Added meanwhile by someone else (or the store failed): say it exists.
-            tracing::warn!(error = %e, "cannot add a code");
-            let exists = spor_core::codes::CodeError::Exists {
-                list: spor_core::ListId::parse(fields[0])
-                    .unwrap_or(spor_core::ListId::ReferralActor),
-                code: fields[1].to_string(),
-            };
-            let msg = code_message(info.lang, &exists);
+        Err(CodeAddError::Taken(e)) => {
+            let msg = code_message(info.lang, &e);
             codes_page(&st, &s, &info, Some(msg), StatusCode::CONFLICT).await
+        }
+        Err(CodeAddError::Failed(e)) => {
+            tracing::warn!(error = %e, "cannot add a code");
+            Err(AppError::Internal)
         }
     }
 }
