@@ -1,10 +1,12 @@
 //! The register in the exchange format: CSV (the four entity files in a folder) or XLSX
-//! (one workbook, a sheet per entity).
+//! (one workbook, a sheet per entity), written a chunk of records at a time: an export of a
+//! million decisions never holds the register in memory.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use spor_store::Store;
+use spor_import::export::{CsvDir, ExportError, ExportWriter, XlsxBook};
+use spor_store::{RecordChunk, Store};
 
 /// The format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,26 +51,87 @@ pub async fn export(
             parent.display()
         );
     }
-    let register = store
-        .load_register()
-        .await
-        .context("cannot read the register")?;
-    let counts = [
-        register.identifications.len(),
-        register.assessments.len(),
-        register.hotline_calls.len(),
-        register.history.len(),
-    ];
-    let files = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<PathBuf>> {
-        Ok(match format {
-            ExportFormat::Csv => spor_import::export::write_csv_dir(&register, &target)?,
-            ExportFormat::Xlsx => {
-                spor_import::export::write_xlsx(&register, &target)?;
-                vec![target]
-            }
-        })
-    })
-    .await
-    .context("the export stopped unexpectedly")??;
+    let (counts, files) = match format {
+        ExportFormat::Csv => {
+            let mut w = CsvDir::create(&target)?;
+            let counts = feed(store, &mut w).await?;
+            (counts, w.finish()?)
+        }
+        ExportFormat::Xlsx => {
+            let mut w = XlsxBook::new()?;
+            let counts = feed(store, &mut w).await?;
+            let saved = target.clone();
+            tokio::task::spawn_blocking(move || w.save(&saved))
+                .await
+                .context("the export stopped unexpectedly")??;
+            (counts, vec![target])
+        }
+    };
     Ok(Exported { counts, files })
+}
+
+/// The register as the bytes of one XLSX workbook (the web's download), with the counts
+/// of identifications, assessments, hotline calls and history rows in it.
+pub async fn xlsx_bytes(store: &dyn Store) -> anyhow::Result<(Vec<u8>, [usize; 4])> {
+    let mut w = XlsxBook::new()?;
+    let counts = feed(store, &mut w).await?;
+    let bytes = tokio::task::spawn_blocking(move || w.into_bytes())
+        .await
+        .context("the export stopped unexpectedly")??;
+    Ok((bytes, counts))
+}
+
+/// Writes every record of `store` to `w` a chunk at a time, as the statistics read them
+/// ([`spor_store::StatisticsCache::scan_records`]), so the register is never held whole;
+/// returns the counts written per entity.
+async fn feed(store: &dyn Store, w: &mut (impl ExportWriter + Send)) -> anyhow::Result<[usize; 4]> {
+    let mut counts = [0usize; 4];
+    let head = match store.statistics_cache() {
+        Some(cache) => {
+            let mut failed: Option<ExportError> = None;
+            let head = cache
+                .scan_records(&mut |chunk| {
+                    if failed.is_some() {
+                        return;
+                    }
+                    let written = match &chunk {
+                        RecordChunk::Identifications(rows) => {
+                            counts[0] += rows.len();
+                            w.append(rows)
+                        }
+                        RecordChunk::Assessments(rows) => {
+                            counts[1] += rows.len();
+                            w.append(rows)
+                        }
+                        RecordChunk::HotlineCalls(rows) => {
+                            counts[2] += rows.len();
+                            w.append(rows)
+                        }
+                    };
+                    failed = written.err();
+                })
+                .await
+                .context("cannot read the register")?;
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            head
+        }
+        None => {
+            let register = store
+                .load_register()
+                .await
+                .context("cannot read the register")?;
+            counts[0] = register.identifications.len();
+            counts[1] = register.assessments.len();
+            counts[2] = register.hotline_calls.len();
+            w.append(&register.identifications)?;
+            w.append(&register.assessments)?;
+            w.append(&register.hotline_calls)?;
+            register
+        }
+    };
+    counts[3] = head.history.len();
+    w.append(&head.history)?;
+    Ok(counts)
 }

@@ -154,3 +154,63 @@ async fn a_dry_run_says_what_an_import_would_do_and_writes_nothing() {
         "nothing written"
     );
 }
+
+/// The export reads the register a chunk at a time (more than one chunk here) and writes
+/// the same files as the register read whole: CSV byte for byte, XLSX byte for byte.
+#[tokio::test]
+async fn an_export_written_chunk_by_chunk_equals_the_register_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = dir.path().join("generated");
+    spor_app::generate::generate(2 * spor_store::SCAN_CHUNK + 123, 11, &generated).unwrap();
+    let url = dir.path().join("big.db").display().to_string();
+    let store = spor_app::open_store(&url).await.unwrap();
+    let files: Vec<_> = std::fs::read_dir(&generated)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    spor_app::import::import(store.as_ref(), files, Default::default())
+        .await
+        .unwrap();
+    let whole = store.load_register().await.unwrap();
+    assert!(whole.identifications.len() > 2 * spor_store::SCAN_CHUNK);
+
+    let streamed = dir.path().join("streamed");
+    let exported = spor_app::export::export(
+        store.as_ref(),
+        spor_app::export::ExportFormat::Csv,
+        &streamed,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        exported.counts,
+        [
+            whole.identifications.len(),
+            whole.assessments.len(),
+            whole.hotline_calls.len(),
+            whole.history.len()
+        ]
+    );
+    let at_once = dir.path().join("at-once");
+    spor_import::export::write_csv_dir(&whole, &at_once).unwrap();
+    for f in [
+        "identifications.csv",
+        "assessments.csv",
+        "hotline_calls.csv",
+        "history.csv",
+    ] {
+        let a = std::fs::read(streamed.join(f)).unwrap();
+        let b = std::fs::read(at_once.join(f)).unwrap();
+        assert!(
+            a == b,
+            "{f} differs between the streamed and the whole export"
+        );
+    }
+
+    let (bytes, counts) = spor_app::export::xlsx_bytes(store.as_ref()).await.unwrap();
+    assert_eq!(counts, exported.counts);
+    assert!(
+        bytes == spor_import::export::xlsx_bytes(&whole).unwrap(),
+        "the streamed workbook is the whole register's"
+    );
+}

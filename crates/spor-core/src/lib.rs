@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod model;
 pub mod register;
+pub mod spreadsheet;
 
 pub use codes::{CodeBook, CodeEntry, ListId};
 pub use model::*;

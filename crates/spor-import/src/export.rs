@@ -130,50 +130,154 @@ impl ToCells for HistoryRow {
     }
 }
 
-/// Writes one entity's rows as CSV (header first, RFC 4180, CRLF line ends).
+/// Writes one entity's rows as CSV (header first, RFC 4180, CRLF line ends). A cell a
+/// spreadsheet would run as a formula (a ref such as `=HYPERLINK(…)`) is written inert,
+/// with a leading apostrophe the import takes away again ([`spor_core::spreadsheet`]).
 pub fn write_csv<W: Write, T: ToCells>(rows: &[T], w: W) -> Result<(), csv::Error> {
-    let mut wr = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(w);
-    let columns = T::ENTITY.columns();
-    wr.write_record(columns)?;
-    let mut buf = vec![String::new(); columns.len()];
-    for r in rows {
-        r.cells(&mut buf);
-        wr.write_record(&buf)?;
+    let mut out = CsvRows::new::<T>(w)?;
+    out.append(rows)?;
+    out.finish()
+}
+
+/// One entity's CSV file written a slice of rows at a time (see [`write_csv`]).
+struct CsvRows<W: Write> {
+    wr: csv::Writer<W>,
+    buf: Vec<String>,
+}
+
+impl<W: Write> CsvRows<W> {
+    /// Starts the file of `T`'s entity with its header.
+    fn new<T: ToCells>(w: W) -> Result<Self, csv::Error> {
+        let mut wr = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(w);
+        let columns = T::ENTITY.columns();
+        wr.write_record(columns)?;
+        Ok(CsvRows {
+            wr,
+            buf: vec![String::new(); columns.len()],
+        })
     }
-    wr.flush()?;
-    Ok(())
+
+    fn append<T: ToCells>(&mut self, rows: &[T]) -> Result<(), csv::Error> {
+        for r in rows {
+            r.cells(&mut self.buf);
+            for c in &mut self.buf {
+                let inert = match spor_core::spreadsheet::inert(c) {
+                    std::borrow::Cow::Owned(s) => Some(s),
+                    std::borrow::Cow::Borrowed(_) => None,
+                };
+                if let Some(s) = inert {
+                    *c = s;
+                }
+            }
+            self.wr.write_record(&self.buf)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), csv::Error> {
+        self.wr.flush()?;
+        Ok(())
+    }
+}
+
+/// An export written as the records arrive, a slice at a time and in any order of the
+/// entities, so a register of any size is never held whole: the four CSV files of a folder,
+/// or one XLSX workbook. Every entity is written, an empty one as its header. Each writer
+/// has its own `finish`.
+pub trait ExportWriter {
+    /// Appends `rows` to their entity's file or sheet.
+    fn append<T: ToCells>(&mut self, rows: &[T]) -> Result<(), ExportError>;
+}
+
+/// Every record of `register` to `w`, in the order of the entities.
+fn write_all(w: &mut impl ExportWriter, register: &Register) -> Result<(), ExportError> {
+    w.append(&register.identifications)?;
+    w.append(&register.assessments)?;
+    w.append(&register.hotline_calls)?;
+    w.append(&register.history)
+}
+
+type CsvFile = CsvRows<std::io::BufWriter<std::fs::File>>;
+
+/// The four CSV files of a folder (see [`ExportWriter`]).
+pub struct CsvDir {
+    files: Vec<(PathBuf, CsvFile)>,
+}
+
+impl CsvDir {
+    /// Creates `dir` if missing and the four files in it (replacing files of the same
+    /// names), each with its header.
+    pub fn create(dir: &Path) -> Result<CsvDir, ExportError> {
+        std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut files = Vec::new();
+        for entity in Entity::ALL {
+            let path = dir.join(entity.file_name());
+            let file = std::fs::File::create(&path).map_err(|source| ExportError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let w = std::io::BufWriter::with_capacity(1 << 16, file);
+            let rows = match entity {
+                Entity::Identifications => CsvRows::new::<Identification>(w),
+                Entity::Assessments => CsvRows::new::<Assessment>(w),
+                Entity::HotlineCalls => CsvRows::new::<HotlineCall>(w),
+                Entity::History => CsvRows::new::<HistoryRow>(w),
+            };
+            let rows = rows.map_err(|source| ExportError::Csv {
+                path: path.clone(),
+                source,
+            })?;
+            files.push((path, rows));
+        }
+        Ok(CsvDir { files })
+    }
+
+    /// Flushes and closes the four files; returns their paths.
+    pub fn finish(self) -> Result<Vec<PathBuf>, ExportError> {
+        let mut written = Vec::new();
+        for (path, file) in self.files {
+            file.finish().map_err(|source| ExportError::Csv {
+                path: path.clone(),
+                source,
+            })?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+impl std::fmt::Debug for CsvDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvDir")
+            .field(
+                "files",
+                &self.files.iter().map(|(p, _)| p).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl ExportWriter for CsvDir {
+    fn append<T: ToCells>(&mut self, rows: &[T]) -> Result<(), ExportError> {
+        let (path, file) = &mut self.files[T::ENTITY as usize];
+        file.append(rows).map_err(|source| ExportError::Csv {
+            path: path.clone(),
+            source,
+        })
+    }
 }
 
 /// Writes the four CSV files of the register into `dir` (created if missing), replacing
 /// files of the same names. Returns the paths written.
 pub fn write_csv_dir(register: &Register, dir: &Path) -> Result<Vec<PathBuf>, ExportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut written = Vec::new();
-    for entity in Entity::ALL {
-        let path = dir.join(entity.file_name());
-        let file = std::fs::File::create(&path).map_err(|source| ExportError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let w = std::io::BufWriter::with_capacity(1 << 16, file);
-        let res = match entity {
-            Entity::Identifications => write_csv(&register.identifications, w),
-            Entity::Assessments => write_csv(&register.assessments, w),
-            Entity::HotlineCalls => write_csv(&register.hotline_calls, w),
-            Entity::History => write_csv(&register.history, w),
-        };
-        res.map_err(|source| ExportError::Csv {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    Ok(written)
+    let mut w = CsvDir::create(dir)?;
+    write_all(&mut w, register)?;
+    w.finish()
 }
 
 /// Rows an XLSX sheet holds, the header included.
@@ -188,13 +292,110 @@ fn width(column: &str) -> f64 {
     }
 }
 
-fn sheet<T: ToCells>(
+/// The register as one XLSX workbook, sheets in the spec's order, one constant-memory
+/// sheet per entity (see [`ExportWriter`]). Every value is a text cell, so codes like `NA`
+/// (Namibia) and refs like `00012` come back as written; empty cells stay blank. Text
+/// cells are never formulas, so nothing in them needs neutralising.
+///
+/// The file is reproducible: the document's creation date is fixed (the ZIP entries carry a
+/// fixed date too), so the same register always gives the same bytes.
+pub struct XlsxBook {
+    wb: Workbook,
+    /// Rows written per sheet, the header included.
+    rows: [usize; 4],
+    buf: Vec<String>,
+}
+
+/// How a workbook not yet saved is named in errors.
+const WORKBOOK: &str = "(workbook)";
+
+fn xlsx_error(path: &Path) -> impl Fn(rust_xlsxwriter::XlsxError) -> ExportError + Copy + '_ {
+    move |source| ExportError::Xlsx {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl XlsxBook {
+    pub fn new() -> Result<XlsxBook, ExportError> {
+        let err = xlsx_error(Path::new(WORKBOOK));
+        let mut wb = Workbook::new();
+        let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(err)?;
+        wb.set_properties(
+            &DocProperties::new()
+                .set_title("Spor register export")
+                .set_creation_datetime(&created),
+        );
+        let bold = Format::new().set_bold();
+        for entity in Entity::ALL {
+            let ws = wb.add_worksheet_with_constant_memory().map_err(err)?;
+            header(ws, entity, &bold).map_err(err)?;
+        }
+        Ok(XlsxBook {
+            wb,
+            rows: [1; 4],
+            buf: Vec::new(),
+        })
+    }
+}
+
+impl std::fmt::Debug for XlsxBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XlsxBook")
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExportWriter for XlsxBook {
+    fn append<T: ToCells>(&mut self, rows: &[T]) -> Result<(), ExportError> {
+        let i = T::ENTITY as usize;
+        let total = self.rows[i] - 1 + rows.len();
+        if total >= XLSX_MAX_ROWS {
+            return Err(ExportError::TooManyRows {
+                entity: T::ENTITY,
+                rows: total,
+                max: XLSX_MAX_ROWS - 1,
+            });
+        }
+        let err = xlsx_error(Path::new(WORKBOOK));
+        let ws = self.wb.worksheet_from_index(i).map_err(err)?;
+        self.buf.resize(T::ENTITY.columns().len(), String::new());
+        for r in rows {
+            r.cells(&mut self.buf);
+            let row = self.rows[i] as u32;
+            for (c, text) in self.buf.iter().enumerate() {
+                if !text.is_empty() {
+                    ws.write_string(row, c as u16, text).map_err(err)?;
+                }
+            }
+            self.rows[i] += 1;
+        }
+        Ok(())
+    }
+}
+
+impl XlsxBook {
+    /// The finished workbook's bytes.
+    pub fn into_bytes(mut self) -> Result<Vec<u8>, ExportError> {
+        self.wb
+            .save_to_buffer()
+            .map_err(xlsx_error(Path::new(WORKBOOK)))
+    }
+
+    /// Saves the finished workbook at `path`.
+    pub fn save(mut self, path: &Path) -> Result<(), ExportError> {
+        self.wb.save(path).map_err(xlsx_error(path))
+    }
+}
+
+fn header(
     ws: &mut Worksheet,
-    rows: &[T],
+    entity: Entity,
     bold: &Format,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    let columns = T::ENTITY.columns();
-    ws.set_name(T::ENTITY.name())?;
+    let columns = entity.columns();
+    ws.set_name(entity.name())?;
     for (c, name) in columns.iter().enumerate() {
         ws.set_column_width(c as u16, width(name))?;
     }
@@ -202,96 +403,19 @@ fn sheet<T: ToCells>(
     for (c, name) in columns.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *name, bold)?;
     }
-    let mut buf = vec![String::new(); columns.len()];
-    for (i, r) in rows.iter().enumerate() {
-        r.cells(&mut buf);
-        let row = (i + 1) as u32;
-        for (c, text) in buf.iter().enumerate() {
-            // Every value is a text cell, so codes like `NA` (Namibia) and refs like
-            // `00012` come back as written; empty cells stay blank.
-            if !text.is_empty() {
-                ws.write_string(row, c as u16, text)?;
-            }
-        }
-    }
     Ok(())
-}
-
-/// Builds the register as one XLSX workbook, sheets in the spec's order.
-///
-/// The file is reproducible: the document's creation date is fixed (the ZIP entries carry a
-/// fixed date too), so the same register always gives the same bytes.
-fn workbook(register: &Register, path: &Path) -> Result<Workbook, ExportError> {
-    let err = |source| ExportError::Xlsx {
-        path: path.to_path_buf(),
-        source,
-    };
-    for (entity, rows) in [
-        (Entity::Identifications, register.identifications.len()),
-        (Entity::Assessments, register.assessments.len()),
-        (Entity::HotlineCalls, register.hotline_calls.len()),
-        (Entity::History, register.history.len()),
-    ] {
-        if rows >= XLSX_MAX_ROWS {
-            return Err(ExportError::TooManyRows {
-                entity,
-                rows,
-                max: XLSX_MAX_ROWS - 1,
-            });
-        }
-    }
-    let mut wb = Workbook::new();
-    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(err)?;
-    wb.set_properties(
-        &DocProperties::new()
-            .set_title("Spor register export")
-            .set_creation_datetime(&created),
-    );
-    let bold = Format::new().set_bold();
-    sheet(
-        wb.add_worksheet_with_constant_memory().map_err(err)?,
-        &register.identifications,
-        &bold,
-    )
-    .map_err(err)?;
-    sheet(
-        wb.add_worksheet_with_constant_memory().map_err(err)?,
-        &register.assessments,
-        &bold,
-    )
-    .map_err(err)?;
-    sheet(
-        wb.add_worksheet_with_constant_memory().map_err(err)?,
-        &register.hotline_calls,
-        &bold,
-    )
-    .map_err(err)?;
-    sheet(
-        wb.add_worksheet_with_constant_memory().map_err(err)?,
-        &register.history,
-        &bold,
-    )
-    .map_err(err)?;
-    Ok(wb)
 }
 
 /// The register as the bytes of one XLSX workbook.
 pub fn xlsx_bytes(register: &Register) -> Result<Vec<u8>, ExportError> {
-    let path = Path::new("(workbook)");
-    workbook(register, path)?
-        .save_to_buffer()
-        .map_err(|source| ExportError::Xlsx {
-            path: path.to_path_buf(),
-            source,
-        })
+    let mut w = XlsxBook::new()?;
+    write_all(&mut w, register)?;
+    w.into_bytes()
 }
 
 /// Writes the register as one XLSX workbook at `path`.
 pub fn write_xlsx(register: &Register, path: &Path) -> Result<(), ExportError> {
-    workbook(register, path)?
-        .save(path)
-        .map_err(|source| ExportError::Xlsx {
-            path: path.to_path_buf(),
-            source,
-        })
+    let mut w = XlsxBook::new()?;
+    write_all(&mut w, register)?;
+    w.save(path)
 }

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use spor_core::spreadsheet::plain;
 use spor_core::{CodeBook, ImportBatch};
 
 use crate::reconcile::{Mismatch, reconcile};
@@ -748,7 +749,7 @@ impl<'c> Collector<'c> {
             let (counted, back) = match checked {
                 Ok(text) => {
                     let counted = self.row(src, &layout, line, text.len(), |p| {
-                        Ok(text.get(p).unwrap_or(""))
+                        Ok(plain(text.get(p).unwrap_or("")))
                     });
                     (counted, text.into_byte_record())
                 }
@@ -756,7 +757,7 @@ impl<'c> Collector<'c> {
                     let r = e.into_byte_record();
                     let counted = self.row(src, &layout, line, r.len(), |p| {
                         let b = r.get(p).unwrap_or(b"");
-                        std::str::from_utf8(b).map_err(|_| not_utf8(b))
+                        std::str::from_utf8(b).map(plain).map_err(|_| not_utf8(b))
                     });
                     (counted, r)
                 }

@@ -55,9 +55,10 @@ fn csv_files(dir: &Path) -> Vec<PathBuf> {
 // ---- generated registers -------------------------------------------------------------
 
 /// Refs as a source system might make them: leading zeros, spaces inside, commas and
-/// quotes that need CSV quoting, Danish letters. Never blank at the ends (import trims).
+/// quotes that need CSV quoting, Danish letters, and ones a spreadsheet would take for a
+/// formula (`=1+1`, `'-2`). Never blank at the ends (import trims).
 fn a_ref() -> impl Strategy<Value = String> {
-    "[A-Za-z0-9æøåÆØÅ][A-Za-z0-9 ,\"'æøå/_-]{0,20}[A-Za-z0-9]|[0-9]{1,6}"
+    "[A-Za-z0-9æøåÆØÅ][A-Za-z0-9 ,\"'æøå/_-]{0,20}[A-Za-z0-9]|[0-9]{1,6}|'{0,2}[=+@-][A-Za-z0-9=+'(),-]{0,12}[A-Za-z0-9)]"
 }
 
 fn a_date() -> impl Strategy<Value = NaiveDate> {
@@ -417,5 +418,32 @@ fn a_date_far_outside_the_usual_years_survives_the_round_trip() {
     let path = dir.path().join("r.xlsx");
     export::write_xlsx(&reg, &path).unwrap();
     let back = register_of(read(&[path]));
+    assert!(back.assessments == reg.assessments);
+}
+
+/// A ref a spreadsheet would run (`=HYPERLINK(…)`, `=1+1`) goes out inert in the CSV
+/// export (ASVS 1.2.10) and comes back unchanged from it.
+#[test]
+fn a_formula_in_a_ref_goes_out_inert_and_comes_back() {
+    let reg = Register {
+        assessments: vec![Assessment {
+            assessment_ref: Ref::parse("=1+1").unwrap(),
+            person_ref: Ref::parse("=HYPERLINK(\"http://example.org\",\"x\")").unwrap(),
+            interview_date: NaiveDate::from_ymd_opt(2023, 2, 28).unwrap(),
+            gender: Gender::Female,
+            age: Some(30),
+            nationality: Country::new_unchecked("NG"),
+        }],
+        ..Register::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    export::write_csv_dir(&reg, dir.path()).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("assessments.csv")).unwrap();
+    let row = text.lines().nth(1).unwrap();
+    assert!(
+        row.starts_with("'=1+1,\"'=HYPERLINK("),
+        "the cells begin with an apostrophe: {row}"
+    );
+    let back = register_of(read(&csv_files(dir.path())));
     assert!(back.assessments == reg.assessments);
 }

@@ -52,15 +52,9 @@ pub fn write_dir(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// One table as CSV bytes (BOM included); `None`-free: a missing table id gives an empty
 /// file with only the header.
-/// A text cell a spreadsheet will not run: one that begins with `=`, `+`, `-`, `@`, a tab
-/// or a carriage return gets a leading apostrophe (OWASP's advice against CSV formula
-/// injection; ASVS 1.2.10). Counts are written as they are: they never begin so.
+/// A text cell a spreadsheet will not run (see [`spor_core::spreadsheet::inert`]).
 pub fn inert(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
+    spor_core::spreadsheet::inert(text).into_owned()
 }
 
 pub fn table_csv(report: &Report, id: &str) -> Result<Vec<u8>> {

@@ -1250,11 +1250,13 @@ pub async fn export_register(
     State(st): State<AppState>,
     Caseworker(s, info): Caseworker,
 ) -> PageResult {
-    let reg = st.store.load_register().await?;
-    let bytes = spor_import::export::xlsx_bytes(&reg).map_err(|e| {
-        tracing::error!(error = %e, "cannot export the register");
-        AppError::Internal
-    })?;
+    // Written a chunk of records at a time: the register is never held whole.
+    let (bytes, _) = spor_app::export::xlsx_bytes(st.store.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot export the register");
+            AppError::Internal
+        })?;
     let ev = audit::event(
         &info,
         Some(&s.user),
