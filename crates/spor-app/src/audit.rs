@@ -117,6 +117,8 @@ pub enum Event {
     CodeUnretire,
     RegisterImport,
     RegisterExport,
+    ReleasePublish,
+    ReleaseView,
 }
 
 impl Event {
@@ -163,6 +165,8 @@ impl Event {
         Event::CodeUnretire,
         Event::RegisterImport,
         Event::RegisterExport,
+        Event::ReleasePublish,
+        Event::ReleaseView,
     ];
 
     /// The stable code stored in the trail.
@@ -210,6 +214,8 @@ impl Event {
             Event::CodeUnretire => "code.unretire",
             Event::RegisterImport => "register.import",
             Event::RegisterExport => "register.export",
+            Event::ReleasePublish => "release.publish",
+            Event::ReleaseView => "release.view",
         }
     }
 

@@ -305,6 +305,25 @@ impl Edition {
         Ok(Some(spor_report::csv::table_csv(&self.report, id)?))
     }
 
+    /// Every rendering of the edition as files: one per format, CSV one per table in the
+    /// folder [`Edition::file_name`] names (`overview-2023/victims_by_form.csv`), each
+    /// with its format.
+    pub fn render_all(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, Format, Vec<u8>)>> {
+        let mut files = Vec::new();
+        for format in Format::ALL {
+            if format == Format::Csv {
+                let dir = self.file_name(Format::Csv);
+                for (id, _) in spor_report::tables::ordered(&self.report) {
+                    let bytes = spor_report::csv::table_csv(&self.report, id)?;
+                    files.push((format!("{dir}/{id}.csv"), format, bytes));
+                }
+            } else {
+                files.push((self.file_name(format), format, self.render(format, now)?));
+            }
+        }
+        Ok(files)
+    }
+
     /// Writes the rendering to `out` (a file; for CSV a folder, created if missing) and,
     /// for a public edition, its manifest beside it. Returns every path written, the
     /// manifest last.

@@ -8,6 +8,7 @@
 //! | export the register in the exchange format | [`export::export`] |
 //! | the overview of a year in a profile, and its renderings | [`edition::Edition`] |
 //! | the public edition as a release, the risk report | [`release`] |
+//! | releases kept as records: publish, list, show as published | [`published`] |
 //! | statistics kept per state of the register (web), the dashboard | [`statistics::Statistics`] |
 //! | copy a register between stores | [`copy::copy`] |
 //! | the synthetic demo | [`demo`] |
@@ -26,6 +27,7 @@ pub mod edition;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod published;
 pub mod records;
 pub mod release;
 pub mod settings;

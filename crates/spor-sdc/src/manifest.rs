@@ -154,26 +154,39 @@ impl Manifest {
 
     /// Adds the digest of a written file (named relative to the manifest's folder).
     pub fn add_file(&mut self, path: &Path, name: &str) -> std::io::Result<()> {
+        self.add_bytes(name, &std::fs::read(path)?);
+        Ok(())
+    }
+
+    /// Adds the digest of a file's `bytes` (named relative to the manifest's folder).
+    pub fn add_bytes(&mut self, name: &str, bytes: &[u8]) {
         self.files.push(FileEntry {
             path: name.to_owned(),
-            sha256: sha256_file(path)?,
+            sha256: sha256_hex(bytes),
         });
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(())
+    }
+
+    /// The manifest as written: pretty JSON ending in a newline.
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        Ok(serde_json::to_string_pretty(self)? + "\n")
     }
 
     /// Writes it as pretty JSON.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(path, text + "\n")
+        std::fs::write(path, self.to_json().map_err(std::io::Error::other)?)
     }
 }
 
 /// Hex SHA-256 of a file.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    let digest = Sha256::digest(&bytes);
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(sha256_hex(&std::fs::read(path)?))
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

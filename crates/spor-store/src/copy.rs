@@ -162,6 +162,31 @@ pub const COPIED_TABLES: &[TableSpec] = &[
         ],
         order_by: "entity, record_ref, version, at, action",
     },
+    TableSpec {
+        name: "releases",
+        columns: &[
+            ("id", Int),
+            ("year", Int),
+            ("profile", Text),
+            ("published_at", Text),
+            ("published_by", Text),
+            ("register_change", Text),
+            ("policy", Text),
+            ("manifest", Text),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "release_files",
+        columns: &[
+            ("release_id", Int),
+            ("name", Text),
+            ("format", Text),
+            ("sha256", Text),
+            ("content", Text),
+        ],
+        order_by: "release_id, name",
+    },
 ];
 
 /// One stored value. `Debug` hides it: rows are person-level.

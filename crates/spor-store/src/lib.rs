@@ -10,6 +10,7 @@ mod pg_import;
 pub mod postgres;
 mod queries;
 mod queries_web;
+pub mod releases;
 mod rows;
 mod sql;
 pub mod sqlite;

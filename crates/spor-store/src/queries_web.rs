@@ -160,7 +160,7 @@ fn req_int<DB: Backend>(r: &DB::Row, i: usize) -> Result<i64> {
 }
 
 /// Takes the write lock first (see the module comment).
-async fn lock<DB: Backend>(conn: &mut DB::Connection) -> Result<()> {
+pub(crate) async fn lock<DB: Backend>(conn: &mut DB::Connection) -> Result<()> {
     bind::<DB>(sqlx::query(
         "INSERT INTO settings (key, value) VALUES ('audit_head', NULL) ON CONFLICT (key) DO UPDATE SET value = settings.value",
     ))
@@ -210,7 +210,7 @@ fn event_from<DB: Backend>(r: &DB::Row) -> Result<AuditEvent> {
     })
 }
 
-async fn append_in<DB: Backend>(
+pub(crate) async fn append_in<DB: Backend>(
     conn: &mut DB::Connection,
     e: &NewAuditEvent,
     at: DateTime<Utc>,

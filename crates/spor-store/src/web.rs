@@ -451,7 +451,7 @@ pub struct Page<T> {
 
 /// Storage for the web application. Every method is one transaction.
 #[async_trait]
-pub trait WebStore: Store {
+pub trait WebStore: Store + crate::releases::ReleaseStore {
     // Accounts.
     /// Creates an account; `false` if the name is taken.
     async fn create_user(

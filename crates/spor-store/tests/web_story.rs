@@ -417,3 +417,139 @@ async fn a_copy_carries_accounts_the_audit_chain_and_record_versions() {
     let back = Backend::sqlite().await;
     check_web_copy(&pg_source, &back).await;
 }
+
+fn release_of(year: i32, pdf: &[u8]) -> spor_store::releases::NewRelease {
+    use spor_store::releases::{NewRelease, ReleaseFile};
+    NewRelease {
+        year,
+        profile: "internal".into(),
+        published_by: "ana".into(),
+        published_at: at(5),
+        register_change: Some(at(4)),
+        policy: None,
+        manifest: "{\"year\": 2025}\n".into(),
+        files: vec![
+            ReleaseFile::new("overview-2025.json", "json", b"{\"year\": 2025}\n".to_vec()),
+            ReleaseFile::new("overview-2025.pdf", "pdf", pdf.to_vec()),
+            ReleaseFile::new("overview-2025/a.csv", "csv", "\u{feff}a;b\r\n".into()),
+        ],
+    }
+}
+
+#[tokio::test]
+async fn a_release_is_kept_as_published_audited_and_immutable_on_every_backend() {
+    for b in backends("a_release_is_kept_as_published_audited_and_immutable_on_every_backend").await
+    {
+        let s = web(&b).await;
+        let n = b.name;
+        // Every byte value, as a PDF has them.
+        let pdf: Vec<u8> = (0..=255u8).cycle().take(4000).collect();
+        let event = NewAuditEvent {
+            code: "release.publish".into(),
+            actor: Some("ana".into()),
+            ..NewAuditEvent::default()
+        };
+        let first = s
+            .publish_release(&release_of(2025, &pdf), &event)
+            .await
+            .unwrap();
+        let second = s
+            .publish_release(&release_of(2024, b"%PDF"), &event)
+            .await
+            .unwrap();
+        assert_eq!((first, second), (1, 2), "{n}: ids count up");
+
+        let rows = s.releases().await.unwrap();
+        assert_eq!(
+            rows.iter().map(|r| (r.id, r.year)).collect::<Vec<_>>(),
+            [(2, 2024), (1, 2025)],
+            "{n}: newest first"
+        );
+        let row = s.release(1).await.unwrap().expect("release 1");
+        assert_eq!(
+            (
+                row.published_by.as_str(),
+                row.published_at,
+                row.register_change
+            ),
+            ("ana", at(5), Some(at(4))),
+            "{n}"
+        );
+        let files = s.release_files(1).await.unwrap();
+        let mut expected = release_of(2025, &pdf).files;
+        expected.sort_by(|a, b| a.name.cmp(&b.name));
+        assert_eq!(files, expected, "{n}: every file back byte for byte");
+        assert!(s.release(3).await.unwrap().is_none(), "{n}");
+        assert!(s.release_files(3).await.unwrap().is_empty(), "{n}");
+
+        // The event is in the chain, naming the release.
+        let events = s
+            .audit_events(&AuditFilter::default(), 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            events
+                .items
+                .iter()
+                .map(|e| (e.code.as_str(), e.target.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                ("release.publish", Some("2")),
+                ("release.publish", Some("1"))
+            ],
+            "{n}"
+        );
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            ChainStatus::Intact { events: 2 },
+            "{n}"
+        );
+
+        // Past the store, the database itself refuses to change what was published.
+        let mut refused = vec![
+            "UPDATE releases SET year = 2020 WHERE id = 1",
+            "DELETE FROM releases WHERE id = 2",
+            "UPDATE release_files SET content = 'AAAA' WHERE release_id = 1",
+            "DELETE FROM release_files WHERE release_id = 1",
+        ];
+        if n == "postgres" {
+            refused.push("TRUNCATE release_files, releases");
+        }
+        for sql in refused {
+            let e = b.execute_raw(sql).await.expect_err(sql);
+            assert!(
+                e.to_string().contains("a published release is immutable"),
+                "{n}: {sql}: {e}"
+            );
+        }
+        assert_eq!(
+            s.release_files(1).await.unwrap(),
+            expected,
+            "{n}: unchanged"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_copy_carries_the_releases_byte_for_byte() {
+    let source = Backend::sqlite().await;
+    let s = web(&source).await;
+    let pdf: Vec<u8> = (0..=255u8).rev().cycle().take(1000).collect();
+    s.publish_release(&release_of(2025, &pdf), &NewAuditEvent::default())
+        .await
+        .unwrap();
+    let target = Backend::sqlite().await;
+    let outcome = spor_store::copy_register(source.store.as_ref(), target.store.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.rows("releases"), outcome.rows("release_files")),
+        (1, 3)
+    );
+    let t = web(&target).await;
+    assert_eq!(
+        t.release_files(1).await.unwrap(),
+        s.release_files(1).await.unwrap()
+    );
+    assert_eq!(t.release(1).await.unwrap(), s.release(1).await.unwrap());
+}

@@ -138,7 +138,7 @@ impl AppState {
 
 /// Every route of the application, with the role its handler requires.
 pub fn router(state: AppState) -> Router {
-    use pages::{admin, analyst, caseworker, common};
+    use pages::{admin, analyst, caseworker, common, releases};
     Router::new()
         .route("/healthz", get(common::healthz))
         .route("/assets/app.css", get(common::css))
@@ -213,6 +213,10 @@ pub fn router(state: AppState) -> Router {
         .route("/overview/{year}/csv/{table}", get(analyst::table_csv))
         .route("/overview/{year}/manifest", get(analyst::manifest))
         .route("/overview/{year}/risk", get(analyst::risk))
+        .route("/releases", get(releases::list))
+        .route("/releases/{id}", get(releases::show))
+        .route("/releases/{id}/manifest", get(releases::manifest))
+        .route("/releases/{id}/files/{*name}", get(releases::file))
         // Administrator.
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{name}", post(admin::update_user))

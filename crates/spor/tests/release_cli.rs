@@ -181,3 +181,143 @@ fn a_policy_below_the_floor_is_refused_naming_the_setting() {
     assert!(err.contains("min_count_multi_dim"), "{err}");
     assert!(err.contains("floor of 3"), "{err}");
 }
+
+#[test]
+fn a_published_release_is_shown_byte_for_byte_after_a_late_decision() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(&tmp.path().join("demo"));
+    let out = spor(&["release", "list"], Some(&db));
+    assert_eq!(ok(&out), "", "no releases yet");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no releases yet"));
+
+    // The id is the last line, for scripts.
+    let stdout = ok(&spor(
+        &[
+            "release",
+            "publish",
+            "--year",
+            "2023",
+            "--profile",
+            "internal",
+        ],
+        Some(&db),
+    ));
+    assert_eq!(stdout.lines().last(), Some("1"), "{stdout}");
+    let show = |id: &str, format: &str, out: &Path| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+        c.arg("--db").arg(&db);
+        c.args(["release", "show", id, "--format", format, "--out"])
+            .arg(out);
+        ok(&c.output().unwrap());
+        std::fs::read(out).unwrap()
+    };
+    let pdf = show("1", "pdf", &tmp.path().join("a.pdf"));
+    let xlsx = show("1", "xlsx", &tmp.path().join("a.xlsx"));
+    let json = ok(&spor(&["release", "show", "1"], Some(&db)));
+    assert!(pdf.starts_with(b"%PDF"));
+
+    // A late decision for 2023 changes the register's figures...
+    let late = tmp.path().join("identifications.csv");
+    std::fs::write(
+        &late,
+        "case_ref,person_ref,decision_date,authority,outcome,referral_actor,exploitation_form,exploitation_subtype,gender,age,nationality,return_date,return_country\n\
+         LATE-1,LATE-P1,2023-12-30,cmm,identified,police,sexual,,female,30,NG,,\n",
+    )
+    .unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+    c.arg("--db").arg(&db).arg("import").arg(&late);
+    ok(&c.output().unwrap());
+    let now: serde_json::Value =
+        serde_json::from_str(&ok(&spor(&["report", "--year", "2023"], Some(&db)))).unwrap();
+    let then: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        now["facts"]["victims"].as_u64().unwrap(),
+        then["facts"]["victims"].as_u64().unwrap() + 1
+    );
+
+    // The diff names the revised figures and the record behind them.
+    let diff = ok(&spor(&["release", "diff", "1"], Some(&db)));
+    let was = then["facts"]["victims"].as_u64().unwrap();
+    assert!(
+        diff.contains(&format!(
+            "victims_by_year[victims, 2023]: {was} -> {}",
+            was + 1
+        )),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(&format!("facts.victims: {was} -> {}", was + 1)),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("added identification LATE-1 (2023-12-30"),
+        "{diff}"
+    );
+    let rev: serde_json::Value =
+        serde_json::from_str(&ok(&spor(&["release", "diff", "1", "--json"], Some(&db)))).unwrap();
+    assert_eq!(rev["records"][0]["ref"], "LATE-1", "{rev}");
+    assert!(
+        rev["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["figure"] == "facts.victims")
+    );
+
+    // ... and release 1 is still what was published, in every format.
+    assert_eq!(show("1", "pdf", &tmp.path().join("b.pdf")), pdf);
+    assert_eq!(show("1", "xlsx", &tmp.path().join("b.xlsx")), xlsx);
+    assert_eq!(ok(&spor(&["release", "show", "1"], Some(&db))), json);
+    let csv_dir = tmp.path().join("csv");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+    c.arg("--db").arg(&db);
+    c.args(["release", "show", "1", "--format", "csv", "--out"])
+        .arg(&csv_dir);
+    ok(&c.output().unwrap());
+    let tables = then["tables"].as_object().unwrap();
+    assert_eq!(std::fs::read_dir(&csv_dir).unwrap().count(), tables.len());
+
+    // A public release comes with its manifest; the list shows both.
+    let stdout = ok(&spor(
+        &[
+            "release",
+            "publish",
+            "--year",
+            "2023",
+            "--profile",
+            "public",
+        ],
+        Some(&db),
+    ));
+    assert_eq!(stdout.lines().last(), Some("2"), "{stdout}");
+    std::fs::create_dir_all(tmp.path().join("pub")).unwrap();
+    show("2", "html", &tmp.path().join("pub/overview.html"));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("pub/manifest-2023.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(manifest["cells"].as_array().is_some_and(|c| !c.is_empty()));
+    let list = ok(&spor(&["release", "list"], Some(&db)));
+    let rows: Vec<Vec<&str>> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(
+        rows.iter().map(|r| (r[0], r[1], r[2])).collect::<Vec<_>>(),
+        [("2", "2023", "public"), ("1", "2023", "internal")],
+        "{list}"
+    );
+
+    // An unknown release, and a format that needs a file, are clear errors.
+    let out = spor(&["release", "show", "9"], Some(&db));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("there is no release 9"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = spor(&["release", "show", "1", "--format", "pdf"], Some(&db));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format pdf needs --out"));
+}

@@ -162,6 +162,16 @@ impl Backend {
         spor_store::open(&self.url).await.expect("reopen the store")
     }
 
+    /// Runs `sql` on the database directly, past the store (as someone with access to the
+    /// database would); the rows it changed, or the database's refusal.
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        Ok(match &self.raw {
+            Raw::Sqlite(p) => sqlx::query(sql).execute(p).await?.rows_affected(),
+            Raw::Postgres(p) => sqlx::query(sql).execute(p).await?.rows_affected(),
+        })
+    }
+
     /// Makes the database refuse history rows in the category `refuse-me`, so an import
     /// can be made to fail after it has written its other rows.
     pub async fn refuse_marked_history_rows(&self) {

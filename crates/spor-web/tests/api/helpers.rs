@@ -272,6 +272,23 @@ impl Agent {
         self.finish(res).await
     }
 
+    /// GETs a download: its status, headers and bytes.
+    pub async fn get_bytes(
+        &mut self,
+        path: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        let (status, headers) = (res.status(), res.headers().clone());
+        let bytes = res.bytes().await.expect("body").to_vec();
+        (status, headers, bytes)
+    }
+
     /// POSTs a form with the agent's CSRF token added.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut f: Vec<(String, String)> = fields

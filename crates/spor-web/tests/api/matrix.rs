@@ -55,6 +55,10 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/overview/2026/download/json", Who::Analyst),
     ("GET", "/overview/2026/view", Who::Analyst),
     ("GET", "/overview/2026/csv/victims_by_form", Who::Analyst),
+    ("GET", "/releases", Who::Analyst),
+    ("GET", "/releases/1", Who::Analyst),
+    ("GET", "/releases/1/manifest", Who::Analyst),
+    ("GET", "/releases/1/files/overview-2026.json", Who::Analyst),
     ("GET", "/admin/users", Who::Admin),
     ("POST", "/admin/users", Who::Admin),
     ("POST", "/admin/users/cw", Who::Admin),
@@ -114,6 +118,16 @@ async fn seed(app: &TestApp) {
     ] {
         app.store.create_record(&r, &ctx).await.unwrap();
     }
+    // Release 1: the internal overview of 2026.
+    spor_app::published::publish(
+        app.store.as_ref(),
+        spor_app::audit::Actor::command_line("cli:seed"),
+        2026,
+        spor_app::Profile::Internal,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

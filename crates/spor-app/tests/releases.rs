@@ -1,0 +1,204 @@
+//! Releases as records (issue 24) on a real SQLite file with the synthetic demo register:
+//! a published edition is kept byte for byte whatever the register holds later, and a
+//! public release is what the attacker of the next year's public edition knows.
+
+use spor_app::audit::Actor;
+use spor_app::{Format, Profile, PublicOptions, published};
+use spor_store::web::{ChangeContext, NewAuditEvent, Record};
+
+fn by() -> Actor<'static> {
+    Actor::command_line("cli:analyst")
+}
+
+#[tokio::test]
+async fn a_release_shows_what_was_published_after_the_register_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = spor_app::demo::build_db(dir.path()).await.unwrap();
+    let store = spor_app::open_web_store(&db.display().to_string())
+        .await
+        .unwrap();
+    let year = spor_demo::YEAR;
+    let now = chrono::Utc::now();
+
+    let id = published::publish(store.as_ref(), by(), year, Profile::Internal, now)
+        .await
+        .unwrap();
+    let before = published::open(store.as_ref(), id).await.unwrap();
+    assert_eq!(
+        (before.row.year, before.row.profile.as_str()),
+        (year, "internal")
+    );
+    assert_eq!(before.row.published_by, "cli:analyst");
+    for (format, magic) in [
+        (Format::Json, &b"{"[..]),
+        (Format::Html, &b"<!DOCTYPE html"[..]),
+        (Format::Xlsx, &b"PK"[..]),
+        (Format::Pdf, &b"%PDF"[..]),
+    ] {
+        let f = before.file(format).expect("every one-file format");
+        assert!(f.content.starts_with(magic), "{format:?}");
+    }
+    let report = before.report().unwrap();
+    assert_eq!(
+        before.files_of(Format::Csv).len(),
+        report.tables.len(),
+        "one CSV file per table"
+    );
+    // The manifest names every file with its hash.
+    let manifest: serde_json::Value = serde_json::from_str(&before.row.manifest).unwrap();
+    let listed = manifest["files"].as_array().unwrap();
+    assert_eq!(listed.len(), before.files.len());
+    for f in &before.files {
+        assert!(
+            listed
+                .iter()
+                .any(|l| l["path"] == f.name.as_str() && l["sha256"] == f.sha256.as_str()),
+            "{} in the manifest",
+            f.name
+        );
+    }
+
+    // A late decision for the published year changes the register...
+    let register = store.load_register().await.unwrap();
+    let mut late = register.identifications[0].clone();
+    late.case_ref = spor_core::Ref::parse("LATE-1").unwrap();
+    late.person_ref = spor_core::Ref::parse("LATE-P1").unwrap();
+    late.decision_date = chrono::NaiveDate::from_ymd_opt(year, 12, 30).unwrap();
+    let ctx = ChangeContext {
+        actor: "cw".into(),
+        at: now,
+        audit: NewAuditEvent {
+            code: "case.create".into(),
+            actor: Some("cw".into()),
+            ..NewAuditEvent::default()
+        },
+    };
+    store
+        .create_record(&Record::Identification(late), &ctx)
+        .await
+        .unwrap();
+    let (register, columns) = spor_app::statistics::load(store.as_ref()).await.unwrap();
+    let now_figures =
+        spor_app::Edition::compute(&register, &columns, year, &Profile::Internal).unwrap();
+    let victims = |r: &spor_stats::Report| r.facts["victims"].as_u64().unwrap();
+    assert_eq!(
+        victims(&now_figures.report),
+        victims(&report) + 1,
+        "the register now counts one more victim"
+    );
+
+    // ... and the release still shows, byte for byte, what was published.
+    let after = published::view(store.as_ref(), by(), id, Format::Pdf, now)
+        .await
+        .unwrap();
+    assert_eq!(after.files, before.files);
+    assert_eq!(after.row, before.row);
+    assert_eq!(victims(&after.report().unwrap()), victims(&report));
+
+    // The diff gives the revised figures and the record behind them.
+    let rev = published::diff(store.as_ref(), id).await.unwrap();
+    let victims_fact = rev
+        .figures
+        .iter()
+        .find(|f| f.figure == "facts.victims")
+        .expect("the victims fact is revised");
+    assert_eq!(
+        (victims_fact.published.as_u64(), victims_fact.now.as_u64()),
+        (Some(victims(&report)), Some(victims(&report) + 1))
+    );
+    assert!(
+        rev.figures
+            .iter()
+            .any(|f| f.figure == format!("victims_by_year[victims, {year}]"))
+    );
+    assert_eq!(
+        rev.records
+            .iter()
+            .map(|r| (r.entity, r.key.as_str(), r.delta))
+            .collect::<Vec<_>>(),
+        [(
+            "identification",
+            "LATE-1",
+            spor_store::releases::RecordDelta::Added
+        )]
+    );
+
+    // Publishing and viewing are audited, naming the release.
+    let events = store
+        .audit_events(&spor_store::web::AuditFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    let codes: Vec<(&str, Option<&str>)> = events
+        .items
+        .iter()
+        .map(|e| (e.code.as_str(), e.target.as_deref()))
+        .collect();
+    let id_text = id.to_string();
+    assert!(codes.contains(&("release.publish", Some(id_text.as_str()))));
+    assert!(codes.contains(&("release.view", Some(id_text.as_str()))));
+
+    let missing = published::open(store.as_ref(), id + 10).await.unwrap_err();
+    assert!(
+        missing.to_string().contains("there is no release"),
+        "{missing}"
+    );
+}
+
+#[tokio::test]
+async fn a_public_release_is_known_to_the_attacker_of_later_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = spor_app::demo::build_db(dir.path()).await.unwrap();
+    let store = spor_app::open_web_store(&db.display().to_string())
+        .await
+        .unwrap();
+    let year = spor_demo::YEAR;
+    let now = chrono::Utc::now();
+    published::publish(store.as_ref(), by(), year, Profile::Internal, now)
+        .await
+        .unwrap();
+    let public = published::publish(
+        store.as_ref(),
+        by(),
+        year,
+        Profile::Public(PublicOptions::default()),
+        now,
+    )
+    .await
+    .unwrap();
+    let release = published::open(store.as_ref(), public).await.unwrap();
+    assert!(release.is_public());
+    assert!(release.row.policy.is_some(), "the policy is kept");
+    let manifest: serde_json::Value = serde_json::from_str(&release.row.manifest).unwrap();
+    assert!(
+        manifest["cells"].as_array().is_some_and(|c| !c.is_empty()),
+        "a public manifest lists its cells"
+    );
+    let file = release.file(Format::Json).unwrap();
+    assert!(file.name.ends_with("-public.json"), "{}", file.name);
+
+    // Nothing changed since: the register gives every published figure again.
+    let rev = published::diff(store.as_ref(), public).await.unwrap();
+    assert_eq!(
+        rev.figures,
+        vec![],
+        "a public edition is recomputed the same"
+    );
+    assert!(rev.records.is_empty());
+
+    // The next year's public edition knows this one, and not the internal one.
+    let known = published::earlier_public(store.as_ref(), year + 1)
+        .await
+        .unwrap();
+    assert_eq!(known.len(), 1);
+    assert_eq!(
+        serde_json::to_value(&known[0]).unwrap(),
+        serde_json::to_value(release.report().unwrap()).unwrap()
+    );
+    assert!(
+        published::earlier_public(store.as_ref(), year)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a year's own release is not an earlier one"
+    );
+}
