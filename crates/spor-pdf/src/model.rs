@@ -105,6 +105,8 @@ pub(crate) struct TableData {
     breakable: bool,
     /// A note under the table (what "–" and "·" mean), if it needs one.
     note: Option<String>,
+    /// The counting rule from the table's definition, in Danish.
+    rule: Option<String>,
 }
 
 /// Rows of a table that may break across pages; shorter ones are kept whole.
@@ -341,6 +343,11 @@ fn cell(value: Option<u64>) -> String {
     value.map_or_else(|| UNKNOWN.to_owned(), format_count)
 }
 
+/// The counting rule printed under table `id`.
+fn rule_da(id: &str) -> Option<String> {
+    spor_stats::describe::definition_of(id).map(|d| format!("Sådan tælles: {}", d.da))
+}
+
 pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
     let nested = tables::is_nested(table);
     let columns: Vec<String> = table
@@ -357,7 +364,9 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
         .collect();
     let with_total = tables::shows_total(id, table);
     if !nested && columns.len() > MAX_WIDE_COLUMNS {
-        return hidden_marked(turned(table, &columns, with_total), table, true);
+        let mut data = turned(table, &columns, with_total);
+        data.rule = rule_da(id);
+        return hidden_marked(data, table, true);
     }
     let mut rows = Vec::new();
     flatten(&table.rows, 0, &mut rows);
@@ -375,6 +384,7 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
         layout: "plain",
         breakable: false,
         note: None,
+        rule: rule_da(id),
     }
     .with_layout();
     hidden_marked(data, table, false)
@@ -463,6 +473,7 @@ fn turned(table: &Table, columns: &[String], with_total: bool) -> TableData {
         layout: "plain",
         breakable: false,
         note: None,
+        rule: None,
     }
     .with_layout()
 }

@@ -318,3 +318,26 @@ fn a_report_whose_counts_are_only_in_its_tables_typesets_as_in_the_html_edition(
         "the cover's assessed persons: {first}"
     );
 }
+
+#[test]
+fn every_table_prints_its_counting_rule_from_its_definition() {
+    let (_dir, path) = write_pdf(&sample_pdf());
+    // Letters only, whatever the line breaks and hyphenation of the extraction.
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '\u{ad}')
+            .collect()
+    };
+    let text = letters(&poppler("pdftotext", &[], &path));
+    let report = common::report();
+    for id in report.tables.keys() {
+        let rule = spor_stats::describe::definition_of(id)
+            .unwrap_or_else(|| panic!("{id} has a definition"));
+        let printed = letters(&format!("Sådan tælles: {}", rule.da));
+        assert!(
+            text.contains(&printed),
+            "{id}: {:?} not in the PDF",
+            rule.da
+        );
+    }
+}

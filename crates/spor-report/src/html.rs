@@ -71,6 +71,8 @@ struct TableView {
     nested: bool,
     /// The disclosure footnote when the table has hidden cells ("·").
     note: Option<String>,
+    /// The counting rule from the table's definition (Danish, English).
+    rule: Option<spor_stats::describe::Definition>,
 }
 
 struct RowView {
@@ -226,6 +228,7 @@ fn table_view(report: &Report, id: &str, t: &Table, number: usize) -> TableView 
         total: tables::shows_total(id, t).then(|| cells(t, tables::flat_len(&t.rows), &t.total)),
         nested,
         note: tables::hidden_note(report, t),
+        rule: spor_stats::describe::definition_of(id),
     }
 }
 

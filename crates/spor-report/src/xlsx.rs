@@ -184,12 +184,28 @@ fn about_sheet(
         }
     }
     row += 1;
+    // Each sheet with its table's counting rule, from the table's definition.
+    ws.set_column_width(2, 100)?;
+    ws.set_column_width(3, 100)?;
     ws.write_string_with_format(row, 0, "Ark", &f.header)?;
     ws.write_string_with_format(row, 1, "Indhold", &f.header)?;
+    ws.write_string_with_format(row, 2, "Sådan tælles", &f.header)?;
+    ws.write_string_with_format(row, 3, "How it is counted", &f.header)?;
     for (id, t) in ordered {
         row += 1;
         ws.write_string(row, 0, &names[*id])?;
-        ws.write_string(row, 1, &t.title)?;
+        ws.write_string_with_format(row, 1, &t.title, &f.wrap)?;
+        if let Some(rule) = spor_stats::describe::definition_of(id) {
+            let lines = rule
+                .da
+                .chars()
+                .count()
+                .max(rule.en.chars().count())
+                .div_ceil(95);
+            ws.set_row_height(row, 15.0 * lines.max(1) as f64)?;
+            ws.write_string_with_format(row, 2, &rule.da, &f.wrap)?;
+            ws.write_string_with_format(row, 3, &rule.en, &f.wrap)?;
+        }
     }
     Ok(())
 }

@@ -530,3 +530,43 @@ fn a_formula_in_a_label_goes_out_inert_in_the_csv() {
     assert_eq!(spor_report::csv::inert("-1"), "'-1");
     assert_eq!(spor_report::csv::inert("\tx"), "'\tx");
 }
+
+#[test]
+fn every_table_carries_its_counting_rule_in_the_html_and_the_xlsx() {
+    let report = report_2023();
+    let html = spor_report::html::render(&report, &meta()).unwrap();
+    let text = strip_tags(&html)
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let bytes = spor_report::xlsx::to_bytes(&report, &meta()).unwrap();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let about: Vec<String> = wb
+        .worksheet_range("Om tallene")
+        .unwrap()
+        .rows()
+        .flatten()
+        .map(|c| cell_text(Some(c)))
+        .collect();
+    for id in report.tables.keys() {
+        let rule = spor_stats::describe::definition_of(id)
+            .unwrap_or_else(|| panic!("{id} has a definition"));
+        assert!(
+            text.contains(&format!("Sådan tælles: {}", rule.da)),
+            "{id}: the Danish rule is not in the HTML"
+        );
+        assert!(
+            text.contains(&format!("How it is counted: {}", rule.en)),
+            "{id}: the English rule is not in the HTML"
+        );
+        assert!(
+            about.contains(&rule.da),
+            "{id}: Danish rule not in Om tallene"
+        );
+        assert!(
+            about.contains(&rule.en),
+            "{id}: English rule not in Om tallene"
+        );
+    }
+}

@@ -259,7 +259,8 @@ fn numbers_in(text: &str) -> Vec<f64> {
 /// edition's is kept in [`Page::raw`] only, and its cells count as text.
 pub fn read(html: &str, report: &Report) -> Page {
     let mut page = Page::default();
-    // Skipped subtrees: style, script, nav, footer, the kicker above a heading.
+    // Skipped subtrees: style, script, nav, footer, the kicker above a heading, and the
+    // counting rule under a table (fixed text from its definition, no figure).
     let mut skip: Vec<String> = Vec::new();
     let mut table: Option<String> = None;
     let mut in_tfoot = false;
@@ -289,7 +290,7 @@ pub fn read(html: &str, report: &Report) -> Page {
                 if matches!(
                     name.as_str(),
                     "style" | "script" | "nav" | "footer" | "head"
-                ) || class.split(' ').any(|c| c == "kicker")
+                ) || class.split(' ').any(|c| c == "kicker" || c == "table-rule")
                 {
                     flush(&mut text, &mut page);
                     skip.push(name);

@@ -49,6 +49,7 @@ pub const DASHBOARD: &[TableDef] = &[
         rows: Rows::Measures(&[Measure {
             key: "victims",
             label: "Personer vurderet udsat for menneskehandel",
+            label_en: "Persons identified as victims of trafficking",
             filter: &[],
             history: Some(Series::Victims),
         }]),

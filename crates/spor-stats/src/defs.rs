@@ -76,6 +76,8 @@ pub enum Dim {
 pub struct Measure {
     pub key: &'static str,
     pub label: &'static str,
+    /// The label in English (the counting rule's text, [`crate::describe`]).
+    pub label_en: &'static str,
     pub filter: &'static [Pred],
     /// The history series giving this measure's value before the microdata is complete
     /// (unsplit series only); `None`: not known in those years.
@@ -259,6 +261,7 @@ const fn gender_form(
 const VICTIMS: Measure = Measure {
     key: "victims",
     label: "Personer vurderet udsat for menneskehandel",
+    label_en: "Persons identified as victims of trafficking",
     filter: &[],
     history: Some(Series::Victims),
 };
@@ -275,12 +278,14 @@ pub const TABLES: &[TableDef] = &[
             Measure {
                 key: "calls",
                 label: "Opkald på hotlinen",
+                label_en: "Calls to the hotline",
                 filter: &[],
                 history: Some(Series::HotlineCalls),
             },
             Measure {
                 key: "concerning_possible_victims",
                 label: "Heraf om personer, der kan være udsat for menneskehandel",
+                label_en: "Of which about persons who may be victims of trafficking",
                 filter: &[Pred::ConcernsPossibleVictim],
                 history: None,
             },
@@ -298,6 +303,7 @@ pub const TABLES: &[TableDef] = &[
         rows: Rows::Measures(&[Measure {
             key: "assessed",
             label: "Udredte personer",
+            label_en: "Assessed persons",
             filter: &[],
             history: Some(Series::AssessedPersons),
         }]),
@@ -452,12 +458,14 @@ pub const TABLES: &[TableDef] = &[
             Measure {
                 key: "assessed",
                 label: "Udredte",
+                label_en: "Assessed",
                 filter: &[],
                 history: None,
             },
             Measure {
                 key: "identified",
                 label: "Heraf vurderet udsat",
+                label_en: "Of which identified as victims",
                 filter: &[Pred::IdentifiedAfterInterview],
                 history: None,
             },

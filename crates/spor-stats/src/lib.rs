@@ -10,6 +10,7 @@ pub mod collate;
 mod columns;
 pub mod dashboard;
 pub mod defs;
+pub mod describe;
 mod engine;
 mod facts;
 mod fxhash;
