@@ -9,4 +9,5 @@ mod browser;
 mod helpers;
 mod matrix;
 mod records;
+mod transport;
 mod usability;
