@@ -127,7 +127,7 @@ def main():
                  stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{ARGS.port}"
     server = subprocess.Popen(
-        [ARGS.spor, "--db", db, "serve", "--listen", f"127.0.0.1:{ARGS.port}"],
+        [ARGS.spor, "--db", db, "serve", "--listen", f"127.0.0.1:{ARGS.port}", "--secure-cookies", "never"],
         stderr=subprocess.DEVNULL,
     )
     try:

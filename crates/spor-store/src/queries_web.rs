@@ -718,33 +718,36 @@ impl<S: SqlStore> WebStore for S {
         Ok(found)
     }
 
-    async fn count_failed_login(
+    #[tracing::instrument(skip_all)]
+    async fn claim_login_attempt(
         &self,
         name: &str,
         lock_after: i64,
         lock_until: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Option<bool>> {
-        // One statement: the count is read and written by the database, so parallel
-        // failures each add one (both sides of each CASE see the row before the update).
+    ) -> Result<Option<i64>> {
+        // One statement: the lock is read and the count and the next lock written by the
+        // database, so of parallel attempts past the limit only the first goes ahead.
+        // Stamps are fixed-width UTC text: they compare as they sort.
         let until = stamp(lock_until);
+        let now = stamp(now);
         let mut conn = self.sql_pool().acquire().await?;
         let row = bind::<S::Db>(sqlx::query(
             "UPDATE users SET \
              locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END, \
-             failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0 ELSE failed_logins + 1 END, \
+             failed_logins = failed_logins + 1, \
              updated_at = $3 \
-             WHERE name = $4 RETURNING failed_logins",
+             WHERE name = $4 AND (locked_until IS NULL OR locked_until <= $3) \
+             RETURNING failed_logins",
         ))
         .to(lock_after)
         .to(until.as_str())
-        .to(stamp(now).as_str())
+        .to(now.as_str())
         .to(name)
         .fetch_optional(&mut conn)
         .await?;
         match row {
-            // The count starts again (0) only when this failure locked the account.
-            Some(r) => Ok(Some(<S::Db as Backend>::int(&r, 0)? == Some(0))),
+            Some(r) => <S::Db as Backend>::int(&r, 0),
             None => Ok(None),
         }
     }

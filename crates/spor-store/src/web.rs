@@ -554,16 +554,20 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
     /// The retired added codes as (list, code).
     async fn retired_codes(&self) -> Result<Vec<(String, String)>>;
 
-    /// Counts a failed login of `name` in one statement (parallel failures each count):
-    /// at the `lock_after`th the account is locked until `lock_until` and its count starts
-    /// again. `Some(true)` when this failure locked it; `None` for no such account.
-    async fn count_failed_login(
+    /// Claims a login attempt of `name` before its password is checked, in one statement,
+    /// so parallel attempts are each counted and each decided on the count it made: it may
+    /// go ahead unless the account is locked (`locked_until` after `now`). The count is of
+    /// attempts since the last successful login (reset with `UserUpdate::login_state`);
+    /// from the `lock_after`th on, the claim itself locks the account until `lock_until`,
+    /// so no other attempt goes ahead while this one is checked nor until then. `Some(n)`:
+    /// go ahead, the `n`th attempt; `None`: locked or no such account (nothing changed).
+    async fn claim_login_attempt(
         &self,
         name: &str,
         lock_after: i64,
         lock_until: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Option<bool>>;
+    ) -> Result<Option<i64>>;
 
     /// Builds the indexes the record lists read in their order, where they are missing
     /// (the web application, when it opens a register).

@@ -67,22 +67,51 @@ async fn accounts_sessions_and_the_audit_chain_behave_alike_on_every_backend() {
             .map(|u| u.name)
             .collect();
         assert_eq!(names, ["ana", "bo"], "{n}");
-        // Failed logins count in the database: the third locks, and the count starts again.
-        for locks in [false, false, true, false] {
+        // Login attempts are claimed before the check: below the limit each goes ahead;
+        // the one that reaches it goes ahead and locks the account until the time given;
+        // while locked, a claim is refused and changes nothing; after it, the next goes
+        // ahead and locks again.
+        for want in [Some(1), Some(2), Some(3)] {
             assert_eq!(
-                s.count_failed_login("ana", 3, at(50), at(4)).await.unwrap(),
-                Some(locks),
+                s.claim_login_attempt("ana", 3, at(20), at(5))
+                    .await
+                    .unwrap(),
+                want,
                 "{n}"
             );
         }
+        assert_eq!(
+            s.user("ana").await.unwrap().unwrap().locked_until,
+            Some(at(20)),
+            "{n}: the third claim locks"
+        );
+        assert_eq!(
+            s.claim_login_attempt("ana", 3, at(40), at(19))
+                .await
+                .unwrap(),
+            None,
+            "{n}: refused while locked"
+        );
         let ana = s.user("ana").await.unwrap().unwrap();
         assert_eq!(
             (ana.failed_logins, ana.locked_until),
-            (1, Some(at(50))),
+            (3, Some(at(20))),
             "{n}"
         );
         assert_eq!(
-            s.count_failed_login("nobody", 3, at(50), at(4))
+            s.claim_login_attempt("ana", 3, at(40), at(20))
+                .await
+                .unwrap(),
+            Some(4),
+            "{n}: goes ahead once the lock has passed"
+        );
+        assert_eq!(
+            s.user("ana").await.unwrap().unwrap().locked_until,
+            Some(at(40)),
+            "{n}"
+        );
+        assert_eq!(
+            s.claim_login_attempt("nobody", 3, at(40), at(50))
                 .await
                 .unwrap(),
             None,

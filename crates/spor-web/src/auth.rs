@@ -3,25 +3,27 @@
 //! - Passwords are argon2id hashes; a login for an unknown account is checked against a
 //!   dummy hash, so it takes as long and answers the same as a wrong password.
 //! - The session cookie holds 32 random bytes; the store keeps their SHA-256 only. Cookies
-//!   are `HttpOnly; SameSite=Strict` and `Secure` over TLS. Sessions end after an idle
-//!   time and an absolute lifetime, and on logout in the store.
+//!   are `HttpOnly; SameSite=Strict`, and `Secure` with the `__Host-` prefix unless
+//!   `--secure-cookies never` (so a cookie set over plain HTTP or by a sibling domain is
+//!   never taken for ours). Sessions end after an idle time and an absolute lifetime, and
+//!   on logout in the store.
+//! - A login is counted against its address before anything else is done (see
+//!   [`crate::throttle`]); an address over its limit is refused without a password check.
 //! - Every POST carries the session's CSRF token (the login form: a double-submit cookie);
 //!   [`session_layer`] rejects a POST without it before any handler runs.
 //! - Roles are extractors: a handler taking [`Caseworker`] is only reached by caseworkers;
 //!   others get 403 (and an `access.denied` audit event), anonymous users the login page.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use argon2::{Argon2, PasswordVerifier as _};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use spor_store::web::{SessionRow, UserRow, UserUpdate};
 
@@ -29,6 +31,7 @@ use crate::AppState;
 use crate::audit::{self, Event};
 use crate::i18n::Lang;
 use crate::pages::AppError;
+use crate::throttle::Admission;
 
 pub const SESSION_COOKIE: &str = "spor_session";
 pub const LOGIN_CSRF_COOKIE: &str = "spor_login_csrf";
@@ -123,6 +126,21 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .map(|(_, v)| v)
 }
 
+/// A cookie's name as sent: with the `__Host-` prefix when secure (browsers then take it
+/// only with `Secure`, `Path=/` and no `Domain`, so no other host can set it).
+pub(crate) fn cookie_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// Reads one of our cookies under the name it has for this request.
+pub(crate) fn our_cookie<'a>(headers: &'a HeaderMap, name: &str, secure: bool) -> Option<&'a str> {
+    cookie(headers, &cookie_name(name, secure))
+}
+
 /// A `Set-Cookie` value with the house attributes.
 pub(crate) fn set_cookie(
     name: &str,
@@ -130,6 +148,7 @@ pub(crate) fn set_cookie(
     max_age: Option<i64>,
     secure: bool,
 ) -> HeaderValue {
+    let name = cookie_name(name, secure);
     let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
     if let Some(a) = max_age {
         s.push_str(&format!("; Max-Age={a}"));
@@ -140,51 +159,22 @@ pub(crate) fn set_cookie(
     HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
-fn client_address(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy
-        && let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        let a = first.trim();
-        if !a.is_empty() && a.len() <= 64 {
-            return a.to_string();
-        }
-    }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Loads the session, enforces CSRF on POST and sets security headers on every answer.
+/// Loads the session and enforces CSRF on POST (the security headers are set by
+/// [`crate::transport::security_headers`] around it).
 pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let cfg = &state.config;
-    let secure = match cfg.secure_cookies {
-        crate::SecureCookies::Always => true,
-        crate::SecureCookies::Never => false,
-        crate::SecureCookies::Auto => {
-            cfg.trust_proxy
-                && req
-                    .headers()
-                    .get("x-forwarded-proto")
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-        }
-    };
+    let secure = crate::transport::is_secure(cfg, req.headers());
     let mut info = RequestInfo {
-        address: client_address(&req, cfg.trust_proxy),
+        address: crate::transport::client_address(&req, cfg.trust_proxy),
         secure,
-        lang: Lang::from_cookie(cookie(req.headers(), LANG_COOKIE)),
+        lang: Lang::from_cookie(our_cookie(req.headers(), LANG_COOKIE, secure)),
         path: req.uri().path().to_string(),
         expired: false,
     };
     let is_asset = info.path.starts_with("/assets/") || info.path == "/healthz";
 
     let mut session = None;
-    if !is_asset && let Some(raw) = cookie(req.headers(), SESSION_COOKIE) {
+    if !is_asset && let Some(raw) = our_cookie(req.headers(), SESSION_COOKIE, secure) {
         match load_session(&state, raw).await {
             Ok(Some(s)) => session = Some(s),
             Ok(None) => info.expired = true,
@@ -197,9 +187,11 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     let keep_form = crate::resume::is_record_form(&info.path);
     if req.method() == Method::POST && info.path != "/login" && (session.is_some() || keep_form) {
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
+        // The body limit layer has already refused a body announced as too large; one sent
+        // without a length fails here when it passes the limit.
+        let bytes = match axum::body::to_bytes(body, cfg.body_limit).await {
             Ok(b) => b,
-            Err(_) => return AppError::BadRequest.into_response_for(&info),
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
         let keep =
             |state: &AppState| match state
@@ -258,30 +250,6 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         && session.is_some()
     {
         res = e.into_response_with(&info, session.as_ref());
-    }
-    let h = res.headers_mut();
-    // A response that sets its own policy (the framed overview) keeps it.
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-            ),
-        );
-    }
-    if !h.contains_key(header::X_FRAME_OPTIONS) {
-        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    if !is_asset && !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
 }
@@ -372,37 +340,12 @@ async fn load_session(state: &AppState, raw: &str) -> Result<Option<Session>, Ap
     }))
 }
 
-/// Failed logins per address in a sliding window, kept in memory.
-#[derive(Debug, Default)]
-pub(crate) struct AddressLimiter {
-    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
-}
-
-impl AddressLimiter {
-    fn prune(v: &mut Vec<DateTime<Utc>>, since: DateTime<Utc>) {
-        v.retain(|t| *t >= since);
-    }
-
-    pub(crate) fn blocked(&self, addr: &str, now: DateTime<Utc>, state: &AppState) -> bool {
-        let since =
-            now - chrono::Duration::from_std(state.config.address_window).unwrap_or_default();
-        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match m.get_mut(addr) {
-            Some(v) => {
-                Self::prune(v, since);
-                v.len() >= state.config.address_limit as usize
-            }
-            None => false,
-        }
-    }
-
-    pub(crate) fn fail(&self, addr: &str, now: DateTime<Utc>) {
-        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if m.len() > 100_000 {
-            m.clear();
-        }
-        m.entry(addr.to_string()).or_default().push(now);
-    }
+/// Counts a login refused before its check (no valid login form token) against its
+/// address; whether it is to be audited (not when the address is over its limit and a
+/// refusal has been recorded already).
+pub(crate) fn count_refused_login(state: &AppState, info: &RequestInfo) -> bool {
+    let key = crate::transport::limit_key(&info.address);
+    state.limiter.begin(&key, state.now(), &state.config) != Admission::Refused { record: false }
 }
 
 /// What a login attempt produced.
@@ -410,18 +353,57 @@ pub(crate) enum LoginResult {
     /// The new session's cookie value.
     Ok(String),
     Failed,
+    /// Too many password checks running and waiting: to be tried again shortly (the
+    /// attempt is not counted against the address).
+    Busy,
 }
 
-/// Checks a login. Exactly one argon2 verification runs whatever the outcome, so unknown
-/// accounts, wrong passwords, locked and disabled accounts answer alike.
+/// Checks a login.
+///
+/// 1. The attempt is counted against its address (IPv6: its /64) and decided on that
+///    count, in one step; an address over its limit is refused here, before any password
+///    check or store read, and only its first refusal is audited.
+/// 2. It waits for one of the few places to verify a password; with none free soon it is
+///    answered busy.
+/// 3. The attempt is claimed against the account before the check, in one statement
+///    ([`spor_store::WebStore::claim_login_attempt`]), and decided on that claim: of
+///    parallel attempts past the limit only one goes ahead. From the `lockout_after`th
+///    attempt in a row on, each sets a back-off before the next one may go ahead, doubling
+///    up to `lockout_for` (a progressive delay, not a lock that stays).
+/// 4. Exactly one argon2 verification runs whatever the name, against a dummy hash for
+///    unknown ones, and the same statements run, so unknown names, wrong passwords, locked
+///    and disabled accounts take the same work and get the same answer.
 pub(crate) async fn attempt_login(
     state: &AppState,
     info: &RequestInfo,
     name: &str,
     password: &str,
 ) -> Result<LoginResult, AppError> {
+    let begun = state.now();
+    let key = crate::transport::limit_key(&info.address);
+    if let Admission::Refused { record } = state.limiter.begin(&key, begun, &state.config) {
+        if record {
+            let ev = audit::event(
+                info,
+                None,
+                Event::LoginFailure,
+                None,
+                Some(
+                    "too many attempts from this address: refused unchecked until its window \
+                     has passed (further refusals are not recorded)"
+                        .into(),
+                ),
+            );
+            audit::record(state, ev).await?;
+        }
+        return Ok(LoginResult::Failed);
+    }
+    let Some(permit) = state.password_checks.admit().await else {
+        state.limiter.take_back(&key, begun);
+        return Ok(LoginResult::Busy);
+    };
+    // Read once a check is free, so a lock set by the attempts before this one is seen.
     let now = state.now();
-    let address_blocked = state.limiter.blocked(&info.address, now, state);
     let user: Option<UserRow> = if name.is_empty() || name.len() > 100 {
         None
     } else {
@@ -432,22 +414,33 @@ pub(crate) async fn attempt_login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_string());
     let pw = password.to_string();
-    let password_ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-        .await
-        .unwrap_or(false);
-    let locked = user
-        .as_ref()
-        .and_then(|u| u.locked_until)
-        .is_some_and(|until| until > now);
+    let claim = if name.is_empty() || name.len() > 100 {
+        None
+    } else {
+        // The back-off this attempt sets if it is past the limit (from the count read
+        // above; the decision itself is the store's, on its own count).
+        let attempt = user.as_ref().map_or(1, |u| u.failed_logins + 1);
+        let until = now + backoff(&state.config, attempt);
+        state
+            .store
+            .claim_login_attempt(name, state.config.lockout_after, until, now)
+            .await
+            .map_err(AppError::store)?
+    };
+    let password_ok = state
+        .password_checks
+        .run(permit, move || verify_password(&pw, &hash))
+        .await;
+    let locked = user.is_some() && claim.is_none();
     let ok = password_ok
-        && !address_blocked
         && !locked
         && user
             .as_ref()
             .is_some_and(|u| !u.disabled && Role::parse_list(&u.roles).is_ok());
 
-    match user.filter(|_| true) {
+    match user {
         Some(u) if ok => {
+            state.limiter.take_back(&key, begun);
             if u.failed_logins != 0 || u.locked_until.is_some() {
                 let upd = UserUpdate {
                     login_state: Some((0, None)),
@@ -480,34 +473,20 @@ pub(crate) async fn attempt_login(
             Ok(LoginResult::Ok(raw))
         }
         Some(u) => {
-            state.limiter.fail(&info.address, now);
-            let mut detail = "wrong password".to_string();
-            if locked {
-                detail = "account locked".into();
-            } else if u.disabled {
-                detail = "account disabled".into();
-            } else if address_blocked {
-                detail = "too many failures from this address".into();
-            } else if !password_ok {
-                let d = chrono::Duration::from_std(state.config.lockout_for).unwrap_or_default();
-                let locked_now = state
-                    .store
-                    .count_failed_login(&u.name, state.config.lockout_after, now + d, now)
-                    .await
-                    .map_err(AppError::store)?;
-                if locked_now == Some(true) {
-                    detail = format!(
-                        "wrong password; account locked after {} failures",
-                        state.config.lockout_after
-                    );
-                }
-            }
+            let detail = match claim {
+                None => "refused: waiting for the back-off after failed logins".into(),
+                Some(_) if u.disabled => "account disabled".into(),
+                Some(n) if n >= state.config.lockout_after => format!(
+                    "wrong password; {n} attempts in a row, the next after {} s",
+                    backoff(&state.config, n).num_seconds()
+                ),
+                Some(_) => "wrong password".to_string(),
+            };
             let ev = audit::event(info, Some(&u.name), Event::LoginFailure, None, Some(detail));
             audit::record(state, ev).await?;
             Ok(LoginResult::Failed)
         }
         None => {
-            state.limiter.fail(&info.address, now);
             let ev = audit::event(
                 info,
                 None,
@@ -519,6 +498,17 @@ pub(crate) async fn attempt_login(
             Ok(LoginResult::Failed)
         }
     }
+}
+
+/// The back-off the `attempt`th login attempt in a row sets: none before the limit, then
+/// `backoff_start` doubling with each attempt, at most `lockout_for`.
+fn backoff(cfg: &crate::Config, attempt: i64) -> chrono::Duration {
+    if attempt < cfg.lockout_after {
+        return chrono::Duration::zero();
+    }
+    let doublings = (attempt - cfg.lockout_after).clamp(0, 30) as u32;
+    let d = cfg.backoff_start.saturating_mul(1 << doublings);
+    chrono::Duration::from_std(d.min(cfg.lockout_for)).unwrap_or_default()
 }
 
 /// Ends a session in the store.

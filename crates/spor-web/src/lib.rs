@@ -24,10 +24,13 @@ mod i18n;
 mod pages;
 mod report;
 mod resume;
+mod throttle;
+pub mod transport;
 mod views;
 
 pub use audit::Event;
 pub use auth::{Role, hash_password};
+pub use throttle::PasswordCheckStats;
 
 /// The application's time. Tests move it forward to expire sessions and lockouts without
 /// waiting; in production it is the system clock.
@@ -48,13 +51,16 @@ impl Clock {
     }
 }
 
-/// When cookies get the `Secure` attribute.
+/// When cookies get the `Secure` attribute and the `__Host-` prefix, and answers carry
+/// `Strict-Transport-Security`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SecureCookies {
     /// When the request came over TLS as a trusted proxy says (`X-Forwarded-Proto: https`).
-    #[default]
     Auto,
+    /// Always (the default: Spor is served over TLS, directly or behind a proxy).
+    #[default]
     Always,
+    /// Never: only for trying Spor out locally over plain HTTP.
     Never,
 }
 
@@ -65,16 +71,34 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// A session ends this long after login, whatever the activity.
     pub absolute_lifetime: Duration,
-    /// Failed logins in a row that lock an account.
+    /// Login attempts in a row without success after which each further one waits for a
+    /// back-off (the attempt that reaches it sets the first).
     pub lockout_after: i64,
-    /// How long an account stays locked.
+    /// The first back-off; it doubles with each further failed attempt, up to
+    /// `lockout_for`.
+    pub backoff_start: Duration,
+    /// The longest back-off.
     pub lockout_for: Duration,
     /// Failed logins from one address within `address_window` before it is refused.
     pub address_limit: u32,
     pub address_window: Duration,
     pub secure_cookies: SecureCookies,
-    /// Whether `X-Forwarded-For`/`X-Forwarded-Proto` from a reverse proxy are believed.
-    pub trust_proxy: bool,
+    /// How many reverse proxies of ours stand in front (0: none, headers not believed).
+    /// The client's address is the entry this many from the right of `X-Forwarded-For`,
+    /// and `X-Forwarded-Proto` is believed.
+    pub trust_proxy: u32,
+    /// Password verifications (argon2, 19 MiB each) that may run at once.
+    pub password_checks: usize,
+    /// Logins that may wait for a verification; more are answered 503 at once.
+    pub password_check_queue: usize,
+    /// How long a login waits for a verification before it is answered 503.
+    pub password_check_wait: Duration,
+    /// The largest request body taken (forms are far smaller); larger ones get 413.
+    pub body_limit: usize,
+    /// A request not answered within this time gets 503.
+    pub request_timeout: Duration,
+    /// Requests served at once; more are answered 503 at once.
+    pub max_requests: usize,
     pub clock: Clock,
 }
 
@@ -84,11 +108,19 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_lifetime: Duration::from_secs(10 * 3600),
             lockout_after: 5,
+            backoff_start: Duration::from_secs(30),
             lockout_for: Duration::from_secs(15 * 60),
             address_limit: 30,
             address_window: Duration::from_secs(15 * 60),
-            secure_cookies: SecureCookies::Auto,
-            trust_proxy: false,
+            secure_cookies: SecureCookies::Always,
+            trust_proxy: 0,
+            password_checks: 4,
+            password_check_queue: 32,
+            password_check_wait: Duration::from_secs(5),
+            body_limit: 256 * 1024,
+            // The whole register as XLSX is built before it is sent.
+            request_timeout: Duration::from_secs(120),
+            max_requests: 256,
             clock: Clock::default(),
         }
     }
@@ -101,7 +133,10 @@ pub struct AppState {
     /// The statistics of the register, computed once per state of it for every user.
     pub stats: Arc<spor_app::Statistics>,
     pub config: Arc<Config>,
-    pub(crate) limiter: Arc<auth::AddressLimiter>,
+    pub(crate) limiter: Arc<throttle::AddressLimiter>,
+    pub(crate) password_checks: Arc<throttle::PasswordChecks>,
+    /// Places for requests being served (see [`transport::limit_requests`]).
+    pub(crate) requests: Arc<tokio::sync::Semaphore>,
     /// Forms that could not be sent, kept for their user to take up again.
     pub(crate) stash: Arc<resume::Stash>,
     /// The code lists, kept with the additions they were built from.
@@ -124,8 +159,10 @@ impl AppState {
         AppState {
             stats: Arc::new(spor_app::Statistics::new(store.clone())),
             store,
+            limiter: Arc::new(throttle::AddressLimiter::default()),
+            password_checks: Arc::new(throttle::PasswordChecks::new(&config)),
+            requests: Arc::new(tokio::sync::Semaphore::new(config.max_requests.max(1))),
             config: Arc::new(config),
-            limiter: Arc::new(auth::AddressLimiter::default()),
             stash: Arc::new(resume::Stash::default()),
             codes: Arc::default(),
         }
@@ -134,10 +171,18 @@ impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.config.clock.now()
     }
+
+    /// How many password verifications have run, been refused, and run at once at most.
+    pub fn password_check_stats(&self) -> PasswordCheckStats {
+        self.password_checks.stats()
+    }
 }
 
-/// Every route of the application, with the role its handler requires.
+/// Every route of the application, with the role its handler requires, inside the
+/// transport's layers (outermost first): security headers on every answer, the limit on
+/// requests at once, the request timeout, the body limit, then sessions and CSRF.
 pub fn router(state: AppState) -> Router {
+    let cfg = state.config.clone();
     use pages::{admin, analyst, caseworker, common, releases};
     Router::new()
         .route("/healthz", get(common::healthz))
@@ -232,6 +277,21 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session_layer,
         ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            cfg.body_limit,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            cfg.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            transport::limit_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            transport::security_headers,
+        ))
         .with_state(state)
 }
 
@@ -242,6 +302,11 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     if let Err(e) = state.store.prepare_lists().await {
         tracing::warn!(error = %e, "cannot build the indexes of the record lists");
     }
+    // Unknown names are checked against a dummy hash: made now, so the first such login
+    // takes no longer than a known name's.
+    tokio::task::spawn_blocking(|| {
+        auth::dummy_hash();
+    });
     // Ended sessions are removed when next presented; this sweeps the ones never seen again.
     let sweeper = state.clone();
     tokio::spawn(async move {

@@ -128,8 +128,9 @@ fn audit_verify_reports_the_first_altered_event() {
     );
 }
 
-#[test]
-fn spor_serve_answers_healthz_on_the_address_it_prints() {
+/// Runs `spor serve` on an empty register with `args`, reads `lines` lines of what it
+/// says on standard error, sends `request` (with `{addr}` replaced) and gives both back.
+fn serve_once(args: &[&str], lines: usize, request: &str) -> (Vec<String>, String) {
     use std::io::{BufRead, BufReader, Read};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("spor.db");
@@ -137,32 +138,75 @@ fn spor_serve_answers_healthz_on_the_address_it_prints() {
         .arg("--db")
         .arg(&db)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("run spor serve");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let addr = first
+    let mut out = BufReader::new(child.stderr.take().unwrap()).lines();
+    let said: Vec<String> = (0..lines).map(|_| out.next().unwrap().unwrap()).collect();
+    let addr = said[0]
         .split("http://")
         .nth(1)
         .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("no address in `{first}`"))
+        .unwrap_or_else(|| panic!("no address in `{}`", said[0]))
         .to_string();
-    let second = lines.next().unwrap().unwrap();
-    assert!(
-        second.contains("user add"),
-        "an empty register says how to add an account: {second}"
-    );
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.write_all(request.replace("{addr}", &addr).as_bytes())
         .unwrap();
     let mut answer = String::new();
     s.read_to_string(&mut answer).unwrap();
     let _ = child.kill();
     let _ = child.wait();
+    (said, answer)
+}
+
+#[test]
+fn spor_serve_answers_healthz_on_the_address_it_prints() {
+    let (said, answer) = serve_once(
+        &[],
+        3,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        said[1].contains("user add"),
+        "an empty register says how to add an account: {said:?}"
+    );
+    assert!(
+        said[2].contains("--secure-cookies never"),
+        "it says how to try it over plain HTTP: {said:?}"
+    );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.ends_with("ok"), "{answer}");
+    // Secure by default: HSTS on every answer.
+    assert!(
+        answer.contains("strict-transport-security: max-age=31536000"),
+        "{answer}"
+    );
+}
+
+/// `--secure-cookies never` (the README's way to try Spor over plain HTTP): cookies without
+/// `Secure` or `__Host-`, no HSTS; `--trust-proxy HOPS` takes a number of proxies.
+#[test]
+fn spor_serve_with_secure_cookies_never_sets_plain_cookies_and_no_hsts() {
+    let (_, answer) = serve_once(
+        &["--secure-cookies", "never", "--trust-proxy", "2"],
+        2,
+        "GET /login HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.1, 10.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("set-cookie: spor_login_csrf="), "{answer}");
+    assert!(!answer.contains("Secure"), "{answer}");
+    assert!(!answer.contains("strict-transport-security"), "{answer}");
+    // `--trust-proxy` alone means one proxy; a word is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = spor(
+        &dir.path().join("spor.db"),
+        &["serve", "--trust-proxy", "many"],
+        "",
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("many"), "{}", text(&bad));
 }
 
 /// Changes made on the command line are audited like the web's, under the operating-system

@@ -153,10 +153,14 @@ pub async fn login(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    let cookie_token = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    let cookie_token = auth::our_cookie(&headers, LOGIN_CSRF_COOKIE, info.secure).unwrap_or("");
     if cookie_token.len() != 64 || field("csrf") != cookie_token {
-        let ev = audit::event(&info, None, Event::CsrfRejected, Some("/login"), None);
-        audit::record(&state, ev).await?;
+        // Counted against the address like a failed login, so a flood of them from one
+        // address adds one audit event, not one each.
+        if auth::count_refused_login(&state, &info) {
+            let ev = audit::event(&info, None, Event::CsrfRejected, Some("/login"), None);
+            audit::record(&state, ev).await?;
+        }
         return Ok(AppError::Csrf.into_response_for(&info));
     }
     let name = field("name").trim().to_string();
@@ -174,7 +178,7 @@ pub async fn login(
             );
             Ok(res)
         }
-        LoginResult::Failed => {
+        result @ (LoginResult::Failed | LoginResult::Busy) => {
             let (token, p) = login_form(
                 &info,
                 field("next"),
@@ -182,7 +186,17 @@ pub async fn login(
                 Some(info.lang.s("login_failed").into()),
                 None,
             );
-            let res = page_with(StatusCode::UNAUTHORIZED, &p)?;
+            let busy = matches!(result, LoginResult::Busy);
+            let status = if busy {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let mut res = page_with(status, &p)?;
+            if busy {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            }
             Ok(with_login_cookie(res, &token, info.secure))
         }
     }

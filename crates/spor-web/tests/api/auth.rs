@@ -30,7 +30,7 @@ async fn login_sets_an_httponly_strict_session_cookie_and_audits_it() {
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
     assert!(
         !cookie.contains("Secure"),
-        "plain HTTP without a proxy: no Secure ({cookie})"
+        "with --secure-cookies never (the tests' setting): no Secure ({cookie})"
     );
     let ok = app
         .store
@@ -51,8 +51,9 @@ async fn login_sets_an_httponly_strict_session_cookie_and_audits_it() {
 #[tokio::test]
 async fn cookies_are_secure_when_a_trusted_proxy_says_https() {
     let app = spawn_app_with(spor_web::Config {
-        trust_proxy: true,
-        ..Default::default()
+        trust_proxy: 1,
+        secure_cookies: spor_web::SecureCookies::Auto,
+        ..test_config()
     })
     .await;
     let res = reqwest::Client::new()
@@ -69,7 +70,7 @@ async fn cookies_are_secure_when_a_trusted_proxy_says_https() {
         .collect();
     assert!(
         c.iter()
-            .any(|c| c.starts_with("spor_login_csrf=") && c.contains("; Secure")),
+            .any(|c| c.starts_with("__Host-spor_login_csrf=") && c.contains("; Secure")),
         "{c:?}"
     );
 }
@@ -121,6 +122,49 @@ async fn an_account_is_locked_after_five_failures_and_opens_again_later() {
     );
 }
 
+/// Past the limit each failed attempt sets a back-off twice as long as the one before,
+/// refused attempts do not lengthen it, and a success starts the count again (issue 21,
+/// item 1: progressive delays rather than a lock of fixed length).
+#[tokio::test]
+async fn failed_logins_past_the_limit_wait_for_a_doubling_back_off() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut a = app.agent();
+    let start = app.config.backoff_start;
+    let second = Duration::from_secs(1);
+    for _ in 0..5 {
+        assert_eq!(
+            a.login("cw", "wrong-password-x").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    for _ in 0..3 {
+        assert_eq!(
+            a.login("cw", "cw-secret-password").await.status(),
+            StatusCode::UNAUTHORIZED,
+            "within the first back-off even the right password is refused"
+        );
+    }
+    app.clock.advance(start + second);
+    assert_eq!(
+        a.login("cw", "wrong-password-x").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.clock.advance(start + second);
+    assert_eq!(
+        a.login("cw", "cw-secret-password").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the sixth failure set twice the first back-off"
+    );
+    app.clock.advance(start);
+    assert_eq!(
+        a.login("cw", "cw-secret-password").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let u = app.store.user("cw").await.unwrap().unwrap();
+    assert_eq!((u.failed_logins, u.locked_until), (0, None));
+}
+
 /// Parallel wrong guesses each count (the count is kept by the database in one statement,
 /// not read before the password check and written after it): after 50 at once the account
 /// is locked, and the right password is refused (issue 21, item 1).
@@ -128,7 +172,14 @@ async fn an_account_is_locked_after_five_failures_and_opens_again_later() {
 async fn fifty_parallel_wrong_guesses_lock_the_account() {
     let app = spawn_app_with(spor_web::Config {
         address_limit: 1_000,
-        ..Default::default()
+        // All 50 wait their turn for a password check rather than some being told to
+        // come back later.
+        password_check_queue: 50,
+        password_check_wait: Duration::from_secs(600),
+        // However slow the machine, the back-off has not passed by the end.
+        backoff_start: Duration::from_secs(3600),
+        lockout_for: Duration::from_secs(3600),
+        ..test_config()
     })
     .await;
     app.add_user("cw", "caseworker").await;
@@ -146,6 +197,10 @@ async fn fifty_parallel_wrong_guesses_lock_the_account() {
     let u = app.store.user("cw").await.unwrap().unwrap();
     assert!(u.locked_until.is_some(), "50 failures lock the account");
     assert_eq!(
+        u.failed_logins, app.config.lockout_after,
+        "each attempt was decided on its own claim: only those up to the limit went ahead"
+    );
+    assert_eq!(
         app.agent().login("cw", "cw-secret-password").await.status(),
         StatusCode::UNAUTHORIZED,
         "the right password after the guesses is refused"
@@ -156,7 +211,7 @@ async fn fifty_parallel_wrong_guesses_lock_the_account() {
 async fn one_address_is_refused_after_too_many_failures_across_accounts() {
     let app = spawn_app_with(spor_web::Config {
         address_limit: 3,
-        ..Default::default()
+        ..test_config()
     })
     .await;
     app.add_user("cw", "caseworker").await;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use spor_store::WebStore;
-use spor_web::{AppState, Clock, Config};
+use spor_web::{AppState, Clock, Config, SecureCookies};
 
 pub const PASSWORD_SUFFIX: &str = "-secret-password";
 
@@ -17,12 +17,23 @@ pub struct TestApp {
     pub db_path: PathBuf,
     pub clock: Clock,
     pub config: Config,
+    /// The running application's state (its counters, e.g. password checks run).
+    pub state: AppState,
     _dir: Option<tempfile::TempDir>,
     _pg: Option<PgDatabase>,
 }
 
+/// The tests' configuration: the defaults, but cookies without `Secure`, as for local use
+/// over plain HTTP (the tests speak plain HTTP; the default is tested on its own).
+pub fn test_config() -> Config {
+    Config {
+        secure_cookies: SecureCookies::Never,
+        ..Config::default()
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Config::default()).await
+    spawn_app_with(test_config()).await
 }
 
 pub async fn spawn_app_with(config: Config) -> TestApp {
@@ -45,13 +56,14 @@ async fn start(store: Arc<dyn WebStore>, mut config: Config) -> TestApp {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(spor_web::serve(listener, state));
+    tokio::spawn(spor_web::serve(listener, state.clone()));
     TestApp {
         base: format!("http://{addr}"),
         store,
         db_path: PathBuf::new(),
         clock,
         config,
+        state,
         _dir: None,
         _pg: None,
     }
@@ -137,7 +149,7 @@ pub async fn spawn_app_on_postgres(test: &str) -> Option<TestApp> {
             .expect("open the PostgreSQL store"),
     );
     assert_eq!(store.backend(), "postgres");
-    let mut app = start(store, Config::default()).await;
+    let mut app = start(store, test_config()).await;
     app._pg = Some(pg);
     Some(app)
 }
@@ -332,10 +344,11 @@ impl Agent {
         self.csrf = hidden(&page.body, "csrf").unwrap_or_default();
     }
 
+    /// The session cookie's value, under either of its names (`__Host-` when secure).
     pub fn session_cookie(&self) -> Option<String> {
         self.cookies
             .iter()
-            .find(|(k, _)| k == "spor_session")
+            .find(|(k, _)| k == "spor_session" || k == "__Host-spor_session")
             .map(|(_, v)| v.clone())
     }
 }

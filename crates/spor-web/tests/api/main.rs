@@ -10,4 +10,5 @@ mod helpers;
 mod matrix;
 mod records;
 mod releases;
+mod transport;
 mod usability;

@@ -11,12 +11,18 @@ pub struct Args {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// When cookies get `Secure`: auto (when a trusted proxy says https), always, never.
-    #[arg(long, default_value = "auto")]
+    /// When cookies get `Secure` and `__Host-` and answers HSTS: always, never (only to try
+    /// Spor locally over plain HTTP), auto (when a trusted proxy says https).
+    #[arg(long, default_value = "always")]
     pub secure_cookies: String,
-    /// Believe X-Forwarded-For / X-Forwarded-Proto (only behind your own reverse proxy).
-    #[arg(long)]
-    pub trust_proxy: bool,
+    /// Behind HOPS reverse proxies of your own (`--trust-proxy` alone: 1): the client's
+    /// address is the entry HOPS from the right of X-Forwarded-For; X-Forwarded-Proto is
+    /// believed.
+    #[arg(long, value_name = "HOPS", num_args = 0..=1, default_missing_value = "1")]
+    pub trust_proxy: Option<u32>,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, default_value_t = 120)]
+    pub request_timeout: u64,
     /// Minutes without a request after which a session ends.
     #[arg(long, default_value_t = 30)]
     pub idle_minutes: u64,
@@ -32,15 +38,16 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         "never" => SecureCookies::Never,
         other => bail!("--secure-cookies takes auto, always or never, not `{other}`"),
     };
-    if args.idle_minutes == 0 || args.session_hours == 0 {
-        bail!("--idle-minutes and --session-hours must be at least 1");
+    if args.idle_minutes == 0 || args.session_hours == 0 || args.request_timeout == 0 {
+        bail!("--idle-minutes, --session-hours and --request-timeout must be at least 1");
     }
     let store = spor_app::open_web_store(db).await?;
     let config = Config {
         idle_timeout: Duration::from_secs(args.idle_minutes * 60),
         absolute_lifetime: Duration::from_secs(args.session_hours * 3600),
         secure_cookies,
-        trust_proxy: args.trust_proxy,
+        trust_proxy: args.trust_proxy.unwrap_or(0),
+        request_timeout: Duration::from_secs(args.request_timeout),
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -56,6 +63,11 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     eprintln!("Spor is serving the register on http://{addr}/ (stop with Ctrl-C)");
     if users.is_empty() {
         eprintln!("No accounts yet: add one with `spor --db {db} user add NAME --role caseworker`");
+    }
+    if secure_cookies == SecureCookies::Always {
+        eprintln!(
+            "Cookies are Secure: serve it over HTTPS (e.g. behind a TLS proxy, with --trust-proxy); to try it over plain HTTP on this machine, add --secure-cookies never"
+        );
     }
     let state = AppState::new(Arc::from(store), config);
     spor_web::serve(listener, state)
