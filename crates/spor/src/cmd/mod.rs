@@ -18,6 +18,9 @@ use crate::{Cli, Command};
 pub use spor_app::open_store;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(path) = &cli.audit_key {
+        spor_app::audit::use_key(spor_app::audit::read_key_file(path)?)?;
+    }
     match cli.command {
         Command::Import(args) => import::run(args, &cli.db).await,
         Command::Export(args) => export::run(args, &cli.db).await,
