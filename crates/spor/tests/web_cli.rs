@@ -412,6 +412,14 @@ fn an_anchor_kept_outside_the_database_finds_the_newest_events_removed() {
         "{}",
         text(&keyless)
     );
+    // The change and its event go together: refused event, unchanged setting.
+    let shown = spor_keyed(&key, &db, &["settings", "show"]);
+    assert!(shown.status.success(), "{}", text(&shown));
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains("microdata_from = (not set"),
+        "{}",
+        text(&shown)
+    );
 
     // Someone who owns the tables removes the newest three events and moves the head back.
     let rt = tokio::runtime::Runtime::new().unwrap();
