@@ -393,6 +393,7 @@ fn an_anchor_kept_outside_the_database_finds_the_newest_events_removed() {
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("no audit key"), "{}", text(&o));
     let ok = spor_keyed(&key, &db, &["audit", "verify", "--anchor", anchor_arg]);
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).contains("intact: 4 events"), "{}", text(&ok));
@@ -409,6 +410,11 @@ fn an_anchor_kept_outside_the_database_finds_the_newest_events_removed() {
     assert!(!keyless.status.success());
     assert!(
         text(&keyless).contains("kept under a key"),
+        "{}",
+        text(&keyless)
+    );
+    assert!(
+        text(&keyless).contains("warning: no audit key"),
         "{}",
         text(&keyless)
     );
