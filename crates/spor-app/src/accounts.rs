@@ -6,9 +6,9 @@
 use argon2::{Argon2, PasswordHasher as _};
 use chrono::{DateTime, Utc};
 use spor_store::WebStore;
-use spor_store::web::UserUpdate;
+use spor_store::web::{AuditedChange, UserUpdate};
 
-use crate::audit::{Actor, Event, record};
+use crate::audit::{self, Actor, Event};
 
 /// Shortest password accepted for a new account or a reset.
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -159,15 +159,19 @@ pub async fn add(
         return Err(AccountError::Taken(name.to_string()));
     }
     let hash = hash(password).await?;
-    if !store.create_user(name, &roles, &hash, at).await? {
-        return Err(AccountError::Taken(name.to_string()));
-    }
     let ev = by.event(
         Event::UserCreate,
         Some(name),
         Some(format!("roles {roles}")),
     );
-    record(store, &ev, at).await?;
+    let create = AuditedChange::CreateUser {
+        name,
+        roles: &roles,
+        password_hash: &hash,
+    };
+    if !audit::change(store, &create, &ev, at).await? {
+        return Err(AccountError::Taken(name.to_string()));
+    }
     Ok(roles)
 }
 
@@ -240,10 +244,14 @@ pub async fn change(
             (update, Event::UserPasswordReset, None)
         }
     };
-    if !store.update_user(name, &update, at).await? {
+    let ev = by.event(event, Some(name), detail);
+    let update = AuditedChange::UpdateUser {
+        name,
+        update: &update,
+    };
+    if !audit::change(store, &update, &ev, at).await? {
         return Err(AccountError::Unknown(name.to_string()));
     }
-    record(store, &by.event(event, Some(name), detail), at).await?;
     Ok(())
 }
 

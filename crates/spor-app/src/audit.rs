@@ -2,7 +2,11 @@
 //! contract with whoever reads the trail: add new ones, never rename), and who acted from
 //! where. Both front ends record through here; the web adds its requests' own events.
 
-use spor_store::web::NewAuditEvent;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::{Context, bail};
+use spor_store::web::{AuditAnchor, AuditKey, ChainStatus, NewAuditEvent};
 
 /// Who acts: an account of the web application from an address, or the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +76,117 @@ pub async fn record(
     Ok(())
 }
 
+/// The audit key of this process, once read (see [`use_key`]).
+static KEY: OnceLock<AuditKey> = OnceLock::new();
+
+/// Makes `key` the audit key of every store this process opens through
+/// [`crate::open_web_store`] (the command line, from `--audit-key` or
+/// `SPOR_AUDIT_KEY_FILE`). Set once; a second key is refused.
+pub fn use_key(key: AuditKey) -> anyhow::Result<()> {
+    KEY.set(key)
+        .map_err(|_| anyhow::anyhow!("the audit key was already given"))
+}
+
+/// The audit key of this process, if one was given.
+pub fn key() -> Option<&'static AuditKey> {
+    KEY.get()
+}
+
+/// Reads an audit key file (64 hexadecimal digits). A key that others than its owner may
+/// read is named in a warning: anyone who can read it can rewrite the trail undetected
+/// (but for an anchor kept elsewhere).
+pub fn read_key_file(path: &Path) -> anyhow::Result<AuditKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the audit key {}", path.display()))?;
+    let key = AuditKey::parse_hex(&text).with_context(|| {
+        format!(
+            "{} is not an audit key (64 hexadecimal digits; make one with `spor audit key generate --out FILE`)",
+            path.display()
+        )
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                "the audit key {} can be read by others than its owner (mode {:o}): make it 0600",
+                path.display(),
+                mode & 0o777
+            );
+        }
+    }
+    Ok(key)
+}
+
+/// Makes a new audit key (32 bytes from the operating system's random source) and writes
+/// it to `path`, readable by its owner only. An existing file is never overwritten: the
+/// key of a trail cannot be replaced by mistake.
+pub fn generate_key_file(path: &Path) -> anyhow::Result<()> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("no random source for the audit key: {e}"))?;
+    let key = AuditKey::from_bytes(bytes);
+    bytes.fill(0);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create the audit key {}", path.display()))?;
+    use std::io::Write as _;
+    file.write_all(format!("{}\n", key.to_hex()).as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write the audit key {}", path.display()))?;
+    Ok(())
+}
+
+/// The trail's newest event as an anchor to keep outside the database, once the whole
+/// trail has verified (an anchor on a broken trail would vouch for the break).
+pub async fn anchor(store: &dyn spor_store::WebStore) -> anyhow::Result<AuditAnchor> {
+    match store.verify_audit().await? {
+        ChainStatus::Intact { .. } => {}
+        ChainStatus::Broken { seq, reason } => {
+            bail!("audit trail broken at event {seq}: {reason}; no anchor is made")
+        }
+        ChainStatus::KeyNeeded { keyed, .. } => bail!(
+            "{keyed} events are keyed and the audit key was not given (--audit-key FILE or SPOR_AUDIT_KEY_FILE); no anchor is made"
+        ),
+    }
+    let head = store
+        .audit_head()
+        .await?
+        .context("the audit trail has no events yet: nothing to anchor")?;
+    Ok(AuditAnchor::of(&head))
+}
+
+/// Reads an anchor file written from [`anchor`]'s output.
+pub fn read_anchor_file(path: &Path) -> anyhow::Result<AuditAnchor> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the anchor {}", path.display()))?;
+    AuditAnchor::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Makes `change` and appends `ev` in one transaction (see
+/// [`spor_store::WebStore::change_audited`]); `false` when the change did not apply. A
+/// failure is logged without the event's content.
+pub async fn change(
+    store: &dyn spor_store::WebStore,
+    change: &spor_store::web::AuditedChange<'_>,
+    ev: &NewAuditEvent,
+    at: chrono::DateTime<chrono::Utc>,
+) -> spor_store::Result<bool> {
+    let done = store.change_audited(change, ev, at).await;
+    if let Err(e) = &done {
+        tracing::error!(code = ev.code, error = %e, "cannot make an audited change");
+    }
+    done
+}
+
 /// Everything the audit trail records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -119,6 +234,7 @@ pub enum Event {
     RegisterExport,
     ReleasePublish,
     ReleaseView,
+    RegisterCopy,
 }
 
 impl Event {
@@ -167,6 +283,7 @@ impl Event {
         Event::RegisterExport,
         Event::ReleasePublish,
         Event::ReleaseView,
+        Event::RegisterCopy,
     ];
 
     /// The stable code stored in the trail.
@@ -216,6 +333,7 @@ impl Event {
             Event::RegisterExport => "register.export",
             Event::ReleasePublish => "release.publish",
             Event::ReleaseView => "release.view",
+            Event::RegisterCopy => "register.copy",
         }
     }
 

@@ -6,9 +6,9 @@
 use chrono::{DateTime, Utc};
 use spor_core::{CodeBook, CodeEntry};
 use spor_store::Result;
-use spor_store::web::WebStore;
+use spor_store::web::{AuditedChange, WebStore};
 
-use crate::audit::{Actor, Event, record};
+use crate::audit::{self, Actor, Event};
 
 /// What a change of an added code did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +23,11 @@ pub enum CodeChange {
 /// Why a rename was refused when a label was left empty.
 pub const LABELS_REQUIRED: &str = "both labels are required";
 
-/// Gives an added code new Danish and English labels (checked as a new code's are).
+/// Gives an added code new Danish and English labels (checked as a new code's are), with
+/// its audit event in the same transaction.
 pub async fn rename(
     store: &dyn WebStore,
+    by: Actor<'_>,
     list: &str,
     code: &str,
     da: &str,
@@ -42,26 +44,37 @@ pub async fn rename(
     {
         return Ok(CodeChange::Invalid(why));
     }
-    Ok(match store.rename_code(list, code, da, en, at).await? {
+    let target = format!("{list}/{code}");
+    let ev = by.event(Event::CodeRename, Some(&target), None);
+    let rename = AuditedChange::RenameCode { list, code, da, en };
+    Ok(match audit::change(store, &rename, &ev, at).await? {
         true => CodeChange::Done,
         false => CodeChange::NotAdded,
     })
 }
 
-/// Retires an added code (`retire`) or takes it into use again.
+/// Retires an added code (`retire`) or takes it into use again, with its audit event in
+/// the same transaction.
 pub async fn retire(
     store: &dyn WebStore,
+    by: Actor<'_>,
     list: &str,
     code: &str,
     retire: bool,
     at: DateTime<Utc>,
 ) -> Result<CodeChange> {
-    Ok(
-        match store.retire_code(list, code, retire.then_some(at)).await? {
-            true => CodeChange::Done,
-            false => CodeChange::NotAdded,
-        },
-    )
+    let target = format!("{list}/{code}");
+    let event = if retire {
+        Event::CodeRetire
+    } else {
+        Event::CodeUnretire
+    };
+    let ev = by.event(event, Some(&target), None);
+    let change = AuditedChange::RetireCode { list, code, retire };
+    Ok(match audit::change(store, &change, &ev, at).await? {
+        true => CodeChange::Done,
+        false => CodeChange::NotAdded,
+    })
 }
 
 /// Why a code was not added; nothing was changed.
@@ -88,8 +101,10 @@ pub async fn add(
 ) -> std::result::Result<CodeEntry, CodeAddError> {
     let book = CodeBook::with_additions(store.code_additions().await.map_err(anyhow::Error::from)?);
     let entry = book.check_addition(list, code, da, en)?;
-    match store.add_code(&entry).await {
-        Ok(()) => {}
+    let target = format!("{}/{}", entry.list, entry.code);
+    let ev = by.event(Event::CodeAdd, Some(&target), None);
+    match audit::change(store, &AuditedChange::AddCode(&entry), &ev, at).await {
+        Ok(_) => {}
         Err(spor_store::StoreError::Conflict(_)) => {
             return Err(CodeAddError::Taken(spor_core::codes::CodeError::Exists {
                 list: entry.list,
@@ -98,7 +113,5 @@ pub async fn add(
         }
         Err(e) => return Err(anyhow::Error::from(e).into()),
     }
-    let target = format!("{}/{}", entry.list, entry.code);
-    record(store, &by.event(Event::CodeAdd, Some(&target), None), at).await?;
     Ok(entry)
 }

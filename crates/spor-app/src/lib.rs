@@ -49,9 +49,14 @@ pub async fn open_store(url: &str) -> anyhow::Result<Box<dyn spor_store::Store>>
 
 /// Opens the store named by `url` with the web application's tables (accounts, the audit
 /// trail): what the use cases that audit who acted need.
+/// The process's audit key, if one was given ([`audit::use_key`]), keys its audit trail.
 pub async fn open_web_store(url: &str) -> anyhow::Result<Box<dyn spor_store::WebStore>> {
-    spor_store::open_web(url).await.with_context(|| {
+    let store = spor_store::open_web(url).await.with_context(|| {
         let shown = spor_store::postgres::redact(url);
         format!("cannot open the register at {shown}")
-    })
+    })?;
+    if let Some(key) = audit::key() {
+        store.set_audit_key(key.clone());
+    }
+    Ok(store)
 }

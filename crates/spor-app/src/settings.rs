@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use spor_store::WebStore;
 
-use crate::audit::{Actor, Event, record};
+use spor_store::web::AuditedChange;
+
+use crate::audit::{self, Actor, Event};
 
 /// The earliest and latest year `microdata_from` takes.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
@@ -33,8 +35,8 @@ pub async fn set_microdata_from(
     year: Option<i32>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    store.set_microdata_from(year).await?;
     let value = year.map_or_else(|| "none".to_string(), |y| y.to_string());
     let ev = by.event(Event::SettingsUpdate, Some("microdata_from"), Some(value));
-    record(store, &ev, at).await
+    audit::change(store, &AuditedChange::SetMicrodataFrom(year), &ev, at).await?;
+    Ok(())
 }

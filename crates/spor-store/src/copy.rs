@@ -146,6 +146,7 @@ pub const COPIED_TABLES: &[TableSpec] = &[
             ("detail", Text),
             ("prev_hash", Text),
             ("hash", Text),
+            ("chain", Int),
         ],
         order_by: "seq",
     },

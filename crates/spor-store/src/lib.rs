@@ -40,6 +40,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("database error: {0}")]
     Sqlite(String),
+    #[error(
+        "the audit trail of this register is kept under a key, and the key was not given (--audit-key FILE or SPOR_AUDIT_KEY_FILE): nothing is written without it"
+    )]
+    AuditKeyNeeded,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -392,6 +392,7 @@ pub struct PgStore {
     target: String,
     settings: PgSettings,
     list_totals: std::sync::Arc<crate::queries_web::ListTotals>,
+    audit_key: crate::queries_web::AuditKeySlot,
 }
 
 impl fmt::Debug for PgStore {
@@ -464,6 +465,28 @@ async fn lock_imports(tx: &mut PgTx) -> crate::Result<()> {
     }
 }
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Whether every migration has been applied. Then opening the register needs no DDL at all:
+/// Spor can run under a role that does not own its tables (and so can neither drop nor
+/// disable the audit trail's triggers), after the owner ran the migrations.
+async fn migrations_applied(pool: &PgPool) -> Result<bool, StoreError> {
+    let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+        .fetch_one(pool)
+        .await?;
+    if table.is_none() {
+        return Ok(false);
+    }
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?;
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .all(|m| applied.contains(&m.version)))
+}
+
 impl PgStore {
     /// Connects to the database named by `url` (see the module documentation for the
     /// settings) and runs pending migrations. The database must exist.
@@ -488,12 +511,15 @@ impl PgStore {
             .connect_with(target.options.clone())
             .await
             .map_err(|e| target.connect_error(&e))?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        if !migrations_applied(&pool).await? {
+            MIGRATOR.run(&pool).await?;
+        }
         Ok(PgStore {
             pool,
             target: target.describe(),
             settings: target.settings.clone(),
             list_totals: Default::default(),
+            audit_key: Default::default(),
         })
     }
 
@@ -675,6 +701,10 @@ impl crate::StatisticsCache for PgStore {
 impl crate::queries_web::SqlStore for PgStore {
     fn list_totals(&self) -> &crate::queries_web::ListTotals {
         &self.list_totals
+    }
+
+    fn audit_key_slot(&self) -> &crate::queries_web::AuditKeySlot {
+        &self.audit_key
     }
 
     type Db = sqlx::Postgres;

@@ -25,6 +25,15 @@ pub(crate) trait SqlStore: Store {
     fn sql_pool(&self) -> &sqlx::Pool<Self::Db>;
     /// The lists' totals counted for the register as it was (see [`ListTotals`]).
     fn list_totals(&self) -> &ListTotals;
+    /// The audit key, once given (see [`WebStore::set_audit_key`]).
+    fn audit_key_slot(&self) -> &AuditKeySlot;
+}
+
+/// Where a store keeps its audit key (shared by its clones).
+pub(crate) type AuditKeySlot = std::sync::Arc<std::sync::RwLock<Option<AuditKey>>>;
+
+pub(crate) fn current_key(slot: &AuditKeySlot) -> Option<AuditKey> {
+    slot.read().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 /// The number of rows a list filter matches, kept per filter while the register's
@@ -82,9 +91,12 @@ impl WebSql for sqlx::Sqlite {
 impl WebSql for sqlx::Postgres {
     // The calls' order is of an expression PostgreSQL does not index (a text cast to an
     // instant depends on settings); their list counts and sorts the year's rows.
+    // Created only where missing: `CREATE INDEX IF NOT EXISTS` asks for ownership of the
+    // table even when the index is there, and Spor may run under a role that does not own
+    // its tables.
     const LIST_INDEXES: &'static [&'static str] = &[
-        "CREATE INDEX IF NOT EXISTS identifications_list ON identifications (decision_date DESC, case_ref)",
-        "CREATE INDEX IF NOT EXISTS assessments_list ON assessments (interview_date DESC, assessment_ref)",
+        "DO $$ BEGIN IF to_regclass('identifications_list') IS NULL THEN CREATE INDEX identifications_list ON identifications (decision_date DESC, case_ref); END IF; END $$",
+        "DO $$ BEGIN IF to_regclass('assessments_list') IS NULL THEN CREATE INDEX assessments_list ON assessments (interview_date DESC, assessment_ref); END IF; END $$",
     ];
 
     fn utc_text(col: &str) -> String {
@@ -194,7 +206,7 @@ fn user_from<DB: Backend>(r: &DB::Row) -> Result<UserRow> {
     })
 }
 
-const EVENT_COLS: &str = "seq, at, code, actor, target, address, detail, prev_hash, hash";
+const EVENT_COLS: &str = "seq, at, code, actor, target, address, detail, prev_hash, hash, chain";
 
 fn event_from<DB: Backend>(r: &DB::Row) -> Result<AuditEvent> {
     Ok(AuditEvent {
@@ -207,23 +219,34 @@ fn event_from<DB: Backend>(r: &DB::Row) -> Result<AuditEvent> {
         detail: text::<DB>(r, 6)?,
         prev_hash: req_text::<DB>(r, 7)?,
         hash: req_text::<DB>(r, 8)?,
+        chain: req_int::<DB>(r, 9)?,
     })
 }
 
+/// Appends `e` after the newest event: under `key`, an HMAC ([`CHAIN_HMAC`]); without
+/// one, a plain SHA-256 ([`CHAIN_SHA256`]), refused once the trail has keyed events.
 pub(crate) async fn append_in<DB: Backend>(
     conn: &mut DB::Connection,
+    key: Option<&AuditKey>,
     e: &NewAuditEvent,
     at: DateTime<Utc>,
 ) -> Result<AuditEvent> {
     let last = bind::<DB>(sqlx::query(
-        "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, hash, chain FROM audit_events ORDER BY seq DESC LIMIT 1",
     ))
     .fetch_optional(&mut *conn)
     .await?;
-    let (seq, prev_hash) = match last {
-        Some(r) => (req_int::<DB>(&r, 0)? + 1, req_text::<DB>(&r, 1)?),
-        None => (1, GENESIS_HASH.to_string()),
+    let (seq, prev_hash, last_chain) = match last {
+        Some(r) => (
+            req_int::<DB>(&r, 0)? + 1,
+            req_text::<DB>(&r, 1)?,
+            req_int::<DB>(&r, 2)?,
+        ),
+        None => (1, GENESIS_HASH.to_string(), CHAIN_SHA256),
     };
+    if key.is_none() && last_chain != CHAIN_SHA256 {
+        return Err(StoreError::AuditKeyNeeded);
+    }
     let mut ev = AuditEvent {
         seq,
         at: stamp(at),
@@ -234,10 +257,18 @@ pub(crate) async fn append_in<DB: Backend>(
         detail: e.detail.clone(),
         prev_hash,
         hash: String::new(),
+        chain: if key.is_some() {
+            CHAIN_HMAC
+        } else {
+            CHAIN_SHA256
+        },
     };
-    ev.hash = audit_hash(&ev.prev_hash, &ev);
+    ev.hash = match key {
+        Some(k) => audit_mac(k, &ev.prev_hash, &ev),
+        None => audit_hash(&ev.prev_hash, &ev),
+    };
     bind::<DB>(sqlx::query(
-        "INSERT INTO audit_events (seq, at, code, actor, target, address, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO audit_events (seq, at, code, actor, target, address, detail, prev_hash, hash, chain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     ))
     .to(ev.seq)
     .to(&ev.at)
@@ -248,6 +279,7 @@ pub(crate) async fn append_in<DB: Backend>(
     .to(&ev.detail)
     .to(&ev.prev_hash)
     .to(&ev.hash)
+    .to(ev.chain)
     .execute(&mut *conn)
     .await?;
     let head = format!("{}:{}", ev.seq, ev.hash);
@@ -310,8 +342,10 @@ async fn read_one<DB: Backend>(
     }))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn log_change<DB: Backend>(
     conn: &mut DB::Connection,
+    audit_key: Option<&AuditKey>,
     kind: RecordKind,
     key: &str,
     version: i64,
@@ -333,7 +367,7 @@ async fn log_change<DB: Backend>(
     .execute(&mut *conn)
     .await?;
     touch_register::<DB>(&mut *conn, &at).await?;
-    append_in::<DB>(conn, &ctx.audit, ctx.at).await?;
+    append_in::<DB>(conn, audit_key, &ctx.audit, ctx.at).await?;
     Ok(())
 }
 
@@ -375,6 +409,7 @@ fn as_stored(old: &Record, new: &Record) -> Record {
 /// `action` is what the history calls it (`create`, `restore`).
 async fn insert_record<DB: Backend>(
     pool: &sqlx::Pool<DB>,
+    key: Option<&AuditKey>,
     r: &Record,
     ctx: &ChangeContext,
     action: &str,
@@ -392,7 +427,17 @@ async fn insert_record<DB: Backend>(
             .execute(&mut tx)
             .await?;
         let fields = diff(None, Some(r));
-        log_change::<DB>(&mut tx, r.kind(), r.key(), version, action, ctx, &fields).await?;
+        log_change::<DB>(
+            &mut tx,
+            key,
+            r.kind(),
+            r.key(),
+            version,
+            action,
+            ctx,
+            &fields,
+        )
+        .await?;
         tx.commit().await?;
         Ok(WriteOutcome::Done(version))
     })
@@ -552,7 +597,20 @@ fn push_where<DB: Backend + WebSql>(qb: &mut QueryBuilder<DB>, spec: &ListSpec, 
 pub(crate) async fn prepare_lists<DB: Backend + WebSql>(pool: &sqlx::Pool<DB>) -> Result<()> {
     let mut conn = pool.acquire().await?;
     for sql in DB::LIST_INDEXES {
-        DB::execute(&mut conn, sqlx::query(sqlx::AssertSqlSafe(*sql))).await?;
+        match DB::execute(&mut conn, sqlx::query(sqlx::AssertSqlSafe(*sql))).await {
+            // A role that does not own the tables cannot build a missing index: the lists
+            // still work, more slowly, until the owner opens the register once.
+            Err(StoreError::Database(sqlx::Error::Database(d)))
+                if d.code().as_deref() == Some("42501") =>
+            {
+                tracing::warn!(
+                    "a list index is missing and this database role may not build it: run `spor serve` once as the owner of the tables"
+                );
+            }
+            other => {
+                other?;
+            }
+        }
     }
     Ok(())
 }
@@ -631,6 +689,106 @@ fn push_audit_where<DB: Backend>(qb: &mut QueryBuilder<DB>, f: &AuditFilter) {
     }
 }
 
+async fn update_user_in<DB: Backend>(
+    tx: &mut DB::Connection,
+    name: &str,
+    u: &UserUpdate,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut qb: QueryBuilder<DB> = QueryBuilder::new("UPDATE users SET updated_at = ");
+    <DB as Backend>::push_bind(&mut qb, stamp(now).as_str().into());
+    if let Some(r) = &u.roles {
+        qb.push(", roles = ");
+        <DB as Backend>::push_bind(&mut qb, r.into());
+    }
+    if let Some(h) = &u.password_hash {
+        qb.push(", password_hash = ");
+        <DB as Backend>::push_bind(&mut qb, h.into());
+        qb.push(", failed_logins = 0, locked_until = NULL");
+    }
+    if let Some(d) = u.disabled {
+        qb.push(", disabled = ");
+        <DB as Backend>::push_bind(&mut qb, d.into());
+    }
+    if let Some((n, until)) = &u.login_state {
+        qb.push(", failed_logins = ");
+        <DB as Backend>::push_bind(&mut qb, (*n).into());
+        qb.push(", locked_until = ");
+        let until = until.map(stamp);
+        <DB as Backend>::push_bind(&mut qb, until.as_deref().into());
+    }
+    qb.push(" WHERE name = ");
+    <DB as Backend>::push_bind(&mut qb, name.into());
+    let found = <DB as Backend>::execute(&mut *tx, qb.build()).await? == 1;
+    if found && (u.password_hash.is_some() || u.disabled == Some(true)) {
+        bind::<DB>(sqlx::query("DELETE FROM sessions WHERE user_name = $1"))
+            .to(name)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(found)
+}
+
+async fn create_user_in<DB: Backend>(
+    conn: &mut DB::Connection,
+    name: &str,
+    roles: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let now = stamp(now);
+    let added = bind::<DB>(sqlx::query(
+        "INSERT INTO users (name, roles, password_hash, disabled, failed_logins, created_at, updated_at) VALUES ($1, $2, $3, FALSE, 0, $4, $4) ON CONFLICT (name) DO NOTHING",
+    ))
+    .to(name)
+    .to(roles)
+    .to(password_hash)
+    .to(&now)
+    .execute(conn)
+    .await?;
+    Ok(added == 1)
+}
+
+async fn rename_code_in<DB: Backend>(
+    tx: &mut DB::Connection,
+    list: &str,
+    code: &str,
+    da: &str,
+    en: &str,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let n = bind::<DB>(sqlx::query(
+        "UPDATE code_additions SET da = $3, en = $4 WHERE list = $1 AND code = $2",
+    ))
+    .to(list)
+    .to(code)
+    .to(da)
+    .to(en)
+    .execute(&mut *tx)
+    .await?;
+    // Labels are in the rendered overview: the register's state moves on.
+    touch_register::<DB>(tx, &stamp(at)).await?;
+    Ok(n == 1)
+}
+
+async fn retire_code_in<DB: Backend>(
+    conn: &mut DB::Connection,
+    list: &str,
+    code: &str,
+    at: Option<DateTime<Utc>>,
+) -> Result<bool> {
+    let at = at.map(stamp);
+    let n = bind::<DB>(sqlx::query(
+        "UPDATE code_additions SET retired_at = $3 WHERE list = $1 AND code = $2",
+    ))
+    .to(list)
+    .to(code)
+    .to(at.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
 #[async_trait]
 impl<S: SqlStore> WebStore for S {
     async fn prepare_lists(&self) -> Result<()> {
@@ -645,18 +803,8 @@ impl<S: SqlStore> WebStore for S {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let now = stamp(now);
         let mut conn = self.sql_pool().acquire().await?;
-        let added = bind::<S::Db>(sqlx::query(
-            "INSERT INTO users (name, roles, password_hash, disabled, failed_logins, created_at, updated_at) VALUES ($1, $2, $3, FALSE, 0, $4, $4) ON CONFLICT (name) DO NOTHING",
-        ))
-        .to(name)
-        .to(roles)
-        .to(password_hash)
-        .to(&now)
-        .execute(&mut conn)
-        .await?;
-        Ok(added == 1)
+        create_user_in::<S::Db>(&mut conn, name, roles, password_hash, now).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -683,39 +831,54 @@ impl<S: SqlStore> WebStore for S {
     #[tracing::instrument(skip_all)]
     async fn update_user(&self, name: &str, u: &UserUpdate, now: DateTime<Utc>) -> Result<bool> {
         let mut tx = self.sql_pool().begin().await?;
-        let mut qb: QueryBuilder<S::Db> = QueryBuilder::new("UPDATE users SET updated_at = ");
-        <S::Db as Backend>::push_bind(&mut qb, stamp(now).as_str().into());
-        if let Some(r) = &u.roles {
-            qb.push(", roles = ");
-            <S::Db as Backend>::push_bind(&mut qb, r.into());
-        }
-        if let Some(h) = &u.password_hash {
-            qb.push(", password_hash = ");
-            <S::Db as Backend>::push_bind(&mut qb, h.into());
-            qb.push(", failed_logins = 0, locked_until = NULL");
-        }
-        if let Some(d) = u.disabled {
-            qb.push(", disabled = ");
-            <S::Db as Backend>::push_bind(&mut qb, d.into());
-        }
-        if let Some((n, until)) = &u.login_state {
-            qb.push(", failed_logins = ");
-            <S::Db as Backend>::push_bind(&mut qb, (*n).into());
-            qb.push(", locked_until = ");
-            let until = until.map(stamp);
-            <S::Db as Backend>::push_bind(&mut qb, until.as_deref().into());
-        }
-        qb.push(" WHERE name = ");
-        <S::Db as Backend>::push_bind(&mut qb, name.into());
-        let found = <S::Db as Backend>::execute(&mut tx, qb.build()).await? == 1;
-        if found && (u.password_hash.is_some() || u.disabled == Some(true)) {
-            bind::<S::Db>(sqlx::query("DELETE FROM sessions WHERE user_name = $1"))
-                .to(name)
-                .execute(&mut tx)
-                .await?;
-        }
+        let found = update_user_in::<S::Db>(&mut tx, name, u, now).await?;
         tx.commit().await?;
         Ok(found)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn change_audited(
+        &self,
+        change: &AuditedChange<'_>,
+        ev: &NewAuditEvent,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let key = &current_key(self.audit_key_slot());
+        retry::<S::Db, _, _, _>(|| async move {
+            let mut tx = self.sql_pool().begin().await?;
+            lock::<S::Db>(&mut tx).await?;
+            let done = match *change {
+                AuditedChange::CreateUser {
+                    name,
+                    roles,
+                    password_hash,
+                } => create_user_in::<S::Db>(&mut tx, name, roles, password_hash, at).await?,
+                AuditedChange::UpdateUser { name, update } => {
+                    update_user_in::<S::Db>(&mut tx, name, update, at).await?
+                }
+                AuditedChange::SetMicrodataFrom(year) => {
+                    crate::queries::set_microdata_from::<S::Db>(&mut tx, year).await?;
+                    true
+                }
+                AuditedChange::AddCode(entry) => {
+                    crate::queries::add_code::<S::Db>(&mut tx, entry).await?;
+                    true
+                }
+                AuditedChange::RenameCode { list, code, da, en } => {
+                    rename_code_in::<S::Db>(&mut tx, list, code, da, en, at).await?
+                }
+                AuditedChange::RetireCode { list, code, retire } => {
+                    retire_code_in::<S::Db>(&mut tx, list, code, retire.then_some(at)).await?
+                }
+            };
+            if !done {
+                return Ok(false);
+            }
+            append_in::<S::Db>(&mut tx, key.as_ref(), ev, at).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all)]
@@ -828,10 +991,11 @@ impl<S: SqlStore> WebStore for S {
 
     #[tracing::instrument(skip_all)]
     async fn append_audit(&self, e: &NewAuditEvent, at: DateTime<Utc>) -> Result<AuditEvent> {
+        let key = &current_key(self.audit_key_slot());
         retry::<S::Db, _, _, _>(|| async move {
             let mut tx = self.sql_pool().begin().await?;
             lock::<S::Db>(&mut tx).await?;
-            let ev = append_in::<S::Db>(&mut tx, e, at).await?;
+            let ev = append_in::<S::Db>(&mut tx, key.as_ref(), e, at).await?;
             tx.commit().await?;
             Ok(ev)
         })
@@ -869,7 +1033,25 @@ impl<S: SqlStore> WebStore for S {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn verify_audit(&self) -> Result<ChainStatus> {
+    fn set_audit_key(&self, key: AuditKey) {
+        *self
+            .audit_key_slot()
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(key);
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn audit_head(&self) -> Result<Option<AuditEvent>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let sql = format!("SELECT {EVENT_COLS} FROM audit_events ORDER BY seq DESC LIMIT 1");
+        let row = bind::<S::Db>(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_optional(&mut conn)
+            .await?;
+        row.as_ref().map(event_from::<S::Db>).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn verify_audit_anchor(&self, anchor: Option<&AuditAnchor>) -> Result<ChainStatus> {
         let mut tx = self.sql_pool().begin().await?;
         let head = bind::<S::Db>(sqlx::query(
             "SELECT value FROM settings WHERE key = 'audit_head'",
@@ -884,7 +1066,7 @@ impl<S: SqlStore> WebStore for S {
             let (s, hash) = h.split_once(':')?;
             Some((s.parse::<i64>().ok()?, hash.to_string()))
         });
-        let mut v = ChainVerifier::new();
+        let mut v = ChainVerifier::with(current_key(self.audit_key_slot()), anchor.cloned(), head);
         let mut after = i64::MIN;
         'pages: loop {
             let sql = format!(
@@ -906,7 +1088,7 @@ impl<S: SqlStore> WebStore for S {
             }
         }
         tx.commit().await?;
-        Ok(v.finish(head))
+        Ok(v.finish())
     }
 
     #[tracing::instrument(skip_all)]
@@ -917,12 +1099,14 @@ impl<S: SqlStore> WebStore for S {
 
     #[tracing::instrument(skip_all)]
     async fn create_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome> {
-        insert_record(self.sql_pool(), r, ctx, "create").await
+        let key = current_key(self.audit_key_slot());
+        insert_record(self.sql_pool(), key.as_ref(), r, ctx, "create").await
     }
 
     #[tracing::instrument(skip_all)]
     async fn restore_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome> {
-        insert_record(self.sql_pool(), r, ctx, "restore").await
+        let key = current_key(self.audit_key_slot());
+        insert_record(self.sql_pool(), key.as_ref(), r, ctx, "restore").await
     }
 
     #[tracing::instrument(skip_all)]
@@ -935,34 +1119,15 @@ impl<S: SqlStore> WebStore for S {
         at: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.sql_pool().begin().await?;
-        let n = bind::<S::Db>(sqlx::query(
-            "UPDATE code_additions SET da = $3, en = $4 WHERE list = $1 AND code = $2",
-        ))
-        .to(list)
-        .to(code)
-        .to(da)
-        .to(en)
-        .execute(&mut tx)
-        .await?;
-        // Labels are in the rendered overview: the register's state moves on.
-        touch_register::<S::Db>(&mut tx, &stamp(at)).await?;
+        let done = rename_code_in::<S::Db>(&mut tx, list, code, da, en, at).await?;
         tx.commit().await?;
-        Ok(n == 1)
+        Ok(done)
     }
 
     #[tracing::instrument(skip_all)]
     async fn retire_code(&self, list: &str, code: &str, at: Option<DateTime<Utc>>) -> Result<bool> {
         let mut conn = self.sql_pool().acquire().await?;
-        let at = at.map(stamp);
-        let n = bind::<S::Db>(sqlx::query(
-            "UPDATE code_additions SET retired_at = $3 WHERE list = $1 AND code = $2",
-        ))
-        .to(list)
-        .to(code)
-        .to(at.as_deref())
-        .execute(&mut conn)
-        .await?;
-        Ok(n == 1)
+        retire_code_in::<S::Db>(&mut conn, list, code, at).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -990,6 +1155,7 @@ impl<S: SqlStore> WebStore for S {
         expected: i64,
         ctx: &ChangeContext,
     ) -> Result<WriteOutcome> {
+        let key = &current_key(self.audit_key_slot());
         retry::<S::Db, _, _, _>(|| async move {
             let mut tx = self.sql_pool().begin().await?;
             lock::<S::Db>(&mut tx).await?;
@@ -1019,8 +1185,17 @@ impl<S: SqlStore> WebStore for S {
                 });
             }
             let fields = diff(Some(&old.record), Some(r));
-            log_change::<S::Db>(&mut tx, r.kind(), r.key(), version, "update", ctx, &fields)
-                .await?;
+            log_change::<S::Db>(
+                &mut tx,
+                key.as_ref(),
+                r.kind(),
+                r.key(),
+                version,
+                "update",
+                ctx,
+                &fields,
+            )
+            .await?;
             tx.commit().await?;
             Ok(WriteOutcome::Done(version))
         })
@@ -1035,6 +1210,7 @@ impl<S: SqlStore> WebStore for S {
         expected: i64,
         ctx: &ChangeContext,
     ) -> Result<WriteOutcome> {
+        let audit_key = &current_key(self.audit_key_slot());
         retry::<S::Db, _, _, _>(|| async move {
             let mut tx = self.sql_pool().begin().await?;
             lock::<S::Db>(&mut tx).await?;
@@ -1052,7 +1228,17 @@ impl<S: SqlStore> WebStore for S {
                 .execute(&mut tx)
                 .await?;
             let fields = diff(Some(&old.record), None);
-            log_change::<S::Db>(&mut tx, kind, key, expected + 1, "delete", ctx, &fields).await?;
+            log_change::<S::Db>(
+                &mut tx,
+                audit_key.as_ref(),
+                kind,
+                key,
+                expected + 1,
+                "delete",
+                ctx,
+                &fields,
+            )
+            .await?;
             tx.commit().await?;
             Ok(WriteOutcome::Done(expected + 1))
         })

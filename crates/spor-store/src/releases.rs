@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 
-use crate::queries_web::{SqlStore, append_in, lock};
+use crate::queries_web::{SqlStore, append_in, current_key, lock};
 use crate::sql::{Backend, bind};
 use crate::web::{NewAuditEvent, parse_stamp, stamp};
 use crate::{Result, StoreError};
@@ -235,7 +235,8 @@ impl<S: SqlStore> ReleaseStore for S {
         }
         let mut event = event.clone();
         event.target = Some(id.to_string());
-        append_in::<S::Db>(&mut tx, &event, release.published_at).await?;
+        let key = current_key(self.audit_key_slot());
+        append_in::<S::Db>(&mut tx, key.as_ref(), &event, release.published_at).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -45,6 +45,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
     list_totals: std::sync::Arc<crate::queries_web::ListTotals>,
+    audit_key: crate::queries_web::AuditKeySlot,
 }
 
 /// Turns `--db` into a file path: a plain path, `sqlite:PATH` or `sqlite://PATH`.
@@ -115,6 +116,7 @@ impl SqliteStore {
             pool,
             path: path.to_path_buf(),
             list_totals: Default::default(),
+            audit_key: Default::default(),
         })
     }
 
@@ -226,6 +228,10 @@ impl crate::StatisticsCache for SqliteStore {
 impl crate::queries_web::SqlStore for SqliteStore {
     fn list_totals(&self) -> &crate::queries_web::ListTotals {
         &self.list_totals
+    }
+
+    fn audit_key_slot(&self) -> &crate::queries_web::AuditKeySlot {
+        &self.audit_key
     }
 
     type Db = sqlx::Sqlite;

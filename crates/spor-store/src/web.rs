@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use spor_core::{Assessment, HotlineCall, Identification};
 
@@ -106,22 +107,88 @@ pub struct AuditEvent {
     pub detail: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// How `hash` is made: [`CHAIN_SHA256`] or [`CHAIN_HMAC`].
+    pub chain: i64,
 }
 
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// SHA-256 (hex) of the previous event's hash and this event's canonical content (a JSON
-/// array of its fields, which cannot be confused between fields).
+/// Chain version of events written without a key (and of every event written before the
+/// audit key existed): a plain SHA-256 that anyone with the database can recompute.
+pub const CHAIN_SHA256: i64 = 0;
+/// Chain version of events written under the audit key: HMAC-SHA256, which only a
+/// holder of the key (kept outside the database) can recompute.
+pub const CHAIN_HMAC: i64 = 1;
+
+/// The secret of the audit trail's HMAC chain: 32 random bytes kept outside the database
+/// (a file named by `--audit-key` or `SPOR_AUDIT_KEY_FILE`). Wiped from memory when
+/// dropped; `Debug` shows nothing of it.
+#[derive(Clone)]
+pub struct AuditKey(zeroize::Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+impl AuditKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> AuditKey {
+        AuditKey(zeroize::Zeroizing::new(bytes))
+    }
+
+    /// Reads a key file's text: 64 hexadecimal digits, surrounding white space ignored.
+    pub fn parse_hex(text: &str) -> Option<AuditKey> {
+        let t = text.trim().as_bytes();
+        if t.len() != 64 {
+            return None;
+        }
+        let mut out = zeroize::Zeroizing::new([0u8; 32]);
+        for (i, pair) in t.chunks(2).enumerate() {
+            let digit = |c: u8| (c as char).to_digit(16);
+            out[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+        }
+        Some(AuditKey(out))
+    }
+
+    /// The key as a key file holds it (64 lower-case hexadecimal digits).
+    pub fn to_hex(&self) -> String {
+        hex_lower(&self.0[..])
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0[..])
+            .expect("HMAC takes a key of any length")
+    }
+}
+
+/// The canonical content of an event: a JSON array of its fields, which cannot be
+/// confused between fields.
+fn canonical(e: &AuditEvent) -> String {
+    serde_json::json!([e.seq, e.at, e.code, e.actor, e.target, e.address, e.detail]).to_string()
+}
+
+/// SHA-256 (hex) of the previous event's hash and this event's canonical content: the
+/// chain of [`CHAIN_SHA256`] events.
 pub fn audit_hash(prev_hash: &str, e: &AuditEvent) -> String {
-    let canonical =
-        serde_json::json!([e.seq, e.at, e.code, e.actor, e.target, e.address, e.detail])
-            .to_string();
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
-    h.update(canonical.as_bytes());
+    h.update(canonical(e).as_bytes());
     hex_lower(&h.finalize())
+}
+
+/// HMAC-SHA256 (hex) under `key` of the previous event's hash and this event's canonical
+/// content: the chain of [`CHAIN_HMAC`] events. The label keeps it apart from any other
+/// use of the key.
+pub fn audit_mac(key: &AuditKey, prev_hash: &str, e: &AuditEvent) -> String {
+    let mut m = key.mac();
+    m.update(b"spor audit trail v1\n");
+    m.update(prev_hash.as_bytes());
+    m.update(b"\n");
+    m.update(canonical(e).as_bytes());
+    hex_lower(&m.finalize().into_bytes())
 }
 
 fn hex_lower(bytes: &[u8]) -> String {
@@ -133,6 +200,54 @@ fn hex_lower(bytes: &[u8]) -> String {
     s
 }
 
+/// The newest event of the trail at one moment, kept outside the database (a ticket, a
+/// mail, a write-once store): a later check against it finds any event up to it altered,
+/// inserted or removed, and events removed from the end.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditAnchor {
+    /// Always [`AuditAnchor::FORMAT`].
+    pub format: String,
+    pub seq: i64,
+    pub at: String,
+    pub hash: String,
+}
+
+impl AuditAnchor {
+    pub const FORMAT: &'static str = "spor-audit-anchor/1";
+
+    /// The anchor of `e`.
+    pub fn of(e: &AuditEvent) -> AuditAnchor {
+        AuditAnchor {
+            format: Self::FORMAT.into(),
+            seq: e.seq,
+            at: e.at.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+
+    /// One line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads what [`AuditAnchor::to_json`] wrote.
+    pub fn parse(text: &str) -> std::result::Result<AuditAnchor, String> {
+        let a: AuditAnchor =
+            serde_json::from_str(text.trim()).map_err(|e| format!("not an audit anchor ({e})"))?;
+        if a.format != Self::FORMAT {
+            return Err(format!(
+                "an anchor of format `{}`, expected `{}`",
+                a.format,
+                Self::FORMAT
+            ));
+        }
+        if a.seq < 1 || a.hash.len() != 64 {
+            return Err("an anchor without an event".into());
+        }
+        Ok(a)
+    }
+}
+
 /// The result of checking the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainStatus {
@@ -140,25 +255,50 @@ pub enum ChainStatus {
     Intact { events: u64 },
     /// The first broken link: the event at `seq` (or where it should be) and why.
     Broken { seq: i64, reason: String },
+    /// The links hold, but `keyed` events are HMACs that only the audit key can check,
+    /// and it was not given.
+    KeyNeeded { events: u64, keyed: u64 },
 }
 
-/// Walks events in `seq` order and reports the first broken link. `head` is the last
-/// event's (seq, hash) as recorded beside the chain; it catches removed newest events.
+/// Walks events in `seq` order and reports the first broken link. `head` is the newest
+/// event's (seq, hash) as recorded beside the chain when the walk began; it catches removed
+/// newest events (events appended since are walked too), and an anchor kept outside the
+/// database catches them whatever the database says.
 #[derive(Debug, Default)]
 pub struct ChainVerifier {
+    head: Option<(i64, String)>,
     expected_seq: i64,
     prev_hash: String,
     count: u64,
     broken: Option<(i64, String)>,
+    key: Option<AuditKey>,
+    anchor: Option<AuditAnchor>,
+    /// An event of the HMAC chain has been seen: every later one must be too.
+    keyed: bool,
+    /// Keyed events whose HMAC could not be checked (no key).
+    unchecked: u64,
 }
 
 impl ChainVerifier {
-    pub fn new() -> Self {
+    /// A verifier without a key or anchor, given the recorded head.
+    pub fn new(head: Option<(i64, String)>) -> Self {
+        Self::with(None, None, head)
+    }
+
+    /// A verifier that checks HMAC events under `key`, the events against `anchor` and
+    /// the newest event against the recorded `head`.
+    pub fn with(
+        key: Option<AuditKey>,
+        anchor: Option<AuditAnchor>,
+        head: Option<(i64, String)>,
+    ) -> Self {
         ChainVerifier {
             expected_seq: 1,
             prev_hash: GENESIS_HASH.to_string(),
-            count: 0,
-            broken: None,
+            key,
+            anchor,
+            head,
+            ..Default::default()
         }
     }
 
@@ -184,41 +324,156 @@ impl ChainVerifier {
                 e.seq,
                 e.seq - 1
             ))
-        } else if audit_hash(&e.prev_hash, e) != e.hash {
+        } else if e.chain == CHAIN_SHA256 && self.keyed {
             Some(format!(
-                "event {} was altered: its content does not match its hash",
+                "event {} is not keyed although earlier events are: it was written or rewritten without the audit key",
                 e.seq
             ))
+        } else if e.chain != CHAIN_SHA256 && e.chain != CHAIN_HMAC {
+            Some(format!("event {} has an unknown chain version", e.seq))
         } else {
-            None
+            let expected = match (e.chain, &self.key) {
+                (CHAIN_SHA256, _) => Some(audit_hash(&e.prev_hash, e)),
+                (_, Some(k)) => Some(audit_mac(k, &e.prev_hash, e)),
+                (_, None) => None,
+            };
+            match expected {
+                Some(h) if h != e.hash => Some(format!(
+                    "event {} was altered: its content does not match its {}",
+                    e.seq,
+                    if e.chain == CHAIN_HMAC {
+                        "HMAC under the audit key"
+                    } else {
+                        "hash"
+                    }
+                )),
+                Some(_) => None,
+                None => {
+                    self.unchecked += 1;
+                    None
+                }
+            }
         };
+        let reason = reason.or_else(|| {
+            let (_, hash) = self.head.as_ref().filter(|(seq, _)| *seq == e.seq)?;
+            (*hash != e.hash).then(|| {
+                format!(
+                    "event {} is not the newest event recorded beside the trail: it was altered",
+                    e.seq
+                )
+            })
+        });
+        let reason = reason.or_else(|| {
+            let a = self.anchor.as_ref().filter(|a| a.seq == e.seq)?;
+            (a.hash != e.hash).then(|| {
+                format!(
+                    "event {} is not the event anchored on {}: the trail up to it was rewritten",
+                    e.seq, a.at
+                )
+            })
+        });
         if let Some(r) = reason {
             self.broken = Some((self.expected_seq.min(e.seq), r));
             return false;
         }
+        self.keyed |= e.chain == CHAIN_HMAC;
         self.expected_seq += 1;
         self.prev_hash = e.hash.clone();
         self.count += 1;
         true
     }
 
-    /// The verdict, given the recorded head (last seq and hash) if there is one.
-    pub fn finish(self, head: Option<(i64, String)>) -> ChainStatus {
+    /// The verdict. Events without a recorded head, or a head naming an event the trail
+    /// does not reach, are a removal too.
+    pub fn finish(self) -> ChainStatus {
         if let Some((seq, reason)) = self.broken {
             return ChainStatus::Broken { seq, reason };
         }
         let last = self.expected_seq - 1;
-        if let Some((hseq, hhash)) = head
-            && (hseq != last || (last > 0 && hhash != self.prev_hash))
+        if let Some(a) = &self.anchor
+            && last < a.seq
         {
             return ChainStatus::Broken {
                 seq: last + 1,
                 reason: format!(
-                    "the trail ends at event {last} but event {hseq} was recorded as the newest: events were removed from the end or the newest event was altered"
+                    "the trail ends at event {last} but the anchor of {} names event {}: events were removed from the end",
+                    a.at, a.seq
                 ),
             };
         }
+        match &self.head {
+            Some((hseq, _)) if *hseq > last || *hseq < 1 => {
+                return ChainStatus::Broken {
+                    seq: last + 1,
+                    reason: format!(
+                        "the trail ends at event {last} but event {hseq} was recorded as the newest: events were removed from the end or the newest event was altered"
+                    ),
+                };
+            }
+            None if last > 0 => {
+                return ChainStatus::Broken {
+                    seq: last + 1,
+                    reason: format!(
+                        "the trail has {last} events but the record of its newest event is missing: events may have been removed from the end"
+                    ),
+                };
+            }
+            _ => {}
+        }
+        if self.unchecked > 0 {
+            return ChainStatus::KeyNeeded {
+                events: self.count,
+                keyed: self.unchecked,
+            };
+        }
         ChainStatus::Intact { events: self.count }
+    }
+}
+
+/// A change of accounts, settings or code lists that [`WebStore::change_audited`] writes in
+/// one transaction with its audit event: both or neither. `Debug` names the kind only.
+#[derive(Clone, Copy)]
+pub enum AuditedChange<'a> {
+    /// Not written if the name is taken.
+    CreateUser {
+        name: &'a str,
+        roles: &'a str,
+        password_hash: &'a str,
+    },
+    /// Not written if there is no such account.
+    UpdateUser {
+        name: &'a str,
+        update: &'a UserUpdate,
+    },
+    SetMicrodataFrom(Option<i32>),
+    /// A code taken meanwhile is [`crate::StoreError::Conflict`].
+    AddCode(&'a spor_core::CodeEntry),
+    /// Not written if there is no such added code.
+    RenameCode {
+        list: &'a str,
+        code: &'a str,
+        da: &'a str,
+        en: &'a str,
+    },
+    /// Retires an added code, or takes it into use again; not written if there is no such
+    /// added code.
+    RetireCode {
+        list: &'a str,
+        code: &'a str,
+        retire: bool,
+    },
+}
+
+impl std::fmt::Debug for AuditedChange<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AuditedChange::CreateUser { .. } => "CreateUser(…)",
+            AuditedChange::UpdateUser { .. } => "UpdateUser(…)",
+            AuditedChange::SetMicrodataFrom(_) => "SetMicrodataFrom(…)",
+            AuditedChange::AddCode(_) => "AddCode(…)",
+            AuditedChange::RenameCode { .. } => "RenameCode(…)",
+            AuditedChange::RetireCode { .. } => "RetireCode(…)",
+        })
     }
 }
 
@@ -470,6 +725,15 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
         update: &UserUpdate,
         now: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Makes `change` and appends `ev` in one transaction: both are written or neither (an
+    /// event that cannot be appended leaves the change unmade). `false`: the change did
+    /// not apply (see [`AuditedChange`]) and no event was written.
+    async fn change_audited(
+        &self,
+        change: &AuditedChange<'_>,
+        ev: &NewAuditEvent,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
 
     // Sessions.
     async fn create_session(&self, s: &SessionRow) -> Result<()>;
@@ -491,7 +755,17 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
         offset: i64,
     ) -> Result<Page<AuditEvent>>;
     /// Walks the whole chain and reports the first broken link.
-    async fn verify_audit(&self) -> Result<ChainStatus>;
+    async fn verify_audit(&self) -> Result<ChainStatus> {
+        self.verify_audit_anchor(None).await
+    }
+    /// Walks the whole chain, checking HMAC events under the audit key (if it was given)
+    /// and the events up to `anchor` against it, and reports the first broken link.
+    async fn verify_audit_anchor(&self, anchor: Option<&AuditAnchor>) -> Result<ChainStatus>;
+    /// The newest event of the trail.
+    async fn audit_head(&self) -> Result<Option<AuditEvent>>;
+    /// The key under which events are appended (HMAC chain) and checked from now on.
+    /// Without one, appending to a trail that already has keyed events is refused.
+    fn set_audit_key(&self, key: AuditKey);
 
     // Records.
     async fn record(&self, kind: RecordKind, key: &str) -> Result<Option<Versioned<Record>>>;
@@ -609,6 +883,7 @@ mod tests {
                     detail: None,
                     prev_hash: prev.clone(),
                     hash: String::new(),
+                    chain: CHAIN_SHA256,
                 };
                 e.hash = audit_hash(&prev, &e);
                 prev = e.hash.clone();
@@ -618,13 +893,13 @@ mod tests {
     }
 
     fn verify(events: &[AuditEvent], head: Option<(i64, String)>) -> ChainStatus {
-        let mut v = ChainVerifier::new();
+        let mut v = ChainVerifier::new(head);
         for e in events {
             if !v.push(e) {
                 break;
             }
         }
-        v.finish(head)
+        v.finish()
     }
 
     #[test]
@@ -682,5 +957,136 @@ mod tests {
             verify(&c, head),
             ChainStatus::Broken { seq: 5, .. }
         ));
+    }
+
+    fn key() -> AuditKey {
+        AuditKey::from_bytes([7; 32])
+    }
+
+    /// `legacy` SHA-256 events, then keyed ones up to `n`.
+    fn keyed_chain(legacy: i64, n: i64) -> Vec<AuditEvent> {
+        let mut c = chain(legacy);
+        let mut prev = c
+            .last()
+            .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
+        for seq in legacy + 1..=n {
+            let mut e = AuditEvent {
+                seq,
+                at: format!("2026-01-01T00:01:{seq:02}.000000Z"),
+                code: "case.view".into(),
+                actor: Some("a".into()),
+                target: Some("C-1".into()),
+                address: None,
+                detail: None,
+                prev_hash: prev.clone(),
+                hash: String::new(),
+                chain: CHAIN_HMAC,
+            };
+            e.hash = audit_mac(&key(), &prev, &e);
+            prev = e.hash.clone();
+            c.push(e);
+        }
+        c
+    }
+
+    fn verify_with(
+        events: &[AuditEvent],
+        key: Option<AuditKey>,
+        anchor: Option<AuditAnchor>,
+    ) -> ChainStatus {
+        let head = events.last().map(|e| (e.seq, e.hash.clone()));
+        let mut v = ChainVerifier::with(key, anchor, head);
+        for e in events {
+            if !v.push(e) {
+                break;
+            }
+        }
+        v.finish()
+    }
+
+    #[test]
+    fn a_keyed_chain_after_legacy_events_verifies_with_its_key_only() {
+        let c = keyed_chain(3, 6);
+        assert_eq!(
+            verify_with(&c, Some(key()), None),
+            ChainStatus::Intact { events: 6 }
+        );
+        assert_eq!(
+            verify_with(&c, None, None),
+            ChainStatus::KeyNeeded {
+                events: 6,
+                keyed: 3
+            }
+        );
+        let other = AuditKey::from_bytes([8; 32]);
+        assert!(matches!(
+            verify_with(&c, Some(other), None),
+            ChainStatus::Broken { seq: 4, .. }
+        ));
+    }
+
+    #[test]
+    fn a_keyed_event_rewritten_as_plain_sha256_is_caught() {
+        let mut c = keyed_chain(1, 4);
+        // Whoever has the database but not the key rewrites event 3 and re-hashes from there.
+        c[2].actor = Some("b".into());
+        c[2].chain = CHAIN_SHA256;
+        c[2].hash = audit_hash(&c[2].prev_hash, &c[2]);
+        let status = verify_with(&c, Some(key()), None);
+        assert!(
+            matches!(&status, ChainStatus::Broken { seq: 3, reason } if reason.contains("not keyed")),
+            "{status:?}"
+        );
+    }
+
+    #[test]
+    fn events_without_a_recorded_head_are_broken() {
+        let c = chain(3);
+        assert!(matches!(
+            verify(&c, None),
+            ChainStatus::Broken { seq: 4, .. }
+        ));
+        assert_eq!(verify(&[], None), ChainStatus::Intact { events: 0 });
+    }
+
+    #[test]
+    fn an_anchor_catches_truncation_and_a_rewritten_trail() {
+        let c = keyed_chain(0, 6);
+        let anchor = AuditAnchor::of(&c[4]);
+        assert_eq!(AuditAnchor::parse(&anchor.to_json()).as_ref(), Ok(&anchor));
+        assert_eq!(
+            verify_with(&c, Some(key()), Some(anchor.clone())),
+            ChainStatus::Intact { events: 6 }
+        );
+        // The newest three removed, the database's own head moved back with them.
+        let status = verify_with(&c[..3], Some(key()), Some(anchor.clone()));
+        assert!(
+            matches!(&status, ChainStatus::Broken { seq: 4, reason } if reason.contains("removed from the end")),
+            "{status:?}"
+        );
+        // Rewritten by someone who has the key: the links hold, the anchor does not.
+        let mut forged = c.clone();
+        forged[1].actor = Some("b".into());
+        let mut prev = forged[0].hash.clone();
+        for e in &mut forged[1..] {
+            e.prev_hash = prev.clone();
+            e.hash = audit_mac(&key(), &prev, e);
+            prev = e.hash.clone();
+        }
+        let status = verify_with(&forged, Some(key()), Some(anchor));
+        assert!(
+            matches!(&status, ChainStatus::Broken { seq: 5, reason } if reason.contains("anchored")),
+            "{status:?}"
+        );
+    }
+
+    #[test]
+    fn an_audit_key_reads_back_from_its_hex_and_hides_in_debug() {
+        let k = AuditKey::from_bytes([0xab; 32]);
+        let again = AuditKey::parse_hex(&format!("  {}\n", k.to_hex())).unwrap();
+        assert_eq!(again.to_hex(), k.to_hex());
+        assert!(AuditKey::parse_hex("abcd").is_none());
+        assert!(AuditKey::parse_hex(&"zz".repeat(32)).is_none());
+        assert!(!format!("{k:?}").contains("ab"));
     }
 }

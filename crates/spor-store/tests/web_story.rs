@@ -7,9 +7,11 @@ mod common;
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
 use spor_core::Form;
+use spor_store::StoreError;
 use spor_store::web::{
-    AuditFilter, ChainStatus, ChangeContext, NewAuditEvent, Record, RecordFilter, RecordKind,
-    SearchKind, SessionRow, UserUpdate, WebStore, WriteOutcome,
+    AuditAnchor, AuditFilter, AuditKey, AuditedChange, CHAIN_HMAC, CHAIN_SHA256, ChainStatus,
+    ChangeContext, NewAuditEvent, Record, RecordFilter, RecordKind, SearchKind, SessionRow,
+    UserUpdate, WebStore, WriteOutcome,
 };
 
 /// The backend's store with its web tables (a second handle on the same database), opened
@@ -445,6 +447,439 @@ async fn a_copy_carries_accounts_the_audit_chain_and_record_versions() {
     fill_with_web_data(&pg_source).await;
     let back = Backend::sqlite().await;
     check_web_copy(&pg_source, &back).await;
+}
+
+fn audit_key() -> AuditKey {
+    AuditKey::from_bytes([0x5a; 32])
+}
+
+fn event(code: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        code: code.into(),
+        actor: Some("ana".into()),
+        ..NewAuditEvent::default()
+    }
+}
+
+/// Runs statements as someone with direct access to the database would.
+async fn raw_sql(b: &Backend, statements: &[&str]) {
+    for q in statements {
+        let done = match &b.raw {
+            Raw::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(*q))
+                .execute(p)
+                .await
+                .map(|_| ()),
+            Raw::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(*q))
+                .execute(p)
+                .await
+                .map(|_| ()),
+        };
+        done.unwrap_or_else(|e| panic!("{}: {q}: {e}", b.name));
+    }
+}
+
+/// Takes away the append-only guard, as an owner of the tables can.
+async fn remove_guard(b: &Backend) {
+    match b.name {
+        "sqlite" => {
+            raw_sql(
+                b,
+                &[
+                    "DROP TRIGGER audit_events_no_update",
+                    "DROP TRIGGER audit_events_no_delete",
+                ],
+            )
+            .await
+        }
+        _ => raw_sql(b, &["ALTER TABLE audit_events DISABLE TRIGGER USER"]).await,
+    }
+}
+
+/// A trail of two events from before the key (SHA-256), then six under it (one of them a
+/// record's creation), anchored at event 6: the store with the key and the anchor.
+async fn anchored_trail(b: &Backend) -> (Box<dyn WebStore>, AuditAnchor) {
+    let s = web(b).await;
+    for (i, code) in ["login.success", "case.view"].iter().enumerate() {
+        s.append_audit(&event(code), at(i as u32)).await.unwrap();
+    }
+    s.set_audit_key(audit_key());
+    for i in 2..5 {
+        s.append_audit(&event("case.view"), at(i)).await.unwrap();
+    }
+    let r = identification("K-1", "P-1", "2026-02-01", None);
+    s.create_record(&Record::Identification(r), &ctx("ana", 5, "case.create"))
+        .await
+        .unwrap();
+    let head = s.audit_head().await.unwrap().expect("a newest event");
+    assert_eq!((head.seq, head.chain), (6, CHAIN_HMAC), "{}", b.name);
+    let anchor = AuditAnchor::parse(&AuditAnchor::of(&head).to_json()).unwrap();
+    for i in 6..8 {
+        s.append_audit(&event("case.list"), at(i)).await.unwrap();
+    }
+    (s, anchor)
+}
+
+#[tokio::test]
+async fn a_keyed_trail_verifies_under_its_key_and_refuses_appends_without_it_on_every_backend() {
+    for b in backends("a_keyed_trail_verifies_under_its_key_and_refuses_appends_without_it").await {
+        let n = b.name;
+        let (s, anchor) = anchored_trail(&b).await;
+        let chains: Vec<i64> = {
+            let mut page = s
+                .audit_events(&AuditFilter::default(), 100, 0)
+                .await
+                .unwrap()
+                .items;
+            page.reverse();
+            page.iter().map(|e| e.chain).collect()
+        };
+        assert_eq!(
+            chains,
+            [
+                CHAIN_SHA256,
+                CHAIN_SHA256,
+                CHAIN_HMAC,
+                CHAIN_HMAC,
+                CHAIN_HMAC,
+                CHAIN_HMAC,
+                CHAIN_HMAC,
+                CHAIN_HMAC
+            ],
+            "{n}: old events keep their SHA-256, new ones are keyed"
+        );
+        assert_eq!(
+            s.verify_audit_anchor(Some(&anchor)).await.unwrap(),
+            ChainStatus::Intact { events: 8 },
+            "{n}"
+        );
+        // Another process without the key: it cannot check the HMACs, nor add to the trail,
+        // nor change a record (the change and its event go together or not at all).
+        let keyless = web(&b).await;
+        assert_eq!(
+            keyless.verify_audit().await.unwrap(),
+            ChainStatus::KeyNeeded {
+                events: 8,
+                keyed: 6
+            },
+            "{n}"
+        );
+        let refused = keyless.append_audit(&event("case.view"), at(20)).await;
+        assert!(
+            matches!(refused, Err(StoreError::AuditKeyNeeded)),
+            "{n}: {refused:?}"
+        );
+        let r = identification("K-2", "P-1", "2026-02-01", None);
+        let refused = keyless
+            .create_record(&Record::Identification(r), &ctx("ana", 21, "case.create"))
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::AuditKeyNeeded)),
+            "{n}: {refused:?}"
+        );
+        assert!(
+            s.record(RecordKind::Identification, "K-2")
+                .await
+                .unwrap()
+                .is_none(),
+            "{n}: the record was not written without its event"
+        );
+        // A wrong key finds the first keyed event altered.
+        let wrong = web(&b).await;
+        wrong.set_audit_key(AuditKey::from_bytes([1; 32]));
+        assert!(
+            matches!(
+                wrong.verify_audit().await.unwrap(),
+                ChainStatus::Broken { seq: 3, .. }
+            ),
+            "{n}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_anchor_catches_altered_inserted_deleted_and_truncated_events_on_every_backend() {
+    // (what, statements, first bad event, words of the reason, caught without the anchor)
+    let cases: [(&str, &[&str], i64, &str, bool); 5] = [
+        (
+            "an altered event before the anchor",
+            &["UPDATE audit_events SET actor = 'someone-else' WHERE seq = 4"],
+            4,
+            "altered",
+            true,
+        ),
+        (
+            "an altered event after the anchor",
+            &["UPDATE audit_events SET target = 'X-9' WHERE seq = 7"],
+            7,
+            "altered",
+            true,
+        ),
+        (
+            "an inserted event",
+            &[
+                "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 5",
+                "UPDATE audit_events SET seq = seq - 99 WHERE seq >= 105",
+                "INSERT INTO audit_events (seq, at, code, actor, target, address, detail, prev_hash, hash, chain) \
+                 SELECT 5, at, 'login.success', 'ghost', target, address, detail, prev_hash, hash, chain \
+                 FROM audit_events WHERE seq = 6",
+            ],
+            5,
+            "altered",
+            true,
+        ),
+        (
+            "a deleted event",
+            &["DELETE FROM audit_events WHERE seq = 3"],
+            3,
+            "missing",
+            true,
+        ),
+        (
+            "the newest events removed and the head moved back to match",
+            &[
+                "DELETE FROM audit_events WHERE seq >= 5",
+                "UPDATE settings SET value = (SELECT seq || ':' || hash FROM audit_events WHERE seq = 4) WHERE key = 'audit_head'",
+            ],
+            5,
+            "removed from the end",
+            false,
+        ),
+    ];
+    for (what, statements, seq, words, caught_without) in cases {
+        for b in backends("an_anchor_catches_altered_inserted_deleted_and_truncated_events").await {
+            let n = b.name;
+            let (s, anchor) = anchored_trail(&b).await;
+            remove_guard(&b).await;
+            raw_sql(&b, statements).await;
+            match s.verify_audit_anchor(Some(&anchor)).await.unwrap() {
+                ChainStatus::Broken { seq: at, reason } => {
+                    assert_eq!(at, seq, "{n}: {what}: {reason}");
+                    assert!(reason.contains(words), "{n}: {what}: {reason}");
+                }
+                other => panic!("{n}: {what} was not detected: {other:?}"),
+            }
+            let without = s.verify_audit().await.unwrap();
+            assert_eq!(
+                matches!(without, ChainStatus::Broken { .. }),
+                caught_without,
+                "{n}: {what} without the anchor: {without:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_refuses_truncate_and_delete_on_every_backend() {
+    for b in backends("the_audit_trail_refuses_truncate_and_delete").await {
+        let (s, _) = anchored_trail(&b).await;
+        let statements: &[&str] = match b.name {
+            "sqlite" => &["DELETE FROM audit_events"],
+            _ => &[
+                "TRUNCATE audit_events",
+                "TRUNCATE audit_events CASCADE",
+                "DELETE FROM audit_events",
+            ],
+        };
+        for q in statements {
+            let done = match &b.raw {
+                Raw::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(*q))
+                    .execute(p)
+                    .await
+                    .map(|_| ()),
+                Raw::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(*q))
+                    .execute(p)
+                    .await
+                    .map(|_| ()),
+            };
+            let err = done.expect_err(&format!("{}: {q} refused", b.name));
+            assert!(err.to_string().contains("append-only"), "{}: {err}", b.name);
+        }
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            ChainStatus::Intact { events: 8 },
+            "{}",
+            b.name
+        );
+    }
+}
+
+/// The URL of `url`'s database for another role (no password: the test server trusts
+/// local connections).
+fn as_role(url: &str, role: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
+    format!("{scheme}://{role}@{rest}")
+}
+
+#[tokio::test]
+async fn on_postgresql_spor_runs_under_a_role_that_cannot_drop_the_audit_guards() {
+    let Some(admin) = pg_admin_url() else {
+        say_postgres_not_run(
+            "on_postgresql_spor_runs_under_a_role_that_cannot_drop_the_audit_guards",
+        );
+        return;
+    };
+    // The owner (the test server's superuser) runs the migrations and builds the lists'
+    // indexes; the application's role only reads and writes rows.
+    let b = Backend::postgres(&admin).await;
+    web(&b).await.prepare_lists().await.unwrap();
+    let role = format!("spor_app_{:016x}", fastrand::u64(..));
+    raw_sql(
+        &b,
+        &[
+            &format!("CREATE ROLE {role} LOGIN"),
+            &format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+            ),
+        ],
+    )
+    .await;
+    let app_url = as_role(&b.url, &role);
+    let outcome = async move {
+        let s = spor_store::open_web(&app_url)
+            .await
+            .expect("opened by the application's role");
+        s.prepare_lists().await.unwrap();
+        s.set_audit_key(audit_key());
+        s.append_audit(&event("login.success"), at(1))
+            .await
+            .unwrap();
+        let r = identification("R-1", "P-1", "2026-02-01", None);
+        assert!(matches!(
+            s.create_record(&Record::Identification(r), &ctx("ana", 2, "case.create"))
+                .await
+                .unwrap(),
+            WriteOutcome::Done(1)
+        ));
+        let pool = sqlx::PgPool::connect(&app_url).await.unwrap();
+        for q in [
+            "TRUNCATE audit_events",
+            "DELETE FROM audit_events",
+            "UPDATE audit_events SET actor = 'x'",
+            "ALTER TABLE audit_events DISABLE TRIGGER USER",
+            "DROP TRIGGER audit_events_no_change ON audit_events",
+            "DROP TABLE audit_events",
+        ] {
+            assert!(
+                sqlx::query(sqlx::AssertSqlSafe(q))
+                    .execute(&pool)
+                    .await
+                    .is_err(),
+                "the application's role could: {q}"
+            );
+        }
+        pool.close().await;
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            ChainStatus::Intact { events: 2 }
+        );
+    };
+    let result = tokio::spawn(outcome).await;
+    raw_sql(&b, &[&format!("DROP OWNED BY {role}")]).await;
+    if let Raw::Postgres(p) = &b.raw {
+        let mut admin_conn = p.acquire().await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP ROLE {role}")))
+            .execute(&mut *admin_conn)
+            .await
+            .unwrap();
+    }
+    result.unwrap();
+}
+
+async fn total_events(s: &dyn WebStore) -> i64 {
+    s.audit_events(&AuditFilter::default(), 1, 0)
+        .await
+        .unwrap()
+        .total
+}
+
+/// Accounts, settings and codes change together with their audit event: an event that
+/// cannot be appended (here: a keyed trail and no key) leaves the change unmade.
+#[tokio::test]
+async fn an_audited_change_and_its_event_are_written_together_or_not_at_all_on_every_backend() {
+    for b in backends("an_audited_change_and_its_event_are_written_together_or_not_at_all").await {
+        let n = b.name;
+        let (s, _) = anchored_trail(&b).await;
+        let keyless = web(&b).await;
+        let update = UserUpdate {
+            roles: Some("admin".into()),
+            ..UserUpdate::default()
+        };
+        let entry = spor_core::CodeBook::with_additions(vec![])
+            .check_addition("referral_actor", "union", "Fagforening", "Trade union")
+            .unwrap();
+        let changes = [
+            AuditedChange::CreateUser {
+                name: "bo",
+                roles: "analyst",
+                password_hash: "hash-1",
+            },
+            AuditedChange::UpdateUser {
+                name: "bo",
+                update: &update,
+            },
+            AuditedChange::SetMicrodataFrom(Some(2021)),
+            AuditedChange::AddCode(&entry),
+        ];
+        for (i, change) in changes.iter().enumerate() {
+            let before = total_events(s.as_ref()).await;
+            let refused = keyless
+                .change_audited(change, &event("user.create"), at(30 + i as u32))
+                .await;
+            assert!(
+                matches!(refused, Err(StoreError::AuditKeyNeeded)),
+                "{n}: {change:?}: {refused:?}"
+            );
+            assert_eq!(total_events(s.as_ref()).await, before, "{n}: {change:?}");
+            // Nothing of the change was written either.
+            match change {
+                AuditedChange::CreateUser { .. } => {
+                    assert!(s.user("bo").await.unwrap().is_none(), "{n}")
+                }
+                AuditedChange::SetMicrodataFrom(_) => {
+                    assert_eq!(s.microdata_from().await.unwrap(), None, "{n}")
+                }
+                AuditedChange::AddCode(_) => {
+                    assert!(s.code_additions().await.unwrap().is_empty(), "{n}")
+                }
+                _ => {}
+            }
+            // With the key: the change and one event.
+            assert!(
+                s.change_audited(change, &event("user.create"), at(40 + i as u32))
+                    .await
+                    .unwrap(),
+                "{n}: {change:?}"
+            );
+            assert_eq!(
+                total_events(s.as_ref()).await,
+                before + 1,
+                "{n}: {change:?}"
+            );
+        }
+        assert_eq!(s.user("bo").await.unwrap().unwrap().roles, "admin", "{n}");
+        assert_eq!(s.microdata_from().await.unwrap(), Some(2021), "{n}");
+        // A change that does not apply writes no event.
+        let before = total_events(s.as_ref()).await;
+        let nobody = AuditedChange::UpdateUser {
+            name: "nobody",
+            update: &update,
+        };
+        assert!(
+            !s.change_audited(&nobody, &event("user.update"), at(50))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert_eq!(total_events(s.as_ref()).await, before, "{n}");
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            ChainStatus::Intact {
+                events: before as u64
+            },
+            "{n}"
+        );
+    }
 }
 
 fn release_of(year: i32, pdf: &[u8]) -> spor_store::releases::NewRelease {

@@ -339,6 +339,17 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("audit_trail", "Revisionsspor", "Audit trail"),
     ("chain_ok", "Kæden er intakt", "The chain is intact"),
     ("chain_broken", "Kæden er brudt", "The chain is broken"),
+    (
+        "chain_key_needed",
+        "Kæden kan ikke kontrolleres uden revisionsnøglen",
+        "The chain cannot be checked without the audit key",
+    ),
+    (
+        "chain_unchecked",
+        "Kæden kontrolleres, når du beder om det (hele sporet læses)",
+        "The chain is checked when you ask (the whole trail is read)",
+    ),
+    ("verify_chain", "Kontrollér kæden", "Verify the chain"),
     ("events", "hændelser", "events"),
     ("event_code", "Hændelse", "Event"),
     ("actor", "Aktør", "Actor"),

@@ -19,6 +19,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "SPOR_DB", default_value = "./spor.db")]
     pub db: String,
 
+    /// The audit trail's key: a file of 64 hex digits (make one with `spor audit key
+    /// generate`). Events are then HMAC-chained under it; keep it outside the database.
+    #[arg(long, global = true, env = "SPOR_AUDIT_KEY_FILE", value_name = "FILE")]
+    pub audit_key: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }

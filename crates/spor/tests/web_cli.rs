@@ -32,6 +32,18 @@ fn spor_as(user: Option<&str>, db: &std::path::Path, args: &[&str], stdin: &str)
     child.wait_with_output().unwrap()
 }
 
+/// `spor` with the audit key in `SPOR_AUDIT_KEY_FILE`.
+fn spor_keyed(key: &std::path::Path, db: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spor"))
+        .env("SPOR_AUDIT_KEY_FILE", key)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run spor")
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -134,7 +146,15 @@ fn serve_once(args: &[&str], lines: usize, request: &str) -> (Vec<String>, Strin
     use std::io::{BufRead, BufReader, Read};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("spor.db");
+    let key = dir.path().join("audit.key");
+    let made = spor(
+        &db,
+        &["audit", "key", "generate", "--out", key.to_str().unwrap()],
+        "",
+    );
+    assert!(made.status.success(), "{}", text(&made));
     let mut child = Command::new(env!("CARGO_BIN_EXE_spor"))
+        .env("SPOR_AUDIT_KEY_FILE", &key)
         .arg("--db")
         .arg(&db)
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -264,6 +284,9 @@ fn settings_codes_and_accounts_changed_on_the_command_line_are_audited() {
         .skip(1)
         .map(|l| l.split('\t').collect())
         .collect();
+    // Reading the trail is an event itself, recorded before the list is read.
+    let (reading, events) = events.split_first().unwrap();
+    assert_eq!((reading[2], reading[3]), ("audit.view", "cli:birgitte"));
     let codes: Vec<&str> = events.iter().map(|e| e[2]).collect();
     assert_eq!(
         codes,
@@ -288,5 +311,246 @@ fn settings_codes_and_accounts_changed_on_the_command_line_are_audited() {
     }
     assert_eq!(events[1][4], "referral_actor/union");
     assert_eq!((events[2][4], events[2][6]), ("microdata_from", "2021"));
-    assert!(run(&["audit", "verify"], "").contains("intact: 5 events"));
+    assert!(run(&["audit", "verify"], "").contains("intact: 6 events"));
+}
+
+#[test]
+fn spor_serve_refuses_to_start_without_the_audit_key_unless_told_it_is_a_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let refused = spor(&db, &["serve", "--listen", "127.0.0.1:0"], "");
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("needs the audit key"),
+        "{}",
+        text(&refused)
+    );
+    // A keyed trail cannot go on unkeyed, not even as a trial.
+    let key = dir.path().join("audit.key");
+    let made = spor(
+        &db,
+        &["audit", "key", "generate", "--out", key.to_str().unwrap()],
+        "",
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let mut add = Command::new(env!("CARGO_BIN_EXE_spor"))
+        .env("SPOR_AUDIT_KEY_FILE", &key)
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "add", "mette", "--role", "analyst"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-enough-password\n")
+        .unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
+    let trial = spor(
+        &db,
+        &["serve", "--listen", "127.0.0.1:0", "--without-audit-key"],
+        "",
+    );
+    assert!(!trial.status.success());
+    assert!(
+        text(&trial).contains("this register is keyed"),
+        "{}",
+        text(&trial)
+    );
+}
+
+/// The operator's round: a key made once, an anchor printed and kept elsewhere, and a
+/// later check against it that finds the newest events removed even where the database's
+/// own record of its newest event was moved back to hide it.
+#[test]
+fn an_anchor_kept_outside_the_database_finds_the_newest_events_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let key = dir.path().join("audit.key");
+    let made = spor(
+        &db,
+        &["audit", "key", "generate", "--out", key.to_str().unwrap()],
+        "",
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(key_text.trim().len(), 64, "32 bytes as hex");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
+    let again = spor(
+        &db,
+        &["audit", "key", "generate", "--out", key.to_str().unwrap()],
+        "",
+    );
+    assert!(
+        !again.status.success(),
+        "an existing key is never overwritten"
+    );
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), key_text);
+
+    for name in ["a1", "a2", "a3"] {
+        let o = spor_keyed(
+            &key,
+            &db,
+            &[
+                "codes",
+                "add",
+                "referral_actor",
+                name,
+                "--da",
+                name,
+                "--en",
+                name,
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let anchor = spor_keyed(&key, &db, &["audit", "anchor"]);
+    assert!(anchor.status.success(), "{}", text(&anchor));
+    let anchor_file = dir.path().join("anchor.json");
+    std::fs::write(&anchor_file, &anchor.stdout).unwrap();
+    let anchor_arg = anchor_file.to_str().unwrap();
+    assert!(
+        String::from_utf8_lossy(&anchor.stdout).contains("\"seq\":3"),
+        "{}",
+        text(&anchor)
+    );
+    let o = spor_keyed(
+        &key,
+        &db,
+        &[
+            "codes",
+            "add",
+            "referral_actor",
+            "a4",
+            "--da",
+            "a4",
+            "--en",
+            "a4",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("no audit key"), "{}", text(&o));
+    let ok = spor_keyed(&key, &db, &["audit", "verify", "--anchor", anchor_arg]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("intact: 4 events"), "{}", text(&ok));
+
+    // Without the key the keyed events can be neither checked nor added to.
+    let keyless = spor(&db, &["audit", "verify"], "");
+    assert!(!keyless.status.success());
+    assert!(
+        text(&keyless).contains("give the audit key"),
+        "{}",
+        text(&keyless)
+    );
+    let keyless = spor(&db, &["settings", "set", "microdata_from", "2021"], "");
+    assert!(!keyless.status.success());
+    assert!(
+        text(&keyless).contains("kept under a key"),
+        "{}",
+        text(&keyless)
+    );
+    assert!(
+        text(&keyless).contains("warning: no audit key"),
+        "{}",
+        text(&keyless)
+    );
+    // The change and its event go together: refused event, unchanged setting.
+    let shown = spor_keyed(&key, &db, &["settings", "show"]);
+    assert!(shown.status.success(), "{}", text(&shown));
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains("microdata_from = (not set"),
+        "{}",
+        text(&shown)
+    );
+
+    // Someone who owns the tables removes the newest three events and moves the head back.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        for q in [
+            "DROP TRIGGER audit_events_no_delete",
+            "DELETE FROM audit_events WHERE seq >= 2",
+            "UPDATE settings SET value = (SELECT seq || ':' || hash FROM audit_events WHERE seq = 1) WHERE key = 'audit_head'",
+        ] {
+            sqlx::query(q).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    });
+    let fooled = spor_keyed(&key, &db, &["audit", "verify"]);
+    assert!(
+        fooled.status.success(),
+        "without the anchor: {}",
+        text(&fooled)
+    );
+    let caught = spor_keyed(&key, &db, &["audit", "verify", "--anchor", anchor_arg]);
+    assert!(!caught.status.success());
+    assert!(
+        text(&caught).contains("broken at event 2")
+            && text(&caught).contains("removed from the end"),
+        "{}",
+        text(&caught)
+    );
+}
+
+/// Commands that read the register out (the overview, the risk report, a copy) are events under the operating-system user, recorded before anything is shown.
+#[test]
+fn reading_the_register_out_on_the_command_line_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let run = |args: &[&str]| {
+        let out = spor_as(Some("birgitte"), &db, args, "");
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../spor-import/tests/data/register/identifications.csv");
+    run(&["import", data.to_str().unwrap()]);
+    run(&["report", "--year", "2023", "--format", "json"]);
+    run(&["release", "risk", "--year", "2023"]);
+    let copy = dir.path().join("copy.db");
+    run(&[
+        "store",
+        "copy",
+        "--from",
+        db.to_str().unwrap(),
+        "--to",
+        copy.to_str().unwrap(),
+    ]);
+    let list = run(&["audit", "list"]);
+    let events: Vec<Vec<&str>> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let seen: Vec<(&str, &str, &str)> = events.iter().map(|e| (e[2], e[4], e[6])).collect();
+    let to = format!("to {}", copy.display());
+    assert_eq!(
+        seen,
+        [
+            ("audit.view", "", ""),
+            ("register.copy", "", to.as_str()),
+            ("report.view", "2023", "risk"),
+            ("report.download", "2023", "json"),
+            ("register.import", "", "inserted 10, updated 0, unchanged 0"),
+        ],
+        "{list}"
+    );
+    assert!(events.iter().all(|e| e[3] == "cli:birgitte"), "{list}");
+    // The copy carries the trail, its own event included.
+    let copied = spor(&copy, &["audit", "verify"], "");
+    assert!(
+        text(&copied).contains("intact: 4 events"),
+        "{}",
+        text(&copied)
+    );
 }

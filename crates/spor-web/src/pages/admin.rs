@@ -236,28 +236,19 @@ pub async fn edit_code(
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let (list, code) = (get("list"), get("code"));
     let store = &*st.store;
-    let (change, event) = match get("op").as_str() {
-        "rename" => (
-            spor_app::codes::rename(store, &list, &code, &get("da"), &get("en"), st.now()).await?,
-            Event::CodeRename,
-        ),
-        "retire" => (
-            spor_app::codes::retire(store, &list, &code, true, st.now()).await?,
-            Event::CodeRetire,
-        ),
-        "unretire" => (
-            spor_app::codes::retire(store, &list, &code, false, st.now()).await?,
-            Event::CodeUnretire,
-        ),
+    // Each change is written with its audit event in one transaction.
+    let by = actor(&s, &info);
+    let change = match get("op").as_str() {
+        "rename" => {
+            let (da, en) = (get("da"), get("en"));
+            spor_app::codes::rename(store, by, &list, &code, &da, &en, st.now()).await?
+        }
+        "retire" => spor_app::codes::retire(store, by, &list, &code, true, st.now()).await?,
+        "unretire" => spor_app::codes::retire(store, by, &list, &code, false, st.now()).await?,
         _ => return Err(AppError::BadRequest),
     };
     match change {
-        spor_app::codes::CodeChange::Done => {
-            let target = format!("{list}/{code}");
-            let ev = audit::event(&info, Some(&s.user), event, Some(&target), None);
-            audit::record(&st, ev).await?;
-            Ok(Redirect::to("/admin/codes").into_response())
-        }
+        spor_app::codes::CodeChange::Done => Ok(Redirect::to("/admin/codes").into_response()),
         spor_app::codes::CodeChange::NotAdded => Err(AppError::NotFound),
         spor_app::codes::CodeChange::Invalid(why) => {
             let msg = if why == spor_app::codes::LABELS_REQUIRED {
@@ -459,9 +450,17 @@ pub async fn audit(
         .store
         .audit_events(&filter, AUDIT_PAGE, (page_no - 1) * AUDIT_PAGE)
         .await?;
-    let status = st.store.verify_audit().await?;
+    // Walking the whole chain reads every event: done when asked, not on every view.
+    let verify = q.get("verify").is_some_and(|v| v == "1");
+    let status = if verify {
+        Some(st.store.verify_audit().await?)
+    } else {
+        None
+    };
     let (notice, bad) = match status {
-        ChainStatus::Intact { events } => (
+        None => (lang.s("chain_unchecked").to_string(), false),
+        Some(ChainStatus::KeyNeeded { .. }) => (lang.s("chain_key_needed").to_string(), true),
+        Some(ChainStatus::Intact { events }) => (
             format!(
                 "{}: {} {}",
                 lang.s("chain_ok"),
@@ -470,7 +469,7 @@ pub async fn audit(
             ),
             false,
         ),
-        ChainStatus::Broken { seq, reason } => (
+        Some(ChainStatus::Broken { seq, reason }) => (
             format!("{} (#{seq}): {reason}", lang.s("chain_broken")),
             true,
         ),
@@ -493,7 +492,7 @@ pub async fn audit(
     let link_to = |p: i64| {
         let mut parts: Vec<String> = q
             .iter()
-            .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+            .filter(|(k, v)| !matches!(k.as_str(), "page" | "verify") && !v.is_empty())
             .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
             .collect();
         parts.sort();
@@ -537,8 +536,8 @@ pub async fn audit(
         status,
         &ListPage {
             c: Chrome::new(&info, Some(&s), lang.s("audit_trail")),
-            new_href: None,
-            new_label: String::new(),
+            new_href: Some("/admin/audit?verify=1".into()),
+            new_label: lang.s("verify_chain").into(),
             action: "/admin/audit".into(),
             filters: vec![
                 FilterView {

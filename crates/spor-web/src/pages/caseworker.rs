@@ -801,6 +801,20 @@ async fn edit_form(
     q: &HashMap<String, String>,
 ) -> PageResult {
     let v = load(state, spec, key).await?;
+    // The form shows the whole stored record: a view like its page, said which form.
+    let form = if kind == FormKind::Return {
+        "return form"
+    } else {
+        "edit form"
+    };
+    let ev = audit::event(
+        info,
+        Some(&s.user),
+        spec.ev[1],
+        Some(key),
+        Some(form.into()),
+    );
+    audit::record(state, ev).await?;
     let mut fs = FormState {
         key: Some(key.to_string()),
         status: StatusCode::OK,
@@ -860,6 +874,15 @@ async fn update(
                 Saved::Unchanged => return Ok(Redirect::to(&shown("unchanged")).into_response()),
                 Saved::Missing => return Err(AppError::NotFound),
                 Saved::Conflict(theirs) => {
+                    // The refusal shows what the other person stored: a view too.
+                    let ev = audit::event(
+                        info,
+                        Some(&s.user),
+                        spec.ev[1],
+                        Some(key),
+                        Some("edit conflict".into()),
+                    );
+                    audit::record(state, ev).await?;
                     fs.status = StatusCode::CONFLICT;
                     fs.conflict = true;
                     fs.theirs = theirs;

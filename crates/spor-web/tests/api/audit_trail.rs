@@ -110,8 +110,47 @@ async fn the_admin_audit_page_shows_events_and_the_chain_state() {
     app.add_user("ad", "admin").await;
     let mut ad = app.login_as("ad").await;
     let page = ad.get("/admin/audit?code=case.view").await;
-    assert!(page.body.contains("Kæden er intakt"));
+    // The whole chain is read when asked, not on every view.
+    assert!(
+        page.body
+            .contains("Kæden kontrolleres, når du beder om det")
+    );
+    assert!(!page.body.contains("Kæden er intakt"));
+    assert!(page.body.contains("/admin/audit?verify=1"));
     assert!(page.body.contains("case.view"));
+    let checked = ad.get("/admin/audit?code=case.view&verify=1").await;
+    assert!(checked.body.contains("Kæden er intakt"), "{}", checked.body);
+    // Rewritten without the key (as plain SHA-256), the chain is reported broken.
+    let pool = app.raw_pool().await;
+    sqlx::query("DROP TRIGGER audit_events_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let e2 = app
+        .store
+        .audit_events(&Default::default(), 1000, 0)
+        .await
+        .unwrap();
+    let second = e2.items.iter().find(|e| e.seq == 2).unwrap().clone();
+    let forged = spor_store::web::AuditEvent {
+        actor: Some("someone-else".into()),
+        chain: spor_store::web::CHAIN_SHA256,
+        ..second
+    };
+    let hash = spor_store::web::audit_hash(&forged.prev_hash, &forged);
+    sqlx::query(
+        "UPDATE audit_events SET actor = 'someone-else', chain = 0, hash = $1 WHERE seq = 2",
+    )
+    .bind(hash)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let broken = ad.get("/admin/audit?verify=1").await;
+    assert!(
+        broken.body.contains("Kæden er brudt (#2)"),
+        "{}",
+        broken.body
+    );
     assert!(
         !page.body.contains("login.success</td>"),
         "filtered to case.view"
@@ -204,4 +243,41 @@ async fn on_postgresql_a_tampered_row_is_reported_too() {
         ChainStatus::Broken { seq, .. } => assert_eq!(seq, 2),
         other => panic!("the tampering was not detected: {other:?}"),
     }
+}
+
+/// The edit and return forms show the whole stored record: each opening is a view event.
+#[tokio::test]
+async fn opening_the_edit_and_return_forms_is_audited_as_a_view() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut cw = app.login_as("cw").await;
+    cw.post("/cases/new", &decision_form("C-1", "P-1", "2026-03-01"))
+        .await;
+    for path in ["/cases/C-1/edit", "/cases/C-1/return"] {
+        assert_eq!(cw.get(path).await.status, StatusCode::OK, "{path}");
+    }
+    let views = app
+        .store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("case.view".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    let seen: Vec<(Option<&str>, Option<&str>, Option<&str>)> = views
+        .items
+        .iter()
+        .map(|e| (e.actor.as_deref(), e.target.as_deref(), e.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some("cw"), Some("C-1"), Some("return form")),
+            (Some("cw"), Some("C-1"), Some("edit form"))
+        ]
+    );
 }

@@ -48,7 +48,13 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     app
 }
 
+/// The audit key of every test app: its trail is HMAC-chained, as `spor serve` keeps it.
+pub fn test_audit_key() -> spor_store::web::AuditKey {
+    spor_store::web::AuditKey::from_bytes([0x42; 32])
+}
+
 async fn start(store: Arc<dyn WebStore>, mut config: Config) -> TestApp {
+    store.set_audit_key(test_audit_key());
     let clock = Clock::default();
     config.clock = clock.clone();
     let state = AppState::new(store.clone(), config.clone());

@@ -18,6 +18,13 @@ use crate::{Cli, Command};
 pub use spor_app::open_store;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(path) = &cli.audit_key {
+        spor_app::audit::use_key(spor_app::audit::read_key_file(path)?)?;
+    } else if appends_events(&cli.command) {
+        eprintln!(
+            "warning: no audit key (--audit-key FILE or SPOR_AUDIT_KEY_FILE): this command's audit event is a plain SHA-256 link that anyone with the database can rewrite; a register whose trail is keyed refuses it"
+        );
+    }
     match cli.command {
         Command::Import(args) => import::run(args, &cli.db).await,
         Command::Export(args) => export::run(args, &cli.db).await,
@@ -32,4 +39,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(c) => user::run(c, &cli.db).await,
         Command::Audit(c) => audit::run(c, &cli.db).await,
     }
+}
+
+/// Whether `c` appends to the audit trail of the register (`serve` says so itself).
+fn appends_events(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Import(_)
+            | Command::Export(_)
+            | Command::Codes(codes::CodesCommand::Add { .. })
+            | Command::Settings(settings::SettingsCommand::Set { .. })
+            | Command::Report(_)
+            | Command::Release(_)
+            | Command::Store(_)
+            | Command::User(
+                user::UserCommand::Add { .. }
+                    | user::UserCommand::Disable { .. }
+                    | user::UserCommand::Enable { .. }
+                    | user::UserCommand::ResetPassword { .. }
+                    | user::UserCommand::SetRoles { .. }
+            )
+            | Command::Audit(audit::AuditCommand::List { .. })
+    )
 }

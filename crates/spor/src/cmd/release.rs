@@ -15,7 +15,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use spor_app::audit::{Actor, command_line_user};
+use spor_app::audit::{Actor, Event, command_line_user};
 use spor_app::published;
 use spor_app::release::{RiskAssessment, write_public};
 use spor_app::{Edition, Profile, PublicOptions};
@@ -147,6 +147,14 @@ async fn risk(args: RiskArgs, db: &str) -> anyhow::Result<()> {
     let policy = args.policy.load()?;
     let (register, columns) = load(db).await?;
     let report = RiskAssessment::of(&register, &columns, args.year, &policy)?;
+    // As the web's risk page: a view of the year's figures, recorded before it is shown.
+    spor_app::audit::record_command_line(
+        db,
+        Event::ReportView,
+        Some(&args.year.to_string()),
+        Some("risk".into()),
+    )
+    .await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report.to_json())?);
     } else {
@@ -163,6 +171,13 @@ async fn public(args: PublicArgs, db: &str) -> anyhow::Result<()> {
     });
     let (register, columns) = load(db).await?;
     let edition = Edition::compute(&register, &columns, args.year, &profile)?;
+    spor_app::audit::record_command_line(
+        db,
+        Event::ReportDownload,
+        Some(&args.year.to_string()),
+        Some("json public".into()),
+    )
+    .await?;
     let (json, manifest) = write_public(&edition, &args.out)?;
     println!("wrote {} and {}", json.display(), manifest.display());
     Ok(())

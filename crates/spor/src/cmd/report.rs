@@ -95,6 +95,18 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot read the register at {db}"))?;
     let edition = spor_app::Edition::compute(&register, &columns, args.year, &profile)?;
+    // Recorded before anything is shown or written: what cannot be audited is not read out.
+    spor_app::audit::record_command_line(
+        db,
+        spor_app::audit::Event::ReportDownload,
+        Some(&args.year.to_string()),
+        Some(format!(
+            "{}{}",
+            format.name(),
+            if edition.is_public() { " public" } else { "" }
+        )),
+    )
+    .await?;
     tracing::info!(
         year = args.year,
         tables = edition.report.tables.len(),

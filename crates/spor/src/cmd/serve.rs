@@ -29,6 +29,10 @@ pub struct Args {
     /// Hours after login after which a session ends whatever the activity.
     #[arg(long, default_value_t = 10)]
     pub session_hours: u64,
+    /// Run without the audit key: the trail is then a plain SHA-256 chain that anyone
+    /// with the database can rewrite. For trying Spor out only.
+    #[arg(long)]
+    pub without_audit_key: bool,
 }
 
 pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
@@ -42,6 +46,25 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         bail!("--idle-minutes, --session-hours and --request-timeout must be at least 1");
     }
     let store = spor_app::open_web_store(db).await?;
+    if spor_app::audit::key().is_none() {
+        if !args.without_audit_key {
+            bail!(
+                "spor serve needs the audit key: make one with `spor audit key generate --out FILE`, keep it outside the database, and give it with --audit-key FILE or SPOR_AUDIT_KEY_FILE (to try Spor out only: --without-audit-key)"
+            );
+        }
+        if store
+            .audit_head()
+            .await?
+            .is_some_and(|e| e.chain != spor_store::web::CHAIN_SHA256)
+        {
+            bail!(
+                "the audit trail of this register is keyed: --without-audit-key cannot be used on it; give its key with --audit-key FILE or SPOR_AUDIT_KEY_FILE"
+            );
+        }
+        eprintln!(
+            "WARNING: no audit key: the audit trail is a plain SHA-256 chain that anyone with the database can rewrite undetected. Do not use this for real cases."
+        );
+    }
     let config = Config {
         idle_timeout: Duration::from_secs(args.idle_minutes * 60),
         absolute_lifetime: Duration::from_secs(args.session_hours * 3600),

@@ -22,6 +22,16 @@ pub enum StoreCommand {
 pub async fn run(cmd: StoreCommand) -> anyhow::Result<()> {
     match cmd {
         StoreCommand::Copy { from, to } => {
+            // Everything is read out of `from`: an event in its trail first, which the copy
+            // then carries along.
+            let shown = spor_store::postgres::redact(&to);
+            spor_app::audit::record_command_line(
+                &from,
+                spor_app::audit::Event::RegisterCopy,
+                None,
+                Some(format!("to {shown}")),
+            )
+            .await?;
             let outcome = copy(&from, &to).await?;
             print!("{}", summary(&from, &to, &outcome));
             Ok(())
