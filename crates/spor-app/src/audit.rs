@@ -117,6 +117,12 @@ pub enum Event {
     CodeUnretire,
     RegisterImport,
     RegisterExport,
+    UserPasswordChange,
+    UserSecondFactorReset,
+    SecondFactorEnrol,
+    SecondFactorFailure,
+    RecoveryCodeUse,
+    Reauthenticate,
 }
 
 impl Event {
@@ -163,6 +169,12 @@ impl Event {
         Event::CodeUnretire,
         Event::RegisterImport,
         Event::RegisterExport,
+        Event::UserPasswordChange,
+        Event::UserSecondFactorReset,
+        Event::SecondFactorEnrol,
+        Event::SecondFactorFailure,
+        Event::RecoveryCodeUse,
+        Event::Reauthenticate,
     ];
 
     /// The stable code stored in the trail.
@@ -210,6 +222,12 @@ impl Event {
             Event::CodeUnretire => "code.unretire",
             Event::RegisterImport => "register.import",
             Event::RegisterExport => "register.export",
+            Event::UserPasswordChange => "user.password_change",
+            Event::UserSecondFactorReset => "user.second_factor_reset",
+            Event::SecondFactorEnrol => "second_factor.enrol",
+            Event::SecondFactorFailure => "second_factor.failure",
+            Event::RecoveryCodeUse => "second_factor.recovery_code",
+            Event::Reauthenticate => "login.reauthenticate",
         }
     }
 

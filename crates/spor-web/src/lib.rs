@@ -75,6 +75,9 @@ pub struct Config {
     pub secure_cookies: SecureCookies,
     /// Whether `X-Forwarded-For`/`X-Forwarded-Proto` from a reverse proxy are believed.
     pub trust_proxy: bool,
+    /// How recently password and second factor must have been given for a privileged
+    /// action (granting roles, resets, code lists, settings, exporting the register).
+    pub reauth_within: Duration,
     pub clock: Clock,
 }
 
@@ -89,6 +92,7 @@ impl Default for Config {
             address_window: Duration::from_secs(15 * 60),
             secure_cookies: SecureCookies::Auto,
             trust_proxy: false,
+            reauth_within: Duration::from_secs(5 * 60),
             clock: Clock::default(),
         }
     }
@@ -138,7 +142,7 @@ impl AppState {
 
 /// Every route of the application, with the role its handler requires.
 pub fn router(state: AppState) -> Router {
-    use pages::{admin, analyst, caseworker, common};
+    use pages::{account, admin, analyst, caseworker, common};
     Router::new()
         .route("/healthz", get(common::healthz))
         .route("/assets/app.css", get(common::css))
@@ -149,6 +153,23 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/login", get(common::login_page).post(common::login))
         .route("/logout", post(common::logout))
+        // The steps of a login, and the user's own account.
+        .route(
+            "/login/second-factor",
+            get(account::second_factor_page).post(account::second_factor),
+        )
+        .route(
+            "/account/second-factor",
+            get(account::enrol_page).post(account::enrol),
+        )
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::change_password),
+        )
+        .route(
+            "/account/reauthenticate",
+            get(account::reauthenticate_page).post(account::reauthenticate),
+        )
         // Caseworker.
         .route("/cases", get(caseworker::list_cases))
         .route(
