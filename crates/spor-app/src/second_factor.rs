@@ -61,8 +61,10 @@ impl From<spor_store::StoreError> for SecondFactorError {
 pub struct Enrolment {
     /// The secret in base32, as apps take it typed in.
     pub secret: String,
-    /// The `otpauth://totp/…` address (what a QR code would carry).
+    /// The `otpauth://totp/…` address.
     pub url: String,
+    /// The address as a QR code: a PNG image, base64 (for a `data:` URL).
+    pub qr_png_base64: String,
 }
 
 impl std::fmt::Debug for Enrolment {
@@ -176,10 +178,18 @@ pub async fn begin_enrolment(
             s
         }
     };
-    let url = totp(&secret, name)?
+    let t = totp(&secret, name)?;
+    let url = t
         .to_url()
         .map_err(|e| anyhow::anyhow!("cannot write the otpauth address: {e}"))?;
-    Ok(Enrolment { secret, url })
+    let qr_png_base64 = t
+        .to_qr_base64()
+        .map_err(|e| anyhow::anyhow!("cannot draw the QR code: {e}"))?;
+    Ok(Enrolment {
+        secret,
+        url,
+        qr_png_base64,
+    })
 }
 
 /// Confirms the enrolment of `name` with a code from the app: the second factor is then

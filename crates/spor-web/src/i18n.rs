@@ -337,8 +337,18 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "enrol_secret",
-        "Nøgle (tast den ind i appen):",
-        "Key (type it into the app):",
+        "Eller tast nøglen ind i appen:",
+        "Or type the key into the app:",
+    ),
+    (
+        "enrol_qr",
+        "Skan koden med appen:",
+        "Scan the code with the app:",
+    ),
+    (
+        "enrol_qr_alt",
+        "QR-kode med nøglen til godkendelsesappen",
+        "QR code with the key for the authenticator app",
     ),
     ("enrol_url", "Eller som adresse:", "Or as an address:"),
     ("enrol_code", "Koden fra appen", "The code from the app"),

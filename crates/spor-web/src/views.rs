@@ -94,6 +94,8 @@ pub struct EnrolPage {
     pub c: Chrome,
     pub secret: String,
     pub url: String,
+    /// The address as a QR code (a `data:` URL of a PNG).
+    pub qr: String,
     pub next: String,
     pub error: Option<String>,
 }

@@ -173,6 +173,7 @@ async fn enrol_form(
             c: Chrome::new(info, Some(s), info.lang.s("enrol_title")),
             secret: e.grouped_secret(),
             url: e.url.clone(),
+            qr: format!("data:image/png;base64,{}", e.qr_png_base64),
             next,
             error,
         },

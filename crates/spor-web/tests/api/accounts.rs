@@ -159,6 +159,11 @@ async fn an_account_without_a_second_factor_enrols_at_the_first_login_and_its_re
     assert!(starts(&a.get("/cases").await, "/account/second-factor"));
     let page = a.get("/account/second-factor").await;
     assert!(page.body.contains("otpauth://totp/Spor:cw?"), "the address");
+    assert!(
+        page.body
+            .contains("id=\"totp-qr\" src=\"data:image/png;base64,iVBOR"),
+        "the QR code, a PNG"
+    );
     // A wrong code does not enrol.
     let csrf = hidden(&page.body, "csrf").unwrap();
     let refused = a
