@@ -494,6 +494,47 @@ pub(crate) async fn start_session(
     Ok(raw)
 }
 
+/// Replaces the session `old` by a new one (a new cookie value and CSRF token) whose
+/// password and second factor were given at `at`: the token from before the second
+/// factor does not become the logged-in one. The new cookie value and session.
+pub(crate) async fn renew_session(
+    state: &AppState,
+    old: &Session,
+    must_change_password: bool,
+    at: DateTime<Utc>,
+) -> Result<(String, Session), AppError> {
+    let raw = random_token();
+    let lifetime = chrono::Duration::from_std(state.config.absolute_lifetime).unwrap_or_default();
+    let row = SessionRow {
+        id_hash: sha256_hex(&raw),
+        user_name: old.user.clone(),
+        csrf_token: random_token(),
+        created_at: at,
+        last_seen_at: at,
+        expires_at: at + lifetime,
+        verified_at: Some(at),
+    };
+    state
+        .store
+        .create_session(&row)
+        .await
+        .map_err(AppError::store)?;
+    logout(state, old).await?;
+    let session = Session {
+        user: row.user_name,
+        roles: old.roles.clone(),
+        csrf: row.csrf_token,
+        id_hash: row.id_hash,
+        stage: if must_change_password {
+            Stage::ChangePassword
+        } else {
+            Stage::Complete
+        },
+        verified_at: Some(at),
+    };
+    Ok((raw, session))
+}
+
 /// Starts the failed-login count again after a complete login (not after the password
 /// alone: a password then a few wrong codes, again and again, would never lock).
 pub(crate) async fn clear_failures(state: &AppState, u: &UserRow) -> Result<(), AppError> {

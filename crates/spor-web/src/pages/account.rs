@@ -137,7 +137,8 @@ pub async fn second_factor(
         Ok(proof) => {
             let user = st.store.user(&s.user).await?.ok_or(AppError::Forbidden)?;
             auth::clear_failures(&st, &user).await?;
-            st.store.verify_session(&s.id_hash, st.now()).await?;
+            let (raw, _) =
+                auth::renew_session(&st, &s, user.must_change_password, st.now()).await?;
             let how = match proof {
                 Proof::Totp => "password and TOTP code".to_string(),
                 Proof::RecoveryCode { left } => {
@@ -146,7 +147,12 @@ pub async fn second_factor(
             };
             let ev = audit::event(&info, Some(&s.user), Event::LoginSuccess, None, Some(how));
             audit::record(&st, ev).await?;
-            Ok(Redirect::to(&next).into_response())
+            let mut res = Redirect::to(&next).into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                auth::set_cookie(SESSION_COOKIE, &raw, None, info.secure),
+            );
+            Ok(res)
         }
         Err(Some(msg)) => code_page(&info, &s, next, Some(msg), StatusCode::UNAUTHORIZED),
         Err(None) => locked_out(&st, &s, &info).await,
@@ -209,7 +215,8 @@ pub async fn enrol(
         Ok(codes) => {
             let user = st.store.user(&s.user).await?.ok_or(AppError::Forbidden)?;
             auth::clear_failures(&st, &user).await?;
-            st.store.verify_session(&s.id_hash, now).await?;
+            let (raw, renewed) =
+                auth::renew_session(&st, &s, user.must_change_password, now).await?;
             let ev = audit::event(
                 &info,
                 Some(&s.user),
@@ -218,11 +225,16 @@ pub async fn enrol(
                 Some("password; second factor enrolled".into()),
             );
             audit::record(&st, ev).await?;
-            page(&RecoveryCodesPage {
-                c: Chrome::new(&info, Some(&s), info.lang.s("recovery_title")),
+            let mut res = page(&RecoveryCodesPage {
+                c: Chrome::new(&info, Some(&renewed), info.lang.s("recovery_title")),
                 codes,
                 next,
-            })
+            })?;
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                auth::set_cookie(SESSION_COOKIE, &raw, None, info.secure),
+            );
+            Ok(res)
         }
         Err(SecondFactorError::WrongCode) => {
             let msg = info.lang.s("sf_wrong").to_string();

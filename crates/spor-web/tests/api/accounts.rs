@@ -81,10 +81,16 @@ async fn the_password_alone_does_not_log_in_and_a_wrong_code_is_refused() {
         Some("wrong code")
     );
 
+    let half = a.session_cookie().unwrap();
     let code = a.next_code("cw");
     let done = a.answer_second_factor("/login/second-factor", &code).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(a.get("/cases").await.status(), StatusCode::OK);
+    // The session from before the second factor is not the logged-in one.
+    assert_ne!(a.session_cookie().unwrap(), half, "a new session id");
+    let mut stale = app.agent();
+    stale.cookies = vec![("spor_session".into(), half)];
+    assert!(stale.get("/cases").await.redirects_to_login());
     let ok = events(&app, "login.success").await;
     assert_eq!(ok.len(), 1);
     assert_eq!(ok[0].detail.as_deref(), Some("password and TOTP code"));
