@@ -578,4 +578,29 @@ async fn a_policy_may_exempt_roles_from_the_second_factor() {
     let mut both = app.agent();
     let r = both.login("both", "both-secret-password").await;
     assert!(starts(&r, "/account/second-factor"), "{:?}", r.location);
+
+    // The administrator sets the policy on the settings page, audited; none by default.
+    app.add_user("ad", "admin").await;
+    let mut ad = app.login_as("ad").await;
+    let page = ad.get("/admin/settings").await;
+    assert!(
+        page.body
+            .contains("name=\"exempt_analyst\" value=\"1\" checked")
+    );
+    let saved = ad
+        .post("/admin/settings", &[("op", "second_factor_exempt")])
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.web_setting("second_factor_exempt").await.unwrap(),
+        None
+    );
+    let mut an = app.agent();
+    let r = an.login("an", "an-secret-password").await;
+    assert!(starts(&r, "/account/second-factor"), "{:?}", r.location);
+    let ev = events(&app, "settings.update").await;
+    assert_eq!(
+        (ev[0].target.as_deref(), ev[0].detail.as_deref()),
+        (Some("second_factor_exempt"), Some("none"))
+    );
 }
