@@ -235,6 +235,12 @@ pub enum Event {
     ReleasePublish,
     ReleaseView,
     RegisterCopy,
+    UserPasswordChange,
+    UserSecondFactorReset,
+    SecondFactorEnrol,
+    SecondFactorFailure,
+    RecoveryCodeUse,
+    Reauthenticate,
 }
 
 impl Event {
@@ -284,6 +290,12 @@ impl Event {
         Event::ReleasePublish,
         Event::ReleaseView,
         Event::RegisterCopy,
+        Event::UserPasswordChange,
+        Event::UserSecondFactorReset,
+        Event::SecondFactorEnrol,
+        Event::SecondFactorFailure,
+        Event::RecoveryCodeUse,
+        Event::Reauthenticate,
     ];
 
     /// The stable code stored in the trail.
@@ -334,6 +346,12 @@ impl Event {
             Event::ReleasePublish => "release.publish",
             Event::ReleaseView => "release.view",
             Event::RegisterCopy => "register.copy",
+            Event::UserPasswordChange => "user.password_change",
+            Event::UserSecondFactorReset => "user.second_factor_reset",
+            Event::SecondFactorEnrol => "second_factor.enrol",
+            Event::SecondFactorFailure => "second_factor.failure",
+            Event::RecoveryCodeUse => "second_factor.recovery_code",
+            Event::Reauthenticate => "login.reauthenticate",
         }
     }
 

@@ -14,6 +14,7 @@
 //! | the synthetic demo | [`demo`] |
 //! | a synthetic register of any size (benchmarks) | [`generate`] |
 //! | accounts of the web application | [`accounts`] |
+//! | the second factor: TOTP enrolment and check, recovery codes | [`second_factor`] |
 //! | the register's settings, by an administrator | [`settings`] |
 //! | the centre's own codes: add, rename, retire | [`codes`] |
 //! | the audit trail's events and who acted | [`audit`] |
@@ -30,6 +31,7 @@ pub mod import;
 pub mod published;
 pub mod records;
 pub mod release;
+pub mod second_factor;
 pub mod settings;
 pub mod statistics;
 

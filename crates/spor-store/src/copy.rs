@@ -131,8 +131,17 @@ pub const COPIED_TABLES: &[TableSpec] = &[
             ("locked_until", Text),
             ("created_at", Text),
             ("updated_at", Text),
+            ("must_change_password", Bool),
+            ("totp_secret", Text),
+            ("totp_confirmed", Bool),
+            ("totp_last_step", Int),
         ],
         order_by: "name",
+    },
+    TableSpec {
+        name: "recovery_codes",
+        columns: &[("user_name", Text), ("code_hash", Text)],
+        order_by: "user_name, code_hash",
     },
     TableSpec {
         name: "audit_events",

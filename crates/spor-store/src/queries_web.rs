@@ -191,8 +191,7 @@ async fn touch_register<DB: Backend>(conn: &mut DB::Connection, at: &str) -> Res
     Ok(())
 }
 
-const USER_COLS: &str =
-    "name, roles, password_hash, disabled, failed_logins, locked_until, created_at";
+const USER_COLS: &str = "name, roles, password_hash, disabled, failed_logins, locked_until, created_at, must_change_password, totp_secret, totp_confirmed";
 
 fn user_from<DB: Backend>(r: &DB::Row) -> Result<UserRow> {
     Ok(UserRow {
@@ -203,7 +202,91 @@ fn user_from<DB: Backend>(r: &DB::Row) -> Result<UserRow> {
         failed_logins: req_int::<DB>(r, 4)?,
         locked_until: DB::text(r, 5)?.map(ts).transpose()?,
         created_at: ts(&req_text::<DB>(r, 6)?)?,
+        must_change_password: required(DB::bool(r, 7)?)?,
+        totp_secret: text::<DB>(r, 8)?,
+        totp_confirmed: required(DB::bool(r, 9)?)?,
     })
+}
+
+/// Whether an enabled account with the `admin` role is left (roles are a comma-separated
+/// list, matched whole).
+async fn an_admin_left<DB: Backend>(conn: &mut DB::Connection) -> Result<bool> {
+    let row = bind::<DB>(sqlx::query(
+        "SELECT COUNT(*) FROM users WHERE NOT disabled AND (',' || roles || ',') LIKE '%,admin,%'",
+    ))
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some(r) => DB::int(&r, 0)?.unwrap_or(0) > 0,
+        None => false,
+    })
+}
+
+/// Applies an account update in the caller's transaction; whether the account exists.
+async fn apply_user_update<DB: Backend>(
+    conn: &mut DB::Connection,
+    name: &str,
+    u: &UserUpdate,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut qb: QueryBuilder<DB> = QueryBuilder::new("UPDATE users SET updated_at = ");
+    DB::push_bind(&mut qb, stamp(now).as_str().into());
+    if let Some(r) = &u.roles {
+        qb.push(", roles = ");
+        DB::push_bind(&mut qb, r.into());
+    }
+    if let Some(h) = &u.password_hash {
+        qb.push(", password_hash = ");
+        DB::push_bind(&mut qb, h.into());
+        qb.push(", failed_logins = 0, locked_until = NULL");
+    }
+    if let Some(d) = u.disabled {
+        qb.push(", disabled = ");
+        DB::push_bind(&mut qb, d.into());
+    }
+    if let Some((n, until)) = &u.login_state {
+        qb.push(", failed_logins = ");
+        DB::push_bind(&mut qb, (*n).into());
+        qb.push(", locked_until = ");
+        let until = until.map(stamp);
+        DB::push_bind(&mut qb, until.as_deref().into());
+    }
+    if let Some(m) = u.must_change_password {
+        qb.push(", must_change_password = ");
+        DB::push_bind(&mut qb, m.into());
+    }
+    match &u.second_factor {
+        Some(SecondFactorUpdate::Pending(secret)) => {
+            qb.push(", totp_secret = ");
+            DB::push_bind(&mut qb, secret.into());
+            qb.push(", totp_confirmed = FALSE, totp_last_step = NULL");
+        }
+        Some(SecondFactorUpdate::Reset) => {
+            qb.push(", totp_secret = NULL, totp_confirmed = FALSE, totp_last_step = NULL");
+        }
+        None => {}
+    }
+    qb.push(" WHERE name = ");
+    DB::push_bind(&mut qb, name.into());
+    let found = DB::execute(&mut *conn, qb.build()).await? == 1;
+    if found && u.second_factor == Some(SecondFactorUpdate::Reset) {
+        bind::<DB>(sqlx::query(
+            "DELETE FROM recovery_codes WHERE user_name = $1",
+        ))
+        .to(name)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let ends_sessions = u.password_hash.is_some()
+        || u.disabled == Some(true)
+        || u.second_factor == Some(SecondFactorUpdate::Reset);
+    if found && ends_sessions {
+        bind::<DB>(sqlx::query("DELETE FROM sessions WHERE user_name = $1"))
+            .to(name)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(found)
 }
 
 const EVENT_COLS: &str = "seq, at, code, actor, target, address, detail, prev_hash, hash, chain";
@@ -695,38 +778,7 @@ async fn update_user_in<DB: Backend>(
     u: &UserUpdate,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let mut qb: QueryBuilder<DB> = QueryBuilder::new("UPDATE users SET updated_at = ");
-    <DB as Backend>::push_bind(&mut qb, stamp(now).as_str().into());
-    if let Some(r) = &u.roles {
-        qb.push(", roles = ");
-        <DB as Backend>::push_bind(&mut qb, r.into());
-    }
-    if let Some(h) = &u.password_hash {
-        qb.push(", password_hash = ");
-        <DB as Backend>::push_bind(&mut qb, h.into());
-        qb.push(", failed_logins = 0, locked_until = NULL");
-    }
-    if let Some(d) = u.disabled {
-        qb.push(", disabled = ");
-        <DB as Backend>::push_bind(&mut qb, d.into());
-    }
-    if let Some((n, until)) = &u.login_state {
-        qb.push(", failed_logins = ");
-        <DB as Backend>::push_bind(&mut qb, (*n).into());
-        qb.push(", locked_until = ");
-        let until = until.map(stamp);
-        <DB as Backend>::push_bind(&mut qb, until.as_deref().into());
-    }
-    qb.push(" WHERE name = ");
-    <DB as Backend>::push_bind(&mut qb, name.into());
-    let found = <DB as Backend>::execute(&mut *tx, qb.build()).await? == 1;
-    if found && (u.password_hash.is_some() || u.disabled == Some(true)) {
-        bind::<DB>(sqlx::query("DELETE FROM sessions WHERE user_name = $1"))
-            .to(name)
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(found)
+    apply_user_update::<DB>(tx, name, u, now).await
 }
 
 async fn create_user_in<DB: Backend>(
@@ -738,7 +790,7 @@ async fn create_user_in<DB: Backend>(
 ) -> Result<bool> {
     let now = stamp(now);
     let added = bind::<DB>(sqlx::query(
-        "INSERT INTO users (name, roles, password_hash, disabled, failed_logins, created_at, updated_at) VALUES ($1, $2, $3, FALSE, 0, $4, $4) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO users (name, roles, password_hash, disabled, failed_logins, created_at, updated_at, must_change_password) VALUES ($1, $2, $3, FALSE, 0, $4, $4, TRUE) ON CONFLICT (name) DO NOTHING",
     ))
     .to(name)
     .to(roles)
@@ -831,7 +883,7 @@ impl<S: SqlStore> WebStore for S {
     #[tracing::instrument(skip_all)]
     async fn update_user(&self, name: &str, u: &UserUpdate, now: DateTime<Utc>) -> Result<bool> {
         let mut tx = self.sql_pool().begin().await?;
-        let found = update_user_in::<S::Db>(&mut tx, name, u, now).await?;
+        let found = apply_user_update::<S::Db>(&mut tx, name, u, now).await?;
         tx.commit().await?;
         Ok(found)
     }
@@ -856,6 +908,14 @@ impl<S: SqlStore> WebStore for S {
                 AuditedChange::UpdateUser { name, update } => {
                     update_user_in::<S::Db>(&mut tx, name, update, at).await?
                 }
+                AuditedChange::UpdateUserKeepingAnAdmin { name, update } => {
+                    let found = update_user_in::<S::Db>(&mut tx, name, update, at).await?;
+                    if found && !an_admin_left::<S::Db>(&mut tx).await? {
+                        tx.rollback().await?;
+                        return Err(StoreError::Conflict(LAST_ADMIN.into()));
+                    }
+                    found
+                }
                 AuditedChange::SetMicrodataFrom(year) => {
                     crate::queries::set_microdata_from::<S::Db>(&mut tx, year).await?;
                     true
@@ -879,6 +939,137 @@ impl<S: SqlStore> WebStore for S {
             Ok(true)
         })
         .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_user_keeping_an_admin(
+        &self,
+        name: &str,
+        u: &UserUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<bool>> {
+        retry::<S::Db, _, _, _>(|| async move {
+            let mut tx = self.sql_pool().begin().await?;
+            // The write lock first: a second change waits for this one and then counts
+            // the administrators it left.
+            lock::<S::Db>(&mut tx).await?;
+            let found = apply_user_update::<S::Db>(&mut tx, name, u, now).await?;
+            if found && !an_admin_left::<S::Db>(&mut tx).await? {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            tx.commit().await?;
+            Ok(Some(found))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn confirm_second_factor(
+        &self,
+        name: &str,
+        secret: &str,
+        step: i64,
+        recovery_code_hashes: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.sql_pool().begin().await?;
+        let done = bind::<S::Db>(sqlx::query(
+            "UPDATE users SET totp_confirmed = TRUE, totp_last_step = $1, updated_at = $2 WHERE name = $3 AND totp_secret = $4 AND NOT totp_confirmed",
+        ))
+        .to(step)
+        .to(stamp(now).as_str())
+        .to(name)
+        .to(secret)
+        .execute(&mut tx)
+        .await?
+            == 1;
+        if !done {
+            return Ok(false);
+        }
+        bind::<S::Db>(sqlx::query(
+            "DELETE FROM recovery_codes WHERE user_name = $1",
+        ))
+        .to(name)
+        .execute(&mut tx)
+        .await?;
+        for h in recovery_code_hashes {
+            bind::<S::Db>(sqlx::query(
+                "INSERT INTO recovery_codes (user_name, code_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            ))
+            .to(name)
+            .to(h)
+            .execute(&mut tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn take_totp_step(&self, name: &str, step: i64) -> Result<bool> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let n = bind::<S::Db>(sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE name = $2 AND totp_confirmed AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        ))
+        .to(step)
+        .to(name)
+        .execute(&mut conn)
+        .await?;
+        Ok(n == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn take_recovery_code(&self, name: &str, code_hash: &str) -> Result<bool> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let n = bind::<S::Db>(sqlx::query(
+            "DELETE FROM recovery_codes WHERE user_name = $1 AND code_hash = $2",
+        ))
+        .to(name)
+        .to(code_hash)
+        .execute(&mut conn)
+        .await?;
+        Ok(n == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn recovery_codes_left(&self, name: &str) -> Result<i64> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let row = bind::<S::Db>(sqlx::query(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_name = $1",
+        ))
+        .to(name)
+        .fetch_optional(&mut conn)
+        .await?;
+        Ok(match row {
+            Some(r) => <S::Db as Backend>::int(&r, 0)?.unwrap_or(0),
+            None => 0,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn verify_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        let mut conn = self.sql_pool().acquire().await?;
+        bind::<S::Db>(sqlx::query(
+            "UPDATE sessions SET verified_at = $1 WHERE id_hash = $2",
+        ))
+        .to(stamp(at).as_str())
+        .to(id_hash)
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn web_setting(&self, key: &str) -> Result<Option<String>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        crate::queries::get_setting::<S::Db>(&mut conn, key).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_web_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+        let mut conn = self.sql_pool().acquire().await?;
+        crate::queries::set_setting::<S::Db>(&mut conn, key, value).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -919,7 +1110,7 @@ impl<S: SqlStore> WebStore for S {
     async fn create_session(&self, s: &SessionRow) -> Result<()> {
         let mut conn = self.sql_pool().acquire().await?;
         bind::<S::Db>(sqlx::query(
-            "INSERT INTO sessions (id_hash, user_name, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO sessions (id_hash, user_name, csrf_token, created_at, last_seen_at, expires_at, verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         ))
         .to(&s.id_hash)
         .to(&s.user_name)
@@ -927,6 +1118,7 @@ impl<S: SqlStore> WebStore for S {
         .to(&stamp(s.created_at))
         .to(&stamp(s.last_seen_at))
         .to(&stamp(s.expires_at))
+        .to(&s.verified_at.map(stamp))
         .execute(&mut conn)
         .await?;
         Ok(())
@@ -936,7 +1128,7 @@ impl<S: SqlStore> WebStore for S {
     async fn session(&self, id_hash: &str) -> Result<Option<(SessionRow, UserRow)>> {
         let mut conn = self.sql_pool().acquire().await?;
         let row = bind::<S::Db>(sqlx::query(
-            "SELECT u.name, u.roles, u.password_hash, u.disabled, u.failed_logins, u.locked_until, u.created_at, s.id_hash, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = $1",
+            "SELECT u.name, u.roles, u.password_hash, u.disabled, u.failed_logins, u.locked_until, u.created_at, u.must_change_password, u.totp_secret, u.totp_confirmed, s.id_hash, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, s.verified_at FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = $1",
         ))
         .to(id_hash)
         .fetch_optional(&mut conn)
@@ -944,12 +1136,13 @@ impl<S: SqlStore> WebStore for S {
         let Some(r) = row else { return Ok(None) };
         let user = user_from::<S::Db>(&r)?;
         let session = SessionRow {
-            id_hash: req_text::<S::Db>(&r, 7)?,
+            id_hash: req_text::<S::Db>(&r, 10)?,
             user_name: user.name.clone(),
-            csrf_token: req_text::<S::Db>(&r, 8)?,
-            created_at: ts(&req_text::<S::Db>(&r, 9)?)?,
-            last_seen_at: ts(&req_text::<S::Db>(&r, 10)?)?,
-            expires_at: ts(&req_text::<S::Db>(&r, 11)?)?,
+            csrf_token: req_text::<S::Db>(&r, 11)?,
+            created_at: ts(&req_text::<S::Db>(&r, 12)?)?,
+            last_seen_at: ts(&req_text::<S::Db>(&r, 13)?)?,
+            expires_at: ts(&req_text::<S::Db>(&r, 14)?)?,
+            verified_at: <S::Db as Backend>::text(&r, 15)?.map(ts).transpose()?,
         };
         Ok(Some((session, user)))
     }

@@ -36,6 +36,21 @@ pub struct UserRow {
     pub failed_logins: i64,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The password was set by someone else (an administrator): the user must change it
+    /// before doing anything else.
+    pub must_change_password: bool,
+    /// The TOTP secret (base32), if one is set; never logged (see `Debug`).
+    pub totp_secret: Option<String>,
+    /// Whether the secret was confirmed with a code: the second factor is in use. A secret
+    /// set but not confirmed is an enrolment under way.
+    pub totp_confirmed: bool,
+}
+
+impl UserRow {
+    /// Whether the account has a second factor in use.
+    pub fn has_second_factor(&self) -> bool {
+        self.totp_confirmed && self.totp_secret.is_some()
+    }
 }
 
 impl std::fmt::Debug for UserRow {
@@ -56,6 +71,29 @@ pub struct UserUpdate {
     pub disabled: Option<bool>,
     /// Failed-login counter and lockout end.
     pub login_state: Option<(i64, Option<DateTime<Utc>>)>,
+    pub must_change_password: Option<bool>,
+    /// The second factor: see [`SecondFactorUpdate`].
+    pub second_factor: Option<SecondFactorUpdate>,
+}
+
+/// A change to an account's second factor.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecondFactorUpdate {
+    /// Starts an enrolment with this (base32) secret, not yet confirmed; an enrolment under
+    /// way is replaced.
+    Pending(String),
+    /// Removes the second factor and the recovery codes (the user enrols again at the next
+    /// login); the account's sessions end.
+    Reset,
+}
+
+impl std::fmt::Debug for SecondFactorUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecondFactorUpdate::Pending(_) => f.write_str("Pending(..)"),
+            SecondFactorUpdate::Reset => f.write_str("Reset"),
+        }
+    }
 }
 
 impl std::fmt::Debug for UserUpdate {
@@ -73,6 +111,9 @@ pub struct SessionRow {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// When the user last gave password and second factor in this session (at login or
+    /// re-authentication); `None` while the second factor is still to come.
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for SessionRow {
@@ -81,6 +122,7 @@ impl std::fmt::Debug for SessionRow {
             .field("created_at", &self.created_at)
             .field("last_seen_at", &self.last_seen_at)
             .field("expires_at", &self.expires_at)
+            .field("verified_at", &self.verified_at)
             .finish_non_exhaustive()
     }
 }
@@ -432,6 +474,9 @@ impl ChainVerifier {
 
 /// A change of accounts, settings or code lists that [`WebStore::change_audited`] writes in
 /// one transaction with its audit event: both or neither. `Debug` names the kind only.
+/// What [`AuditedChange::UpdateUserKeepingAnAdmin`]'s conflict says.
+pub const LAST_ADMIN: &str = "the last administrator";
+
 #[derive(Clone, Copy)]
 pub enum AuditedChange<'a> {
     /// Not written if the name is taken.
@@ -442,6 +487,13 @@ pub enum AuditedChange<'a> {
     },
     /// Not written if there is no such account.
     UpdateUser {
+        name: &'a str,
+        update: &'a UserUpdate,
+    },
+    /// As `UpdateUser`, but refused with [`LAST_ADMIN`] (a [`crate::StoreError::Conflict`])
+    /// if it would leave no enabled account with the `admin` role; concurrent changes are
+    /// serialised, so two administrators removing each other cannot both succeed.
+    UpdateUserKeepingAnAdmin {
         name: &'a str,
         update: &'a UserUpdate,
     },
@@ -469,6 +521,7 @@ impl std::fmt::Debug for AuditedChange<'_> {
         f.write_str(match self {
             AuditedChange::CreateUser { .. } => "CreateUser(…)",
             AuditedChange::UpdateUser { .. } => "UpdateUser(…)",
+            AuditedChange::UpdateUserKeepingAnAdmin { .. } => "UpdateUserKeepingAnAdmin(…)",
             AuditedChange::SetMicrodataFrom(_) => "SetMicrodataFrom(…)",
             AuditedChange::AddCode(_) => "AddCode(…)",
             AuditedChange::RenameCode { .. } => "RenameCode(…)",
@@ -708,7 +761,9 @@ pub struct Page<T> {
 #[async_trait]
 pub trait WebStore: Store + crate::releases::ReleaseStore {
     // Accounts.
-    /// Creates an account; `false` if the name is taken.
+    /// Creates an account; `false` if the name is taken. Its password was set by someone
+    /// else: the account is created with `must_change_password`, and without a second
+    /// factor.
     async fn create_user(
         &self,
         name: &str,
@@ -734,6 +789,41 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
         ev: &NewAuditEvent,
         at: DateTime<Utc>,
     ) -> Result<bool>;
+
+    /// Applies `update` unless it would leave no enabled account with the `admin` role:
+    /// `None` then (nothing changed), else as [`WebStore::update_user`]. Concurrent changes
+    /// are serialised, so two administrators removing each other cannot both succeed.
+    async fn update_user_keeping_an_admin(
+        &self,
+        name: &str,
+        update: &UserUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<bool>>;
+
+    // The second factor.
+    /// Confirms the enrolment under way of `name` (its secret is `secret`) with the code
+    /// of time step `step`, and stores the recovery codes' hashes in place of any older
+    /// ones; `false` if no such enrolment is under way (nothing changed).
+    async fn confirm_second_factor(
+        &self,
+        name: &str,
+        secret: &str,
+        step: i64,
+        recovery_code_hashes: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Takes the TOTP code of time step `step` for `name`: `false` if a code of this or a
+    /// later step was taken already (a replay), in one statement.
+    async fn take_totp_step(&self, name: &str, step: i64) -> Result<bool>;
+    /// Uses up a recovery code (by its hash): `false` if `name` has no such unused code.
+    async fn take_recovery_code(&self, name: &str, code_hash: &str) -> Result<bool>;
+    /// How many unused recovery codes `name` has.
+    async fn recovery_codes_left(&self, name: &str) -> Result<i64>;
+    /// Marks a session as having given password and second factor at `at`.
+    async fn verify_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// A setting of the web application (in the register's settings).
+    async fn web_setting(&self, key: &str) -> Result<Option<String>>;
+    async fn set_web_setting(&self, key: &str, value: Option<&str>) -> Result<()>;
 
     // Sessions.
     async fn create_session(&self, s: &SessionRow) -> Result<()>;

@@ -10,8 +10,8 @@ use spor_core::Form;
 use spor_store::StoreError;
 use spor_store::web::{
     AuditAnchor, AuditFilter, AuditKey, AuditedChange, CHAIN_HMAC, CHAIN_SHA256, ChainStatus,
-    ChangeContext, NewAuditEvent, Record, RecordFilter, RecordKind, SearchKind, SessionRow,
-    UserUpdate, WebStore, WriteOutcome,
+    ChangeContext, NewAuditEvent, Record, RecordFilter, RecordKind, SearchKind, SecondFactorUpdate,
+    SessionRow, UserUpdate, WebStore, WriteOutcome,
 };
 
 /// The backend's store with its web tables (a second handle on the same database), opened
@@ -133,6 +133,7 @@ async fn accounts_sessions_and_the_audit_chain_behave_alike_on_every_backend() {
             created_at: at(4),
             last_seen_at: at(4),
             expires_at: at(4) + Duration::hours(8),
+            verified_at: None,
         };
         s.create_session(&session).await.unwrap();
         let (found, user) = s.session("h1").await.unwrap().expect("the session");
@@ -352,6 +353,146 @@ async fn calls_count_in_copenhagen_time_unchanged_saves_write_nothing_and_refs_a
             .map(|c| c.action)
             .collect();
         assert_eq!(actions, ["create", "delete", "restore"], "{n}");
+    }
+}
+
+#[tokio::test]
+async fn second_factors_are_taken_once_and_the_last_administrator_stays_on_every_backend() {
+    for b in
+        backends("second_factors_are_taken_once_and_the_last_administrator_stays_on_every_backend")
+            .await
+    {
+        let s = web(&b).await;
+        let n = b.name;
+        assert!(s.create_user("ana", "admin", "h", at(0)).await.unwrap());
+        assert!(
+            s.create_user("bo", "caseworker,admin", "h", at(0))
+                .await
+                .unwrap()
+        );
+        let ana = s.user("ana").await.unwrap().unwrap();
+        assert!(
+            ana.must_change_password,
+            "{n}: a new account's password is to change"
+        );
+        assert!(!ana.has_second_factor(), "{n}");
+
+        // Enrolment: a pending secret, confirmed once with its recovery codes.
+        let pending = UserUpdate {
+            second_factor: Some(SecondFactorUpdate::Pending("SECRETA".into())),
+            must_change_password: Some(false),
+            ..UserUpdate::default()
+        };
+        assert!(s.update_user("ana", &pending, at(1)).await.unwrap(), "{n}");
+        let codes = ["c1".to_string(), "c2".to_string()];
+        assert!(
+            !s.confirm_second_factor("ana", "OTHER", 100, &codes, at(1))
+                .await
+                .unwrap(),
+            "{n}: another secret than the one being enrolled"
+        );
+        assert!(
+            s.confirm_second_factor("ana", "SECRETA", 100, &codes, at(1))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        let ana = s.user("ana").await.unwrap().unwrap();
+        assert!(ana.has_second_factor() && !ana.must_change_password, "{n}");
+        assert_eq!(s.recovery_codes_left("ana").await.unwrap(), 2, "{n}");
+
+        // A step is taken once, and never an older one; a recovery code once.
+        assert!(!s.take_totp_step("ana", 100).await.unwrap(), "{n}: replay");
+        assert!(
+            !s.take_totp_step("ana", 99).await.unwrap(),
+            "{n}: older step"
+        );
+        assert!(s.take_totp_step("ana", 101).await.unwrap(), "{n}");
+        assert!(!s.take_totp_step("ana", 101).await.unwrap(), "{n}: replay");
+        assert!(
+            !s.take_totp_step("bo", 500).await.unwrap(),
+            "{n}: no factor"
+        );
+        assert!(s.take_recovery_code("ana", "c1").await.unwrap(), "{n}");
+        assert!(
+            !s.take_recovery_code("ana", "c1").await.unwrap(),
+            "{n}: used"
+        );
+        assert!(
+            !s.take_recovery_code("bo", "c2").await.unwrap(),
+            "{n}: not bo's"
+        );
+        assert_eq!(s.recovery_codes_left("ana").await.unwrap(), 1, "{n}");
+
+        // A session is verified later; a reset ends sessions and removes the codes.
+        let session = SessionRow {
+            id_hash: "sf1".into(),
+            user_name: "ana".into(),
+            csrf_token: "t".into(),
+            created_at: at(2),
+            last_seen_at: at(2),
+            expires_at: at(2) + Duration::hours(8),
+            verified_at: None,
+        };
+        s.create_session(&session).await.unwrap();
+        s.verify_session("sf1", at(3)).await.unwrap();
+        let (found, _) = s.session("sf1").await.unwrap().unwrap();
+        assert_eq!(found.verified_at, Some(at(3)), "{n}");
+        let reset = UserUpdate {
+            second_factor: Some(SecondFactorUpdate::Reset),
+            ..UserUpdate::default()
+        };
+        assert!(s.update_user("ana", &reset, at(4)).await.unwrap(), "{n}");
+        assert!(s.session("sf1").await.unwrap().is_none(), "{n}");
+        assert!(
+            !s.user("ana").await.unwrap().unwrap().has_second_factor(),
+            "{n}"
+        );
+        assert_eq!(s.recovery_codes_left("ana").await.unwrap(), 0, "{n}");
+
+        // Two administrators: one may go, not both.
+        let not_admin = UserUpdate {
+            roles: Some("caseworker".into()),
+            ..UserUpdate::default()
+        };
+        let disable = UserUpdate {
+            disabled: Some(true),
+            ..UserUpdate::default()
+        };
+        assert_eq!(
+            s.update_user_keeping_an_admin("bo", &not_admin, at(5))
+                .await
+                .unwrap(),
+            Some(true),
+            "{n}"
+        );
+        assert_eq!(
+            s.update_user_keeping_an_admin("ana", &disable, at(5))
+                .await
+                .unwrap(),
+            None,
+            "{n}: the last administrator"
+        );
+        assert!(!s.user("ana").await.unwrap().unwrap().disabled, "{n}");
+        assert_eq!(
+            s.update_user_keeping_an_admin("nobody", &disable, at(5))
+                .await
+                .unwrap(),
+            Some(false),
+            "{n}"
+        );
+
+        s.set_web_setting("second_factor_exempt", Some("analyst"))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.web_setting("second_factor_exempt")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("analyst"),
+            "{n}"
+        );
     }
 }
 

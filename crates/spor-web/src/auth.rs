@@ -13,6 +13,13 @@
 //!   [`session_layer`] rejects a POST without it before any handler runs.
 //! - Roles are extractors: a handler taking [`Caseworker`] is only reached by caseworkers;
 //!   others get 403 (and an `access.denied` audit event), anonymous users the login page.
+//! - A login is the password, then the second factor (TOTP or a recovery code; an account
+//!   without one enrols it right then), then, if an administrator set the password, a new
+//!   password: until a session has come that far ([`Stage`]) every page sends it to its
+//!   next step. Privileged actions (granting roles, resetting passwords or second factors,
+//!   code lists, settings, exporting the register) take [`RecentAdmin`] or
+//!   [`RecentCaseworker`]: password and second factor given within
+//!   [`crate::Config::reauth_within`], else the user is sent to re-authenticate.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -24,6 +31,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use spor_store::web::{SessionRow, UserRow, UserUpdate};
 
@@ -39,10 +47,35 @@ pub const LANG_COOKIE: &str = "spor_lang";
 
 pub use spor_app::accounts::{MIN_PASSWORD_CHARS, Role, hash_password};
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     Argon2::default()
         .verify_password(password.as_bytes(), hash)
         .is_ok()
+}
+
+/// How far a session's login has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The password was right; the second factor is still to come.
+    SecondFactor,
+    /// The password was right; the account has no second factor and enrols one now.
+    Enrol,
+    /// Logged in, but the password was set by someone else: it is changed first.
+    ChangePassword,
+    /// Logged in.
+    Complete,
+}
+
+impl Stage {
+    /// The page of this step.
+    pub fn path(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "/login/second-factor",
+            Stage::Enrol => "/account/second-factor",
+            Stage::ChangePassword => "/account/password",
+            Stage::Complete => "/",
+        }
+    }
 }
 
 /// A hash of a random password: what an unknown account's login is checked against.
@@ -87,12 +120,16 @@ pub struct Session {
     pub roles: Vec<Role>,
     pub csrf: String,
     pub(crate) id_hash: String,
+    pub stage: Stage,
+    /// When password and second factor were last given (login or re-authentication).
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("roles", &self.roles)
+            .field("stage", &self.stage)
             .finish_non_exhaustive()
     }
 }
@@ -100,6 +137,12 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub fn has(&self, r: Role) -> bool {
         self.roles.contains(&r)
+    }
+
+    /// Whether password and second factor were given within `within` before `now`.
+    pub fn recently_verified(&self, now: DateTime<Utc>, within: std::time::Duration) -> bool {
+        let within = chrono::Duration::from_std(within).unwrap_or_default();
+        self.verified_at.is_some_and(|t| now - t <= within)
     }
 }
 
@@ -332,11 +375,24 @@ async fn load_session(state: &AppState, raw: &str) -> Result<Option<Session>, Ap
             .map_err(AppError::store)?;
     }
     let roles = Role::parse_list(&user.roles).unwrap_or_default();
+    let stage = if row.verified_at.is_none() {
+        if user.has_second_factor() {
+            Stage::SecondFactor
+        } else {
+            Stage::Enrol
+        }
+    } else if user.must_change_password {
+        Stage::ChangePassword
+    } else {
+        Stage::Complete
+    };
     Ok(Some(Session {
         user: user.name,
         roles,
         csrf: row.csrf_token,
         id_hash,
+        stage,
+        verified_at: row.verified_at,
     }))
 }
 
@@ -350,12 +406,113 @@ pub(crate) fn count_refused_login(state: &AppState, info: &RequestInfo) -> bool 
 
 /// What a login attempt produced.
 pub(crate) enum LoginResult {
-    /// The new session's cookie value.
-    Ok(String),
+    /// The new session's cookie value, and the step it is at.
+    Ok(String, Stage),
     Failed,
     /// Too many password checks running and waiting: to be tried again shortly (the
     /// attempt is not counted against the address).
     Busy,
+}
+
+/// Starts a session of `user`; its cookie value. `verified_at`: when password and second
+/// factor were given (`None`: the second factor is still to come).
+pub(crate) async fn start_session(
+    state: &AppState,
+    user: &str,
+    verified_at: Option<DateTime<Utc>>,
+) -> Result<String, AppError> {
+    let now = state.now();
+    let raw = random_token();
+    let lifetime = chrono::Duration::from_std(state.config.absolute_lifetime).unwrap_or_default();
+    let row = SessionRow {
+        id_hash: sha256_hex(&raw),
+        user_name: user.to_string(),
+        csrf_token: random_token(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + lifetime,
+        verified_at,
+    };
+    state
+        .store
+        .create_session(&row)
+        .await
+        .map_err(AppError::store)?;
+    Ok(raw)
+}
+
+/// Replaces the session `old` by a new one (a new cookie value and CSRF token) whose
+/// password and second factor were given at `at`: the token from before the second
+/// factor does not become the logged-in one. The new cookie value and session.
+pub(crate) async fn renew_session(
+    state: &AppState,
+    old: &Session,
+    must_change_password: bool,
+    at: DateTime<Utc>,
+) -> Result<(String, Session), AppError> {
+    let raw = random_token();
+    let lifetime = chrono::Duration::from_std(state.config.absolute_lifetime).unwrap_or_default();
+    let row = SessionRow {
+        id_hash: sha256_hex(&raw),
+        user_name: old.user.clone(),
+        csrf_token: random_token(),
+        created_at: at,
+        last_seen_at: at,
+        expires_at: at + lifetime,
+        verified_at: Some(at),
+    };
+    state
+        .store
+        .create_session(&row)
+        .await
+        .map_err(AppError::store)?;
+    logout(state, old).await?;
+    let session = Session {
+        user: row.user_name,
+        roles: old.roles.clone(),
+        csrf: row.csrf_token,
+        id_hash: row.id_hash,
+        stage: if must_change_password {
+            Stage::ChangePassword
+        } else {
+            Stage::Complete
+        },
+        verified_at: Some(at),
+    };
+    Ok((raw, session))
+}
+
+/// Starts the failed-login count again after a complete login (not after the password
+/// alone: a password then a few wrong codes, again and again, would never lock).
+/// Always written: the attempt that led here was claimed (counted) before its check, so
+/// the row read before it does not show the count to clear.
+pub(crate) async fn clear_failures(state: &AppState, u: &UserRow) -> Result<(), AppError> {
+    let upd = UserUpdate {
+        login_state: Some((0, None)),
+        ..Default::default()
+    };
+    state
+        .store
+        .update_user(&u.name, &upd, state.now())
+        .await
+        .map_err(AppError::store)?;
+    Ok(())
+}
+
+/// Counts a failed second-factor step of `name` towards the same progressive back-off as
+/// wrong passwords ([`spor_store::WebStore::claim_login_attempt`]); whether the account
+/// now has to wait before its next attempt.
+pub(crate) async fn count_failure(state: &AppState, name: &str) -> Result<bool, AppError> {
+    let now = state.now();
+    let user = state.store.user(name).await.map_err(AppError::store)?;
+    let attempt = user.as_ref().map_or(1, |u| u.failed_logins + 1);
+    let until = now + backoff(&state.config, attempt);
+    let claimed = state
+        .store
+        .claim_login_attempt(name, state.config.lockout_after, until, now)
+        .await
+        .map_err(AppError::store)?;
+    Ok(claimed.is_none_or(|n| n >= state.config.lockout_after))
 }
 
 /// Checks a login.
@@ -441,36 +598,51 @@ pub(crate) async fn attempt_login(
     match user {
         Some(u) if ok => {
             state.limiter.take_back(&key, begun);
-            if u.failed_logins != 0 || u.locked_until.is_some() {
-                let upd = UserUpdate {
-                    login_state: Some((0, None)),
-                    ..Default::default()
-                };
-                state
-                    .store
-                    .update_user(&u.name, &upd, now)
-                    .await
-                    .map_err(AppError::store)?;
-            }
-            let raw = random_token();
-            let lifetime =
-                chrono::Duration::from_std(state.config.absolute_lifetime).unwrap_or_default();
-            let row = SessionRow {
-                id_hash: sha256_hex(&raw),
-                user_name: u.name.clone(),
-                csrf_token: random_token(),
-                created_at: now,
-                last_seen_at: now,
-                expires_at: now + lifetime,
+            // The attempt was claimed (counted, and past the limit given a back-off) before
+            // the check: a right password is no failure, so the account is as it was before
+            // it. The count starts again only once the login is complete (second factor).
+            let before = UserUpdate {
+                login_state: Some((u.failed_logins, u.locked_until)),
+                ..Default::default()
             };
             state
                 .store
-                .create_session(&row)
+                .update_user(&u.name, &before, now)
                 .await
                 .map_err(AppError::store)?;
-            let ev = audit::event(info, Some(&u.name), Event::LoginSuccess, None, None);
+            // The second factor comes next, unless every role of the account is exempt.
+            let exempt = spor_app::second_factor::exempt_roles(state.store.as_ref())
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot read the second-factor policy");
+                    AppError::Internal
+                })?;
+            let roles = Role::parse_list(&u.roles).unwrap_or_default();
+            if spor_app::second_factor::required(&roles, &exempt) {
+                let raw = start_session(state, &u.name, None).await?;
+                let stage = if u.has_second_factor() {
+                    Stage::SecondFactor
+                } else {
+                    Stage::Enrol
+                };
+                return Ok(LoginResult::Ok(raw, stage));
+            }
+            clear_failures(state, &u).await?;
+            let raw = start_session(state, &u.name, Some(now)).await?;
+            let ev = audit::event(
+                info,
+                Some(&u.name),
+                Event::LoginSuccess,
+                None,
+                Some("password; every role exempt from the second factor".into()),
+            );
             audit::record(state, ev).await?;
-            Ok(LoginResult::Ok(raw))
+            let stage = if u.must_change_password {
+                Stage::ChangePassword
+            } else {
+                Stage::Complete
+            };
+            Ok(LoginResult::Ok(raw, stage))
         }
         Some(u) => {
             let detail = match claim {
@@ -529,6 +701,16 @@ pub enum AuthRejection {
     },
     /// Logged in without the role.
     Forbidden(RequestInfo, Session),
+    /// The login is not complete: to its next step (a path), then on to `next`.
+    Step {
+        to: &'static str,
+        next: String,
+    },
+    /// A privileged action without a recent re-authentication: to re-authenticate, then
+    /// back to `next`.
+    Reauthenticate {
+        next: String,
+    },
     Error(AppError, RequestInfo),
 }
 
@@ -543,6 +725,15 @@ impl IntoResponse for AuthRejection {
             AuthRejection::Forbidden(info, s) => {
                 AppError::Forbidden.into_response_with(&info, Some(&s))
             }
+            AuthRejection::Step { to, next } => {
+                Redirect::to(&format!("{to}?next={}", crate::pages::encode_query(&next)))
+                    .into_response()
+            }
+            AuthRejection::Reauthenticate { next } => Redirect::to(&format!(
+                "/account/reauthenticate?next={}",
+                crate::pages::encode_query(&next)
+            ))
+            .into_response(),
             AuthRejection::Error(e, info) => e.into_response_for(&info),
         }
     }
@@ -562,25 +753,41 @@ fn info_of(parts: &Parts) -> RequestInfo {
         })
 }
 
+/// Where to come back to after logging in: the page asked for (a GET), or `/`.
+fn back_to(parts: &Parts) -> String {
+    if parts.method == Method::GET {
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into())
+    } else {
+        "/".into()
+    }
+}
+
+/// The session of a request at any step of its login (the pages of those steps).
+fn session_of(parts: &Parts) -> Option<Session> {
+    parts.extensions.get::<Option<Session>>().cloned().flatten()
+}
+
 async fn require(
     parts: &Parts,
     state: &AppState,
     role: Option<Role>,
 ) -> Result<(Session, RequestInfo), AuthRejection> {
     let info = info_of(parts);
-    let session = parts.extensions.get::<Option<Session>>().cloned().flatten();
-    let Some(s) = session else {
-        let next = if parts.method == Method::GET {
-            parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_else(|| "/".into())
-        } else {
-            "/".into()
-        };
-        return Err(AuthRejection::Login { next });
+    let Some(s) = session_of(parts) else {
+        return Err(AuthRejection::Login {
+            next: back_to(parts),
+        });
     };
+    if s.stage != Stage::Complete {
+        return Err(AuthRejection::Step {
+            to: s.stage.path(),
+            next: back_to(parts),
+        });
+    }
     if let Some(r) = role
         && !s.has(r)
     {
@@ -614,6 +821,67 @@ macro_rules! role_extractor {
             }
         }
     };
+}
+
+/// After a privileged action was refused for want of a recent re-authentication: the
+/// page to come back to (a GET as asked; after a POST, the page of its section).
+fn reauth_next(parts: &Parts) -> String {
+    if parts.method == Method::GET {
+        return back_to(parts);
+    }
+    let path = parts.uri.path();
+    let section: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).take(2).collect();
+    format!("/{}", section.join("/"))
+}
+
+macro_rules! recent_extractor {
+    ($(#[$m:meta])* $name:ident, $role:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Session, pub RequestInfo);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = AuthRejection;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+                let (s, i) = require(parts, state, Some($role)).await?;
+                if !s.recently_verified(state.now(), state.config.reauth_within) {
+                    return Err(AuthRejection::Reauthenticate { next: reauth_next(parts) });
+                }
+                Ok($name(s, i))
+            }
+        }
+    };
+}
+
+recent_extractor!(
+    /// An administrator who gave password and second factor within the last few minutes:
+    /// for granting roles, resetting passwords and second factors, code lists, settings.
+    RecentAdmin, Role::Admin);
+recent_extractor!(
+    /// A caseworker who gave password and second factor within the last few minutes: for
+    /// exporting the register.
+    RecentCaseworker, Role::Caseworker);
+
+/// A session at any step of its login: for the pages of the steps (second factor,
+/// enrolment, password change) and logout.
+#[derive(Debug, Clone)]
+pub struct AnySession(pub Session, pub RequestInfo);
+
+impl FromRequestParts<AppState> for AnySession {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match session_of(parts) {
+            Some(s) => Ok(AnySession(s, info_of(parts))),
+            None => Err(AuthRejection::Login {
+                next: back_to(parts),
+            }),
+        }
+    }
 }
 
 role_extractor!(

@@ -99,6 +99,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Requests served at once; more are answered 503 at once.
     pub max_requests: usize,
+    /// How recently password and second factor must have been given for a privileged
+    /// action (granting roles, resets, code lists, settings, exporting the register).
+    pub reauth_within: Duration,
     pub clock: Clock,
 }
 
@@ -121,6 +124,7 @@ impl Default for Config {
             // The whole register as XLSX is built before it is sent.
             request_timeout: Duration::from_secs(120),
             max_requests: 256,
+            reauth_within: Duration::from_secs(5 * 60),
             clock: Clock::default(),
         }
     }
@@ -183,7 +187,7 @@ impl AppState {
 /// requests at once, the request timeout, the body limit, then sessions and CSRF.
 pub fn router(state: AppState) -> Router {
     let cfg = state.config.clone();
-    use pages::{admin, analyst, caseworker, common, releases};
+    use pages::{account, admin, analyst, caseworker, common, releases};
     Router::new()
         .route("/healthz", get(common::healthz))
         .route("/assets/app.css", get(common::css))
@@ -194,6 +198,23 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/login", get(common::login_page).post(common::login))
         .route("/logout", post(common::logout))
+        // The steps of a login, and the user's own account.
+        .route(
+            "/login/second-factor",
+            get(account::second_factor_page).post(account::second_factor),
+        )
+        .route(
+            "/account/second-factor",
+            get(account::enrol_page).post(account::enrol),
+        )
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::change_password),
+        )
+        .route(
+            "/account/reauthenticate",
+            get(account::reauthenticate_page).post(account::reauthenticate),
+        )
         // Caseworker.
         .route("/cases", get(caseworker::list_cases))
         .route(

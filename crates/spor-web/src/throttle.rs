@@ -74,6 +74,12 @@ impl AddressLimiter {
         Admission::Admitted
     }
 
+    /// Counts a failed step after the password (a wrong second-factor code, a wrong
+    /// password when re-authenticating) from `address` against its limit, as an attempt.
+    pub(crate) fn fail(&self, address: &str, now: DateTime<Utc>, cfg: &Config) {
+        let _ = self.begin(&crate::transport::limit_key(address), now, cfg);
+    }
+
     /// Takes back the attempt begun at `at`: it succeeded, or was never checked.
     pub(crate) fn take_back(&self, key: &str, at: DateTime<Utc>) {
         let mut m = self.entries.lock().unwrap_or_else(|p| p.into_inner());

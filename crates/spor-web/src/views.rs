@@ -15,6 +15,8 @@ pub struct Chrome {
     pub caseworker: bool,
     pub analyst: bool,
     pub admin: bool,
+    /// The login is complete (the user's own pages are in reach).
+    pub complete: bool,
     pub csrf: String,
     pub path: String,
     pub flash: Option<String>,
@@ -24,13 +26,16 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(info: &RequestInfo, session: Option<&Session>, title: impl Into<String>) -> Self {
+        // A session whose login is not complete sees no navigation but logout.
+        let complete = session.filter(|s| s.stage == crate::auth::Stage::Complete);
         Chrome {
             t: info.lang,
             title: title.into(),
             user: session.map(|s| s.user.clone()),
-            caseworker: session.is_some_and(|s| s.has(Role::Caseworker)),
-            analyst: session.is_some_and(|s| s.has(Role::Analyst)),
-            admin: session.is_some_and(|s| s.has(Role::Admin)),
+            caseworker: complete.is_some_and(|s| s.has(Role::Caseworker)),
+            analyst: complete.is_some_and(|s| s.has(Role::Analyst)),
+            admin: complete.is_some_and(|s| s.has(Role::Admin)),
+            complete: complete.is_some(),
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
             path: info.path.clone(),
             flash: None,
@@ -65,6 +70,52 @@ pub struct LoginPage {
     pub name: String,
     pub error: Option<String>,
     pub notice: Option<String>,
+}
+
+/// The second factor asked for: at login (a code) or to re-authenticate (password and
+/// code).
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub struct SecondFactorPage {
+    pub c: Chrome,
+    pub action: String,
+    pub next: String,
+    pub intro: String,
+    pub ask_password: bool,
+    /// Whether a code is asked for (an exempt account re-authenticates with its password).
+    pub ask_code: bool,
+    pub error: Option<String>,
+}
+
+/// Enrolment of the second factor: the secret to give to an authenticator app.
+#[derive(Template)]
+#[template(path = "enrol.html")]
+pub struct EnrolPage {
+    pub c: Chrome,
+    pub secret: String,
+    pub url: String,
+    /// The address as a QR code (a `data:` URL of a PNG).
+    pub qr: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+/// The recovery codes, shown once after enrolment.
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    pub c: Chrome,
+    pub codes: Vec<String>,
+    pub next: String,
+}
+
+/// The user's own password change (forced after an administrator set it).
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    pub c: Chrome,
+    pub forced: bool,
+    pub error: Option<String>,
 }
 
 #[derive(Template)]
@@ -211,6 +262,8 @@ pub struct UserView {
     pub roles: String,
     pub disabled: bool,
     pub locked: bool,
+    /// Whether the account has a second factor in use.
+    pub second_factor: bool,
     pub created: String,
 }
 
@@ -259,6 +312,8 @@ pub struct SettingsPage {
     pub error: Option<String>,
     /// Before a change is saved: which published figures it changes.
     pub confirm: Option<String>,
+    /// Each role (code, label) and whether it is exempt from the second factor.
+    pub exempt: Vec<(&'static str, &'static str, bool)>,
 }
 
 #[derive(Template)]

@@ -89,14 +89,84 @@ fn users_are_added_with_a_password_from_stdin_and_listed_without_it() {
         !out.contains("a-long-enough-password") && !out.contains("argon2"),
         "{out}"
     );
+    // The last administrator can be neither disabled nor lose the role.
+    let last = spor(&db, &["user", "disable", "mette"], "");
+    assert!(!last.status.success());
+    assert!(
+        text(&last).contains("the last administrator"),
+        "{}",
+        text(&last)
+    );
+    let last = spor(
+        &db,
+        &["user", "set-roles", "mette", "--role", "caseworker"],
+        "",
+    );
+    assert!(!last.status.success(), "{}", text(&last));
+    let anna = spor(
+        &db,
+        &["user", "add", "anna", "--role", "admin"],
+        "a-long-enough-password\n",
+    );
+    assert!(anna.status.success(), "{}", text(&anna));
     let dis = spor(&db, &["user", "disable", "mette"], "");
-    assert!(dis.status.success());
+    assert!(dis.status.success(), "{}", text(&dis));
     assert!(text(&spor(&db, &["user", "list"], "")).contains("disabled"));
     assert!(
         !spor(&db, &["user", "disable", "nobody"], "")
             .status
             .success()
     );
+}
+
+#[test]
+fn passwords_are_checked_and_a_second_factor_is_reset_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    for (pw, why) in [
+        ("password123\n", "most common"),
+        ("mette-2026-spring\n", "contains the user name"),
+    ] {
+        let o = spor(&db, &["user", "add", "mette", "--role", "caseworker"], pw);
+        assert!(!o.status.success(), "{pw}");
+        assert!(text(&o).contains(why), "{pw}: {}", text(&o));
+    }
+    let add = spor(
+        &db,
+        &["user", "add", "mette", "--role", "caseworker"],
+        "a-long-enough-password\n",
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let reset = spor_as(
+        Some("birgitte"),
+        &db,
+        &["user", "reset-second-factor", "mette"],
+        "",
+    );
+    assert!(reset.status.success(), "{}", text(&reset));
+    assert!(text(&reset).contains("second factor of mette removed"));
+    let list = text(&spor(&db, &["audit", "list"], ""));
+    let line = list
+        .lines()
+        .find(|l| l.contains("user.second_factor_reset"))
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(
+        line.contains("cli:birgitte") && line.contains("mette"),
+        "{line}"
+    );
+    assert!(
+        !spor(&db, &["user", "reset-second-factor", "nobody"], "")
+            .status
+            .success()
+    );
+    let exempt = spor(
+        &db,
+        &["settings", "set", "second_factor_exempt", "analyst"],
+        "",
+    );
+    assert!(exempt.status.success(), "{}", text(&exempt));
+    let shown = text(&spor(&db, &["settings", "show"], ""));
+    assert!(shown.contains("second_factor_exempt = analyst"), "{shown}");
 }
 
 #[test]

@@ -16,7 +16,7 @@ use spor_store::web::{AuditFilter, ChainStatus};
 use super::{AppError, PageResult, encode_query, page, page_with};
 use crate::AppState;
 use crate::audit::{self, Event};
-use crate::auth::{Admin, MIN_PASSWORD_CHARS, RequestInfo, Role, Session};
+use crate::auth::{Admin, RecentAdmin, RequestInfo, Role, Session};
 use crate::forms::Opt;
 use crate::i18n::Lang;
 use crate::views::{
@@ -41,6 +41,7 @@ async fn users_page(
         .into_iter()
         .map(|u| UserView {
             locked: u.locked_until.is_some_and(|t| t > now),
+            second_factor: u.has_second_factor(),
             name: u.name,
             roles: u.roles,
             disabled: u.disabled,
@@ -87,16 +88,9 @@ fn account_refusal(lang: Lang, e: &AccountError) -> Result<(String, StatusCode),
         AccountError::Failed(_) => return Err(AppError::Internal),
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let text = match (e, lang) {
-        (AccountError::BadRoles(_), _) => lang.s("choose_role").to_string(),
-        (AccountError::BadName(_), Lang::En) => {
-            "User names have 1–64 characters: letters a–z, digits, . _ - @".to_string()
-        }
-        (AccountError::ShortPassword, Lang::En) => {
-            format!("The password needs at least {MIN_PASSWORD_CHARS} characters.")
-        }
-        (AccountError::Taken(_), Lang::En) => "That user name is taken.".to_string(),
-        (e, _) => e.danish(),
+    let text = match e {
+        AccountError::BadRoles(_) => lang.s("choose_role").to_string(),
+        e => super::account::account_message(lang, e),
     };
     Ok((text, status))
 }
@@ -110,7 +104,7 @@ fn actor<'a>(s: &'a Session, info: &'a RequestInfo) -> Actor<'a> {
 
 pub async fn create_user(
     State(st): State<AppState>,
-    Admin(s, info): Admin,
+    RecentAdmin(s, info): RecentAdmin,
     Form(f): F,
 ) -> PageResult {
     let name = f.get("name").map(|v| v.trim()).unwrap_or_default();
@@ -133,7 +127,7 @@ pub async fn create_user(
 
 pub async fn update_user(
     State(st): State<AppState>,
-    Admin(s, info): Admin,
+    RecentAdmin(s, info): RecentAdmin,
     Path(name): Path<String>,
     Form(f): F,
 ) -> PageResult {
@@ -142,6 +136,7 @@ pub async fn update_user(
         "disable" => Change::Disable,
         "enable" => Change::Enable,
         "password" => Change::Password(f.get("password").cloned().unwrap_or_default()),
+        "second_factor" => Change::ResetSecondFactor,
         _ => return Err(AppError::BadRequest),
     };
     let changed =
@@ -230,7 +225,7 @@ async fn codes_page(
 /// Renames, retires or takes into use again a code the centre added.
 pub async fn edit_code(
     State(st): State<AppState>,
-    Admin(s, info): Admin,
+    RecentAdmin(s, info): RecentAdmin,
     Form(f): F,
 ) -> PageResult {
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
@@ -265,7 +260,11 @@ pub async fn codes(State(st): State<AppState>, Admin(s, info): Admin) -> PageRes
     codes_page(&st, &s, &info, None, StatusCode::OK).await
 }
 
-pub async fn add_code(State(st): State<AppState>, Admin(s, info): Admin, Form(f): F) -> PageResult {
+pub async fn add_code(
+    State(st): State<AppState>,
+    RecentAdmin(s, info): RecentAdmin,
+    Form(f): F,
+) -> PageResult {
     let get = |k: &str| f.get(k).map(|v| v.trim()).unwrap_or_default();
     let fields = [get("list"), get("code"), get("da"), get("en")];
     match codes::add(st.store.as_ref(), actor(&s, &info), fields, st.now()).await {
@@ -352,7 +351,25 @@ pub async fn settings(State(st): State<AppState>, Admin(s, info): Admin) -> Page
         microdata_from: m.map(|y| y.to_string()).unwrap_or_default(),
         error: None,
         confirm: None,
+        exempt: exempt_choices(&st, info.lang).await?,
     })
+}
+
+/// The roles with whether each is exempt from the second factor, for the settings page.
+async fn exempt_choices(
+    st: &AppState,
+    lang: Lang,
+) -> Result<Vec<(&'static str, &'static str, bool)>, AppError> {
+    let exempt = spor_app::second_factor::exempt_roles(st.store.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read the second-factor policy");
+            AppError::Internal
+        })?;
+    Ok(Role::ALL
+        .iter()
+        .map(|r| (r.code(), lang.s(r.code()), exempt.contains(r)))
+        .collect())
 }
 
 /// Which published figures a change of `microdata_from` changes, in words.
@@ -376,9 +393,24 @@ fn microdata_change(lang: Lang, from: Option<i32>, to: Option<i32>) -> String {
 
 pub async fn save_settings(
     State(st): State<AppState>,
-    Admin(s, info): Admin,
+    RecentAdmin(s, info): RecentAdmin,
     Form(f): F,
 ) -> PageResult {
+    if f.get("op").map(String::as_str) == Some("second_factor_exempt") {
+        let roles: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| f.contains_key(&format!("exempt_{}", r.code())))
+            .collect();
+        spor_app::second_factor::set_exempt_roles(
+            st.store.as_ref(),
+            actor(&s, &info),
+            &roles,
+            st.now(),
+        )
+        .await
+        .map_err(|_| AppError::Internal)?;
+        return Ok(Redirect::to("/admin/settings").into_response());
+    }
     let raw = f
         .get("microdata_from")
         .map(|v| v.trim().to_string())
@@ -399,6 +431,7 @@ pub async fn save_settings(
                 microdata_from: raw,
                 error: Some(msg),
                 confirm: None,
+                exempt: exempt_choices(&st, info.lang).await?,
             },
         );
     };
@@ -411,6 +444,7 @@ pub async fn save_settings(
             microdata_from: raw,
             error: None,
             confirm: Some(microdata_change(info.lang, current, year)),
+            exempt: exempt_choices(&st, info.lang).await?,
         });
     }
     settings::set_microdata_from(st.store.as_ref(), actor(&s, &info), year, st.now())

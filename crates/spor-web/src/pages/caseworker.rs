@@ -1271,7 +1271,7 @@ pub async fn show_person(
 /// caseworkers only, and audited.
 pub async fn export_register(
     State(st): State<AppState>,
-    Caseworker(s, info): Caseworker,
+    crate::auth::RecentCaseworker(s, info): crate::auth::RecentCaseworker,
 ) -> PageResult {
     // Written a chunk of records at a time: the register is never held whole.
     let (bytes, _) = spor_app::export::xlsx_bytes(st.store.as_ref())

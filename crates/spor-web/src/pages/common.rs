@@ -10,7 +10,7 @@ use super::{AppError, PageResult, page, page_with, safe_next};
 use crate::AppState;
 use crate::audit::{self, Event};
 use crate::auth::{
-    self, Anyone, LANG_COOKIE, LOGIN_CSRF_COOKIE, LoggedIn, LoginResult, Role, SESSION_COOKIE,
+    self, AnySession, Anyone, LANG_COOKIE, LOGIN_CSRF_COOKIE, LoginResult, Role, SESSION_COOKIE,
 };
 use crate::views::{Chrome, LoginPage, MessagePage};
 
@@ -35,6 +35,9 @@ pub async fn home(Anyone(session, info): Anyone) -> PageResult {
     let Some(s) = session else {
         return Ok(Redirect::to("/login").into_response());
     };
+    if s.stage != auth::Stage::Complete {
+        return Ok(Redirect::to(s.stage.path()).into_response());
+    }
     let to = if s.has(Role::Caseworker) {
         "/cases"
     } else if s.has(Role::Analyst) {
@@ -132,6 +135,8 @@ pub async fn login_page(
         Some(info.lang.s("session_ended").to_string())
     } else if q.contains_key("bye") {
         Some(info.lang.s("logged_out").to_string())
+    } else if q.contains_key("locked") {
+        Some(info.lang.s("sf_locked").to_string())
     } else {
         None
     };
@@ -165,8 +170,13 @@ pub async fn login(
     }
     let name = field("name").trim().to_string();
     match auth::attempt_login(&state, &info, &name, field("password")).await? {
-        LoginResult::Ok(raw) => {
-            let mut res = Redirect::to(&safe_next(field("next"))).into_response();
+        LoginResult::Ok(raw, stage) => {
+            let next = safe_next(field("next"));
+            let to = match stage {
+                auth::Stage::Complete => next,
+                step => format!("{}?next={}", step.path(), super::encode_query(&next)),
+            };
+            let mut res = Redirect::to(&to).into_response();
             let h = res.headers_mut();
             h.append(
                 header::SET_COOKIE,
@@ -202,7 +212,7 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, LoggedIn(s, info): LoggedIn) -> PageResult {
+pub async fn logout(State(state): State<AppState>, AnySession(s, info): AnySession) -> PageResult {
     auth::logout(&state, &s).await?;
     let ev = audit::event(&info, Some(&s.user), Event::Logout, None, None);
     audit::record(&state, ev).await?;

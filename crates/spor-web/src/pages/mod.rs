@@ -8,6 +8,7 @@ use crate::auth::RequestInfo;
 use crate::i18n::Lang;
 use crate::views::{Chrome, MessagePage};
 
+pub mod account;
 pub mod admin;
 pub mod analyst;
 pub mod caseworker;

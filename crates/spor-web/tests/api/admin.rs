@@ -132,7 +132,7 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
     let none = ad
         .post(
             "/admin/users",
-            &[("name", "ole"), ("password", "ole-secret-password")],
+            &[("name", "ole"), ("password", "tall-harbour-lantern-7")],
         )
         .await;
     assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -143,7 +143,7 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
             &[
                 ("name", "ole"),
                 ("role_analyst", "1"),
-                ("password", "ole-secret-password"),
+                ("password", "tall-harbour-lantern-7"),
             ],
         )
         .await;
@@ -158,12 +158,30 @@ async fn an_admin_creates_an_account_that_can_log_in_and_changes_its_roles() {
             &[
                 ("name", "ole"),
                 ("roles", "analyst"),
-                ("password", "ole-secret-password"),
+                ("password", "tall-harbour-lantern-7"),
             ],
         )
         .await;
     assert_eq!(taken.status(), StatusCode::CONFLICT);
-    let mut ole = app.login_as("ole").await;
+    // The first login: the second factor is set up, then the password the administrator
+    // chose is replaced by the user's own.
+    let mut ole = app.agent();
+    let first = ole.login("ole", "tall-harbour-lantern-7").await;
+    assert!(
+        first
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/account/second-factor")),
+        "{:?}",
+        first.location
+    );
+    assert_eq!(ole.enrol("ole").await.status(), StatusCode::OK);
+    assert_eq!(
+        ole.change_password("tall-harbour-lantern-7", "quiet-meadow-river-42")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(ole.get("/dashboard").await.status(), StatusCode::OK);
     assert_eq!(ole.get("/cases").await.status(), StatusCode::FORBIDDEN);
     // Roles take effect on the next request, without a new login.

@@ -1,18 +1,25 @@
 //! `spawn_app()` and an HTTP agent that keeps its own cookies and CSRF token.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use spor_store::WebStore;
+use spor_store::web::{SecondFactorUpdate, UserUpdate};
 use spor_web::{AppState, Clock, Config, SecureCookies};
 
 pub const PASSWORD_SUFFIX: &str = "-secret-password";
 
+/// What the test's authenticator app holds: per account, its TOTP secret and the last
+/// time step whose code was used (a code is taken once).
+pub type Authenticator = Arc<Mutex<HashMap<String, (String, i64)>>>;
+
 pub struct TestApp {
     pub base: String,
     pub store: Arc<dyn WebStore>,
+    pub authenticator: Authenticator,
     /// The SQLite file (empty path on PostgreSQL).
     pub db_path: PathBuf,
     pub clock: Clock,
@@ -66,6 +73,7 @@ async fn start(store: Arc<dyn WebStore>, mut config: Config) -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         store,
+        authenticator: Authenticator::default(),
         db_path: PathBuf::new(),
         clock,
         config,
@@ -166,15 +174,45 @@ impl TestApp {
         self._pg.as_ref().map(|p| p.url.clone())
     }
 
-    /// Adds an account whose password is `NAME-secret-password`.
+    /// Adds an account whose password is `NAME-secret-password`, already its user's own,
+    /// with a second factor in use (its secret in [`TestApp::authenticator`]).
     pub async fn add_user(&self, name: &str, roles: &str) {
-        let hash = spor_web::hash_password(&format!("{name}{PASSWORD_SUFFIX}")).unwrap();
+        self.add_user_without_second_factor(name, roles).await;
+        let secret = test_secret(name);
+        let pending = UserUpdate {
+            second_factor: Some(SecondFactorUpdate::Pending(secret.clone())),
+            ..Default::default()
+        };
+        let now = chrono::Utc::now();
+        assert!(self.store.update_user(name, &pending, now).await.unwrap());
         assert!(
             self.store
-                .create_user(name, roles, &hash, chrono::Utc::now())
+                .confirm_second_factor(name, &secret, 0, &[], now)
                 .await
                 .unwrap()
         );
+        self.authenticator
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), (secret, 0));
+    }
+
+    /// Adds an account whose password is `NAME-secret-password`, already its user's own,
+    /// without a second factor: its first login enrols one.
+    pub async fn add_user_without_second_factor(&self, name: &str, roles: &str) {
+        let hash = spor_web::hash_password(&format!("{name}{PASSWORD_SUFFIX}")).unwrap();
+        let now = chrono::Utc::now();
+        assert!(
+            self.store
+                .create_user(name, roles, &hash, now)
+                .await
+                .unwrap()
+        );
+        let own = UserUpdate {
+            must_change_password: Some(false),
+            ..Default::default()
+        };
+        assert!(self.store.update_user(name, &own, now).await.unwrap());
     }
 
     pub fn agent(&self) -> Agent {
@@ -186,6 +224,8 @@ impl TestApp {
             base: self.base.clone(),
             cookies: Vec::new(),
             csrf: String::new(),
+            clock: self.clock.clone(),
+            authenticator: self.authenticator.clone(),
         }
     }
 
@@ -215,6 +255,36 @@ pub struct Agent {
     pub base: String,
     pub cookies: Vec<(String, String)>,
     pub csrf: String,
+    pub clock: Clock,
+    pub authenticator: Authenticator,
+}
+
+/// The TOTP secret (base32) the tests give the account `name`.
+pub fn test_secret(name: &str) -> String {
+    use sha2::Digest as _;
+    let bytes = sha2::Sha256::digest(name.as_bytes())[..20].to_vec();
+    totp_rs::Secret::from(bytes).to_base32()
+}
+
+/// The next unused code of `name` in `authenticator` at the app's time (see
+/// [`Agent::next_code`]).
+pub fn next_code(clock: &Clock, authenticator: &Authenticator, name: &str) -> String {
+    let mut held = authenticator.lock().unwrap();
+    let (secret, last) = held.get_mut(name).expect("an enrolled account");
+    let mut now = clock.now().timestamp() / 30;
+    if *last > now {
+        clock.advance(std::time::Duration::from_secs(30));
+        now += 1;
+    }
+    let step = now.max(*last + 1);
+    *last = step;
+    code_for_step(secret, step)
+}
+
+/// A code of `secret` for `step` (30-second steps since the epoch).
+pub fn code_for_step(secret: &str, step: i64) -> String {
+    let at = chrono::DateTime::from_timestamp(step * 30, 0).unwrap();
+    spor_app::second_factor::code_at(secret, at).unwrap()
 }
 
 pub struct Page {
@@ -330,7 +400,106 @@ impl Agent {
         self.finish(res).await
     }
 
+    /// Logs in with the password and, when asked, the second factor (a code from the
+    /// test's authenticator app). The answer is the last step's, with the cookies set
+    /// on the way.
     pub async fn login(&mut self, name: &str, password: &str) -> Page {
+        let first = self.login_password(name, password).await;
+        let asked = first
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/login/second-factor"));
+        if !asked || !self.authenticator.lock().unwrap().contains_key(name) {
+            return first;
+        }
+        let code = self.next_code(name);
+        let mut last = self
+            .answer_second_factor(first.location.as_deref().unwrap(), &code)
+            .await;
+        let mut cookies = first.set_cookies;
+        cookies.append(&mut last.set_cookies);
+        last.set_cookies = cookies;
+        last
+    }
+
+    /// Sends `code` on the second-factor page at `location`.
+    pub async fn answer_second_factor(&mut self, location: &str, code: &str) -> Page {
+        let form = self.get(location).await;
+        let csrf = hidden(&form.body, "csrf").expect("the second-factor form");
+        let next = hidden(&form.body, "next").unwrap_or_else(|| "/".into());
+        let f = vec![
+            ("code".to_string(), code.to_string()),
+            ("next".to_string(), next),
+            ("csrf".to_string(), csrf),
+        ];
+        self.post_raw("/login/second-factor", &f).await
+    }
+
+    /// The next unused code of `name`'s authenticator: of the current time step, or of
+    /// the next one (the server takes one step of skew either way) when the current one
+    /// was used; when both were, the app's clock moves on a step, as a user would wait.
+    pub fn next_code(&mut self, name: &str) -> String {
+        next_code(&self.clock, &self.authenticator, name)
+    }
+
+    /// Enrols the second factor on the enrolment page a login was sent to, as a user
+    /// would: the secret read off the page into the authenticator app, its code sent.
+    /// The page with the recovery codes.
+    pub async fn enrol(&mut self, name: &str) -> Page {
+        let form = self.get("/account/second-factor").await;
+        assert_eq!(form.status(), StatusCode::OK, "the enrolment page");
+        let start = form
+            .body
+            .find("id=\"totp-secret\">")
+            .expect("the secret on the page")
+            + "id=\"totp-secret\">".len();
+        let end = form.body[start..].find('<').unwrap() + start;
+        let secret: String = form.body[start..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let step = self.clock.now().timestamp() / 30;
+        let f = vec![
+            ("code".to_string(), code_for_step(&secret, step)),
+            (
+                "next".to_string(),
+                hidden(&form.body, "next").unwrap_or_else(|| "/".into()),
+            ),
+            (
+                "csrf".to_string(),
+                hidden(&form.body, "csrf").expect("csrf"),
+            ),
+        ];
+        let done = self.post_raw("/account/second-factor", &f).await;
+        self.authenticator
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), (secret, step));
+        done
+    }
+
+    /// Changes the password on the password page (the current one and the new twice).
+    /// The session goes on as a new one; the CSRF token is taken afresh.
+    pub async fn change_password(&mut self, current: &str, new: &str) -> Page {
+        let form = self.get("/account/password").await;
+        let f = vec![
+            ("current".to_string(), current.to_string()),
+            ("new".to_string(), new.to_string()),
+            ("repeat".to_string(), new.to_string()),
+            (
+                "csrf".to_string(),
+                hidden(&form.body, "csrf").expect("the password form"),
+            ),
+        ];
+        let done = self.post_raw("/account/password", &f).await;
+        if done.status() == StatusCode::SEE_OTHER {
+            self.refresh_csrf().await;
+        }
+        done
+    }
+
+    /// Logs in with the password only (the first step).
+    pub async fn login_password(&mut self, name: &str, password: &str) -> Page {
         let page = self.get("/login").await;
         let token = hidden(&page.body, "csrf").expect("login form has a csrf field");
         let f = vec![

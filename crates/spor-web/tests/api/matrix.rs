@@ -10,6 +10,10 @@ use crate::helpers::*;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Who {
     Public,
+    /// Any logged-in user (their own account).
+    LoggedIn,
+    /// A step of a login not yet complete: a complete session is sent on.
+    Step,
     Caseworker,
     Analyst,
     Admin,
@@ -34,6 +38,14 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/login", Who::LoginPost),
     ("GET", "/login", Who::Public),
     ("GET", "/assets/app.css", Who::Public),
+    ("GET", "/login/second-factor", Who::Step),
+    ("POST", "/login/second-factor", Who::Step),
+    ("GET", "/account/second-factor", Who::Step),
+    ("POST", "/account/second-factor", Who::Step),
+    ("GET", "/account/password", Who::LoggedIn),
+    ("POST", "/account/password", Who::LoggedIn),
+    ("GET", "/account/reauthenticate", Who::LoggedIn),
+    ("POST", "/account/reauthenticate", Who::LoggedIn),
     ("GET", "/cases", Who::Caseworker),
     ("GET", "/cases/new", Who::Caseworker),
     ("POST", "/cases/new", Who::Caseworker),
@@ -272,6 +284,14 @@ async fn matrix(app: TestApp) {
                 }
                 (Who::Public, _) => page.status() == StatusCode::OK,
                 (_, None) => page.redirects_to_login(),
+                (Who::Step, Some(_)) => page.status() == StatusCode::SEE_OTHER,
+                (Who::LoggedIn, Some(_)) => {
+                    if *method == "GET" {
+                        page.status() == StatusCode::OK
+                    } else {
+                        page.status() != StatusCode::FORBIDDEN && !page.redirects_to_login()
+                    }
+                }
                 (w, Some(r)) if w == r => {
                     if *method == "GET" {
                         // The seeded register (one decision) makes no public edition, so

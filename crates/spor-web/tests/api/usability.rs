@@ -518,6 +518,10 @@ async fn a_form_survives_an_ended_session_and_a_stale_token() {
         ("next".to_string(), next.clone()),
     ];
     let in_again = cw.post_raw("/login", &f).await;
+    let step = in_again.location.clone().unwrap();
+    assert!(step.starts_with("/login/second-factor?next="), "{step}");
+    let code = cw.next_code("cw");
+    let in_again = cw.answer_second_factor(&step, &code).await;
     assert_eq!(in_again.location.as_deref(), Some(next.as_str()));
     let back = cw.get(&next).await;
     assert_eq!(back.status(), StatusCode::OK);

@@ -1,4 +1,5 @@
-//! `spor user add|list|disable|enable|reset-password`: accounts of the web application.
+//! `spor user add|list|disable|enable|reset-password|reset-second-factor|set-roles`:
+//! accounts of the web application.
 //! Passwords are read from standard input (or prompted for without echo), never taken as
 //! an argument, where they would end up in shell history and process lists.
 
@@ -24,8 +25,12 @@ pub enum UserCommand {
     Disable { name: String },
     /// Enable a disabled or locked account again.
     Enable { name: String },
-    /// Set a new password (read from standard input or prompted for); ends its sessions.
+    /// Set a new password (read from standard input or prompted for), to be changed by
+    /// its user at the next login; ends its sessions.
     ResetPassword { name: String },
+    /// Remove the account's second factor and recovery codes (a lost phone): its user
+    /// sets up a new one at the next login. Ends its sessions.
+    ResetSecondFactor { name: String },
     /// Change an account's roles.
     SetRoles {
         name: String,
@@ -103,13 +108,17 @@ pub async fn run(cmd: UserCommand, db: &str) -> anyhow::Result<()> {
             println!("added {name} ({roles})");
         }
         UserCommand::List => {
-            println!("{:<24} {:<28} {:<10} created", "name", "roles", "state");
+            println!(
+                "{:<24} {:<28} {:<10} {:<13} created",
+                "name", "roles", "state", "second factor"
+            );
             for a in accounts::list(store, now).await? {
                 println!(
-                    "{:<24} {:<28} {:<10} {}",
+                    "{:<24} {:<28} {:<10} {:<13} {}",
                     a.name,
                     a.roles,
                     a.state.code(),
+                    if a.second_factor { "totp" } else { "none" },
                     a.created_at.format("%Y-%m-%d")
                 );
             }
@@ -135,6 +144,14 @@ pub async fn run(cmd: UserCommand, db: &str) -> anyhow::Result<()> {
                 .await
                 .map_err(hint)?;
             println!("new password set for {name}; its sessions have ended");
+        }
+        UserCommand::ResetSecondFactor { name } => {
+            accounts::change(store, by, &name, Change::ResetSecondFactor, now)
+                .await
+                .map_err(hint)?;
+            println!(
+                "second factor of {name} removed; its sessions have ended, and it sets up a new one at the next login"
+            );
         }
         UserCommand::SetRoles { name, roles } => {
             let roles = roles.join(",");
