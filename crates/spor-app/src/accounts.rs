@@ -29,16 +29,21 @@ pub enum Role {
     Caseworker,
     Analyst,
     Admin,
+    /// May download the whole register (person-level) in one file: a permission of its
+    /// own, held with re-authentication, so one hijacked caseworker session cannot take
+    /// everything.
+    Exporter,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Caseworker, Role::Analyst, Role::Admin];
+    pub const ALL: [Role; 4] = [Role::Caseworker, Role::Analyst, Role::Admin, Role::Exporter];
 
     pub fn code(self) -> &'static str {
         match self {
             Role::Caseworker => "caseworker",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+            Role::Exporter => "exporter",
         }
     }
 
@@ -51,14 +56,14 @@ impl Role {
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let r = Role::parse(part).ok_or_else(|| {
-                format!("unknown role `{part}`: use caseworker, analyst or admin")
+                format!("unknown role `{part}`: use caseworker, analyst, admin or exporter")
             })?;
             if !out.contains(&r) {
                 out.push(r);
             }
         }
         if out.is_empty() {
-            return Err("give at least one role: caseworker, analyst or admin".into());
+            return Err("give at least one role: caseworker, analyst, admin or exporter".into());
         }
         Ok(out)
     }

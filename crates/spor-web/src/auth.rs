@@ -859,9 +859,9 @@ recent_extractor!(
     /// for granting roles, resetting passwords and second factors, code lists, settings.
     RecentAdmin, Role::Admin);
 recent_extractor!(
-    /// A caseworker who gave password and second factor within the last few minutes: for
-    /// exporting the register.
-    RecentCaseworker, Role::Caseworker);
+    /// An account allowed to export the whole register ([`Role::Exporter`]) that gave
+    /// password and second factor within the last few minutes.
+    RecentExporter, Role::Exporter);
 
 /// A session at any step of its login: for the pages of the steps (second factor,
 /// enrolment, password change) and logout.

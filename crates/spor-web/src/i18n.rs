@@ -642,6 +642,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("analyst", "Analytiker", "Analyst"),
     ("admin", "Administrator", "Administrator"),
     (
+        "exporter",
+        "Eksport af hele registret",
+        "Export of the whole register",
+    ),
+    (
         "choose_role",
         "Vælg mindst én rolle: sagsbehandler, analytiker eller administrator.",
         "Choose at least one role: caseworker, analyst or administrator.",

@@ -15,6 +15,7 @@ pub struct Chrome {
     pub caseworker: bool,
     pub analyst: bool,
     pub admin: bool,
+    pub exporter: bool,
     /// The login is complete (the user's own pages are in reach).
     pub complete: bool,
     pub csrf: String,
@@ -35,6 +36,7 @@ impl Chrome {
             caseworker: complete.is_some_and(|s| s.has(Role::Caseworker)),
             analyst: complete.is_some_and(|s| s.has(Role::Analyst)),
             admin: complete.is_some_and(|s| s.has(Role::Admin)),
+            exporter: complete.is_some_and(|s| s.has(Role::Exporter)),
             complete: complete.is_some(),
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
             path: info.path.clone(),

@@ -1267,11 +1267,11 @@ pub async fn show_person(
     )
 }
 
-/// The whole register in the exchange format (one XLSX workbook): person-level, so for
-/// caseworkers only, and audited.
+/// The whole register in the exchange format (one XLSX workbook): person-level, so only
+/// for accounts with the `exporter` role, re-authenticated, and audited.
 pub async fn export_register(
     State(st): State<AppState>,
-    crate::auth::RecentCaseworker(s, info): crate::auth::RecentCaseworker,
+    crate::auth::RecentExporter(s, info): crate::auth::RecentExporter,
 ) -> PageResult {
     // Written a chunk of records at a time: the register is never held whole.
     let (bytes, _) = spor_app::export::xlsx_bytes(st.store.as_ref())

@@ -356,7 +356,7 @@ async fn privileged_actions_need_a_recent_reauthentication() {
     let granted = ad
         .post(
             "/admin/users/cw",
-            &[("op", "roles"), ("roles", "caseworker,analyst")],
+            &[("op", "roles"), ("roles", "caseworker,analyst,exporter")],
         )
         .await;
     assert_eq!(granted.status(), StatusCode::SEE_OTHER);
@@ -403,7 +403,10 @@ async fn privileged_actions_need_a_recent_reauthentication() {
         "/account/reauthenticate?next=/export/register.xlsx"
     ));
     let cw_row = app.store.user("cw").await.unwrap().unwrap();
-    assert_eq!(cw_row.roles, "caseworker,analyst", "nothing changed");
+    assert_eq!(
+        cw_row.roles, "caseworker,analyst,exporter",
+        "nothing changed"
+    );
     assert!(cw_row.has_second_factor());
     assert_eq!(app.store.microdata_from().await.unwrap(), None);
 
@@ -449,13 +452,13 @@ async fn privileged_actions_need_a_recent_reauthentication() {
     let granted = ad
         .post(
             "/admin/users/cw",
-            &[("op", "roles"), ("roles", "caseworker")],
+            &[("op", "roles"), ("roles", "caseworker,exporter")],
         )
         .await;
     assert_eq!(granted.location.as_deref(), Some("/admin/users"));
     assert_eq!(
         app.store.user("cw").await.unwrap().unwrap().roles,
-        "caseworker"
+        "caseworker,exporter"
     );
     assert_eq!(events(&app, "login.reauthenticate").await.len(), 1);
 

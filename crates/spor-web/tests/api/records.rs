@@ -334,8 +334,28 @@ async fn deleting_a_record_needs_its_current_version_and_is_kept_in_history() {
 #[tokio::test]
 async fn a_register_export_is_a_workbook_and_is_audited() {
     let app = spawn_app().await;
-    app.add_user("cw", "caseworker").await;
+    app.add_user("cw", "caseworker,exporter").await;
+    // A caseworker without the export permission sees persons, not the whole register.
+    app.add_user("other", "caseworker").await;
+    let mut other = app.login_as("other").await;
+    assert_eq!(
+        other.get("/export/register.xlsx").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        !other
+            .get("/cases")
+            .await
+            .body
+            .contains("/export/register.xlsx")
+    );
     let mut cw = app.login_as("cw").await;
+    assert!(
+        cw.get("/cases")
+            .await
+            .body
+            .contains("/export/register.xlsx")
+    );
     cw.post("/cases/new", &decision_form("C-1", "P-1", "2026-03-01"))
         .await;
     let res = cw

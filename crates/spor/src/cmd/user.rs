@@ -15,7 +15,7 @@ pub enum UserCommand {
     /// Add an account; the password is read from standard input or prompted for.
     Add {
         name: String,
-        /// caseworker, analyst or admin; repeat or separate with commas for several.
+        /// caseworker, analyst, admin or exporter (may download the whole register); repeat or separate with commas for several.
         #[arg(long = "role", required = true, value_delimiter = ',')]
         roles: Vec<String>,
     },
