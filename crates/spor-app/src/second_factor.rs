@@ -6,9 +6,12 @@
 //!   later one, in one statement (no replay, also not of a code seen over a shoulder).
 //! - Recovery codes are 64 random bits each, shown once and stored as SHA-256 hashes; a
 //!   used one is deleted.
-//! - The TOTP secret is 160 random bits. It is never logged and `Debug` does not show it;
-//!   it is kept in the store as base32 (TOTP needs the secret itself, so it cannot be
-//!   hashed).
+//! - The TOTP secret is 160 random bits. It is never logged and `Debug` does not show it.
+//!   TOTP needs the secret itself, so it cannot be hashed: it is sealed at rest with
+//!   XChaCha20-Poly1305 under a key derived from the audit key (kept outside the
+//!   database), bound to the account's name, so a copy of the database (or a sealed secret
+//!   moved to another account) gives no codes. Without an audit key (a trial run, see the
+//!   README) it is kept as base32, and read either way.
 //! - Every account needs a second factor unless all its roles are exempted by the
 //!   [`EXEMPT_SETTING`] setting (empty by default: nobody is exempt).
 
@@ -110,6 +113,89 @@ fn totp(secret: &str, account: &str) -> Result<Totp, SecondFactorError> {
         .map_err(|e| SecondFactorError::Failed(anyhow::anyhow!("cannot set up TOTP: {e}")))
 }
 
+/// What a sealed secret begins with in the store.
+const SEALED: &str = "sealed1:";
+
+/// The key the TOTP secrets are sealed under, if the store was given an audit key.
+fn sealing_key(store: &dyn WebStore) -> Option<zeroize::Zeroizing<[u8; 32]>> {
+    store.derived_key("totp secret")
+}
+
+/// The secret as the store keeps it: sealed for the account `name` when there is a key.
+fn seal(store: &dyn WebStore, secret: &str, name: &str) -> Result<String, SecondFactorError> {
+    seal_with(sealing_key(store).as_deref(), secret, name)
+}
+
+fn unseal(store: &dyn WebStore, stored: &str, name: &str) -> Result<String, SecondFactorError> {
+    unseal_with(sealing_key(store).as_deref(), stored, name)
+}
+
+fn seal_with(
+    key: Option<&[u8; 32]>,
+    secret: &str,
+    name: &str,
+) -> Result<String, SecondFactorError> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let Some(key) = key else {
+        return Ok(secret.to_string());
+    };
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new_from_slice(&key[..])
+        .map_err(|_| anyhow::anyhow!("the sealing key has the wrong length"))?;
+    let nonce = random_bytes::<24>()?;
+    let sealed = cipher
+        .encrypt(
+            &chacha20poly1305::XNonce::from(nonce),
+            Payload {
+                msg: secret.as_bytes(),
+                aad: name.as_bytes(),
+            },
+        )
+        .map_err(|_| anyhow::anyhow!("cannot seal the second factor's secret"))?;
+    Ok(format!(
+        "{SEALED}{}{}",
+        hex::encode(nonce),
+        hex::encode(sealed)
+    ))
+}
+
+/// The secret of the account `name` from what the store keeps (sealed or, from before
+/// sealing or a run without a key, plain base32).
+fn unseal_with(
+    key: Option<&[u8; 32]>,
+    stored: &str,
+    name: &str,
+) -> Result<String, SecondFactorError> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let Some(rest) = stored.strip_prefix(SEALED) else {
+        return Ok(stored.to_string());
+    };
+    let key = key.ok_or_else(|| {
+        anyhow::anyhow!("the second factors are sealed under the audit key: give it (--audit-key or SPOR_AUDIT_KEY_FILE)")
+    })?;
+    let bytes = hex::decode(rest).map_err(|_| anyhow::anyhow!("a sealed secret is damaged"))?;
+    if bytes.len() < 24 {
+        return Err(anyhow::anyhow!("a sealed secret is damaged").into());
+    }
+    let (nonce, sealed) = bytes.split_at(24);
+    let nonce: [u8; 24] = nonce
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("a sealed secret is damaged"))?;
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new_from_slice(&key[..])
+        .map_err(|_| anyhow::anyhow!("the sealing key has the wrong length"))?;
+    let plain = cipher
+        .decrypt(
+            &chacha20poly1305::XNonce::from(nonce),
+            Payload {
+                msg: sealed,
+                aad: name.as_bytes(),
+            },
+        )
+        .map_err(|_| {
+            anyhow::anyhow!("a sealed secret does not open under this audit key for this account")
+        })?;
+    String::from_utf8(plain).map_err(|_| anyhow::anyhow!("a sealed secret is damaged").into())
+}
+
 fn random_bytes<const N: usize>() -> Result<[u8; N], SecondFactorError> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b)
@@ -165,11 +251,11 @@ pub async fn begin_enrolment(
         return Err(SecondFactorError::AlreadyEnrolled);
     }
     let secret = match user.totp_secret {
-        Some(s) => s,
+        Some(s) => unseal(store, &s, name)?,
         None => {
             let s = Secret::from(random_bytes::<20>()?.to_vec()).to_base32();
             let update = UserUpdate {
-                second_factor: Some(SecondFactorUpdate::Pending(s.clone())),
+                second_factor: Some(SecondFactorUpdate::Pending(seal(store, &s, name)?)),
                 ..Default::default()
             };
             if !store.update_user(name, &update, at).await? {
@@ -208,7 +294,8 @@ pub async fn confirm_enrolment(
     if user.has_second_factor() {
         return Err(SecondFactorError::AlreadyEnrolled);
     }
-    let secret = user.totp_secret.ok_or(SecondFactorError::NotEnrolling)?;
+    let stored = user.totp_secret.ok_or(SecondFactorError::NotEnrolling)?;
+    let secret = unseal(store, &stored, name)?;
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let step = totp(&secret, name)?
         .check(&code, unix(at))
@@ -219,7 +306,7 @@ pub async fn confirm_enrolment(
     let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
     let step = i64::try_from(step).unwrap_or(i64::MAX);
     if !store
-        .confirm_second_factor(name, &secret, step, &hashes, at)
+        .confirm_second_factor(name, &stored, step, &hashes, at)
         .await?
     {
         return Err(SecondFactorError::NotEnrolling);
@@ -249,7 +336,7 @@ pub async fn verify(
     if !user.has_second_factor() {
         return Err(SecondFactorError::NotEnrolled);
     }
-    let secret = user.totp_secret.unwrap_or_default();
+    let secret = unseal(store, &user.totp_secret.unwrap_or_default(), name)?;
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         let step = totp(&secret, name)?
@@ -323,6 +410,32 @@ pub async fn set_exempt_roles(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_under_its_key_for_its_account() {
+        let key = [7u8; 32];
+        let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let sealed = seal_with(Some(&key), secret, "mette").unwrap();
+        assert!(sealed.starts_with(SEALED), "{sealed}");
+        assert!(
+            !sealed.contains(secret),
+            "the secret is not in what is stored"
+        );
+        // A fresh nonce each time: the same secret never seals alike.
+        assert_ne!(seal_with(Some(&key), secret, "mette").unwrap(), sealed);
+        assert_eq!(unseal_with(Some(&key), &sealed, "mette").unwrap(), secret);
+        // Moved to another account, under another key, altered or without a key: refused.
+        assert!(unseal_with(Some(&key), &sealed, "ole").is_err());
+        assert!(unseal_with(Some(&[8u8; 32]), &sealed, "mette").is_err());
+        let mut altered = sealed.clone();
+        let last = altered.pop().unwrap();
+        altered.push(if last == '0' { '1' } else { '0' });
+        assert!(unseal_with(Some(&key), &altered, "mette").is_err());
+        assert!(unseal_with(None, &sealed, "mette").is_err());
+        // Secrets stored before sealing (or without a key) are read as they are.
+        assert_eq!(unseal_with(Some(&key), secret, "mette").unwrap(), secret);
+        assert_eq!(seal_with(None, secret, "mette").unwrap(), secret);
+    }
 
     #[test]
     fn rfc_6238_sha1_test_vectors_give_the_right_codes() {

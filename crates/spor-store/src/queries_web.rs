@@ -1225,6 +1225,10 @@ impl<S: SqlStore> WebStore for S {
         Ok(Page { items, total })
     }
 
+    fn derived_key(&self, purpose: &str) -> Option<zeroize::Zeroizing<[u8; 32]>> {
+        current_key(self.audit_key_slot()).map(|k| k.derive(purpose))
+    }
+
     #[tracing::instrument(skip_all)]
     fn set_audit_key(&self, key: AuditKey) {
         *self

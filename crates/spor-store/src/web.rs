@@ -203,6 +203,18 @@ impl AuditKey {
         <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0[..])
             .expect("HMAC takes a key of any length")
     }
+
+    /// A key for another purpose, derived from this one (HMAC-SHA256 of the purpose's
+    /// label, the extract-less HKDF of a uniformly random key): the audit trail's key never
+    /// serves a second use itself, and keys of different purposes are independent.
+    pub fn derive(&self, purpose: &str) -> zeroize::Zeroizing<[u8; 32]> {
+        let mut m = self.mac();
+        m.update(b"spor derived key v1\n");
+        m.update(purpose.as_bytes());
+        let mut out = zeroize::Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(&m.finalize().into_bytes());
+        out
+    }
 }
 
 /// The canonical content of an event: a JSON array of its fields, which cannot be
@@ -856,6 +868,9 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
     /// The key under which events are appended (HMAC chain) and checked from now on.
     /// Without one, appending to a trail that already has keyed events is refused.
     fn set_audit_key(&self, key: AuditKey);
+    /// A key for `purpose` derived from the audit key ([`AuditKey::derive`]); `None`
+    /// without one.
+    fn derived_key(&self, purpose: &str) -> Option<zeroize::Zeroizing<[u8; 32]>>;
 
     // Records.
     async fn record(&self, kind: RecordKind, key: &str) -> Result<Option<Versioned<Record>>>;

@@ -193,6 +193,18 @@ async fn an_account_without_a_second_factor_enrols_at_the_first_login_and_its_re
 
     let shown = a.enrol("cw").await;
     assert_eq!(shown.status(), StatusCode::OK);
+    // The secret is sealed at rest under the audit key: the store holds no TOTP secret.
+    let stored = app
+        .store
+        .user("cw")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    let secret = a.authenticator.lock().unwrap()["cw"].0.clone();
+    assert!(stored.starts_with("sealed1:"), "{stored}");
+    assert!(!stored.contains(&secret));
     let codes: Vec<String> = shown
         .body
         .split("<li><code>")
