@@ -282,6 +282,7 @@ pub fn router(state: AppState) -> Router {
         .route("/releases", get(releases::list))
         .route("/releases/{id}", get(releases::show))
         .route("/releases/{id}/manifest", get(releases::manifest))
+        .route("/releases/{id}/diff", get(releases::diff))
         .route("/releases/{id}/files/{*name}", get(releases::file))
         // Administrator.
         .route("/admin/users", get(admin::users).post(admin::create_user))

@@ -110,6 +110,15 @@ pub async fn show(
             String::new(),
         ],
     });
+    rows.push(RowView {
+        link: Some(format!("/releases/{id}/diff")),
+        extra_link: None,
+        cells: vec![
+            lang.s("release_diff_link").to_string(),
+            String::new(),
+            String::new(),
+        ],
+    });
     let table = TableView {
         title: String::new(),
         columns: ["release_file", "release_format", "SHA-256"]
@@ -190,4 +199,111 @@ pub async fn manifest(
         format!("manifest-{}.json", row.year),
         row.manifest.into_bytes(),
     ))
+}
+
+/// What the register now gives differently from a release: every revised figure, and the
+/// records behind the change (their refs only for caseworkers: analysts see aggregates).
+pub async fn diff(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let lang = info.lang;
+    if st
+        .store
+        .release(id)
+        .await
+        .map_err(|e| internal(e.into()))?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    let rev = published::diff(st.store.as_ref(), id)
+        .await
+        .map_err(internal)?;
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ReleaseView,
+        Some(&id.to_string()),
+        Some("diff".into()),
+    );
+    audit::record(&st, ev).await?;
+    let shown = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "–".to_owned(),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => lang.int(i),
+            None => n.to_string(),
+        },
+        v => v.to_string(),
+    };
+    let figures = TableView {
+        title: lang.s("release_diff").to_string(),
+        columns: ["release_figure", "release_was", "release_now"]
+            .iter()
+            .map(|k| lang.s(k).to_string())
+            .collect(),
+        rows: rev
+            .figures
+            .iter()
+            .map(|f| RowView {
+                link: None,
+                extra_link: None,
+                cells: vec![f.figure.clone(), shown(&f.published), shown(&f.now)],
+            })
+            .collect(),
+    };
+    let mut tables = vec![figures];
+    let mut intro = if rev.figures.is_empty() {
+        lang.s("release_unchanged").to_string()
+    } else {
+        String::new()
+    };
+    if s.has(crate::auth::Role::Caseworker) {
+        tables.push(TableView {
+            title: lang.s("release_records").to_string(),
+            columns: [
+                "release_change",
+                "release_entity",
+                "release_ref",
+                "release_date",
+            ]
+            .iter()
+            .map(|k| lang.s(k).to_string())
+            .collect(),
+            rows: rev
+                .records
+                .iter()
+                .map(|r| RowView {
+                    link: None,
+                    extra_link: None,
+                    cells: vec![
+                        r.delta.name().to_string(),
+                        r.entity.to_string(),
+                        r.key.clone(),
+                        r.date.clone().unwrap_or_default(),
+                    ],
+                })
+                .collect(),
+        });
+    } else if !rev.records.is_empty() {
+        if !intro.is_empty() {
+            intro.push(' ');
+        }
+        intro.push_str(&format!(
+            "{} {}",
+            lang.int(rev.records.len() as i64),
+            lang.s("release_records_hidden")
+        ));
+    }
+    page(&TablesPage {
+        c: Chrome::new(
+            &info,
+            Some(&s),
+            format!("{} {}: {}", lang.s("release"), id, lang.s("release_diff")),
+        ),
+        intro: (!intro.is_empty()).then_some(intro),
+        search: None,
+        tables,
+    })
 }

@@ -90,6 +90,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/releases", Who::Analyst),
     ("GET", "/releases/1", Who::Analyst),
     ("GET", "/releases/1/manifest", Who::Analyst),
+    ("GET", "/releases/1/diff", Who::Analyst),
     ("GET", "/releases/1/files/overview-2026.json", Who::Analyst),
     ("GET", "/admin/users", Who::Admin),
     ("POST", "/admin/users", Who::Admin),

@@ -78,6 +78,37 @@ async fn an_analyst_lists_releases_and_downloads_each_file_as_published() {
         StatusCode::NOT_FOUND
     );
 
+    // The diff: nothing yet; after a late decision, the revised figures, and the record
+    // behind them by its ref for caseworkers only (analysts see aggregates).
+    let unchanged = an.get(&format!("/releases/{id}/diff")).await;
+    assert_eq!(unchanged.status(), StatusCode::OK);
+    assert!(unchanged.body.contains("uændret"), "{}", unchanged.body);
+    let register = app.store.load_register().await.unwrap();
+    let mut late = register.identifications[0].clone();
+    late.case_ref = spor_core::Ref::parse("LATE-1").unwrap();
+    late.person_ref = spor_core::Ref::parse("LATE-P1").unwrap();
+    late.decision_date = chrono::NaiveDate::from_ymd_opt(spor_demo::YEAR, 12, 30).unwrap();
+    let ctx = spor_store::web::ChangeContext {
+        actor: "cw".into(),
+        at: chrono::Utc::now(),
+        audit: spor_store::web::NewAuditEvent {
+            code: "case.create".into(),
+            actor: Some("cw".into()),
+            ..Default::default()
+        },
+    };
+    app.store
+        .create_record(&spor_store::web::Record::Identification(late), &ctx)
+        .await
+        .unwrap();
+    let revised = an.get(&format!("/releases/{id}/diff")).await;
+    assert!(revised.body.contains("facts.victims"), "{}", revised.body);
+    assert!(!revised.body.contains("LATE-1"), "no ref for an analyst");
+    app.add_user("both", "caseworker,analyst").await;
+    let mut both = app.login_as("both").await;
+    let seen = both.get(&format!("/releases/{id}/diff")).await;
+    assert!(seen.body.contains("LATE-1"), "{}", seen.body);
+
     // Each download is an audit event naming the release and the format.
     let views = app
         .store
@@ -91,7 +122,13 @@ async fn an_analyst_lists_releases_and_downloads_each_file_as_published() {
         )
         .await
         .unwrap();
-    assert_eq!(views.total as usize, release.files.len() + 1);
-    assert!(views.items.iter().all(|e| e.actor.as_deref() == Some("an")
-        && e.target.as_deref() == Some(id.to_string().as_str())));
+    // Every file, the manifest and three diffs.
+    assert_eq!(views.total as usize, release.files.len() + 4);
+    assert!(
+        views
+            .items
+            .iter()
+            .all(|e| matches!(e.actor.as_deref(), Some("an" | "both"))
+                && e.target.as_deref() == Some(id.to_string().as_str()))
+    );
 }
