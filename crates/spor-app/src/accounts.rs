@@ -166,6 +166,8 @@ pub enum AccountError {
     Taken(String),
     #[error("there is no account `{0}`")]
     Unknown(String),
+    #[error("`{0}` is not a team name: use 1 to 64 letters, digits, spaces, - or _")]
+    BadTeam(String),
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
 }
@@ -231,6 +233,9 @@ impl AccountError {
             ),
             AccountError::Taken(_) => "Brugernavnet er optaget.".into(),
             AccountError::Unknown(n) => format!("Der er ingen konto «{n}»."),
+            AccountError::BadTeam(_) => {
+                "Et holdnavn har 1–64 tegn: bogstaver, tal, mellemrum, - eller _.".into()
+            }
             AccountError::Failed(_) => "Ændringen kunne ikke gemmes; prøv igen.".into(),
         }
     }
@@ -299,6 +304,8 @@ pub enum Change {
     /// Removes the second factor and the recovery codes: the user enrols again at the
     /// next login. Its sessions end.
     ResetSecondFactor,
+    /// Puts the account in a team (`None`: in none, seeing every person).
+    Team(Option<String>),
 }
 
 impl std::fmt::Debug for Change {
@@ -309,6 +316,7 @@ impl std::fmt::Debug for Change {
             Change::Enable => f.write_str("Enable"),
             Change::Password(_) => f.write_str("Password(..)"),
             Change::ResetSecondFactor => f.write_str("ResetSecondFactor"),
+            Change::Team(t) => f.debug_tuple("Team").field(t).finish(),
         }
     }
 }
@@ -381,6 +389,22 @@ pub async fn change(
                 ..Default::default()
             };
             (update, Event::UserSecondFactorReset, None)
+        }
+        Change::Team(team) => {
+            if let Some(t) = &team
+                && !crate::teams::valid_team(t)
+            {
+                return Err(AccountError::BadTeam(t.clone()));
+            }
+            let detail = match &team {
+                Some(t) => format!("team {t}"),
+                None => "no team".to_string(),
+            };
+            let update = UserUpdate {
+                team: Some(team),
+                ..Default::default()
+            };
+            (update, Event::UserUpdate, Some(detail))
         }
     };
     // The change and its event commit together.
@@ -462,6 +486,8 @@ pub struct Account {
     /// Whether a second factor is in use.
     pub second_factor: bool,
     pub created_at: DateTime<Utc>,
+    /// The caseworker's team, if any.
+    pub team: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -500,6 +526,7 @@ pub async fn list(store: &dyn WebStore, now: DateTime<Utc>) -> anyhow::Result<Ve
             name: u.name,
             roles: u.roles,
             created_at: u.created_at,
+            team: u.team,
         })
         .collect())
 }

@@ -241,6 +241,8 @@ pub enum Event {
     SecondFactorFailure,
     RecoveryCodeUse,
     Reauthenticate,
+    BreakGlass,
+    PersonTeam,
 }
 
 impl Event {
@@ -296,6 +298,8 @@ impl Event {
         Event::SecondFactorFailure,
         Event::RecoveryCodeUse,
         Event::Reauthenticate,
+        Event::BreakGlass,
+        Event::PersonTeam,
     ];
 
     /// The stable code stored in the trail.
@@ -352,6 +356,8 @@ impl Event {
             Event::SecondFactorFailure => "second_factor.failure",
             Event::RecoveryCodeUse => "second_factor.recovery_code",
             Event::Reauthenticate => "login.reauthenticate",
+            Event::BreakGlass => "access.break_glass",
+            Event::PersonTeam => "person.team",
         }
     }
 

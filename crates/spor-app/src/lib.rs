@@ -18,6 +18,7 @@
 //! | the register's settings, by an administrator | [`settings`] |
 //! | the centre's own codes: add, rename, retire | [`codes`] |
 //! | the audit trail's events and who acted | [`audit`] |
+//! | access to persons by team, and "break glass" with a reason | [`teams`] |
 
 pub mod accounts;
 pub mod audit;
@@ -34,6 +35,7 @@ pub mod release;
 pub mod second_factor;
 pub mod settings;
 pub mod statistics;
+pub mod teams;
 
 pub use edition::{Edition, Format, Profile, PublicOptions};
 pub use statistics::{EditionKey, Statistics};

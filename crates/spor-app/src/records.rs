@@ -212,12 +212,17 @@ pub async fn restore(
 
 /// Persons and records whose ref contains `term` in any case (a whole ref, a part, other
 /// case). Exact matches come first, then persons, decisions, interviews and calls.
-pub async fn search(store: &dyn WebStore, term: &str) -> Result<Vec<SearchHit>> {
+/// `team`: the searching caseworker's (only persons of that team or of none are found).
+pub async fn search(
+    store: &dyn WebStore,
+    term: &str,
+    team: Option<&str>,
+) -> Result<Vec<SearchHit>> {
     let term = term.trim();
     if term.is_empty() {
         return Ok(Vec::new());
     }
-    let mut hits = store.search_refs(term, SEARCH_LIMIT).await?;
+    let mut hits = store.search_refs(term, SEARCH_LIMIT, team).await?;
     let order = |k: SearchKind| match k {
         SearchKind::Person => 0,
         SearchKind::Record(RecordKind::Identification) => 1,

@@ -191,7 +191,7 @@ async fn touch_register<DB: Backend>(conn: &mut DB::Connection, at: &str) -> Res
     Ok(())
 }
 
-const USER_COLS: &str = "name, roles, password_hash, disabled, failed_logins, locked_until, created_at, must_change_password, totp_secret, totp_confirmed";
+const USER_COLS: &str = "name, roles, password_hash, disabled, failed_logins, locked_until, created_at, must_change_password, totp_secret, totp_confirmed, team";
 
 fn user_from<DB: Backend>(r: &DB::Row) -> Result<UserRow> {
     Ok(UserRow {
@@ -205,6 +205,7 @@ fn user_from<DB: Backend>(r: &DB::Row) -> Result<UserRow> {
         must_change_password: required(DB::bool(r, 7)?)?,
         totp_secret: text::<DB>(r, 8)?,
         totp_confirmed: required(DB::bool(r, 9)?)?,
+        team: text::<DB>(r, 10)?,
     })
 }
 
@@ -254,6 +255,10 @@ async fn apply_user_update<DB: Backend>(
     if let Some(m) = u.must_change_password {
         qb.push(", must_change_password = ");
         DB::push_bind(&mut qb, m.into());
+    }
+    if let Some(team) = &u.team {
+        qb.push(", team = ");
+        DB::push_bind(&mut qb, team.as_deref().into());
     }
     match &u.second_factor {
         Some(SecondFactorUpdate::Pending(secret)) => {
@@ -546,22 +551,25 @@ async fn search<DB: Backend + WebSql>(
     pool: &sqlx::Pool<DB>,
     term: &str,
     limit: i64,
+    team: Option<&str>,
 ) -> Result<Vec<SearchHit>> {
     let pattern = contains_pattern(term);
     let mut conn = pool.acquire().await?;
     // (what, SQL): each answers ref, person, date.
+    // `$3`: the searching caseworker's team (NULL: every person); a person of another
+    // team is not found.
     let sources: [(SearchKind, &'static str); 4] = [
         (
             SearchKind::Person,
-            "SELECT person_ref, person_ref, MAX(d) FROM (SELECT person_ref, decision_date AS d FROM identifications WHERE lower(person_ref) LIKE $1 ESCAPE '\\' UNION ALL SELECT person_ref, interview_date AS d FROM assessments WHERE lower(person_ref) LIKE $1 ESCAPE '\\') p GROUP BY person_ref ORDER BY person_ref LIMIT $2",
+            "SELECT person_ref, person_ref, MAX(d) FROM (SELECT person_ref, decision_date AS d FROM identifications WHERE lower(person_ref) LIKE $1 ESCAPE '\\' UNION ALL SELECT person_ref, interview_date AS d FROM assessments WHERE lower(person_ref) LIKE $1 ESCAPE '\\') p WHERE NOT EXISTS (SELECT 1 FROM person_teams pt WHERE pt.person_ref = p.person_ref AND pt.team <> $3) GROUP BY person_ref ORDER BY person_ref LIMIT $2",
         ),
         (
             SearchKind::Record(RecordKind::Identification),
-            "SELECT case_ref, person_ref, decision_date FROM identifications WHERE lower(case_ref) LIKE $1 ESCAPE '\\' ORDER BY case_ref LIMIT $2",
+            "SELECT case_ref, person_ref, decision_date FROM identifications i WHERE lower(case_ref) LIKE $1 ESCAPE '\\' AND NOT EXISTS (SELECT 1 FROM person_teams pt WHERE pt.person_ref = i.person_ref AND pt.team <> $3) ORDER BY case_ref LIMIT $2",
         ),
         (
             SearchKind::Record(RecordKind::Assessment),
-            "SELECT assessment_ref, person_ref, interview_date FROM assessments WHERE lower(assessment_ref) LIKE $1 ESCAPE '\\' ORDER BY assessment_ref LIMIT $2",
+            "SELECT assessment_ref, person_ref, interview_date FROM assessments a WHERE lower(assessment_ref) LIKE $1 ESCAPE '\\' AND NOT EXISTS (SELECT 1 FROM person_teams pt WHERE pt.person_ref = a.person_ref AND pt.team <> $3) ORDER BY assessment_ref LIMIT $2",
         ),
         (
             SearchKind::Record(RecordKind::HotlineCall),
@@ -570,11 +578,14 @@ async fn search<DB: Backend + WebSql>(
     ];
     let mut hits = Vec::new();
     for (kind, q) in sources {
-        let rows = bind::<DB>(sqlx::query(q))
+        let mut query = bind::<DB>(sqlx::query(q))
             .to(pattern.as_str())
-            .to(limit.max(0))
-            .fetch_all(&mut conn)
-            .await?;
+            .to(limit.max(0));
+        // Calls name no person: their query has no team.
+        if kind != SearchKind::Record(RecordKind::HotlineCall) {
+            query = query.to(team);
+        }
+        let rows = query.fetch_all(&mut conn).await?;
         for r in &rows {
             hits.push(SearchHit {
                 kind,
@@ -671,6 +682,17 @@ fn push_where<DB: Backend + WebSql>(qb: &mut QueryBuilder<DB>, spec: &ListSpec, 
             qb.push(" AND ").push(col).push(" = ");
             DB::push_bind(qb, v.into());
         }
+    }
+    // Persons of another team are left out: one primary-key probe of `person_teams` per
+    // row read.
+    if let (Some(col), Some(team)) = (spec.person, &f.team) {
+        qb.push(" AND NOT EXISTS (SELECT 1 FROM person_teams pt WHERE pt.person_ref = ")
+            .push(spec.table)
+            .push(".")
+            .push(col)
+            .push(" AND pt.team <> ");
+        DB::push_bind(qb, team.into());
+        qb.push(")");
     }
 }
 
@@ -801,6 +823,68 @@ async fn create_user_in<DB: Backend>(
     Ok(added == 1)
 }
 
+/// Puts a person in `team`, or in none.
+async fn set_person_team_in<DB: Backend>(
+    conn: &mut DB::Connection,
+    person_ref: &str,
+    team: Option<&str>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    match team {
+        Some(team) => {
+            bind::<DB>(sqlx::query(
+                "INSERT INTO person_teams (person_ref, team, assigned_at, assigned_by) VALUES ($1, $2, $3, $4) ON CONFLICT (person_ref) DO UPDATE SET team = excluded.team, assigned_at = excluded.assigned_at, assigned_by = excluded.assigned_by",
+            ))
+            .to(person_ref)
+            .to(team)
+            .to(&stamp(at))
+            .to(by)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            bind::<DB>(sqlx::query(
+                "DELETE FROM person_teams WHERE person_ref = $1",
+            ))
+            .to(person_ref)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Grants a session access to a person until `expires_at` (a second grant renews it);
+/// `false` if there is no such session.
+async fn grant_access_in<DB: Backend>(
+    conn: &mut DB::Connection,
+    session_hash: &str,
+    person_ref: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<bool> {
+    let session = bind::<DB>(sqlx::query("SELECT 1 FROM sessions WHERE id_hash = $1"))
+        .to(session_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if session.is_none() {
+        return Ok(false);
+    }
+    bind::<DB>(sqlx::query(
+        "INSERT INTO access_grants (session_hash, person_ref, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_hash, person_ref) DO UPDATE SET reason = excluded.reason, granted_at = excluded.granted_at, expires_at = excluded.expires_at",
+    ))
+    .to(session_hash)
+    .to(person_ref)
+    .to(reason)
+    .to(&stamp(at))
+    .to(&stamp(expires_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
 async fn rename_code_in<DB: Backend>(
     tx: &mut DB::Connection,
     list: &str,
@@ -929,6 +1013,30 @@ impl<S: SqlStore> WebStore for S {
                 }
                 AuditedChange::RetireCode { list, code, retire } => {
                     retire_code_in::<S::Db>(&mut tx, list, code, retire.then_some(at)).await?
+                }
+                AuditedChange::SetPersonTeam {
+                    person_ref,
+                    team,
+                    by,
+                } => {
+                    set_person_team_in::<S::Db>(&mut tx, person_ref, team, by, at).await?;
+                    true
+                }
+                AuditedChange::GrantAccess {
+                    session_hash,
+                    person_ref,
+                    reason,
+                    expires_at,
+                } => {
+                    grant_access_in::<S::Db>(
+                        &mut tx,
+                        session_hash,
+                        person_ref,
+                        reason,
+                        at,
+                        expires_at,
+                    )
+                    .await?
                 }
             };
             if !done {
@@ -1128,7 +1236,7 @@ impl<S: SqlStore> WebStore for S {
     async fn session(&self, id_hash: &str) -> Result<Option<(SessionRow, UserRow)>> {
         let mut conn = self.sql_pool().acquire().await?;
         let row = bind::<S::Db>(sqlx::query(
-            "SELECT u.name, u.roles, u.password_hash, u.disabled, u.failed_logins, u.locked_until, u.created_at, u.must_change_password, u.totp_secret, u.totp_confirmed, s.id_hash, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, s.verified_at FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = $1",
+            "SELECT u.name, u.roles, u.password_hash, u.disabled, u.failed_logins, u.locked_until, u.created_at, u.must_change_password, u.totp_secret, u.totp_confirmed, u.team, s.id_hash, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, s.verified_at FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = $1",
         ))
         .to(id_hash)
         .fetch_optional(&mut conn)
@@ -1136,13 +1244,13 @@ impl<S: SqlStore> WebStore for S {
         let Some(r) = row else { return Ok(None) };
         let user = user_from::<S::Db>(&r)?;
         let session = SessionRow {
-            id_hash: req_text::<S::Db>(&r, 10)?,
+            id_hash: req_text::<S::Db>(&r, 11)?,
             user_name: user.name.clone(),
-            csrf_token: req_text::<S::Db>(&r, 11)?,
-            created_at: ts(&req_text::<S::Db>(&r, 12)?)?,
-            last_seen_at: ts(&req_text::<S::Db>(&r, 13)?)?,
-            expires_at: ts(&req_text::<S::Db>(&r, 14)?)?,
-            verified_at: <S::Db as Backend>::text(&r, 15)?.map(ts).transpose()?,
+            csrf_token: req_text::<S::Db>(&r, 12)?,
+            created_at: ts(&req_text::<S::Db>(&r, 13)?)?,
+            last_seen_at: ts(&req_text::<S::Db>(&r, 14)?)?,
+            expires_at: ts(&req_text::<S::Db>(&r, 15)?)?,
+            verified_at: <S::Db as Backend>::text(&r, 16)?.map(ts).transpose()?,
         };
         Ok(Some((session, user)))
     }
@@ -1173,6 +1281,12 @@ impl<S: SqlStore> WebStore for S {
     #[tracing::instrument(skip_all)]
     async fn purge_sessions(&self, now: DateTime<Utc>, idle_before: DateTime<Utc>) -> Result<u64> {
         let mut conn = self.sql_pool().acquire().await?;
+        bind::<S::Db>(sqlx::query(
+            "DELETE FROM access_grants WHERE expires_at <= $1",
+        ))
+        .to(&stamp(now))
+        .execute(&mut conn)
+        .await?;
         bind::<S::Db>(sqlx::query(
             "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2",
         ))
@@ -1341,8 +1455,68 @@ impl<S: SqlStore> WebStore for S {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn search_refs(&self, term: &str, limit: i64) -> Result<Vec<SearchHit>> {
-        search::<S::Db>(self.sql_pool(), term, limit).await
+    async fn search_refs(
+        &self,
+        term: &str,
+        limit: i64,
+        team: Option<&str>,
+    ) -> Result<Vec<SearchHit>> {
+        search::<S::Db>(self.sql_pool(), term, limit, team).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn person_team(&self, person_ref: &str) -> Result<Option<String>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let row = bind::<S::Db>(sqlx::query(
+            "SELECT team FROM person_teams WHERE person_ref = $1",
+        ))
+        .to(person_ref)
+        .fetch_optional(&mut conn)
+        .await?;
+        match row {
+            Some(r) => text::<S::Db>(&r, 0),
+            None => Ok(None),
+        }
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn claim_person_team(
+        &self,
+        person_ref: &str,
+        team: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let n = bind::<S::Db>(sqlx::query(
+            "INSERT INTO person_teams (person_ref, team, assigned_at, assigned_by) VALUES ($1, $2, $3, $4) ON CONFLICT (person_ref) DO NOTHING",
+        ))
+        .to(person_ref)
+        .to(team)
+        .to(&stamp(at))
+        .to(by)
+        .execute(&mut conn)
+        .await?;
+        Ok(n == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn has_access_grant(
+        &self,
+        session_hash: &str,
+        person_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let row = bind::<S::Db>(sqlx::query(
+            "SELECT 1 FROM access_grants g JOIN sessions s ON s.id_hash = g.session_hash WHERE g.session_hash = $1 AND g.person_ref = $2 AND g.expires_at > $3",
+        ))
+        .to(session_hash)
+        .to(person_ref)
+        .to(&stamp(now))
+        .fetch_optional(&mut conn)
+        .await?;
+        Ok(row.is_some())
     }
 
     #[tracing::instrument(skip_all)]

@@ -44,6 +44,9 @@ pub struct UserRow {
     /// Whether the secret was confirmed with a code: the second factor is in use. A secret
     /// set but not confirmed is an enrolment under way.
     pub totp_confirmed: bool,
+    /// The caseworker's team: they see its persons and persons without a team. `None`:
+    /// every person (a centre that does not use teams).
+    pub team: Option<String>,
 }
 
 impl UserRow {
@@ -74,6 +77,8 @@ pub struct UserUpdate {
     pub must_change_password: Option<bool>,
     /// The second factor: see [`SecondFactorUpdate`].
     pub second_factor: Option<SecondFactorUpdate>,
+    /// The account's team: `Some(None)` takes it out of every team.
+    pub team: Option<Option<String>>,
 }
 
 /// A change to an account's second factor.
@@ -526,6 +531,21 @@ pub enum AuditedChange<'a> {
         code: &'a str,
         retire: bool,
     },
+    /// Puts a person in a team (`None`: in none).
+    SetPersonTeam {
+        person_ref: &'a str,
+        team: Option<&'a str>,
+        by: &'a str,
+    },
+    /// Gives the session `session_hash` access to another team's person until
+    /// `expires_at`, for the stated `reason` ("break glass"); not written if there is no
+    /// such session.
+    GrantAccess {
+        session_hash: &'a str,
+        person_ref: &'a str,
+        reason: &'a str,
+        expires_at: DateTime<Utc>,
+    },
 }
 
 impl std::fmt::Debug for AuditedChange<'_> {
@@ -538,6 +558,8 @@ impl std::fmt::Debug for AuditedChange<'_> {
             AuditedChange::AddCode(_) => "AddCode(…)",
             AuditedChange::RenameCode { .. } => "RenameCode(…)",
             AuditedChange::RetireCode { .. } => "RetireCode(…)",
+            AuditedChange::SetPersonTeam { .. } => "SetPersonTeam(…)",
+            AuditedChange::GrantAccess { .. } => "GrantAccess(…)",
         })
     }
 }
@@ -740,6 +762,9 @@ pub struct RecordFilter {
     pub nationality: Option<String>,
     pub outcome: Option<String>,
     pub person_ref: Option<String>,
+    /// The team of the caseworker who lists: only persons of this team or of none
+    /// (hotline calls, which name no person, are not filtered).
+    pub team: Option<String>,
 }
 
 /// What a search hit is.
@@ -954,7 +979,34 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
 
     /// Refs of persons, decisions, interviews and calls that contain `term`, in any case
     /// (at most `limit` of each kind).
-    async fn search_refs(&self, term: &str, limit: i64) -> Result<Vec<SearchHit>>;
+    /// `team`: only persons (and their records) of this team or of none.
+    async fn search_refs(
+        &self,
+        term: &str,
+        limit: i64,
+        team: Option<&str>,
+    ) -> Result<Vec<SearchHit>>;
+
+    // Teams.
+    /// The team of a person, if they are in one.
+    async fn person_team(&self, person_ref: &str) -> Result<Option<String>>;
+    /// Puts a person who is in no team in `team` (a new record's person, in its creator's
+    /// team); `false` if they are in a team already (nothing changed).
+    async fn claim_person_team(
+        &self,
+        person_ref: &str,
+        team: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Whether the session `session_hash` has access to `person_ref` granted and not
+    /// expired at `now` (see [`AuditedChange::GrantAccess`]).
+    async fn has_access_grant(
+        &self,
+        session_hash: &str,
+        person_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
     /// All decisions and assessments of one person, oldest first.
     async fn person_records(
         &self,

@@ -311,11 +311,11 @@ async fn calls_count_in_copenhagen_time_unchanged_saves_write_nothing_and_refs_a
         )
         .await
         .unwrap();
-        let hits = s.search_refs("0233", 10).await.unwrap();
+        let hits = s.search_refs("0233", 10, None).await.unwrap();
         assert_eq!(hits.len(), 1, "{n}");
         assert_eq!(hits[0].kind, SearchKind::Person, "{n}");
         assert_eq!(hits[0].key, "P-2023-0233", "{n}");
-        let hits = s.search_refs("c-2023", 10).await.unwrap();
+        let hits = s.search_refs("c-2023", 10, None).await.unwrap();
         assert_eq!(hits.len(), 1, "{n}");
         assert_eq!(
             hits[0].kind,
@@ -324,7 +324,7 @@ async fn calls_count_in_copenhagen_time_unchanged_saves_write_nothing_and_refs_a
         );
         assert_eq!(hits[0].person.as_deref(), Some("P-2023-0233"), "{n}");
         assert!(
-            s.search_refs("h-_", 10).await.unwrap().is_empty(),
+            s.search_refs("h-_", 10, None).await.unwrap().is_empty(),
             "{n}: `_` is no wildcard"
         );
         let gone = s
@@ -518,6 +518,16 @@ async fn fill_with_web_data(b: &Backend) {
         .await
         .unwrap();
     assert_eq!(done, WriteOutcome::Done(2));
+    assert!(
+        s.claim_person_team("P-1", "north", "ana", at(3))
+            .await
+            .unwrap()
+    );
+    let team = UserUpdate {
+        team: Some(Some("north".into())),
+        ..Default::default()
+    };
+    assert!(s.update_user("ana", &team, at(3)).await.unwrap());
 }
 
 async fn check_web_copy(from: &Backend, to: &Backend) {
@@ -540,7 +550,17 @@ async fn check_web_copy(from: &Backend, to: &Backend) {
         "{what}"
     );
     let s = web(to).await;
-    assert!(s.user("ana").await.unwrap().is_some(), "{what}");
+    let ana = s.user("ana").await.unwrap().expect("the account");
+    assert_eq!(
+        ana.team.as_deref(),
+        Some("north"),
+        "{what}: the team of an account"
+    );
+    assert_eq!(
+        s.person_team("P-1").await.unwrap().as_deref(),
+        Some("north"),
+        "{what}: the team of a person"
+    );
     assert_eq!(
         s.verify_audit().await.unwrap(),
         ChainStatus::Intact { events: 2 },
@@ -1157,4 +1177,228 @@ async fn a_copy_carries_the_releases_byte_for_byte() {
         s.release_files(1).await.unwrap()
     );
     assert_eq!(t.release(1).await.unwrap(), s.release(1).await.unwrap());
+}
+
+#[tokio::test]
+async fn persons_of_another_team_are_left_out_of_lists_and_search_until_access_is_granted_on_every_backend()
+ {
+    for b in backends("teams_lists_search_and_grants").await {
+        let s = web(&b).await;
+        let n = b.name;
+        for (case, person) in [("C-1", "P-NORTH"), ("C-2", "P-SOUTH"), ("C-3", "P-NONE")] {
+            s.create_record(
+                &Record::Identification(identification(case, person, "2026-02-01", None)),
+                &ctx("bo", 1, "case.create"),
+            )
+            .await
+            .unwrap();
+        }
+        s.create_record(
+            &Record::Assessment(assessment("A-1", "P-SOUTH", "2026-01-05")),
+            &ctx("bo", 1, "assessment.create"),
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.claim_person_team("P-NORTH", "north", "bo", at(2))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert!(
+            s.claim_person_team("P-SOUTH", "south", "bo", at(2))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert!(
+            !s.claim_person_team("P-SOUTH", "north", "bo", at(3))
+                .await
+                .unwrap(),
+            "{n}: a person in a team is not claimed again"
+        );
+        assert_eq!(
+            s.person_team("P-SOUTH").await.unwrap().as_deref(),
+            Some("south"),
+            "{n}"
+        );
+        assert_eq!(s.person_team("P-NONE").await.unwrap(), None, "{n}");
+
+        let of = |team: Option<&str>| RecordFilter {
+            team: team.map(str::to_string),
+            ..Default::default()
+        };
+        let cases =
+            |p: spor_store::web::Page<spor_store::web::Versioned<spor_core::Identification>>| {
+                let mut v: Vec<String> = p
+                    .items
+                    .iter()
+                    .map(|v| v.record.case_ref.to_string())
+                    .collect();
+                v.sort();
+                (v, p.total)
+            };
+        assert_eq!(
+            cases(
+                s.list_identifications(&of(Some("north")), 10, 0)
+                    .await
+                    .unwrap()
+            ),
+            (vec!["C-1".to_string(), "C-3".to_string()], 2),
+            "{n}: north sees its own person and the one in no team"
+        );
+        assert_eq!(
+            cases(s.list_identifications(&of(None), 10, 0).await.unwrap()),
+            (
+                vec!["C-1".to_string(), "C-2".to_string(), "C-3".to_string()],
+                3
+            ),
+            "{n}: no team sees every person"
+        );
+        assert_eq!(
+            s.list_assessments(&of(Some("north")), 10, 0)
+                .await
+                .unwrap()
+                .total,
+            0,
+            "{n}: south's interview is not listed to north"
+        );
+        let found = |hits: Vec<spor_store::web::SearchHit>| {
+            let mut v: Vec<String> = hits.into_iter().map(|h| h.key).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            found(s.search_refs("p-", 10, Some("north")).await.unwrap()),
+            ["P-NONE", "P-NORTH"],
+            "{n}: search leaves out south's person"
+        );
+        assert_eq!(
+            found(s.search_refs("c-2", 10, Some("north")).await.unwrap()),
+            Vec::<String>::new(),
+            "{n}: and its decision"
+        );
+        assert_eq!(
+            found(s.search_refs("p-", 10, None).await.unwrap()).len(),
+            3,
+            "{n}"
+        );
+
+        // Access to another team's person: granted with the event, for a session, until
+        // it expires or the session ends.
+        s.create_user("bo", "caseworker", "hash", at(0))
+            .await
+            .unwrap();
+        let session = SessionRow {
+            id_hash: "sess-1".into(),
+            user_name: "bo".into(),
+            csrf_token: "t".into(),
+            created_at: at(0),
+            last_seen_at: at(0),
+            expires_at: at(59),
+            verified_at: Some(at(0)),
+        };
+        s.create_session(&session).await.unwrap();
+        assert!(
+            !s.has_access_grant("sess-1", "P-SOUTH", at(10))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        let grant = AuditedChange::GrantAccess {
+            session_hash: "sess-1",
+            person_ref: "P-SOUTH",
+            reason: "covering for a colleague",
+            expires_at: at(40),
+        };
+        assert!(
+            s.change_audited(&grant, &event("access.break_glass"), at(10))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert!(
+            s.has_access_grant("sess-1", "P-SOUTH", at(39))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert!(
+            !s.has_access_grant("sess-1", "P-SOUTH", at(40))
+                .await
+                .unwrap(),
+            "{n}: expired"
+        );
+        assert!(
+            !s.has_access_grant("sess-1", "P-NORTH", at(20))
+                .await
+                .unwrap(),
+            "{n}: that person only"
+        );
+        let no_session = AuditedChange::GrantAccess {
+            session_hash: "gone",
+            person_ref: "P-SOUTH",
+            reason: "r",
+            expires_at: at(40),
+        };
+        assert!(
+            !s.change_audited(&no_session, &event("access.break_glass"), at(10))
+                .await
+                .unwrap(),
+            "{n}: no grant without a session"
+        );
+        s.delete_session("sess-1").await.unwrap();
+        assert!(
+            !s.has_access_grant("sess-1", "P-SOUTH", at(20))
+                .await
+                .unwrap(),
+            "{n}: the grant ends with the session"
+        );
+
+        // A person moved to another team, and to none.
+        let moved = AuditedChange::SetPersonTeam {
+            person_ref: "P-SOUTH",
+            team: Some("north"),
+            by: "cli:x",
+        };
+        assert!(
+            s.change_audited(&moved, &event("person.team"), at(30))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert_eq!(
+            s.person_team("P-SOUTH").await.unwrap().as_deref(),
+            Some("north"),
+            "{n}"
+        );
+        let none = AuditedChange::SetPersonTeam {
+            person_ref: "P-SOUTH",
+            team: None,
+            by: "cli:x",
+        };
+        assert!(
+            s.change_audited(&none, &event("person.team"), at(31))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert_eq!(s.person_team("P-SOUTH").await.unwrap(), None, "{n}");
+        let user_team = UserUpdate {
+            team: Some(Some("south".into())),
+            ..Default::default()
+        };
+        s.update_user("bo", &user_team, at(32)).await.unwrap();
+        assert_eq!(
+            s.user("bo").await.unwrap().unwrap().team.as_deref(),
+            Some("south"),
+            "{n}"
+        );
+        let cleared = UserUpdate {
+            team: Some(None),
+            ..Default::default()
+        };
+        s.update_user("bo", &cleared, at(33)).await.unwrap();
+        assert_eq!(s.user("bo").await.unwrap().unwrap().team, None, "{n}");
+    }
 }

@@ -123,6 +123,8 @@ pub struct Session {
     pub stage: Stage,
     /// When password and second factor were last given (login or re-authentication).
     pub verified_at: Option<DateTime<Utc>>,
+    /// The account's team (see `spor_app::teams`); `None`: every person.
+    pub team: Option<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -393,6 +395,7 @@ async fn load_session(state: &AppState, raw: &str) -> Result<Option<Session>, Ap
         id_hash,
         stage,
         verified_at: row.verified_at,
+        team: user.team,
     }))
 }
 
@@ -478,6 +481,7 @@ pub(crate) async fn renew_session(
             Stage::Complete
         },
         verified_at: Some(at),
+        team: old.team.clone(),
     };
     Ok((raw, session))
 }

@@ -594,6 +594,29 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("reference", "Reference", "Reference"),
     ("date", "Dato", "Date"),
     (
+        "break_glass_title",
+        "Begrundelse for adgang",
+        "Reason for access",
+    ),
+    (
+        "break_glass_intro",
+        "Personen «{}» hører til et andet hold. Skriv, hvorfor du skal se personens sager. Begrundelsen gemmes i revisionssporet, og du får adgang i {} minutter.",
+        "The person “{}” belongs to another team. State why you need to see this person's cases. The reason is kept in the audit trail, and you get access for {} minutes.",
+    ),
+    ("break_glass_reason", "Begrundelse", "Reason"),
+    ("break_glass_submit", "Giv mig adgang", "Give me access"),
+    (
+        "break_glass_no_reason",
+        "Skriv en begrundelse; uden den gives der ikke adgang.",
+        "State a reason; without one no access is given.",
+    ),
+    (
+        "break_glass_too_long",
+        "Begrundelsen må højst have {} tegn.",
+        "The reason may have at most {} characters.",
+    ),
+    ("team", "Hold", "Team"),
+    (
         "no_person",
         "Der er ingen afgørelser eller samtaler med personreferencen «{}».",
         "There are no decisions or interviews with the person reference “{}”.",

@@ -270,6 +270,7 @@ pub fn router(state: AppState) -> Router {
         .route("/calls/{key}/restore", post(caseworker::restore_call))
         .route("/persons", get(caseworker::search))
         .route("/persons/{key}", get(caseworker::show_person))
+        .route("/access", post(caseworker::break_glass))
         .route("/export/register.xlsx", get(caseworker::export_register))
         // Analyst.
         .route("/dashboard", get(analyst::dashboard))

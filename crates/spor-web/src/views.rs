@@ -234,6 +234,19 @@ pub struct RecordPage {
     pub restore_action: Option<String>,
 }
 
+/// "Break glass": the reason for reaching another team's person.
+#[derive(Template)]
+#[template(path = "break_glass.html")]
+pub struct BreakGlassPage {
+    pub c: Chrome,
+    pub intro: String,
+    pub person: String,
+    /// The page to go back to once access is given.
+    pub back: String,
+    pub error: Option<String>,
+    pub max: usize,
+}
+
 /// "Do you really want to delete …?"
 #[derive(Template)]
 #[template(path = "confirm.html")]
@@ -267,6 +280,8 @@ pub struct UserView {
     /// Whether the account has a second factor in use.
     pub second_factor: bool,
     pub created: String,
+    /// The account's team (set with `spor user set-team`).
+    pub team: Option<String>,
 }
 
 impl UserView {

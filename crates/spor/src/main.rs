@@ -58,6 +58,9 @@ pub enum Command {
     /// Manage the web application's accounts.
     #[command(subcommand)]
     User(cmd::user::UserCommand),
+    /// The teams persons belong to (access of caseworkers by team).
+    #[command(subcommand)]
+    Persons(cmd::persons::PersonsCommand),
     /// Verify or list the web application's audit trail.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),

@@ -624,3 +624,54 @@ fn reading_the_register_out_on_the_command_line_is_audited() {
         text(&copied)
     );
 }
+
+#[test]
+fn teams_of_accounts_and_persons_are_set_on_the_command_line_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let run = |args: &[&str], stdin: &str| {
+        let out = spor_as(Some("birgitte"), &db, args, stdin);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(
+        &["user", "add", "mette", "--role", "caseworker"],
+        "a-long-enough-password\n",
+    );
+    assert!(
+        run(&["user", "set-team", "mette", "north"], "").contains("mette is now in team north")
+    );
+    let list = run(&["user", "list"], "");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("mette") && l.contains("north")),
+        "{list}"
+    );
+    assert!(run(&["user", "set-team", "mette"], "").contains("in no team"));
+    let bad = spor(&db, &["user", "set-team", "mette", "no/such"], "");
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("not a team name"), "{}", text(&bad));
+    assert!(
+        run(&["persons", "assign-team", "P-1", "south"], "").contains("P-1 is now in team south")
+    );
+    assert!(run(&["persons", "assign-team", "P-1"], "").contains("P-1 is now in no team"));
+
+    let list = run(&["audit", "list"], "");
+    let events: Vec<Vec<&str>> = list
+        .lines()
+        .skip(2)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let seen: Vec<(&str, &str, &str)> = events.iter().map(|e| (e[2], e[4], e[6])).collect();
+    assert_eq!(
+        seen,
+        [
+            ("person.team", "P-1", "no team"),
+            ("person.team", "P-1", "team south"),
+            ("user.update", "mette", "no team"),
+            ("user.update", "mette", "team north"),
+            ("user.create", "mette", "roles caseworker"),
+        ],
+        "{list}"
+    );
+}

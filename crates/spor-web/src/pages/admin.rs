@@ -46,6 +46,7 @@ async fn users_page(
             roles: u.roles,
             disabled: u.disabled,
             created: u.created_at.format("%Y-%m-%d").to_string(),
+            team: u.team,
         })
         .collect();
     page_with(

@@ -8,6 +8,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use spor_app::records::{self, Change, RESTORE_DAYS, Restored, Saved};
+use spor_app::teams::{self, Access, BreakGlassError, GRANT_MINUTES, MAX_REASON_CHARS};
 use spor_core::{CodeBook, ListId};
 use spor_store::web::{
     ChangeContext, Record, RecordFilter, RecordKind, SearchKind, Versioned, WriteOutcome,
@@ -20,8 +21,8 @@ use crate::auth::{Caseworker, RequestInfo, Session};
 use crate::forms::{self, FormKind, column_label};
 use crate::i18n::Lang;
 use crate::views::{
-    ChangeView, Chrome, ConfirmPage, FilterView, FormPage, ListPage, MessagePage, RecordPage,
-    RowView, TableView, TablesPage,
+    BreakGlassPage, ChangeView, Chrome, ConfirmPage, FilterView, FormPage, ListPage, MessagePage,
+    RecordPage, RowView, TableView, TablesPage,
 };
 
 const PAGE_SIZE: i64 = 50;
@@ -122,6 +123,111 @@ fn href(spec: &Spec, key: &str) -> String {
     format!("{}/{}", spec.base, encode_segment(key))
 }
 
+/// The page asking for the reason to reach `person` of another team; `back`: where to
+/// go once access is given.
+fn break_glass_page(
+    info: &RequestInfo,
+    s: &Session,
+    status: StatusCode,
+    person: &str,
+    back: &str,
+    error: Option<String>,
+) -> PageResult {
+    let lang = info.lang;
+    page_with(
+        status,
+        &BreakGlassPage {
+            c: chrome(info, s, lang.s("break_glass_title")),
+            intro: lang.f("break_glass_intro", &[person, &GRANT_MINUTES.to_string()]),
+            person: person.to_string(),
+            back: back.to_string(),
+            error,
+            max: MAX_REASON_CHARS,
+        },
+    )
+}
+
+/// `None` if the caseworker may reach `person` (their team's, in no team, or granted to
+/// this session); else the page asking for a reason (403), the refusal audited.
+async fn guard(
+    state: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    person: Option<&str>,
+    back: &str,
+) -> Result<Option<axum::response::Response>, AppError> {
+    let Some(person) = person else {
+        return Ok(None);
+    };
+    let access = teams::access(
+        &*state.store,
+        s.team.as_deref(),
+        &s.id_hash,
+        person,
+        state.now(),
+    )
+    .await?;
+    if access == Access::Allowed {
+        return Ok(None);
+    }
+    let ev = audit::event(
+        info,
+        Some(&s.user),
+        Event::AccessDenied,
+        Some(person),
+        Some("another team's person: reason needed".into()),
+    );
+    audit::record(state, ev).await?;
+    break_glass_page(info, s, StatusCode::FORBIDDEN, person, back, None).map(Some)
+}
+
+/// A path of this application to go back to (never another site).
+fn local_path(back: &str) -> &str {
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back
+    } else {
+        "/"
+    }
+}
+
+/// "Break glass": the reason for reaching another team's person, stated. Recorded in the
+/// audit trail with the grant; the session may then reach the person for a while.
+pub async fn break_glass(
+    State(st): State<AppState>,
+    Caseworker(s, info): Caseworker,
+    Form(f): F,
+) -> PageResult {
+    let person = f.get("person").map(|p| p.trim()).unwrap_or_default();
+    if person.is_empty() {
+        return Err(AppError::BadRequest);
+    }
+    let back = local_path(f.get("back").map(String::as_str).unwrap_or("/")).to_string();
+    let reason = f.get("reason").map(String::as_str).unwrap_or_default();
+    let by = spor_app::audit::Actor {
+        name: Some(&s.user),
+        address: &info.address,
+    };
+    let lang = info.lang;
+    let error = match teams::break_glass(&*st.store, by, &s.id_hash, person, reason, st.now()).await
+    {
+        Ok(()) => return Ok(Redirect::to(&back).into_response()),
+        Err(BreakGlassError::NoReason) => lang.s("break_glass_no_reason").to_string(),
+        Err(BreakGlassError::TooLong) => {
+            lang.f("break_glass_too_long", &[&MAX_REASON_CHARS.to_string()])
+        }
+        Err(BreakGlassError::NoSession) => return Err(AppError::Forbidden),
+        Err(BreakGlassError::Store(e)) => return Err(AppError::store(e)),
+    };
+    break_glass_page(
+        &info,
+        &s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        person,
+        &back,
+        Some(error),
+    )
+}
+
 /// A call's time, stored with any offset, in Copenhagen time like the overview counts it.
 fn call_time(value: &str) -> String {
     match spor_core::parse_timestamp(value) {
@@ -185,6 +291,7 @@ fn filter_of(q: &HashMap<String, String>) -> RecordFilter {
         nationality: get("nationality"),
         outcome: get("outcome"),
         person_ref: get("person_ref"),
+        team: None,
     }
 }
 
@@ -228,7 +335,8 @@ async fn list(
 ) -> PageResult {
     let lang = info.lang;
     let codes = codebook(state).await?;
-    let f = filter_of(q);
+    let mut f = filter_of(q);
+    f.team = s.team.clone();
     let typed = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     // A year or page that is not one is said so, not silently ignored.
     let bad_year = typed("year").filter(|_| f.year.is_none());
@@ -555,6 +663,9 @@ async fn show(
             None => return Err(AppError::NotFound),
         },
     };
+    if let Some(refused) = guard(state, s, info, teams::person_of(&record), &info.path).await? {
+        return Ok(refused);
+    }
     let history = records::history(&*state.store, spec.kind, key)
         .await?
         .iter()
@@ -761,10 +872,13 @@ async fn create(
     let values = forms::posted(spec.form, &form);
     let codes = codebook(state).await?;
     let (status, errors) = match forms::validate(spec.form, &values, &codes) {
-        Ok(r) => match state
-            .store
-            .create_record(&r, &ctx(state, s, info, spec.ev[2], r.key()))
-            .await?
+        Ok(r) => match teams::create_record(
+            &*state.store,
+            &r,
+            &ctx(state, s, info, spec.ev[2], r.key()),
+            s.team.as_deref(),
+        )
+        .await?
         {
             WriteOutcome::Done(_) => {
                 return Ok(
@@ -801,6 +915,9 @@ async fn edit_form(
     q: &HashMap<String, String>,
 ) -> PageResult {
     let v = load(state, spec, key).await?;
+    if let Some(refused) = guard(state, s, info, teams::person_of(&v.record), &info.path).await? {
+        return Ok(refused);
+    }
     // The form shows the whole stored record: a view like its page, said which form.
     let form = if kind == FormKind::Return {
         "return form"
@@ -847,6 +964,10 @@ async fn update(
     form: HashMap<String, String>,
 ) -> PageResult {
     let current = load(state, spec, key).await?;
+    let back = href(spec, key);
+    if let Some(refused) = guard(state, s, info, teams::person_of(&current.record), &back).await? {
+        return Ok(refused);
+    }
     let version: i64 = form
         .get("version")
         .and_then(|v| v.parse().ok())
@@ -908,6 +1029,9 @@ async fn confirm_delete(
 ) -> PageResult {
     let lang = info.lang;
     let v = load(state, spec, key).await?;
+    if let Some(refused) = guard(state, s, info, teams::person_of(&v.record), &info.path).await? {
+        return Ok(refused);
+    }
     let codes = codebook(state).await?;
     let ev = audit::event(info, Some(&s.user), spec.ev[1], Some(key), None);
     audit::record(state, ev).await?;
@@ -937,6 +1061,11 @@ async fn delete(
     key: &str,
     form: HashMap<String, String>,
 ) -> PageResult {
+    let current = load(state, spec, key).await?;
+    let back = href(spec, key);
+    if let Some(refused) = guard(state, s, info, teams::person_of(&current.record), &back).await? {
+        return Ok(refused);
+    }
     let version: i64 = form
         .get("version")
         .and_then(|v| v.parse().ok())
@@ -976,6 +1105,18 @@ async fn restore(
     key: &str,
 ) -> PageResult {
     let lang = info.lang;
+    if let Some(d) = records::deleted(&*state.store, spec.kind, key).await?
+        && let Some(refused) = guard(
+            state,
+            s,
+            info,
+            teams::person_of(&d.record),
+            &href(spec, key),
+        )
+        .await?
+    {
+        return Ok(refused);
+    }
     let c = ctx(state, s, info, spec.ev[5], key);
     let title = tr(lang, spec.one_title);
     match records::restore(&*state.store, spec.kind, key, &c).await? {
@@ -1122,7 +1263,7 @@ pub async fn search(
             tables: vec![],
         });
     }
-    let hits = records::search(&*st.store, &term).await?;
+    let hits = records::search(&*st.store, &term, s.team.as_deref()).await?;
     let ev = audit::event(&info, Some(&s.user), Event::RecordSearch, Some(&term), None);
     audit::record(&st, ev).await?;
     let href_of = |kind: SearchKind, key: &str| match kind {
@@ -1201,6 +1342,9 @@ pub async fn show_person(
     Path(key): Path<String>,
 ) -> PageResult {
     let lang = info.lang;
+    if let Some(refused) = guard(&st, &s, &info, Some(&key), &info.path).await? {
+        return Ok(refused);
+    }
     let codes = codebook(&st).await?;
     let (ids, ass) = st.store.person_records(&key).await?;
     let ev = audit::event(&info, Some(&s.user), Event::PersonView, Some(&key), None);

@@ -11,5 +11,6 @@ mod helpers;
 mod matrix;
 mod records;
 mod releases;
+mod teams;
 mod transport;
 mod usability;

@@ -79,6 +79,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/calls/K-1/restore", Who::Caseworker),
     ("GET", "/persons", Who::Caseworker),
     ("GET", "/persons/P-1", Who::Caseworker),
+    ("POST", "/access", Who::Caseworker),
     ("GET", "/export/register.xlsx", Who::Exporter),
     ("GET", "/dashboard", Who::Analyst),
     ("GET", "/overview", Who::Analyst),

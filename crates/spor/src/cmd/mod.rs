@@ -6,6 +6,7 @@ pub mod codes;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod persons;
 pub mod release;
 pub mod report;
 pub mod serve;
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store(c) => store::run(c).await,
         Command::Serve(args) => serve::run(args, &cli.db).await,
         Command::User(c) => user::run(c, &cli.db).await,
+        Command::Persons(c) => persons::run(c, &cli.db).await,
         Command::Audit(c) => audit::run(c, &cli.db).await,
     }
 }
@@ -58,7 +60,9 @@ fn appends_events(c: &Command) -> bool {
                     | user::UserCommand::Enable { .. }
                     | user::UserCommand::ResetPassword { .. }
                     | user::UserCommand::SetRoles { .. }
+                    | user::UserCommand::SetTeam { .. }
             )
+            | Command::Persons(_)
             | Command::Audit(audit::AuditCommand::List { .. })
     )
 }

@@ -1,4 +1,4 @@
-//! `spor user add|list|disable|enable|reset-password|reset-second-factor|set-roles`:
+//! `spor user add|list|disable|enable|reset-password|reset-second-factor|set-roles|set-team`:
 //! accounts of the web application.
 //! Passwords are read from standard input (or prompted for without echo), never taken as
 //! an argument, where they would end up in shell history and process lists.
@@ -37,6 +37,10 @@ pub enum UserCommand {
         #[arg(long = "role", required = true, value_delimiter = ',')]
         roles: Vec<String>,
     },
+    /// Put an account in a team: as a caseworker it sees that team's persons and persons
+    /// in no team, and reaches another team's person only with a stated reason. Without
+    /// TEAM the account is in no team and sees every person.
+    SetTeam { name: String, team: Option<String> },
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -109,16 +113,17 @@ pub async fn run(cmd: UserCommand, db: &str) -> anyhow::Result<()> {
         }
         UserCommand::List => {
             println!(
-                "{:<24} {:<28} {:<10} {:<13} created",
-                "name", "roles", "state", "second factor"
+                "{:<24} {:<28} {:<10} {:<13} {:<16} created",
+                "name", "roles", "state", "second factor", "team"
             );
             for a in accounts::list(store, now).await? {
                 println!(
-                    "{:<24} {:<28} {:<10} {:<13} {}",
+                    "{:<24} {:<28} {:<10} {:<13} {:<16} {}",
                     a.name,
                     a.roles,
                     a.state.code(),
                     if a.second_factor { "totp" } else { "none" },
+                    a.team.as_deref().unwrap_or("-"),
                     a.created_at.format("%Y-%m-%d")
                 );
             }
@@ -160,6 +165,15 @@ pub async fn run(cmd: UserCommand, db: &str) -> anyhow::Result<()> {
                 .map_err(hint)?;
             let roles = Role::join(&Role::parse_list(&roles).map_err(anyhow::Error::msg)?);
             println!("{name} now has the roles {roles}");
+        }
+        UserCommand::SetTeam { name, team } => {
+            accounts::change(store, by, &name, Change::Team(team.clone()), now)
+                .await
+                .map_err(hint)?;
+            match team {
+                Some(t) => println!("{name} is now in team {t}"),
+                None => println!("{name} is now in no team and sees every person"),
+            }
         }
     }
     Ok(())

@@ -1,0 +1,25 @@
+-- Access to persons scoped by team (issue 21, item 6): a caseworker with a team sees the
+-- persons of that team and persons with no team; reaching another team's person takes a
+-- stated reason, audited, and grants that session access for a while ("break glass").
+-- NULL = no team: the account sees every person (a centre that does not use teams).
+ALTER TABLE users ADD COLUMN team TEXT;
+
+-- The team a person belongs to; a person without a row has none (imported records, until
+-- assigned).
+CREATE TABLE person_teams (
+    person_ref  TEXT PRIMARY KEY NOT NULL,
+    team        TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    assigned_by TEXT NOT NULL
+);
+
+-- Access to another team's person given for one session after a stated reason (the reason
+-- is in the audit trail too); it ends at `expires_at` or with the session.
+CREATE TABLE access_grants (
+    session_hash TEXT NOT NULL REFERENCES sessions (id_hash) ON DELETE CASCADE,
+    person_ref   TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    granted_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    PRIMARY KEY (session_hash, person_ref)
+);
