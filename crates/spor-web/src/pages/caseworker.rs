@@ -156,8 +156,25 @@ async fn guard(
     person: Option<&str>,
     back: &str,
 ) -> Result<Option<axum::response::Response>, AppError> {
+    let why = "another team's person: reason needed";
+    match person {
+        Some(p) if reason_needed(state, s, info, Some(p), why).await? => {
+            break_glass_page(info, s, StatusCode::FORBIDDEN, p, back, None).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Whether `person` is another team's, not granted to this session (the refusal audited).
+async fn reason_needed(
+    state: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    person: Option<&str>,
+    why: &str,
+) -> Result<bool, AppError> {
     let Some(person) = person else {
-        return Ok(None);
+        return Ok(false);
     };
     let access = teams::access(
         &*state.store,
@@ -168,17 +185,17 @@ async fn guard(
     )
     .await?;
     if access == Access::Allowed {
-        return Ok(None);
+        return Ok(false);
     }
     let ev = audit::event(
         info,
         Some(&s.user),
         Event::AccessDenied,
         Some(person),
-        Some("another team's person: reason needed".into()),
+        Some(why.into()),
     );
     audit::record(state, ev).await?;
-    break_glass_page(info, s, StatusCode::FORBIDDEN, person, back, None).map(Some)
+    Ok(true)
 }
 
 /// A path of this application to go back to (never another site).
@@ -872,6 +889,29 @@ async fn create(
     let values = forms::posted(spec.form, &form);
     let codes = codebook(state).await?;
     let (status, errors) = match forms::validate(spec.form, &values, &codes) {
+        // A record of another team's person is a way to reach them: it takes the same
+        // stated reason as opening their records (what was typed is kept).
+        Ok(r)
+            if reason_needed(
+                state,
+                s,
+                info,
+                teams::person_of(&r),
+                "a new record of another team's person: reason needed",
+            )
+            .await? =>
+        {
+            (
+                StatusCode::FORBIDDEN,
+                vec![spor_import::validate::FieldError {
+                    column: "person_ref".to_string(),
+                    value: teams::person_of(&r).unwrap_or_default().to_string(),
+                    expected: "a person of your team or in no team; for another team's person, \
+                           open the person's page and state a reason first"
+                        .to_string(),
+                }],
+            )
+        }
         Ok(r) => match teams::create_record(
             &*state.store,
             &r,

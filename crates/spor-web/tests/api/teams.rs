@@ -65,11 +65,40 @@ async fn a_new_records_person_gets_the_creators_team() {
     all.post("/cases/new", &decision_form("C-2", "P-2", "2026-03-01"))
         .await;
     assert_eq!(app.store.person_team("P-2").await.unwrap(), None);
-    // A person in a team stays in it when another team registers a record of theirs.
+    // Another team registering a record of the person is refused without a reason, and
+    // keeps what was typed.
     let mut south = app.login_as("south").await;
-    south
+    let refused = south
         .post("/cases/new", &decision_form("C-3", "P-1", "2026-03-02"))
         .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("value=\"C-3\""),
+        "the form keeps its values"
+    );
+    assert!(
+        app.store
+            .record(spor_store::web::RecordKind::Identification, "C-3")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // With a reason it is registered, and the person stays in their team.
+    let given = south
+        .post(
+            "/access",
+            &[
+                ("person", "P-1"),
+                ("back", "/cases/new"),
+                ("reason", "The person called the south office"),
+            ],
+        )
+        .await;
+    assert_eq!(given.status(), StatusCode::SEE_OTHER);
+    let created = south
+        .post("/cases/new", &decision_form("C-3", "P-1", "2026-03-02"))
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         app.store.person_team("P-1").await.unwrap().as_deref(),
         Some("north")
