@@ -38,6 +38,16 @@ async fn two_teams() -> TestApp {
     app
 }
 
+/// States `reason` for reaching `person` ("break glass"), coming from `back`.
+async fn give_reason(agent: &mut Agent, person: &str, back: &str, reason: &str) -> Page {
+    agent
+        .post(
+            "/access",
+            &[("person", person), ("back", back), ("reason", reason)],
+        )
+        .await
+}
+
 async fn break_glass_events(app: &TestApp) -> Vec<spor_store::web::AuditEvent> {
     app.store
         .audit_events(
@@ -84,16 +94,13 @@ async fn a_new_records_person_gets_the_creators_team() {
             .is_none()
     );
     // With a reason it is registered, and the person stays in their team.
-    let given = south
-        .post(
-            "/access",
-            &[
-                ("person", "P-1"),
-                ("back", "/cases/new"),
-                ("reason", "The person called the south office"),
-            ],
-        )
-        .await;
+    let given = give_reason(
+        &mut south,
+        "P-1",
+        "/cases/new",
+        "The person called the south office",
+    )
+    .await;
     assert_eq!(given.status(), StatusCode::SEE_OTHER);
     let created = south
         .post("/cases/new", &decision_form("C-3", "P-1", "2026-03-02"))
@@ -137,30 +144,12 @@ async fn a_caseworker_of_another_team_is_refused_without_a_reason() {
     assert_eq!(edit.status(), StatusCode::FORBIDDEN);
     // No reason, or only white space: refused, no access, no break-glass event.
     for reason in ["", "   "] {
-        let refused = south
-            .post(
-                "/access",
-                &[
-                    ("person", "P-1"),
-                    ("back", "/cases/C-1"),
-                    ("reason", reason),
-                ],
-            )
-            .await;
+        let refused = give_reason(&mut south, "P-1", "/cases/C-1", reason).await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.body.contains("name=\"reason\""));
     }
     let too_long = "x".repeat(501);
-    let refused = south
-        .post(
-            "/access",
-            &[
-                ("person", "P-1"),
-                ("back", "/cases/C-1"),
-                ("reason", &too_long),
-            ],
-        )
-        .await;
+    let refused = give_reason(&mut south, "P-1", "/cases/C-1", &too_long).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         south.get("/cases/C-1").await.status(),
@@ -194,16 +183,13 @@ async fn with_a_reason_the_caseworker_gets_the_case_and_the_trail_has_the_reason
     let asked = south.get("/cases/C-1").await;
     assert_eq!(asked.status(), StatusCode::FORBIDDEN);
     assert_eq!(hidden(&asked.body, "back").as_deref(), Some("/cases/C-1"));
-    let given = south
-        .post(
-            "/access",
-            &[
-                ("person", "P-1"),
-                ("back", "/cases/C-1"),
-                ("reason", "Covering the north team's hotline tonight"),
-            ],
-        )
-        .await;
+    let given = give_reason(
+        &mut south,
+        "P-1",
+        "/cases/C-1",
+        "Covering the north team's hotline tonight",
+    )
+    .await;
     assert_eq!(given.status(), StatusCode::SEE_OTHER);
     assert_eq!(given.location.as_deref(), Some("/cases/C-1"));
     let shown = south.get("/cases/C-1").await;
@@ -234,16 +220,7 @@ async fn with_a_reason_the_caseworker_gets_the_case_and_the_trail_has_the_reason
         StatusCode::FORBIDDEN
     );
     // Never sent to another site.
-    let elsewhere = south
-        .post(
-            "/access",
-            &[
-                ("person", "P-1"),
-                ("back", "//evil.example/"),
-                ("reason", "again"),
-            ],
-        )
-        .await;
+    let elsewhere = give_reason(&mut south, "P-1", "//evil.example/", "again").await;
     assert_eq!(elsewhere.location.as_deref(), Some("/"));
 }
 
