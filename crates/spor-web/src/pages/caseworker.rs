@@ -165,6 +165,17 @@ async fn guard(
     }
 }
 
+/// The form's error for a record of another team's person, not granted to the session.
+fn another_teams_person(person: String) -> spor_import::validate::FieldError {
+    spor_import::validate::FieldError {
+        column: "person_ref".to_string(),
+        value: person,
+        expected: "a person of your team or in no team; for another team's person, open the \
+                   person's page and state a reason first"
+            .to_string(),
+    }
+}
+
 /// Whether `person` is another team's, not granted to this session (the refusal audited).
 async fn reason_needed(
     state: &AppState,
@@ -903,13 +914,9 @@ async fn create(
         {
             (
                 StatusCode::FORBIDDEN,
-                vec![spor_import::validate::FieldError {
-                    column: "person_ref".to_string(),
-                    value: teams::person_of(&r).unwrap_or_default().to_string(),
-                    expected: "a person of your team or in no team; for another team's person, \
-                           open the person's page and state a reason first"
-                        .to_string(),
-                }],
+                vec![another_teams_person(
+                    teams::person_of(&r).unwrap_or_default().to_string(),
+                )],
             )
         }
         Ok(r) => match teams::create_record(
@@ -1026,11 +1033,41 @@ async fn update(
         version: Some(version),
         ..Default::default()
     };
+    let moved_to = |r: &spor_store::web::Record| {
+        teams::person_of(r)
+            .filter(|p| Some(*p) != teams::person_of(&current.record))
+            .map(str::to_string)
+    };
     match forms::validate(spec.form, &values, &codes) {
+        // Moving a record to another team's person takes a stated reason, as a new one does.
+        Ok(r)
+            if reason_needed(
+                state,
+                s,
+                info,
+                moved_to(&r).as_deref(),
+                "a record moved to another team's person: reason needed",
+            )
+            .await? =>
+        {
+            fs.status = StatusCode::FORBIDDEN;
+            fs.errors = vec![another_teams_person(moved_to(&r).unwrap_or_default())];
+        }
         Ok(r) => {
             let c = ctx(state, s, info, spec.ev[3], key);
             let shown = |flag: &str| format!("{}?{flag}=1", href(spec, key));
-            match records::save(&*state.store, &r, version, &c).await? {
+            let saved = records::save(&*state.store, &r, version, &c).await?;
+            // A person new to the register's teams joins the editor's, as on creation.
+            if let (Saved::Changed(_), Some(person), Some(team)) =
+                (&saved, moved_to(&r), s.team.as_deref())
+            {
+                state
+                    .store
+                    .claim_person_team(&person, team, &s.user, state.now())
+                    .await
+                    .map_err(AppError::store)?;
+            }
+            match saved {
                 Saved::Changed(_) => return Ok(Redirect::to(&shown("saved")).into_response()),
                 Saved::Unchanged => return Ok(Redirect::to(&shown("unchanged")).into_response()),
                 Saved::Missing => return Err(AppError::NotFound),

@@ -270,3 +270,40 @@ async fn a_caseworker_without_a_team_sees_all() {
     assert_eq!(found.status(), StatusCode::SEE_OTHER, "the one hit opens");
     assert!(break_glass_events(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn moving_a_record_to_another_teams_person_takes_a_reason() {
+    let app = two_teams().await;
+    let mut south = app.login_as("south").await;
+    south
+        .post("/cases/new", &decision_form("C-9", "P-9", "2026-03-05"))
+        .await;
+    let mut north = app.login_as("north").await;
+    let version = hidden(&north.get("/cases/C-1/edit").await.body, "version").unwrap();
+    let mut to_south = decision_form("C-1", "P-9", "2026-03-01");
+    to_south.push(("version", &version));
+    let refused = north.post("/cases/C-1/edit", &to_south).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("value=\"P-9\""),
+        "the form keeps its values"
+    );
+    let stored = app
+        .store
+        .record(spor_store::web::RecordKind::Identification, "C-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 1, "nothing written");
+    // To a person in no team: saved, and the person joins the editor's team.
+    let mut to_new = decision_form("C-1", "P-NEW", "2026-03-01");
+    to_new.push(("version", &version));
+    assert_eq!(
+        north.post("/cases/C-1/edit", &to_new).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.store.person_team("P-NEW").await.unwrap().as_deref(),
+        Some("north")
+    );
+}
