@@ -69,6 +69,9 @@ pub fn summary(from: &str, to: &str, o: &CopyOutcome) -> String {
         "users" => "Brugere",
         "audit_events" => "Audit-hændelser",
         "record_changes" => "Ændringshistorik",
+        "releases" => "Udgivelser",
+        "release_files" => "Udgivne filer",
+        "person_teams" => "Personers teams",
         _ => "Andet",
     };
     let mut s = format!("Kopieret fra {} til {}:\n", shown(from), shown(to));

@@ -11,6 +11,7 @@
 //! | releases kept as records: publish, list, show as published | [`published`] |
 //! | statistics kept per state of the register (web), the dashboard | [`statistics::Statistics`] |
 //! | copy a register between stores | [`copy::copy`] |
+//! | back up, restore and check a register | [`backup`] |
 //! | the synthetic demo | [`demo`] |
 //! | a synthetic register of any size (benchmarks) | [`generate`] |
 //! | accounts of the web application | [`accounts`] |
@@ -22,6 +23,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod codes;
 pub mod copy;
 pub mod demo;

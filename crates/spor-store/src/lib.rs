@@ -157,6 +157,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Writes a snapshot into this store in one transaction. The store must be empty;
     /// one that holds anything is refused and left as it was.
     async fn restore(&self, snapshot: &Snapshot) -> Result<()>;
+
+    /// What the database's own consistency check finds wrong (empty: nothing). SQLite runs
+    /// `PRAGMA integrity_check`; PostgreSQL checks its pages itself (data checksums) and
+    /// has no such statement by default, so it reports nothing here.
+    async fn integrity_check(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 /// The records of one kind, a chunk at a time in reference order (see

@@ -183,6 +183,18 @@ impl Store for SqliteStore {
         crate::queries::last_change::<sqlx::Sqlite>(&mut conn).await
     }
 
+    async fn integrity_check(&self) -> crate::Result<Vec<String>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(r,)| r)
+            .filter(|r| r != "ok")
+            .collect())
+    }
+
     #[tracing::instrument(skip_all)]
     async fn snapshot(&self) -> crate::Result<crate::Snapshot> {
         let mut tx = self.pool.begin().await?;

@@ -53,6 +53,11 @@ pub enum Command {
     /// Move a whole register between stores (SQLite, PostgreSQL).
     #[command(subcommand)]
     Store(cmd::store::StoreCommand),
+    /// Back the register up into a new SQLite file (consistent while the web application
+    /// writes; read back and compared).
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into an empty store (--db), then compare.
+    Restore(cmd::backup::RestoreArgs),
     /// Run the web application for caseworkers, analysts and administrators.
     Serve(cmd::serve::Args),
     /// Manage the web application's accounts.

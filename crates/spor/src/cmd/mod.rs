@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod codes;
 pub mod demo;
@@ -35,7 +36,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => report::run(args, &cli.db).await,
         Command::Release(c) => release::run(c, &cli.db).await,
         Command::Bench(c) => bench::run(c).await,
-        Command::Store(c) => store::run(c).await,
+        Command::Store(c) => store::run(c, &cli.db).await,
+        Command::Backup(args) => backup::backup(args, &cli.db).await,
+        Command::Restore(args) => backup::restore(args, &cli.db).await,
         Command::Serve(args) => serve::run(args, &cli.db).await,
         Command::User(c) => user::run(c, &cli.db).await,
         Command::Persons(c) => persons::run(c, &cli.db).await,
@@ -53,7 +56,9 @@ fn appends_events(c: &Command) -> bool {
             | Command::Settings(settings::SettingsCommand::Set { .. })
             | Command::Report(_)
             | Command::Release(_)
-            | Command::Store(_)
+            | Command::Store(store::StoreCommand::Copy { .. })
+            | Command::Backup(_)
+            | Command::Restore(_)
             | Command::User(
                 user::UserCommand::Add { .. }
                     | user::UserCommand::Disable { .. }
