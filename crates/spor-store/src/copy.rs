@@ -282,9 +282,11 @@ pub(crate) async fn snapshot<DB: Backend>(conn: &mut DB::Connection) -> Result<S
     Ok(Snapshot { tables })
 }
 
-/// What the store already holds, as "N identifications, …"; `None` when empty.
-async fn holdings<DB: Backend>(conn: &mut DB::Connection) -> Result<Option<String>> {
-    let mut held = Vec::new();
+/// The rows of every table a copy moves, and of the sessions, counted by the database.
+pub(crate) async fn row_counts<DB: Backend>(
+    conn: &mut DB::Connection,
+) -> Result<Vec<(&'static str, u64)>> {
+    let mut out = Vec::new();
     for t in COPIED_TABLES.iter().chain(&[SESSIONS]) {
         let sql = format!("SELECT COUNT(*) FROM {}", t.name);
         let rows = bind::<DB>(sqlx::query(sqlx::AssertSqlSafe(sql)))
@@ -294,8 +296,17 @@ async fn holdings<DB: Backend>(conn: &mut DB::Connection) -> Result<Option<Strin
             Some(r) => DB::int(r, 0)?.unwrap_or(0),
             None => 0,
         };
+        out.push((t.name, u64::try_from(n).unwrap_or(0)));
+    }
+    Ok(out)
+}
+
+/// What the store already holds, as "N identifications, …"; `None` when empty.
+async fn holdings<DB: Backend>(conn: &mut DB::Connection) -> Result<Option<String>> {
+    let mut held = Vec::new();
+    for (name, n) in row_counts::<DB>(conn).await? {
         if n > 0 {
-            held.push(format!("{n} {}", t.name.replace('_', " ")));
+            held.push(format!("{n} {}", name.replace('_', " ")));
         }
     }
     Ok((!held.is_empty()).then(|| held.join(", ")))

@@ -164,6 +164,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn integrity_check(&self) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+
+    /// The rows of every table `spor store copy` moves (and of the sessions), counted by
+    /// the database.
+    async fn row_counts(&self) -> Result<Vec<(&'static str, u64)>>;
 }
 
 /// The records of one kind, a chunk at a time in reference order (see

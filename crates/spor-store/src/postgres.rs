@@ -607,6 +607,11 @@ impl Store for PgStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn row_counts(&self) -> crate::Result<Vec<(&'static str, u64)>> {
+        let mut conn = self.pool.acquire().await?;
+        crate::copy::row_counts::<sqlx::Postgres>(&mut conn).await
+    }
+
     async fn restore(&self, snapshot: &crate::Snapshot) -> crate::Result<()> {
         write_tx!(self, "the copy", lock = true, |tx| crate::copy::restore::<
             sqlx::Postgres,

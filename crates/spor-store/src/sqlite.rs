@@ -204,6 +204,11 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn row_counts(&self) -> crate::Result<Vec<(&'static str, u64)>> {
+        let mut conn = self.pool.acquire().await?;
+        crate::copy::row_counts::<sqlx::Sqlite>(&mut conn).await
+    }
+
     async fn restore(&self, snapshot: &crate::Snapshot) -> crate::Result<()> {
         let mut tx = self.pool.begin().await?;
         crate::copy::restore::<sqlx::Sqlite>(&mut tx, snapshot).await?;
