@@ -41,6 +41,10 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(String),
     #[error(
+        "the disk that holds the register is full: nothing was written; free space (or move the register to a larger disk) and try again"
+    )]
+    DiskFull,
+    #[error(
         "the audit trail of this register is kept under a key, and the key was not given (--audit-key FILE or SPOR_AUDIT_KEY_FILE): nothing is written without it"
     )]
     AuditKeyNeeded,

@@ -109,7 +109,10 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Connect {
                 target: path.display().to_string(),
-                message: e.to_string(),
+                message: match writable(path) {
+                    Err(why) => why,
+                    Ok(()) => e.to_string(),
+                },
             })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore {
@@ -254,5 +257,27 @@ impl crate::queries_web::SqlStore for SqliteStore {
     type Db = sqlx::Sqlite;
     fn sql_pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Why the register's file (or, for a new one, its folder) cannot be written, in words a
+/// user can act on; `Ok` when nothing stands in the way that the file system says.
+fn writable(path: &std::path::Path) -> std::result::Result<(), String> {
+    let probe = if path.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+    } else {
+        Ok(())
+    };
+    match probe {
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => Err(
+            "it is on a read-only file system: nothing was written; mount it read-write (or copy the register elsewhere) and try again".into(),
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(format!(
+            "this user may not write it ({e}): nothing was written"
+        )),
+        _ => Ok(()),
     }
 }

@@ -23,7 +23,10 @@ const REBUILD_INDEXES_FROM: usize = 10_000;
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e.to_string())
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull,
+            _ => StoreError::Sqlite(e.to_string()),
+        }
     }
 }
 

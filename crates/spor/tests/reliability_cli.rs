@@ -229,3 +229,97 @@ fn an_import_killed_at_any_moment_leaves_all_of_it_or_none() {
     );
     assert_eq!(none + all, runs);
 }
+
+/// A small file system of its own (tmpfs), unmounted when dropped.
+struct SmallFs {
+    dir: tempfile::TempDir,
+}
+
+impl SmallFs {
+    /// `None` where this user may not mount one (mounting needs root).
+    fn mount(size: &str) -> Option<SmallFs> {
+        let dir = tempfile::tempdir().ok()?;
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .ok()?;
+        mounted.status.success().then_some(SmallFs { dir })
+    }
+
+    fn remount(&self, mode: &str) {
+        let done = Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(self.dir.path())
+            .status()
+            .unwrap();
+        assert!(done.success(), "remount {mode}");
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn an_import_onto_a_full_or_read_only_file_system_fails_clearly_and_changes_nothing() {
+    let Some(fs) = SmallFs::mount("6m") else {
+        eprintln!("not run: mounting a small tmpfs needs root (CI runs as root)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let generate = |n: &str, seed: &str| {
+        let out = tmp.path().join(format!("data-{n}"));
+        ok(Command::new(env!("CARGO_BIN_EXE_spor"))
+            .args([
+                "bench",
+                "generate",
+                "--decisions",
+                n,
+                "--seed",
+                seed,
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap());
+        std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect::<Vec<_>>()
+    };
+    let (small, big) = (generate("2000", "1"), generate("100000", "2"));
+    let db = fs.dir.path().join("spor.db");
+    ok(cmd(&db).arg("import").args(&small).output().unwrap());
+    let before = ok(spor(&db, &["store", "check"]));
+    assert_eq!(rows(&before, "identifications"), 2000);
+
+    // Full: the larger import does not fit in 6 MB.
+    let full = cmd(&db).arg("import").args(&big).output().unwrap();
+    assert!(!full.status.success());
+    let said = String::from_utf8_lossy(&full.stderr);
+    assert!(
+        said.contains("the disk that holds the register is full: nothing was written"),
+        "{said}"
+    );
+    assert_eq!(
+        ok(spor(&db, &["store", "check"])),
+        before,
+        "the store is as it was"
+    );
+
+    // Read-only: refused before anything is written, saying why.
+    fs.remount("ro");
+    let read_only = cmd(&db).arg("import").args(&small).output().unwrap();
+    fs.remount("rw");
+    assert!(!read_only.status.success());
+    let said = String::from_utf8_lossy(&read_only.stderr);
+    assert!(said.contains("read-only file system"), "{said}");
+    assert_eq!(
+        ok(spor(&db, &["store", "check"])),
+        before,
+        "the store is as it was"
+    );
+}
