@@ -290,7 +290,13 @@ fn line_chart(id: &str, table_id: &str, t: &Table, caption_base: &str) -> Chart 
 }
 
 /// Stacked bars of a gender × form table: one bar per gender, one segment per form.
-fn stacked_chart(id: &str, table_id: &str, t: &Table, caption: String) -> Chart {
+/// `None` when a cell it would draw is hidden (public edition): a bar cannot show "·",
+/// and a hidden cell drawn as nothing would tell the reader it is zero.
+fn stacked_chart(id: &str, table_id: &str, t: &Table, caption: String) -> Option<Chart> {
+    let body = crate::tables::flat_len(&t.rows);
+    if t.suppressed.iter().any(|[row, _]| *row < body) {
+        return None;
+    }
     let categories: Vec<String> = t.rows.iter().map(|r| r.label.clone()).collect();
     let series: Vec<Series> = t
         .columns
@@ -327,7 +333,14 @@ fn stacked_chart(id: &str, table_id: &str, t: &Table, caption: String) -> Chart 
         &categories,
         &series,
     );
-    chart(id, table_id, ChartKind::StackedBars, caption, desc, svg)
+    Some(chart(
+        id,
+        table_id,
+        ChartKind::StackedBars,
+        caption,
+        desc,
+        svg,
+    ))
 }
 
 fn hotline(c: &Ctx) -> Option<Section> {
@@ -966,7 +979,7 @@ fn age(c: &Ctx) -> Option<Section> {
                 format!("{} er mænd og drenge{tail}.", capitalize(&f))
             }),
         ]));
-        s.chart = Some(stacked_chart(
+        s.chart = stacked_chart(
             "age",
             "under25_by_gender_form",
             t,
@@ -974,7 +987,7 @@ fn age(c: &Ctx) -> Option<Section> {
                 "Personer vurderet udsat for menneskehandel under 25 år, {}",
                 c.year
             ),
-        ));
+        );
         s.tables.push("under25_by_gender_form".into());
     }
     if c.t("minors_by_gender_form").is_some() {
@@ -1106,7 +1119,7 @@ fn gender(c: &Ctx) -> Option<Section> {
                 capitalize(&count(trans, n::Genus::Common))
             ));
         }
-        s.chart = Some(stacked_chart(
+        s.chart = stacked_chart(
             "gender",
             "victims_by_gender_form",
             gf,
@@ -1114,7 +1127,7 @@ fn gender(c: &Ctx) -> Option<Section> {
                 "Personer udsat for menneskehandel fordelt på køn og udnyttelse, {}",
                 c.year
             ),
-        ));
+        );
     }
     s.tables.push(id.into());
     if c.t("victims_by_gender_form").is_some() {
@@ -1512,6 +1525,25 @@ mod tests {
                 "overview"
             ]
         );
+    }
+
+    #[test]
+    fn a_stacked_chart_is_left_out_when_a_cell_it_would_draw_is_hidden() {
+        let mut report = report_2023();
+        let chart = |r: &Report| section(&sections(r), "gender").chart.is_some();
+        assert!(chart(&report), "the internal edition draws it");
+        // A hidden total keeps the chart; a hidden body cell (drawn as nothing) does not.
+        let t = report.tables.get_mut("victims_by_gender_form").unwrap();
+        let total_row = crate::tables::flat_len(&t.rows);
+        t.suppressed = vec![[total_row, 0]];
+        assert!(chart(&report));
+        report
+            .tables
+            .get_mut("victims_by_gender_form")
+            .unwrap()
+            .suppressed
+            .push([0, 1]);
+        assert!(!chart(&report), "a hidden cell would be drawn as zero");
     }
 
     #[test]
