@@ -101,24 +101,31 @@ pub async fn show(
             cells: vec![f.name.clone(), f.format.to_uppercase(), f.sha256.clone()],
         })
         .collect();
-    rows.push(RowView {
-        link: Some(format!("/releases/{id}/manifest")),
-        extra_link: None,
-        cells: vec![
-            format!("manifest-{}.json", row.year),
-            lang.s("manifest").to_string(),
-            String::new(),
-        ],
-    });
-    rows.push(RowView {
-        link: Some(format!("/releases/{id}/diff")),
-        extra_link: None,
-        cells: vec![
-            lang.s("release_diff_link").to_string(),
-            String::new(),
-            String::new(),
-        ],
-    });
+    // The diff and the manifest first, then the files.
+    rows.insert(
+        0,
+        RowView {
+            link: Some(format!("/releases/{id}/manifest")),
+            extra_link: None,
+            cells: vec![
+                format!("manifest-{}.json", row.year),
+                lang.s("manifest").to_string(),
+                String::new(),
+            ],
+        },
+    );
+    rows.insert(
+        0,
+        RowView {
+            link: Some(format!("/releases/{id}/diff")),
+            extra_link: None,
+            cells: vec![
+                lang.s("release_diff_link").to_string(),
+                String::new(),
+                String::new(),
+            ],
+        },
+    );
     let table = TableView {
         title: String::new(),
         columns: ["release_file", "release_format", "SHA-256"]

@@ -555,6 +555,27 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.go(&format!("{}/overview/2023/view?profile=public", app.base))
         .await;
     d.shot("overview-html-public").await;
+    // The releases kept in the register: the list, one release's files, its diff.
+    spor_app::published::publish(
+        app.store.as_ref(),
+        spor_app::audit::Actor::command_line("cli:test"),
+        2023,
+        spor_app::Profile::Internal,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    d.go(&format!("{}/releases", app.base)).await;
+    d.shot("releases").await;
+    d.click("a[href='/releases/1']").await;
+    d.wait_until("the release's page", |u, _| u.ends_with("/releases/1"))
+        .await;
+    assert!(d.source().await.contains("overview-2023.pdf"));
+    d.shot("release").await;
+    d.click("a[href='/releases/1/diff']").await;
+    d.wait_until("the release's diff", |u, _| u.ends_with("/releases/1/diff"))
+        .await;
+    d.shot("release-diff").await;
     // ...and is refused the case page.
     d.go(&format!("{}/cases/C-B1", app.base)).await;
     let refused = d.source().await;
