@@ -576,6 +576,35 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.wait_until("the release's diff", |u, _| u.ends_with("/releases/1/diff"))
         .await;
     d.shot("release-diff").await;
+    d.logout().await;
+
+    // A caseworker of another team reaches the person only by stating a reason.
+    app.store
+        .claim_person_team("P-B1", "north", "test", chrono::Utc::now())
+        .await
+        .unwrap();
+    let south = spor_store::web::UserUpdate {
+        team: Some(Some("south".into())),
+        ..Default::default()
+    };
+    app.store
+        .update_user("cw", &south, chrono::Utc::now())
+        .await
+        .unwrap();
+    d.login(&app, "cw").await;
+    d.go(&format!("{}/cases/C-B1", app.base)).await;
+    assert!(d.source().await.contains("name=\"reason\""));
+    d.shot("break-glass").await;
+    d.type_into("#reason", "Covering the north team tonight")
+        .await;
+    d.click("form[action='/access'] button[type=submit]").await;
+    d.wait_until("the case after the reason", |u, _| {
+        u.ends_with("/cases/C-B1")
+    })
+    .await;
+    d.shot("break-glass-granted").await;
+    d.logout().await;
+    d.login(&app, "an").await;
     // ...and is refused the case page.
     d.go(&format!("{}/cases/C-B1", app.base)).await;
     let refused = d.source().await;
