@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use spor_core::{Assessment, CodeEntry, HotlineCall, Identification, ImportBatch, Register};
 
+mod audit_queue;
 mod copy;
 mod pg_import;
 pub mod postgres;

@@ -393,6 +393,7 @@ pub struct PgStore {
     settings: PgSettings,
     list_totals: std::sync::Arc<crate::queries_web::ListTotals>,
     audit_key: crate::queries_web::AuditKeySlot,
+    audit_queue: std::sync::Arc<crate::audit_queue::AuditQueue>,
 }
 
 impl fmt::Debug for PgStore {
@@ -520,6 +521,7 @@ impl PgStore {
             settings: target.settings.clone(),
             list_totals: Default::default(),
             audit_key: Default::default(),
+            audit_queue: Default::default(),
         })
     }
 
@@ -710,6 +712,10 @@ impl crate::queries_web::SqlStore for PgStore {
 
     fn audit_key_slot(&self) -> &crate::queries_web::AuditKeySlot {
         &self.audit_key
+    }
+
+    fn audit_queue(&self) -> &crate::audit_queue::AuditQueue {
+        &self.audit_queue
     }
 
     type Db = sqlx::Postgres;

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use spor_core::{Assessment, HotlineCall, Identification};
 use sqlx::QueryBuilder;
 
+use crate::audit_queue::AuditQueue;
 use crate::rows::RowCodec;
 use crate::sql::{Backend, Cols, Query, bind};
 use crate::web::*;
@@ -27,6 +28,8 @@ pub(crate) trait SqlStore: Store {
     fn list_totals(&self) -> &ListTotals;
     /// The audit key, once given (see [`WebStore::set_audit_key`]).
     fn audit_key_slot(&self) -> &AuditKeySlot;
+    /// The audit events of this process waiting to be written (see [`AuditQueue`]).
+    fn audit_queue(&self) -> &AuditQueue;
 }
 
 /// Where a store keeps its audit key (shared by its clones).
@@ -1299,6 +1302,27 @@ impl<S: SqlStore> WebStore for S {
     #[tracing::instrument(skip_all)]
     async fn append_audit(&self, e: &NewAuditEvent, at: DateTime<Utc>) -> Result<AuditEvent> {
         let key = &current_key(self.audit_key_slot());
+        let queue = self.audit_queue();
+        let shared = queue
+            .append(e, at, |batch| async move {
+                let batch = &batch;
+                retry::<S::Db, _, _, _>(|| async move {
+                    let mut tx = self.sql_pool().begin().await?;
+                    lock::<S::Db>(&mut tx).await?;
+                    let mut stored = Vec::with_capacity(batch.len());
+                    for (e, at) in batch {
+                        stored.push(append_in::<S::Db>(&mut tx, key.as_ref(), e, *at).await?);
+                    }
+                    tx.commit().await?;
+                    Ok(stored)
+                })
+                .await
+            })
+            .await;
+        if let Some(ev) = shared {
+            return Ok(ev);
+        }
+        let _writer = queue.alone().await;
         retry::<S::Db, _, _, _>(|| async move {
             let mut tx = self.sql_pool().begin().await?;
             lock::<S::Db>(&mut tx).await?;

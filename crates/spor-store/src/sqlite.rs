@@ -46,6 +46,7 @@ pub struct SqliteStore {
     path: PathBuf,
     list_totals: std::sync::Arc<crate::queries_web::ListTotals>,
     audit_key: crate::queries_web::AuditKeySlot,
+    audit_queue: std::sync::Arc<crate::audit_queue::AuditQueue>,
 }
 
 /// Turns `--db` into a file path: a plain path, `sqlite:PATH` or `sqlite://PATH`.
@@ -120,6 +121,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             list_totals: Default::default(),
             audit_key: Default::default(),
+            audit_queue: Default::default(),
         })
     }
 
@@ -252,6 +254,10 @@ impl crate::queries_web::SqlStore for SqliteStore {
 
     fn audit_key_slot(&self) -> &crate::queries_web::AuditKeySlot {
         &self.audit_key
+    }
+
+    fn audit_queue(&self) -> &crate::audit_queue::AuditQueue {
+        &self.audit_queue
     }
 
     type Db = sqlx::Sqlite;

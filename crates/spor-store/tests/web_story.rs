@@ -1402,3 +1402,47 @@ async fn persons_of_another_team_are_left_out_of_lists_and_search_until_access_i
         assert_eq!(s.user("bo").await.unwrap().unwrap().team, None, "{n}");
     }
 }
+
+/// Appends from many requests at once share transactions (group commit) but each caller
+/// still gets its own event back, committed, in one unbroken chain.
+#[tokio::test]
+async fn concurrent_appends_each_get_their_own_committed_event_on_every_backend() {
+    for b in backends("concurrent_appends_each_get_their_own_committed_event").await {
+        let n = b.name;
+        let s: std::sync::Arc<dyn WebStore> = web(&b).await.into();
+        s.set_audit_key(audit_key());
+        let calls: Vec<_> = (0..64u32)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let mut e = event("case.list");
+                    e.target = Some(format!("T-{i}"));
+                    (i, s.append_audit(&e, at(i % 60)).await.unwrap())
+                })
+            })
+            .collect();
+        let mut given = std::collections::BTreeMap::new();
+        for call in calls {
+            let (i, ev) = call.await.unwrap();
+            assert_eq!(ev.target, Some(format!("T-{i}")), "{n}");
+            assert_eq!(ev.at, spor_store::web::stamp(at(i % 60)), "{n}");
+            assert!(
+                given.insert(ev.seq, ev).is_none(),
+                "{n}: one event per caller"
+            );
+        }
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            ChainStatus::Intact { events: 64 },
+            "{n}"
+        );
+        let mut stored = s
+            .audit_events(&AuditFilter::default(), 100, 0)
+            .await
+            .unwrap()
+            .items;
+        stored.reverse();
+        let given: Vec<_> = given.into_values().collect();
+        assert_eq!(stored, given, "{n}: each caller was given the event stored");
+    }
+}
