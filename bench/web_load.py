@@ -25,6 +25,8 @@ import urllib.parse
 import urllib.request
 
 PASSWORD = "load-test-password-1"
+INITIAL_PASSWORD = "set-by-the-command-line-7"
+KEY = None  # the audit key file, in --work
 
 
 def run(cmd, **kw):
@@ -32,7 +34,7 @@ def run(cmd, **kw):
 
 
 def spor(args, db, **kw):
-    return run([ARGS.spor, "--db", db, *args], **kw)
+    return run([ARGS.spor, "--db", db, "--audit-key", KEY, *args], **kw)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -54,7 +56,9 @@ def request(url, data=None, cookie=None):
         return e.code, e.headers, e.read()
 
 
-def login(base, name):
+def login(base, name, password=None):
+    """A session of `name` (its cookie). An account still carrying the password the command
+    line set changes it first, as its user must at the first login."""
     status, headers, body = request(base + "/login")
     csrf_cookie = next(
         c.split(";")[0]
@@ -63,15 +67,30 @@ def login(base, name):
     )
     token = re.search(rb'name="csrf" value="([0-9a-f]+)"', body).group(1).decode()
     form = urllib.parse.urlencode(
-        {"csrf": token, "next": "/", "name": name, "password": PASSWORD}
+        {"csrf": token, "next": "/", "name": name, "password": password or PASSWORD}
     ).encode()
     status, headers, _ = request(base + "/login", form, csrf_cookie)
     if status != 303:
+        if password is None:
+            return login(base, name, INITIAL_PASSWORD)
         sys.exit(f"login as {name} failed: HTTP {status}")
-    for c in headers.get_all("Set-Cookie"):
-        if c.startswith("spor_session="):
-            return c.split(";")[0]
-    sys.exit("no session cookie")
+    cookie = next(
+        (c.split(";")[0] for c in headers.get_all("Set-Cookie") if c.startswith("spor_session=")),
+        None,
+    )
+    if cookie is None:
+        sys.exit("no session cookie")
+    if headers.get("Location", "").startswith("/account/password"):
+        _, _, body = request(base + "/account/password", cookie=cookie)
+        token = re.search(rb'name="csrf" value="([0-9a-f]+)"', body).group(1).decode()
+        form = urllib.parse.urlencode(
+            {"csrf": token, "current": password, "new": PASSWORD, "repeat": PASSWORD}
+        ).encode()
+        status, headers, _ = request(base + "/account/password", form, cookie)
+        if status != 303:
+            sys.exit(f"password change of {name} failed: HTTP {status}")
+        return login(base, name)
+    return cookie
 
 
 LUA = """
@@ -117,17 +136,26 @@ def main():
     work = os.path.abspath(ARGS.work)
     os.makedirs(work, exist_ok=True)
     db = os.path.join(work, f"web-{ARGS.decisions}.db")
+    # The audit trail is HMAC-chained as in production: its key outside the database.
+    global KEY
+    KEY = os.path.join(work, "audit.key")
+    if not os.path.exists(KEY):
+        run([ARGS.spor, "audit", "key", "generate", "--out", KEY], stdout=subprocess.DEVNULL)
     if not os.path.exists(db):
         data = os.path.join(work, f"data-{ARGS.decisions}")
         spor(["bench", "generate", "--decisions", str(ARGS.decisions), "--out", data], db)
         files = [os.path.join(data, f) for f in sorted(os.listdir(data)) if f.endswith(".csv")]
         spor(["import", *files], db, stdout=subprocess.DEVNULL)
         for name, role in [("an", "analyst"), ("cw", "caseworker")]:
-            spor(["user", "add", name, "--role", role], db, input=PASSWORD.encode(),
+            spor(["user", "add", name, "--role", role], db, input=INITIAL_PASSWORD.encode(),
                  stdout=subprocess.DEVNULL)
+    # Load, not log-in, is measured: the bench accounts log in without a second factor
+    # (a setting for this bench's register only; the default exempts nobody).
+    spor(["settings", "set", "second_factor_exempt", "analyst,caseworker"], db,
+         stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{ARGS.port}"
     server = subprocess.Popen(
-        [ARGS.spor, "--db", db, "serve", "--listen", f"127.0.0.1:{ARGS.port}", "--secure-cookies", "never"],
+        [ARGS.spor, "--db", db, "--audit-key", KEY, "serve", "--listen", f"127.0.0.1:{ARGS.port}", "--secure-cookies", "never"],
         stderr=subprocess.DEVNULL,
     )
     try:
