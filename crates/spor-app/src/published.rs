@@ -268,18 +268,9 @@ pub fn revised(published: &Report, now: &Report) -> Vec<Revised> {
             }
         }
     }
-    let names: Vec<&String> = published
-        .facts
-        .keys()
-        .chain(
-            now.facts
-                .keys()
-                .filter(|k| !published.facts.contains_key(*k)),
-        )
-        .collect();
-    for name in names {
-        let v = published.facts.get(name).cloned().unwrap_or_default();
-        let w = now.facts.get(name).cloned().unwrap_or_default();
+    // Facts are compared as they are published (a withheld fact as `null`).
+    for (name, v) in &published.facts {
+        let w = now.facts.get(name).unwrap_or_default();
         if v != w {
             out.push(Revised {
                 figure: format!("facts.{name}"),

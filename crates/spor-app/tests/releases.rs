@@ -80,7 +80,7 @@ async fn a_release_shows_what_was_published_after_the_register_changed() {
     let (register, columns) = spor_app::statistics::load(store.as_ref()).await.unwrap();
     let now_figures =
         spor_app::Edition::compute(&register, &columns, year, &Profile::Internal).unwrap();
-    let victims = |r: &spor_stats::Report| r.facts["victims"].as_u64().unwrap();
+    let victims = |r: &spor_stats::Report| r.facts.victims.unwrap();
     assert_eq!(
         victims(&now_figures.report),
         victims(&report) + 1,

@@ -27,21 +27,21 @@ pub fn key_figures(report: &Report) -> Vec<KeyFigure> {
             "personer vurderet udsat for menneskehandel",
         ),
         (
-            v.fact_u64_or("assessed_persons", || {
+            v.fact_or(v.facts().assessed_persons, || {
                 v.year_value("assessed_persons_by_year", None, y)
             }),
             "person udredt for menneskehandel",
             "personer udredt for menneskehandel",
         ),
         (
-            v.fact_u64_or("hotline_calls", || {
+            v.fact_or(v.facts().hotline_calls, || {
                 v.year_value("hotline_calls_by_year", Some("calls"), y)
             }),
             "opkald på hotlinen",
             "opkald på hotlinen",
         ),
         (
-            v.fact_u64_or("nationalities", || None),
+            v.fact_or(v.facts().nationalities, || None),
             "nationalitet",
             "nationaliteter",
         ),
@@ -166,9 +166,9 @@ mod tests {
             with_facts[0],
             (112, "personer vurderet udsat for menneskehandel")
         );
-        report.facts.shift_remove("assessed_persons");
-        report.facts.shift_remove("hotline_calls");
-        report.facts.shift_remove("nationalities");
+        report.facts.assessed_persons = None;
+        report.facts.hotline_calls = None;
+        report.facts.nationalities = None;
         // The tables give the same numbers; the number of nationalities is only a fact.
         assert_eq!(values(&report), &with_facts[..3]);
     }
@@ -177,9 +177,7 @@ mod tests {
     fn a_withheld_fact_is_not_on_the_cover_nor_computed_from_the_tables() {
         let mut report = crate::sample::report_2023();
         report.disclosure_note = Some("· = skjult".to_string());
-        report
-            .facts
-            .insert("assessed_persons".to_string(), serde_json::Value::Null);
+        report.facts.assessed_persons = None;
         let labels: Vec<&str> = key_figures(&report).iter().map(|k| k.label).collect();
         assert!(
             !labels.contains(&"personer udredt for menneskehandel"),
@@ -190,9 +188,7 @@ mod tests {
     #[test]
     fn a_single_case_is_named_in_the_singular() {
         let mut report = crate::sample::report_2023();
-        report
-            .facts
-            .insert("nationalities".to_string(), serde_json::json!(1));
+        report.facts.nationalities = Some(1);
         let last = key_figures(&report).pop().unwrap();
         assert_eq!((last.value, last.label), (1, "nationalitet"));
     }

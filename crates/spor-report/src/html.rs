@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn a_year_without_victims_interviews_or_calls_is_an_error_even_with_history() {
         let mut report = crate::sample::report_2023();
-        report.facts.clear();
+        report.facts = Default::default();
         for t in report.tables.values_mut() {
             // Earlier years keep their (history) counts; the year itself is zero.
             let year_col = t.column_keys.iter().position(|k| k == "2023");

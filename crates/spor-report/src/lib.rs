@@ -89,9 +89,11 @@ pub fn has_data(report: &spor_stats::Report) -> bool {
     let y = report.year;
     [
         v.victims(),
-        v.fact_u64("assessed_persons")
+        v.facts()
+            .assessed_persons
             .or_else(|| v.year_value("assessed_persons_by_year", None, y)),
-        v.fact_u64("hotline_calls")
+        v.facts()
+            .hotline_calls
             .or_else(|| v.year_value("hotline_calls_by_year", Some("calls"), y)),
     ]
     .into_iter()

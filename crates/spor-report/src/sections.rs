@@ -3,8 +3,8 @@
 //! numbers), an SVG chart and the ids of the tables it shows. HTML, XLSX and PDF read this.
 //!
 //! A section whose main table is missing from the report is left out; a sentence whose
-//! numbers are missing is left out of its paragraph. Facts are read by name from
-//! `Report.facts`; where a fact is absent it is computed from the tables.
+//! numbers are missing is left out of its paragraph. Facts are read from
+//! `Report.facts`; where a fact is not known it is computed from the tables.
 
 use crate::DEFAULT_CENTRE;
 use crate::format::int;
@@ -14,7 +14,7 @@ use crate::narrative::{
 };
 use crate::svg::{self, ChartText, Series};
 use crate::tables::{self, View, cell, counts};
-use spor_stats::{Report, Table};
+use spor_stats::{Age, Facts, Report, Table};
 
 /// One section of the edition.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +109,10 @@ impl<'a> Ctx<'a> {
     }
     fn t(&self, id: &str) -> Option<&'a Table> {
         self.v.table(id)
+    }
+    /// The report's facts.
+    fn f(&self) -> &'a Facts {
+        self.v.facts()
     }
 }
 
@@ -349,7 +353,7 @@ fn hotline(c: &Ctx) -> Option<Section> {
     let y = c.year;
     let calls =
         c.v.year_value(id, Some("calls"), y)
-            .or_else(|| c.v.fact_u64_or("hotline_calls", || None))?;
+            .or_else(|| c.v.fact_or(c.f().hotline_calls, || None))?;
     let concerning = c.v.year_value(id, Some("concerning_possible_victims"), y);
     let prev = c.v.year_value(id, Some("calls"), y - 1);
     let headline = match n::more_than_round(calls) {
@@ -411,7 +415,7 @@ fn assessed(c: &Ctx) -> Option<Section> {
     let y = c.year;
     let cur =
         c.v.year_value(id, None, y)
-            .or_else(|| c.v.fact_u64("assessed_persons"))?;
+            .or_else(|| c.f().assessed_persons)?;
     let prev = c.v.year_value(id, None, y - 1);
     let mut s = section(
         "assessed",
@@ -460,7 +464,7 @@ fn victims(c: &Ctx) -> Option<Section> {
     let cur = c.victims?;
     let series = c.v.year_series(id, None);
     let first = series.iter().find(|s| s.1.is_some()).map(|s| s.0);
-    let all = c.v.fact_u64_or("victims_all_years", || {
+    let all = c.v.fact_or(c.f().victims_all_years, || {
         Some(series.iter().filter_map(|s| s.1).sum())
     });
     let prev = c.v.year_value(id, None, y - 1);
@@ -481,7 +485,7 @@ fn victims(c: &Ctx) -> Option<Section> {
         )),
         _ => None,
     }]));
-    let change = match c.v.fact_f64("victims_change_pct") {
+    let change = match c.f().victims_change_pct {
         Some(p) if prev.is_some() => Some(n::change_pct(p)),
         _ => prev.and_then(|p| n::change(p, cur)),
     };
@@ -492,11 +496,11 @@ fn victims(c: &Ctx) -> Option<Section> {
             .filter_map(|(yy, v)| Some((*yy, (*v)?)))
             .collect();
         if cur > p {
-            let since = if c.v.has_fact("victims_highest_since") {
-                c.v.fact_year("victims_highest_since")
-            } else {
+            // Not stated: the same year from the table (the fact is `null` when no
+            // earlier year had more, and so is the table's answer).
+            let since = c.v.fact_or(c.f().victims_highest_since, || {
                 earlier.iter().rev().find(|(_, v)| *v > cur).map(|e| e.0)
-            };
+            });
             match since {
                 Some(sy) if sy < y - 1 => Some(format!("det højeste antal siden {sy}")),
                 None if earlier.len() > 1 => Some(format!(
@@ -894,8 +898,9 @@ fn form_series(c: &Ctx) -> Option<Section> {
 fn age(c: &Ctx) -> Option<Section> {
     let t = c.t("under25_by_gender_form");
     let total = c.victims?;
-    let under25 =
-        c.v.fact_u64_or("under25", || t.and_then(|t| tables::known_sum(&t.total)))?;
+    let under25 = c.v.fact_or(c.f().under25, || {
+        t.and_then(|t| tables::known_sum(&t.total))
+    })?;
     let each = fraction(under25, total, Style::Each)?;
     let mut s = section(
         "age",
@@ -904,9 +909,9 @@ fn age(c: &Ctx) -> Option<Section> {
         format!("{} er under 25 år", capitalize(&each)),
     );
     let range = match (
-        c.v.fact_u64("age_min"),
-        c.v.fact_u64("age_max"),
-        c.v.fact_f64("age_mean"),
+        c.f().age_min.as_ref().and_then(Age::years),
+        c.f().age_max.as_ref().and_then(Age::years),
+        c.f().age_mean,
     ) {
         (Some(a), Some(b), Some(m)) => Some(format!(
             "De {} personer, der er vurderet udsat for menneskehandel i {}, var i alderen {a}-{b} år med en gennemsnitsalder på {} år.",
@@ -916,7 +921,7 @@ fn age(c: &Ctx) -> Option<Section> {
         )),
         _ => None,
     };
-    let minors = c.v.fact_u64_or("minors", || {
+    let minors = c.v.fact_or(c.f().minors, || {
         c.t("minors_by_gender_form")
             .and_then(|m| tables::known_sum(&m.total))
     });
@@ -1188,9 +1193,10 @@ fn nationality(c: &Ctx) -> Option<Section> {
     let t = c.t(id)?;
     let items = counts(t);
     let total = tables::total0(t)?;
-    let countries =
-        c.v.fact_u64("nationalities")
-            .unwrap_or(items.iter().filter(|i| i.2 > 0).count() as u64);
+    let countries = c
+        .f()
+        .nationalities
+        .unwrap_or(items.iter().filter(|i| i.2 > 0).count() as u64);
     let headline;
     let mut first = Vec::new();
     first.push(Some(format!(
@@ -1341,7 +1347,7 @@ fn returns(c: &Ctx) -> Option<Section> {
     let id = "returns_by_nationality";
     let t = c.t(id)?;
     let items = counts(t);
-    let total = c.v.fact_u64_or("returns", || tables::total0(t))?;
+    let total = c.v.fact_or(c.f().returns, || tables::total0(t))?;
     let y = c.year;
     let headline = match items.first() {
         Some((_, l, _)) if total > 0 => {
@@ -1350,10 +1356,11 @@ fn returns(c: &Ctx) -> Option<Section> {
         _ => "Ingen forberedte hjemsendelser".to_string(),
     };
     let mut s = section("returns", 1, "Forberedt hjemsendelse", headline);
-    let countries =
-        c.v.fact_u64("return_countries")
-            .unwrap_or(items.iter().filter(|i| i.2 > 0).count() as u64);
-    let third = c.v.fact_u64("returns_to_third_country");
+    let countries = c
+        .f()
+        .return_countries
+        .unwrap_or(items.iter().filter(|i| i.2 > 0).count() as u64);
+    let third = c.f().returns_to_third_country;
     s.paragraphs.extend(para([
         c.victims.map(|v| {
             format!(
@@ -1486,9 +1493,9 @@ mod tests {
         let mut report = report_2023();
         let t = report.tables.get_mut("victims_by_year").unwrap();
         *t.rows[0].values.last_mut().unwrap() = Some(50);
-        for f in ["victims", "victims_change_pct", "victims_highest_since"] {
-            report.facts.shift_remove(f);
-        }
+        report.facts.victims = None;
+        report.facts.victims_change_pct = None;
+        report.facts.victims_highest_since = None;
         let secs = sections(&report);
         let s = section(&secs, "victims");
         assert_eq!(s.headline, "50 personer vurderet udsat for menneskehandel");
@@ -1549,7 +1556,7 @@ mod tests {
     #[test]
     fn facts_missing_from_the_report_are_computed_from_the_tables() {
         let mut report = report_2023();
-        report.facts.clear();
+        report.facts = Default::default();
         let secs = sections(&report);
         assert_eq!(
             section(&secs, "victims").paragraphs[0],

@@ -1,10 +1,10 @@
-//! Reading a [`Report`]: tables by id, values by row and column key, facts by name with a
+//! Reading a [`Report`]: tables by id, values by row and column key, facts with a
 //! fallback computed from the tables when the engine did not provide the fact.
 //!
 //! Every accessor returns `Option`: a report for a year with partial data still renders,
 //! and the narrative leaves out the sentences whose numbers are missing.
 
-use spor_stats::{Report, Row, Table};
+use spor_stats::{Facts, Report, Row, Table};
 
 /// The report's tables in edition order ([`spor_stats::Presentation::position`] of their
 /// definitions); a table without a definition (added by a newer engine, or evaluated on
@@ -86,51 +86,27 @@ impl<'a> View<'a> {
         self.report.tables.get(id)
     }
 
-    /// Whether the fact was withheld on purpose: the public profile (the report carries a
-    /// disclosure note) publishes it as `null`. No sentence may state it, nor compute it
-    /// from the tables instead.
-    pub fn withheld(&self, name: &str) -> bool {
-        self.report.disclosure_note.is_some()
-            && self.report.facts.get(name).is_some_and(|v| v.is_null())
+    /// The report's facts, by name ([`Facts`]).
+    pub fn facts(&self) -> &'a Facts {
+        &self.report.facts
     }
 
-    /// A fact as a whole number, else `fallback` (computed from the tables), except when
-    /// the fact was [withheld](Self::withheld).
-    pub fn fact_u64_or(&self, name: &str, fallback: impl FnOnce() -> Option<u64>) -> Option<u64> {
-        if self.withheld(name) {
-            return None;
+    /// A fact (`fact`, a field of [`Self::facts`]), else `fallback` (computed from the
+    /// tables) when the fact is not known; except when the fact was withheld on purpose:
+    /// the public profile (the report carries a disclosure note) publishes it as `null`,
+    /// and no sentence may state it, nor compute it from the tables instead.
+    pub fn fact_or<T>(&self, fact: Option<T>, fallback: impl FnOnce() -> Option<T>) -> Option<T> {
+        match fact {
+            Some(v) => Some(v),
+            None if self.report.disclosure_note.is_some() => None,
+            None => fallback(),
         }
-        self.fact_u64(name).or_else(fallback)
-    }
-
-    /// A fact as a whole number.
-    pub fn fact_u64(&self, name: &str) -> Option<u64> {
-        self.report.facts.get(name)?.as_u64()
-    }
-
-    /// A fact as a number.
-    pub fn fact_f64(&self, name: &str) -> Option<f64> {
-        self.report.facts.get(name)?.as_f64()
-    }
-
-    /// A fact as a year (`null` → `None`).
-    pub fn fact_year(&self, name: &str) -> Option<i32> {
-        self.report
-            .facts
-            .get(name)?
-            .as_i64()
-            .and_then(|y| i32::try_from(y).ok())
-    }
-
-    /// Whether the fact is present at all (even as `null`).
-    pub fn has_fact(&self, name: &str) -> bool {
-        self.report.facts.contains_key(name)
     }
 
     /// Number of victims in the year: fact `victims`, else the year's column of
     /// `victims_by_year`, else the total of `victims_by_form`.
     pub fn victims(&self) -> Option<u64> {
-        self.fact_u64_or("victims", || {
+        self.fact_or(self.facts().victims, || {
             self.year_value("victims_by_year", None, self.year())
         })
         .or_else(|| self.table("victims_by_form")?.total.first().copied()?)

@@ -186,6 +186,12 @@ fn attack_with(edition: &Value, html: Option<&str>) -> Vec<Deduced> {
         table(&mut m, id, t, report.year);
     }
     facts(&mut m, &report);
+    // A fact the edition does not state at all (an older edition) is no withheld figure.
+    let stated = edition.get("facts").and_then(Value::as_object);
+    m.hidden.retain(|(name, _)| {
+        name.strip_prefix("facts.")
+            .is_none_or(|n| stated.is_some_and(|s| s.contains_key(n)))
+    });
     let mut unexplained = Vec::new();
     if let Some(html) = html {
         let page = crate::html_numbers::read(html, &report);
@@ -323,8 +329,8 @@ fn table(m: &mut Model, id: &str, t: &Table, year: i32) {
 
 fn facts(m: &mut Model, r: &Report) {
     let year = r.year;
-    let num = |n: &str| r.facts.get(n).and_then(Value::as_u64);
-    let float = |n: &str| r.facts.get(n).and_then(Value::as_f64);
+    let num = |n: &str| r.facts.as_u64(n);
+    let float = |n: &str| r.facts.as_f64(n);
     // Counted facts: the same persons as a table's cell.
     let mut fvar: BTreeMap<String, usize> = BTreeMap::new();
     for (name, v) in &r.facts {
@@ -335,7 +341,7 @@ fn facts(m: &mut Model, r: &Report) {
         if let Some(n) = v.as_u64() {
             m.fix(var, n, &format!("facts.{name}"));
         }
-        fvar.insert(name.clone(), var);
+        fvar.insert(name.to_owned(), var);
     }
     let own = |m: &mut Model, name: &str| -> usize {
         let var = m.var(format!("fact={name}|year={year}"));
@@ -401,7 +407,8 @@ fn facts(m: &mut Model, r: &Report) {
         let (Some(t), Some(def)) = (r.tables.get(id), spor_stats::defs::table(id)) else {
             continue;
         };
-        let entries: Vec<&Value> = match r.facts.get(name) {
+        let fact = r.facts.get(name);
+        let entries: Vec<&Value> = match &fact {
             Some(Value::Array(a)) => a.iter().collect(),
             Some(o @ Value::Object(_)) => vec![o],
             _ => continue,
@@ -462,7 +469,7 @@ fn facts(m: &mut Model, r: &Report) {
     }
     // Withheld counts are hidden figures too.
     for (name, var) in &fvar {
-        if r.facts.get(name).is_some_and(Value::is_null) {
+        if r.facts.is_null(name) {
             m.hidden.push((format!("facts.{name}"), *var));
         }
     }

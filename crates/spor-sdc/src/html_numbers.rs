@@ -489,7 +489,7 @@ fn published(report: &Report) -> BTreeSet<u64> {
         out.insert(tables_len(&t.rows) as u64);
     }
     for v in report.facts.values() {
-        value(&mut out, v);
+        value(&mut out, &v);
     }
     out
 }
@@ -514,7 +514,7 @@ fn published_decimals(report: &Report) -> Vec<f64> {
     }
     let mut out = Vec::new();
     for v in report.facts.values() {
-        value(&mut out, v);
+        value(&mut out, &v);
     }
     out
 }

@@ -82,8 +82,7 @@ impl PublicRelease {
 
     /// Is the quantity behind this fact hidden (so no sentence may state it)?
     pub fn fact_hidden(&self, name: &str) -> bool {
-        self.report.facts.get(name).is_some_and(Value::is_null)
-            && self.facts_changed.contains_key(name)
+        self.report.facts.is_null(name) && self.facts_changed.contains_key(name)
     }
 }
 
@@ -1004,14 +1003,15 @@ fn protect_facts(
     for (name, use_) in facts {
         match use_ {
             FactUse::Count(q) if hidden[*q] => {
-                public.facts.insert(name.clone(), Value::Null);
+                public.facts.withhold(name);
                 changed.insert(name.clone(), "the count is hidden".to_owned());
                 withheld.insert(name.clone());
             }
             FactUse::Entries(qs) => {
-                let Some(v) = public.facts.get_mut(name) else {
+                let Some(mut fact) = public.facts.get(name) else {
                     continue;
                 };
+                let v = &mut fact;
                 let bad = |q: &Option<usize>| q.is_none_or(|q| hidden[q]);
                 match v {
                     Value::Array(items) => {
@@ -1032,6 +1032,7 @@ fn protect_facts(
                     }
                     _ => {}
                 }
+                set_fact(public, name, fact);
             }
             _ => {}
         }
@@ -1045,11 +1046,11 @@ fn protect_facts(
             .filter(|i| {
                 withheld.contains(*i)
                     || !facts.contains_key(*i)
-                    || public.facts.get(*i).is_none_or(Value::is_null)
+                    || public.facts.get(i).as_ref().is_none_or(Value::is_null)
             })
             .collect();
-        if !missing.is_empty() && !public.facts.get(name).is_none_or(Value::is_null) {
-            public.facts.insert(name.clone(), Value::Null);
+        if !missing.is_empty() && !public.facts.get(name).as_ref().is_none_or(Value::is_null) {
+            public.facts.withhold(name);
             changed.insert(
                 name.clone(),
                 format!(
@@ -1064,29 +1065,29 @@ fn protect_facts(
         }
     }
     let one_dim = policy.threshold(1);
-    let names: Vec<String> = public.facts.keys().cloned().collect();
+    let names: Vec<String> = public.facts.keys().map(str::to_owned).collect();
     for name in names {
         if facts.contains_key(&name) || SAFE_FACTS.contains(&name.as_str()) {
             continue;
         }
-        if SUM_FACTS.contains(&name.as_str()) && !public.facts[&name].is_null() {
-            public.facts.insert(name.clone(), Value::Null);
+        if SUM_FACTS.contains(&name.as_str()) && !public.facts.is_null(&name) {
+            public.facts.withhold(&name);
             changed.insert(name, "its parts are not published as such".to_owned());
             continue;
         }
         if name == "age_min" || name == "age_max" {
-            if let Some(a) = public.facts[&name].as_u64() {
+            if let Some(a) = public.facts.as_u64(&name) {
                 let band = policy.age_band(u8::try_from(a).ok());
-                public.facts.insert(name.clone(), Value::String(band));
+                set_fact(public, &name, Value::String(band));
                 changed.insert(name, "one person's age: shown as its band".to_owned());
             }
             continue;
         }
         // Anything else that looks like a small count of persons goes.
-        let v = public.facts[&name].clone();
+        let v = public.facts.get(&name).unwrap_or_default();
         let (safe, scrubbed) = scrub(v, one_dim);
         if scrubbed {
-            public.facts.insert(name.clone(), safe);
+            set_fact(public, &name, safe);
             changed.insert(
                 name,
                 format!("states a count below {one_dim} that no table publishes"),
@@ -1193,14 +1194,14 @@ fn model(
             Role::Free,
             Some(fact_at(name)),
         )?;
-        facts.insert(name.clone(), FactUse::Count(q));
+        facts.insert(name.to_owned(), FactUse::Count(q));
     }
     // Counted facts that are sums of others: a quantity of their own, tied by a sum.
     let count = |facts: &BTreeMap<String, FactUse>, n: &str| match facts.get(n) {
         Some(FactUse::Count(q)) => Some(*q),
         _ => None,
     };
-    let fact_value = |n: &str| public.facts.get(n).and_then(Value::as_u64);
+    let fact_value = |n: &str| public.facts.as_u64(n);
     let sum_fact = |b: &mut Builder,
                     facts: &mut BTreeMap<String, FactUse>,
                     name: &str,
@@ -1288,9 +1289,9 @@ fn model(
     }
     // Rankings: each entry states the count of a row of its table.
     for (name, table) in ENTRY_FACTS {
-        let entries: Vec<Value> = match public.facts.get(*name) {
-            Some(Value::Array(a)) => a.clone(),
-            Some(o @ Value::Object(_)) => vec![o.clone()],
+        let entries: Vec<Value> = match public.facts.get(name) {
+            Some(Value::Array(a)) => a,
+            Some(o @ Value::Object(_)) => vec![o],
             _ => continue,
         };
         let qs = entries
@@ -1335,7 +1336,7 @@ fn model(
     for name in public.facts.keys() {
         if let Some(from) = derived_inputs(name) {
             facts.insert(
-                name.clone(),
+                name.to_owned(),
                 FactUse::Derived(from.iter().map(|s| (*s).to_owned()).collect()),
             );
         }
@@ -1540,6 +1541,14 @@ fn scrub(v: Value, threshold: u64) -> (Value, bool) {
             (Value::Object(m), small)
         }
         other => (other, false),
+    }
+}
+
+/// Sets a fact of the public report to a value of the same shape (fewer entries, `null`s,
+/// an age band).
+fn set_fact(public: &mut Report, name: &str, v: Value) {
+    if let Err(e) = public.facts.set(name, v) {
+        unreachable!("a fact keeps its shape when it is made safe: {e}");
     }
 }
 

@@ -59,9 +59,9 @@ fn generated_registers_keep_history_and_no_published_number_pins_a_hidden_one() 
             "hotline_calls",
         ] {
             assert!(
-                r.report.facts[f].is_u64(),
+                r.report.facts.get(f).unwrap().is_u64(),
                 "{decisions}/{seed}: {f} is {}",
-                r.report.facts[f]
+                r.report.facts.get(f).unwrap()
             );
         }
         eprintln!(

@@ -80,7 +80,7 @@ fn main() {
             "evaluate: {:.2?} wall, {:.2} s CPU ({} victims in 2023)",
             t.elapsed(),
             cpu_seconds() - cpu,
-            r.facts["victims"]
+            r.facts.victims.map_or("–".to_owned(), |v| v.to_string())
         );
     }
 }

@@ -28,7 +28,7 @@ pub use dashboard::{Dashboard, evaluate_dashboard};
 pub use defs::{Presentation, TABLES, TableDef};
 pub use engine::MONTHS_DA;
 pub use facts::{change_pct, pct};
-pub use output::{Report, Row, Table};
+pub use output::{Age, FactError, Facts, NationalityCount, Report, Row, Table, TopEntry};
 
 /// Why an overview cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,13 +3,14 @@
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The overview of one year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub year: i32,
     pub tables: IndexMap<String, Table>,
-    pub facts: IndexMap<String, serde_json::Value>,
+    pub facts: Facts,
     /// Public profile only: the disclosure policy's footnote explaining hidden cells ("·").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disclosure_note: Option<String>,
@@ -49,4 +50,338 @@ pub struct Row {
     pub values: Vec<Option<u64>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Row>,
+}
+
+/// The largest category of a table, as a fact: `{key, label, count, share_pct}`
+/// (`top_referral`, `top_form`, each entry of `top_nationalities`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopEntry {
+    /// The row's key in its table.
+    pub key: String,
+    pub label: String,
+    /// `None`: withheld (public profile).
+    pub count: Option<u64>,
+    /// Share of the table's total in per cent, one decimal.
+    pub share_pct: Option<f64>,
+}
+
+/// A count per nationality, as a fact: `{key, label, count}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NationalityCount {
+    /// The country code.
+    pub key: String,
+    pub label: String,
+    /// `None`: withheld (public profile).
+    pub count: Option<u64>,
+}
+
+/// An age stated as a fact: in years, or (public profile, where one person's age would say
+/// who they are) as the band it falls in, e.g. `"18-24 år"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Age {
+    Years(u64),
+    Band(String),
+}
+
+impl Age {
+    /// The age in years, when stated as such.
+    pub fn years(&self) -> Option<u64> {
+        match self {
+            Age::Years(y) => Some(*y),
+            Age::Band(_) => None,
+        }
+    }
+}
+
+/// Why [`Facts::set`] refused a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FactError {
+    #[error("there is no fact named {0:?}")]
+    Unknown(String),
+    #[error("fact {name:?} cannot be {value}: {reason}")]
+    Type {
+        name: String,
+        value: String,
+        reason: String,
+    },
+}
+
+/// Declares [`Facts`] once: its fields in the order of the JSON edition, and their names
+/// for the generic access the disclosure control needs ([`Facts::get`], [`Facts::set`],
+/// [`Facts::withhold`], [`Facts::iter`]).
+macro_rules! facts {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty, )*) => {
+        /// The overview's facts: the numbers its sentences quote, each with its type.
+        /// `None` (JSON `null`) means not known, or withheld in the public profile (a
+        /// report with a disclosure note). Serialized as the `facts` object of the JSON
+        /// edition (`shared/spec/annual-report.md`): these names, in this order; a stored
+        /// edition without some of them reads them as `null`.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct Facts {
+            $( $(#[doc = $doc])* pub $name: $ty, )*
+        }
+
+        impl Facts {
+            /// Every fact's name, in the order of the JSON edition.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+
+            /// The fact `name` as it appears in the JSON edition; `None` when there is no
+            /// fact of that name.
+            pub fn get(&self, name: &str) -> Option<Value> {
+                Some(match name {
+                    $( stringify!($name) => serde_json::to_value(&self.$name).unwrap_or_default(), )*
+                    _ => return None,
+                })
+            }
+
+            /// Sets the fact `name` from its JSON form (e.g. an age as its band, or a
+            /// ranking with fewer entries).
+            pub fn set(&mut self, name: &str, value: Value) -> Result<(), FactError> {
+                let error = |e: serde_json::Error, value: &Value| FactError::Type {
+                    name: name.to_owned(),
+                    value: value.to_string(),
+                    reason: e.to_string(),
+                };
+                match name {
+                    $( stringify!($name) => {
+                        self.$name = serde_json::from_value(value.clone()).map_err(|e| error(e, &value))?;
+                    } )*
+                    _ => return Err(FactError::Unknown(name.to_owned())),
+                }
+                Ok(())
+            }
+
+            /// Withholds the fact `name`: `null` (a list: empty). Returns whether there is
+            /// such a fact.
+            pub fn withhold(&mut self, name: &str) -> bool {
+                match name {
+                    $( stringify!($name) => self.$name = Default::default(), )*
+                    _ => return false,
+                }
+                true
+            }
+        }
+    };
+}
+
+facts! {
+    /// Victims of the year.
+    victims: Option<u64>,
+    victims_previous_year: Option<u64>,
+    /// Change from the year before in per cent, one decimal.
+    victims_change_pct: Option<f64>,
+    /// The latest earlier year with more victims; `None` when no earlier year had more.
+    victims_highest_since: Option<i32>,
+    /// Victims of every year from the first with a figure to this one.
+    victims_all_years: Option<u64>,
+    victims_first_year: Option<i32>,
+    /// The youngest victim's age (a band in the public profile).
+    age_min: Option<Age>,
+    /// The oldest victim's age (a band in the public profile).
+    age_max: Option<Age>,
+    /// Mean age of the victims whose age is known, one decimal.
+    age_mean: Option<f64>,
+    age_known: Option<u64>,
+    age_unknown: Option<u64>,
+    under25: Option<u64>,
+    under25_share_pct: Option<f64>,
+    minors: Option<u64>,
+    repeat_victims: Option<u64>,
+    victims_female: Option<u64>,
+    victims_female_share_pct: Option<f64>,
+    victims_male: Option<u64>,
+    victims_male_share_pct: Option<f64>,
+    victims_trans: Option<u64>,
+    victims_trans_share_pct: Option<f64>,
+    victims_other_unknown: Option<u64>,
+    victims_other_unknown_share_pct: Option<f64>,
+    /// The first row of `victims_by_referral`.
+    top_referral: Option<TopEntry>,
+    /// The first row of `victims_by_form`.
+    top_form: Option<TopEntry>,
+    /// Distinct nationalities among the victims (`UNKNOWN` not counted).
+    nationalities: Option<u64>,
+    /// The first three rows of `victims_by_nationality`.
+    top_nationalities: Vec<TopEntry>,
+    /// Victims of the two largest nationalities together.
+    top2_nationalities: Option<u64>,
+    top2_nationalities_share_pct: Option<f64>,
+    returns: Option<u64>,
+    returns_share_pct: Option<f64>,
+    /// Distinct nationalities among the returned.
+    return_countries: Option<u64>,
+    returns_to_third_country: Option<u64>,
+    returns_to_home_country: Option<u64>,
+    /// Returns to a third country per nationality, largest first.
+    returns_to_third_country_by_nationality: Vec<NationalityCount>,
+    /// Calls to the hotline in the year.
+    hotline_calls: Option<u64>,
+    hotline_calls_previous_year: Option<u64>,
+    hotline_calls_change_pct: Option<f64>,
+    hotline_calls_concerning_possible_victims: Option<u64>,
+    assessed_persons: Option<u64>,
+    assessed_persons_previous_year: Option<u64>,
+    assessed_persons_change_pct: Option<f64>,
+    /// Assessed persons identified as victims.
+    assessed_persons_identified: Option<u64>,
+    assessed_persons_identified_share_pct: Option<f64>,
+}
+
+impl Facts {
+    /// Whether there is a fact named `name` (every fact is always there, `null` when not
+    /// known).
+    pub fn contains_key(&self, name: &str) -> bool {
+        Self::NAMES.contains(&name)
+    }
+
+    /// Whether the fact `name` is `null` (not known, or withheld).
+    pub fn is_null(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|v| v.is_null())
+    }
+
+    /// The fact `name` as a whole number, when it is one.
+    pub fn as_u64(&self, name: &str) -> Option<u64> {
+        self.get(name)?.as_u64()
+    }
+
+    /// The fact `name` as a number, when it is one.
+    pub fn as_f64(&self, name: &str) -> Option<f64> {
+        self.get(name)?.as_f64()
+    }
+
+    /// Every fact's name, in the order of the JSON edition.
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + use<> {
+        Self::NAMES.iter().copied()
+    }
+
+    /// Every fact as `(name, JSON value)`, in the order of the JSON edition.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Value)> + '_ {
+        Self::NAMES
+            .iter()
+            .map(|&n| (n, self.get(n).unwrap_or_default()))
+    }
+
+    /// Every fact's JSON value, in the order of the JSON edition.
+    pub fn values(&self) -> impl Iterator<Item = Value> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
+}
+
+impl<'a> IntoIterator for &'a Facts {
+    type Item = (&'static str, Value);
+    type IntoIter = Box<dyn Iterator<Item = (&'static str, Value)> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn some_facts() -> Facts {
+        Facts {
+            victims: Some(112),
+            victims_change_pct: Some(53.4),
+            victims_highest_since: Some(2016),
+            age_min: Some(Age::Years(17)),
+            top_referral: Some(TopEntry {
+                key: "police".into(),
+                label: "Politi".into(),
+                count: Some(56),
+                share_pct: Some(50.0),
+            }),
+            returns_to_third_country_by_nationality: vec![NationalityCount {
+                key: "NG".into(),
+                label: "Nigeria".into(),
+                count: Some(2),
+            }],
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn facts_serialize_as_one_object_with_every_name_in_order_and_null_when_not_known() {
+        let v = serde_json::to_value(some_facts()).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, Facts::NAMES);
+        assert_eq!(v["victims"], json!(112));
+        assert_eq!(v["victims_change_pct"], json!(53.4));
+        assert_eq!(v["victims_previous_year"], json!(null));
+        assert_eq!(v["age_min"], json!(17));
+        assert_eq!(v["top_form"], json!(null));
+        assert_eq!(v["top_nationalities"], json!([]));
+        assert_eq!(
+            v["top_referral"],
+            json!({"key": "police", "label": "Politi", "count": 56, "share_pct": 50.0})
+        );
+        let text = serde_json::to_string(&v["top_referral"]).unwrap();
+        assert_eq!(
+            text,
+            r#"{"key":"police","label":"Politi","count":56,"share_pct":50.0}"#
+        );
+        assert_eq!(
+            v["returns_to_third_country_by_nationality"],
+            json!([{"key": "NG", "label": "Nigeria", "count": 2}])
+        );
+    }
+
+    #[test]
+    fn facts_read_back_the_same_and_a_stored_edition_without_some_reads_them_as_null() {
+        let f = some_facts();
+        let text = serde_json::to_string(&f).unwrap();
+        assert_eq!(serde_json::from_str::<Facts>(&text).unwrap(), f);
+        let old: Facts =
+            serde_json::from_value(json!({"victims": 3, "age_min": "18-24 år"})).unwrap();
+        assert_eq!(old.victims, Some(3));
+        assert_eq!(old.age_min, Some(Age::Band("18-24 år".into())));
+        assert_eq!(old.assessed_persons, None);
+        assert_eq!(old.top_nationalities, vec![]);
+    }
+
+    #[test]
+    fn facts_are_read_set_and_withheld_by_name() {
+        let mut f = some_facts();
+        assert_eq!(f.get("victims"), Some(json!(112)));
+        assert_eq!(f.get("no_such_fact"), None);
+        let pairs: Vec<(&str, Value)> = f.iter().take(2).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("victims", json!(112)),
+                ("victims_previous_year", json!(null))
+            ]
+        );
+        assert!(f.withhold("victims"));
+        assert_eq!(f.victims, None);
+        assert!(f.withhold("returns_to_third_country_by_nationality"));
+        assert!(f.returns_to_third_country_by_nationality.is_empty());
+        assert!(!f.withhold("no_such_fact"));
+        f.set("age_min", json!("18-24 år")).unwrap();
+        assert_eq!(f.age_min, Some(Age::Band("18-24 år".into())));
+        f.set(
+            "top_referral",
+            json!({"key": "police", "label": "Politi", "count": null, "share_pct": null}),
+        )
+        .unwrap();
+        assert_eq!(f.top_referral.as_ref().unwrap().count, None);
+        assert!(matches!(
+            f.set("victims", json!("many")),
+            Err(FactError::Type { .. })
+        ));
+        assert_eq!(f.victims, None, "a refused value changes nothing");
+        assert!(matches!(
+            f.set("no_such_fact", json!(1)),
+            Err(FactError::Unknown(_))
+        ));
+        assert!(f.contains_key("victims") && !f.contains_key("no_such_fact"));
+        assert!(f.is_null("victims") && !f.is_null("age_min") && !f.is_null("no_such_fact"));
+        assert_eq!(f.as_u64("victims_highest_since"), Some(2016));
+        assert_eq!(f.as_f64("victims_change_pct"), Some(53.4));
+        assert_eq!(f.as_u64("age_min"), None);
+    }
 }

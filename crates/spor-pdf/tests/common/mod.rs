@@ -49,14 +49,15 @@ pub fn report_with_referral(label: &str, n: u64) -> Report {
 
 /// A year with nothing in it.
 pub fn empty_report(year: i32) -> Report {
-    let mut facts = IndexMap::new();
-    for f in ["victims", "hotline_calls", "assessed_persons"] {
-        facts.insert(f.to_owned(), serde_json::json!(0));
-    }
     Report {
         year,
         tables: IndexMap::new(),
-        facts,
+        facts: spor_stats::Facts {
+            victims: Some(0),
+            hotline_calls: Some(0),
+            assessed_persons: Some(0),
+            ..Default::default()
+        },
         disclosure_note: None,
     }
 }

@@ -131,7 +131,7 @@ async fn the_dashboard_starts_on_the_latest_year_with_decisions_and_offers_the_o
     let (_app, mut an) = demo_app().await;
     let demo = spor_demo::register();
     let report = spor_stats::evaluate(&demo, spor_demo::YEAR).unwrap();
-    let victims = report.facts["victims"].as_u64().unwrap();
+    let victims = report.facts.victims.unwrap();
 
     // The demo's decisions end in 2023: the dashboard opens on 2023, not on an empty year.
     let page = an.get("/dashboard").await;
