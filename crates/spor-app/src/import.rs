@@ -68,8 +68,10 @@ pub async fn import(
             .await
             .context("cannot read the code lists")?,
     );
-    // A first import into an SQLite store writes checked rows while the rest of the files
-    // is still being read; a dry run writes nothing.
+    // The store writes checked rows while the rest of the files is still being read (an
+    // SQLite store into tables that were empty, PostgreSQL into every table, with COPY),
+    // all in one transaction that commits only when every file is valid; a dry run writes
+    // nothing.
     let stream = if opts.dry_run {
         None
     } else {
@@ -102,7 +104,10 @@ pub async fn import(
         Ok(import) => import,
         Err(refusal) => {
             if let Some(s) = stream {
-                s.abandon();
+                // Waits for the writer to stop and roll back.
+                tokio::task::spawn_blocking(move || s.abandon())
+                    .await
+                    .context("the import stopped unexpectedly")?;
             }
             return Err(ImportError::Refused(refusal));
         }

@@ -15,6 +15,7 @@ use spor_core::{
 };
 
 use crate::rows::*;
+use crate::stream::{Kind, Written};
 use crate::{ImportSummary, Result, StoreError};
 
 /// Tables at least this large are loaded into an empty table with their secondary indexes
@@ -54,51 +55,6 @@ const IMPORT_CACHE_KIB: i64 = 50_000;
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-/// The four entities of the register, in the order of [`ImportBatch`]'s fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Identifications,
-    Assessments,
-    HotlineCalls,
-    History,
-}
-
-impl Kind {
-    const ALL: [Kind; 4] = [
-        Kind::Identifications,
-        Kind::Assessments,
-        Kind::HotlineCalls,
-        Kind::History,
-    ];
-
-    fn table(self) -> &'static str {
-        match self {
-            Kind::Identifications => "identifications",
-            Kind::Assessments => "assessments",
-            Kind::HotlineCalls => "hotline_calls",
-            Kind::History => "history",
-        }
-    }
-
-    fn len(self, b: &ImportBatch) -> usize {
-        b.counts()[self as usize]
-    }
-
-    /// The key of row `i` of the batch, as text (to check that streamed rows are the
-    /// batch's rows).
-    fn key(self, b: &ImportBatch, i: usize) -> String {
-        match self {
-            Kind::Identifications => b.identifications[i].case_ref.as_str().to_owned(),
-            Kind::Assessments => b.assessments[i].assessment_ref.as_str().to_owned(),
-            Kind::HotlineCalls => b.hotline_calls[i].call_ref.as_str().to_owned(),
-            Kind::History => {
-                let (s, y, c) = b.history[i].key();
-                format!("{} {y} {c}", s.code())
-            }
-        }
-    }
 }
 
 /// Where one entity's table stands in an import.
@@ -362,10 +318,7 @@ impl Pending {
                     last_key,
                     rebuild,
                 } => {
-                    let consistent = written <= n
-                        && last_key
-                            .is_none_or(|k| written > 0 && kind.key(batch, written - 1) == k);
-                    if !consistent {
+                    if !kind.streamed_rows_are_the_batch(batch, written, last_key.as_deref()) {
                         return Err(StoreError::Conflict(format!(
                             "the {} written while reading are not the rows of the import; nothing was written",
                             kind.table()
@@ -448,12 +401,22 @@ impl Pending {
     }
 }
 
-/// What [`Pending::write_rest`] did, for [`Pending::commit`].
-pub(crate) struct Written {
-    summary: ImportSummary,
-    /// Every record of the batch was appended to a table that was empty.
-    all_appended: bool,
-    start: std::time::Instant,
+impl crate::stream::PendingImport for Pending {
+    fn append(&mut self, rows: &ImportBatch, complete: [bool; 4]) {
+        Pending::append(self, rows, complete);
+    }
+
+    fn write_rest(&mut self, batch: &ImportBatch) -> Result<Written> {
+        Pending::write_rest(self, batch)
+    }
+
+    fn commit(
+        self: Box<Self>,
+        written: Written,
+        columns: Option<Vec<u8>>,
+    ) -> Result<ImportSummary> {
+        Pending::commit(*self, written, columns)
+    }
 }
 
 /// A thread that has the operating system write the database file's dirty pages to disk
