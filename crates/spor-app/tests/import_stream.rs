@@ -224,3 +224,113 @@ async fn an_import_streamed_into_postgres_does_what_the_sqlite_import_does() {
     let diff = compare_registers(&sqlite.register, &pg);
     assert!(diff.is_empty(), "the backends differ: {diff:?}");
 }
+
+/// A database of its own on the test server (`SPOR_TEST_POSTGRES_URL`), and how to drop it.
+async fn postgres_database(base: &str, prefix: &str) -> (String, impl AsyncFnOnce()) {
+    use sqlx::Executor;
+    let name = format!("{prefix}_{:016x}", fastrand::u64(..));
+    let admin = sqlx::PgPool::connect(base).await.unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .await
+        .unwrap();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    let url = format!("{server}/{name}");
+    let drop_it = async move || {
+        admin
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .await
+            .unwrap();
+    };
+    (url, drop_it)
+}
+
+/// The import's audit event is written in the import's transaction: when it cannot be
+/// (the trail is kept under a key and none is given) nothing of the import lands; with
+/// the key, the import and its event are both there and the chain holds.
+async fn import_and_event_together(url: &str, dir: &Path, backend: &str) {
+    use spor_store::web::{AuditKey, ChainStatus, NewAuditEvent};
+    let out = dir.join("small");
+    spor_app::generate::generate(3_000, 5, &out).unwrap();
+    let files = csv_files(&out);
+    let key = AuditKey::from_bytes([42; 32]);
+    let web = spor_store::open_web(url).await.unwrap();
+    web.set_audit_key(key.clone());
+    let earlier = NewAuditEvent {
+        code: "settings.change".into(),
+        actor: Some("cli:tester".into()),
+        ..Default::default()
+    };
+    web.append_audit(&earlier, chrono::Utc::now())
+        .await
+        .unwrap();
+    let head = web.audit_head().await.unwrap().unwrap();
+    drop(web);
+
+    let event = NewAuditEvent {
+        code: "register.import".into(),
+        actor: Some("cli:tester".into()),
+        address: Some("local".into()),
+        ..Default::default()
+    };
+    let opts = ImportOptions::default();
+    let store = open(url).await;
+    let refused =
+        spor_app::import::import_audited(store.as_ref(), files.clone(), opts, event.clone(), None)
+            .await;
+    let Err(ImportError::Failed(e)) = refused else {
+        panic!("{backend}: an import whose event cannot be written fails");
+    };
+    assert!(format!("{e:#}").contains("key"), "{backend}: {e:#}");
+    let web = spor_store::open_web(url).await.unwrap();
+    web.set_audit_key(key.clone());
+    let reg = web.load_register().await.unwrap();
+    assert!(
+        reg.identifications.is_empty(),
+        "{backend}: nothing imported"
+    );
+    assert_eq!(reg.last_change, None, "{backend}");
+    assert_eq!(web.audit_head().await.unwrap().unwrap(), head, "{backend}");
+    drop(web);
+
+    let store = open(url).await;
+    let imported =
+        spor_app::import::import_audited(store.as_ref(), files, opts, event, Some(key.clone()))
+            .await
+            .unwrap();
+    let web = spor_store::open_web(url).await.unwrap();
+    web.set_audit_key(key);
+    let reg = web.load_register().await.unwrap();
+    assert_eq!(reg.identifications.len(), 3_000, "{backend}");
+    let last = web.audit_head().await.unwrap().unwrap();
+    assert_eq!(last.seq, head.seq + 1, "{backend}");
+    assert_eq!(last.code, "register.import", "{backend}");
+    let t = imported.summary.total();
+    assert_eq!(
+        last.detail.as_deref(),
+        Some(format!("inserted {}, updated 0, unchanged 0", t.inserted).as_str()),
+        "{backend}"
+    );
+    assert_eq!(
+        web.verify_audit().await.unwrap(),
+        ChainStatus::Intact { events: 2 },
+        "{backend}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_and_its_audit_event_land_together_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("spor.db").display().to_string();
+    import_and_event_together(&url, dir.path(), "sqlite").await;
+
+    let Ok(base) = std::env::var("SPOR_TEST_POSTGRES_URL") else {
+        eprintln!("SPOR_TEST_POSTGRES_URL is not set: the PostgreSQL half is not run");
+        return;
+    };
+    let (url, drop_it) = postgres_database(&base, "spor_import_audit").await;
+    import_and_event_together(&url, dir.path(), "postgres").await;
+    drop_it().await;
+}

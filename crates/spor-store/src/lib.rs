@@ -18,7 +18,7 @@ mod sqlite_bulk;
 mod stream;
 pub mod web;
 
-pub use stream::ImportStream;
+pub use stream::{ImportEvent, ImportStream};
 pub use web::{WebStore, open_web};
 
 pub use copy::{

@@ -372,6 +372,12 @@ impl PgPending {
         let (tx, empty) = rt.block_on(async {
             let mut tx: PgTx = pool.begin().await?;
             crate::postgres::lock_imports(&mut tx).await?;
+            // The audit trail's write lock before the record tables' locks, in the order a
+            // web edit takes them (it locks `audit_head`, then writes records): taken the
+            // other way round, an edit and the import could each wait for the other.
+            sqlx::query(crate::queries_web::LOCK_AUDIT_HEAD)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "LOCK TABLE identifications, assessments, hotline_calls, history IN SHARE ROW EXCLUSIVE MODE",
             )
@@ -547,6 +553,7 @@ impl PendingImport for PgPending {
         mut self: Box<Self>,
         written: Written,
         columns: Option<Vec<u8>>,
+        event: Option<crate::ImportEvent>,
     ) -> Result<ImportSummary> {
         let Written {
             summary,
@@ -577,6 +584,11 @@ impl PendingImport for PgPending {
                         .execute(&mut *tx)
                         .await?,
                 };
+            }
+            if let Some(event) = event {
+                let (key, e, at) = event.make(&summary);
+                crate::queries_web::append_in::<sqlx::Postgres>(&mut tx, key.as_ref(), &e, at)
+                    .await?;
             }
             let commit = std::time::Instant::now();
             tx.commit().await?;

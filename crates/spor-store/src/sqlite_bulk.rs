@@ -292,7 +292,7 @@ impl Pending {
         columns: Option<Vec<u8>>,
     ) -> Result<ImportSummary> {
         let written = self.write_rest(batch)?;
-        self.commit(written, columns)
+        self.commit(written, columns, None)
     }
 
     /// The part of [`Pending::finish`] before the commit.
@@ -354,6 +354,7 @@ impl Pending {
         mut self,
         written: Written,
         columns: Option<Vec<u8>>,
+        event: Option<crate::ImportEvent>,
     ) -> Result<ImportSummary> {
         let Written {
             summary,
@@ -373,6 +374,10 @@ impl Pending {
                 )?,
                 None => self.conn.execute("DELETE FROM statistics_columns", [])?,
             };
+        }
+        if let Some(event) = event {
+            let (key, e, at) = event.make(&summary);
+            append_event(&self.conn, key.as_ref(), &e, at)?;
         }
         drop(self.flusher.take());
         let commit = std::time::Instant::now();
@@ -401,6 +406,39 @@ impl Pending {
     }
 }
 
+/// Appends `e` to the audit trail in the import's transaction (which holds SQLite's
+/// write lock), as the web's `append_in` does on sqlx.
+fn append_event(
+    conn: &Connection,
+    key: Option<&crate::web::AuditKey>,
+    e: &crate::web::NewAuditEvent,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    use crate::queries_web::{INSERT_EVENT, LAST_EVENT, LOCK_AUDIT_HEAD, SET_AUDIT_HEAD};
+    conn.execute(LOCK_AUDIT_HEAD, [])?;
+    let last = conn
+        .query_row(LAST_EVENT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let ev = crate::queries_web::next_event(last, key, e, at)?;
+    conn.execute(
+        INSERT_EVENT,
+        rusqlite::params![
+            ev.seq,
+            ev.at,
+            ev.code,
+            ev.actor,
+            ev.target,
+            ev.address,
+            ev.detail,
+            ev.prev_hash,
+            ev.hash,
+            ev.chain
+        ],
+    )?;
+    conn.execute(SET_AUDIT_HEAD, [format!("{}:{}", ev.seq, ev.hash)])?;
+    Ok(())
+}
+
 impl crate::stream::PendingImport for Pending {
     fn append(&mut self, rows: &ImportBatch, complete: [bool; 4]) {
         Pending::append(self, rows, complete);
@@ -414,8 +452,9 @@ impl crate::stream::PendingImport for Pending {
         self: Box<Self>,
         written: Written,
         columns: Option<Vec<u8>>,
+        event: Option<crate::ImportEvent>,
     ) -> Result<ImportSummary> {
-        Pending::commit(*self, written, columns)
+        Pending::commit(*self, written, columns, event)
     }
 }
 

@@ -83,9 +83,45 @@ pub(crate) trait PendingImport: Send {
     /// appended rows must be the first ones of each entity, in order).
     fn write_rest(&mut self, batch: &ImportBatch) -> Result<Written>;
 
-    /// Keeps `columns` if they are the whole register, sets `last_change` and commits.
-    fn commit(self: Box<Self>, written: Written, columns: Option<Vec<u8>>)
-    -> Result<ImportSummary>;
+    /// Keeps `columns` if they are the whole register, sets `last_change`, appends the
+    /// import's audit `event` (when given) and commits: the import and its event land
+    /// together or not at all.
+    fn commit(
+        self: Box<Self>,
+        written: Written,
+        columns: Option<Vec<u8>>,
+        event: Option<ImportEvent>,
+    ) -> Result<ImportSummary>;
+}
+
+/// The audit event an import appends in its own transaction (see
+/// [`ImportStream::finish_recorded`]).
+pub struct ImportEvent {
+    /// The audit key; without one, a trail with keyed events refuses the event (and so the
+    /// import).
+    pub key: Option<crate::web::AuditKey>,
+    /// The event, given what the import did.
+    pub event: Box<dyn FnOnce(&ImportSummary) -> crate::web::NewAuditEvent + Send>,
+}
+
+impl std::fmt::Debug for ImportEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportEvent").finish_non_exhaustive()
+    }
+}
+
+impl ImportEvent {
+    /// The event to append now.
+    pub(crate) fn make(
+        self,
+        summary: &ImportSummary,
+    ) -> (
+        Option<crate::web::AuditKey>,
+        crate::web::NewAuditEvent,
+        chrono::DateTime<chrono::Utc>,
+    ) {
+        (self.key, (self.event)(summary), chrono::Utc::now())
+    }
 }
 
 /// An import whose transaction is open while the files are read: a writer thread writes
@@ -161,6 +197,26 @@ impl ImportStream {
         batch: &ImportBatch,
         columns: impl FnOnce() -> Vec<u8> + Send,
     ) -> Result<ImportSummary> {
+        self.finish_with(batch, columns, None)
+    }
+
+    /// [`ImportStream::finish`], appending `event` to the audit trail in the import's own
+    /// transaction: both are written, or neither.
+    pub fn finish_recorded(
+        self,
+        batch: &ImportBatch,
+        columns: impl FnOnce() -> Vec<u8> + Send,
+        event: ImportEvent,
+    ) -> Result<ImportSummary> {
+        self.finish_with(batch, columns, Some(event))
+    }
+
+    fn finish_with(
+        self,
+        batch: &ImportBatch,
+        columns: impl FnOnce() -> Vec<u8> + Send,
+        event: Option<ImportEvent>,
+    ) -> Result<ImportSummary> {
         // The writer finishes (the rows not yet written, the last indexes) while the
         // columns are built here.
         std::thread::scope(|s| {
@@ -182,7 +238,7 @@ impl ImportStream {
                 "statistics columns built"
             );
             let (pending, written) = finished?;
-            pending.commit(written, Some(columns))
+            pending.commit(written, Some(columns), event)
         })
     }
 
