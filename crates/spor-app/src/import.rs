@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use spor_core::{CodeBook, ImportBatch, Register};
 use spor_import::{FileSummary, Handover, Mismatch, ReadOptions, Refusal, read_paths_with};
-use spor_store::{Counts, ImportSummary, Store};
+use spor_store::web::{AuditKey, NewAuditEvent};
+use spor_store::{Counts, ImportEvent, ImportSummary, Store};
 
 /// How to import.
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,14 +63,52 @@ pub async fn import(
     files: Vec<PathBuf>,
     opts: ImportOptions,
 ) -> Result<Imported, ImportError> {
+    import_with(store, files, opts, None).await
+}
+
+/// Imports `files` into `store` and appends `event` (its detail: what the import did) to
+/// the audit trail under `key`, in the import's own transaction: both are written or
+/// neither (a trail kept under a key refuses an event without it, and so the import). A
+/// dry run writes neither.
+pub async fn import_audited(
+    store: &dyn Store,
+    files: Vec<PathBuf>,
+    opts: ImportOptions,
+    event: NewAuditEvent,
+    key: Option<AuditKey>,
+) -> Result<Imported, ImportError> {
+    let event = ImportEvent {
+        key,
+        event: Box::new(move |summary| {
+            let t = summary.total();
+            NewAuditEvent {
+                detail: Some(format!(
+                    "inserted {}, updated {}, unchanged {}",
+                    t.inserted, t.updated, t.unchanged
+                )),
+                ..event
+            }
+        }),
+    };
+    import_with(store, files, opts, Some(event)).await
+}
+
+async fn import_with(
+    store: &dyn Store,
+    files: Vec<PathBuf>,
+    opts: ImportOptions,
+    event: Option<ImportEvent>,
+) -> Result<Imported, ImportError> {
     let codes = CodeBook::with_additions(
         store
             .code_additions()
             .await
             .context("cannot read the code lists")?,
     );
-    // A first import into an SQLite store writes checked rows while the rest of the files
-    // is still being read; a dry run writes nothing.
+    // The store writes checked rows while the rest of the files is still being read (an
+    // SQLite store into tables that were empty, PostgreSQL into every table, with COPY),
+    // all in one transaction that commits only when every file is valid; a dry run writes
+    // nothing.
     let stream = if opts.dry_run {
         None
     } else {
@@ -102,7 +141,10 @@ pub async fn import(
         Ok(import) => import,
         Err(refusal) => {
             if let Some(s) = stream {
-                s.abandon();
+                // Waits for the writer to stop and roll back.
+                tokio::task::spawn_blocking(move || s.abandon())
+                    .await
+                    .context("the import stopped unexpectedly")?;
             }
             return Err(ImportError::Refused(refusal));
         }
@@ -123,7 +165,7 @@ pub async fn import(
         Some(stream) => {
             let batch = import.batch;
             tokio::task::spawn_blocking(move || {
-                stream.finish(&batch, || {
+                let columns = || {
                     // Built from the rows handed over, which are the batch's when they are
                     // as many (the store checks that they are the batch's first rows).
                     columns
@@ -137,10 +179,20 @@ pub async fn import(
                             )
                         })
                         .to_bytes()
-                })
+                };
+                match event {
+                    Some(event) => stream.finish_recorded(&batch, columns, event),
+                    None => stream.finish(&batch, columns),
+                }
             })
             .await
             .context("the import stopped unexpectedly")?
+        }
+        None if event.is_some() => {
+            return Err(ImportError::Failed(anyhow::anyhow!(
+                "the {} store cannot write an import and its audit event together: nothing was written",
+                store.backend()
+            )));
         }
         None => store.apply_import(&import.batch).await,
     }

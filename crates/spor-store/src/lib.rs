@@ -16,8 +16,10 @@ mod rows;
 mod sql;
 pub mod sqlite;
 mod sqlite_bulk;
+mod stream;
 pub mod web;
 
+pub use stream::{ImportEvent, ImportStream};
 pub use web::{WebStore, open_web};
 
 pub use copy::{
@@ -210,104 +212,6 @@ pub trait StatisticsCache: Send + Sync {
 
 /// The most rows in one [`RecordChunk`].
 pub const SCAN_CHUNK: usize = 16_384;
-
-/// An import whose transaction is open while the files are read: a writer thread appends
-/// checked rows to tables that were empty while the reader goes on with the rest, so a
-/// large first import costs about the longer of reading and writing instead of both.
-///
-/// Rows handed to [`ImportStream::send`] must be, per entity, the first rows of the batch
-/// later given to [`ImportStream::finish`], in order; `finish` writes the rest (into tables
-/// that held rows: classified against them, as [`Store::apply_import`] does) and commits.
-/// [`ImportStream::abandon`] (or dropping the stream) writes nothing.
-#[derive(Debug)]
-pub struct ImportStream {
-    rows: Option<std::sync::mpsc::SyncSender<(ImportBatch, [bool; 4])>>,
-    writer: std::thread::JoinHandle<Result<sqlite_bulk::Pending>>,
-}
-
-impl ImportStream {
-    /// Chunks in flight between reader and writer (of 16,384 rows). The writer is the
-    /// slower side, so a longer queue only held copies of rows it had not reached: 64
-    /// chunks cost a million-decision import about 60 MB more memory and no time.
-    const IN_FLIGHT: usize = 8;
-
-    fn sqlite(path: std::path::PathBuf) -> ImportStream {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(ImportBatch, [bool; 4])>(Self::IN_FLIGHT);
-        let writer = std::thread::spawn(move || {
-            let mut pending = sqlite_bulk::Pending::begin(&path);
-            for (rows, complete) in rx {
-                // After a failure, keep receiving so the reader never blocks; the failure
-                // is reported by `finish`.
-                if let Ok(p) = &mut pending {
-                    p.append(&rows, complete);
-                }
-            }
-            pending
-        });
-        ImportStream {
-            rows: Some(tx),
-            writer,
-        }
-    }
-
-    /// Hands over checked rows (the next ones of each entity) and says which entities are
-    /// `complete` (in the order of [`ImportBatch`]'s fields): no more rows of them will be
-    /// sent, so a large table written fresh gets its indexes at once, while the rest is
-    /// still being read.
-    pub fn send(&self, rows: ImportBatch, complete: [bool; 4]) {
-        if let Some(tx) = &self.rows {
-            // A writer that stopped has its error waiting for `finish`.
-            let _ = tx.send((rows, complete));
-        }
-    }
-
-    fn close(mut self) -> Result<sqlite_bulk::Pending> {
-        self.rows = None;
-        self.writer
-            .join()
-            .map_err(|_| StoreError::Sqlite("the import's writer stopped unexpectedly".into()))?
-    }
-
-    /// Writes the rest of the validated `batch` and commits. Blocks until written.
-    ///
-    /// `columns` gives the batch's records in the statistics' compact form; it runs on
-    /// this thread while the writer finishes, and its bytes are kept beside the register
-    /// when the import was the register's first (the batch is then all of it).
-    pub fn finish(
-        self,
-        batch: &ImportBatch,
-        columns: impl FnOnce() -> Vec<u8> + Send,
-    ) -> Result<ImportSummary> {
-        // The writer finishes (the rows not yet written, the last indexes) while the
-        // columns are built here.
-        std::thread::scope(|s| {
-            let writer = s.spawn(move || -> Result<_> {
-                let mut pending = self.close()?;
-                let written = pending.write_rest(batch)?;
-                Ok((pending, written))
-            });
-            let start = std::time::Instant::now();
-            let columns = columns();
-            let built = start.elapsed();
-            let finished = writer
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            tracing::debug!(
-                columns_ms = built.as_millis(),
-                writer_waited_ms = (start.elapsed() - built).as_millis(),
-                bytes = columns.len(),
-                "statistics columns built"
-            );
-            let (pending, written) = finished?;
-            pending.commit(written, Some(columns))
-        })
-    }
-
-    /// Writes nothing: the transaction is rolled back.
-    pub fn abandon(self) {
-        drop(self.close());
-    }
-}
 
 /// Opens the store named by `url`: a file path or `sqlite:` URL, or `postgres://…`
 /// (see [`postgres::PgStore::open`] for the pool, timeout and password settings).

@@ -11,13 +11,15 @@
 //! counts stay true until the commit.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::NaiveDate;
-use spor_core::ImportBatch;
+use spor_core::{Assessment, HistoryRow, HotlineCall, Identification, ImportBatch};
 use sqlx::postgres::PgConnection;
 
 use crate::rows::{DateText, RowCodec, Sink, classify, insert_head, upsert_tail};
-use crate::{Counts, ImportSummary, Result};
+use crate::stream::{Kind, PendingImport, Written};
+use crate::{Counts, ImportSummary, Result, StoreError};
 
 /// Bytes of COPY data sent per message: large enough that the per-message cost vanishes,
 /// small enough that encoding and the server's parsing overlap.
@@ -122,10 +124,10 @@ fn compared(col: &str, side: &str) -> String {
 
 /// Copies `rows` (with the import's `stamp` as `updated_at`) into `table`, which has the
 /// entity's columns and `updated_at`.
-async fn copy_rows<T: RowCodec>(
+async fn copy_rows<T: RowCodec, R: std::borrow::Borrow<T>>(
     conn: &mut PgConnection,
     table: &str,
-    rows: &[&T],
+    rows: &[R],
     stamp: &str,
 ) -> Result<()> {
     let statement = format!("COPY {table} ({}, updated_at) FROM STDIN", T::COLUMN_LIST);
@@ -133,7 +135,7 @@ async fn copy_rows<T: RowCodec>(
     let mut out = CopyText::new();
     let mut sent = Ok(());
     for r in rows {
-        r.write(&mut out);
+        r.borrow().write(&mut out);
         out.text(stamp);
         out.end_row();
         if out.buf.len() >= SEND_BYTES {
@@ -167,8 +169,26 @@ async fn table_is_empty(conn: &mut PgConnection, table: &str) -> Result<bool> {
         .await?)
 }
 
+/// The temporary table an entity's rows are copied into when its table holds rows.
+fn stage_of(table: &str) -> String {
+    format!("spor_stage_{table}")
+}
+
+/// Creates the staging table of `T` (dropped at the end of the transaction).
+async fn create_stage<T: RowCodec>(conn: &mut PgConnection) -> Result<()> {
+    let sql = format!(
+        "CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP",
+        stage_of(T::TABLE),
+        T::TABLE
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Writes one entity's rows; see the module documentation.
-async fn write_entity<T: RowCodec>(
+async fn write_entity<T: RowCodec + Sync>(
     conn: &mut PgConnection,
     batch: &[T],
     stamp: &str,
@@ -179,20 +199,19 @@ async fn write_entity<T: RowCodec>(
     // One row per key (the last), and as many distinct keys as `inserted` says.
     let (rows, distinct) = classify(batch, &HashMap::new(), T::key);
     if table_is_empty(conn, T::TABLE).await? {
-        copy_rows(conn, T::TABLE, &rows, stamp).await?;
+        copy_rows::<T, _>(conn, T::TABLE, &rows, stamp).await?;
         return Ok(distinct);
     }
+    create_stage::<T>(conn).await?;
+    copy_rows::<T, _>(conn, &stage_of(T::TABLE), &rows, stamp).await?;
+    merge_stage::<T>(conn, rows.len() as u64).await
+}
 
-    let stage = format!("spor_stage_{}", T::TABLE);
-    let sql = format!(
-        "CREATE TEMPORARY TABLE {stage} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP",
-        T::TABLE
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(&mut *conn)
-        .await?;
-    copy_rows(conn, &stage, &rows, stamp).await?;
-
+/// Counts the `staged` rows of `T`'s staging table against the stored rows (inserted,
+/// updated, unchanged) and upserts the new and changed ones. The staged rows must have
+/// distinct keys.
+async fn merge_stage<T: RowCodec>(conn: &mut PgConnection, staged: u64) -> Result<Counts> {
+    let stage = stage_of(T::TABLE);
     let keys = &T::COLUMNS[..T::KEY];
     let rest = &T::COLUMNS[T::KEY..];
     let row_of = |side: &str| {
@@ -235,7 +254,7 @@ async fn write_entity<T: RowCodec>(
     Ok(Counts {
         inserted,
         updated,
-        unchanged: rows.len() as u64 - inserted - updated,
+        unchanged: staged - inserted - updated,
     })
 }
 
@@ -284,6 +303,406 @@ pub(crate) async fn apply_import(
         .await?;
     }
     Ok(summary)
+}
+
+/// The most rows of one entity that a fresh table takes with its secondary indexes in
+/// place; more and they are dropped and built again after the COPY (see
+/// [`PgPending::append`]).
+const REBUILD_INDEXES_FROM: usize = 10_000;
+
+type PgTx = sqlx::Transaction<'static, sqlx::Postgres>;
+
+/// Where one entity's table stands in a streamed import.
+enum Table {
+    /// No rows of it handed over yet.
+    Untouched,
+    /// Rows handed over are copied as they come: straight into the table when it was
+    /// empty, else into its staging table (`staged`); `written` so far, the last one's key,
+    /// and the secondary indexes dropped for the load, to build when all rows are in.
+    Copying {
+        staged: bool,
+        written: usize,
+        last_key: Option<String>,
+        rebuild: Vec<String>,
+    },
+}
+
+/// A PostgreSQL import transaction begun before the files are read (see
+/// [`crate::ImportStream`]): the import lock and the record tables' locks are taken at
+/// once, and each chunk of checked rows is copied (`COPY … FROM STDIN`) into its table
+/// when that was empty, else into a staging table that is merged at the end, all inside
+/// the one transaction. Used from a thread that is not an async worker: each step blocks
+/// on the runtime `rt`. Dropped without a commit, the transaction is rolled back.
+pub(crate) struct PgPending {
+    rt: tokio::runtime::Handle,
+    tx: Option<PgTx>,
+    stamp: String,
+    /// Per entity: its table held no rows when the transaction began.
+    empty: [bool; 4],
+    tables: [Table; 4],
+    /// The first failure, and the entity being written: the transaction is aborted, and
+    /// `write_rest` reports it.
+    failed: Option<(Kind, StoreError)>,
+    /// Time spent writing while the files were read (for the debug log).
+    busy: Duration,
+}
+
+impl std::fmt::Debug for PgPending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPending").finish_non_exhaustive()
+    }
+}
+
+/// Dropping a sqlx transaction queues its rollback on the runtime: enter it first (the
+/// pending import may be dropped on a plain thread).
+impl Drop for PgPending {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _entered = self.rt.enter();
+            drop(tx);
+        }
+    }
+}
+
+impl PgPending {
+    /// Opens the import transaction on a connection of `pool`: waits for the import lock,
+    /// locks the record tables against other writers (web edits wait until the commit;
+    /// readers do not) and notes which tables are empty.
+    pub(crate) fn begin(rt: tokio::runtime::Handle, pool: sqlx::PgPool) -> Result<PgPending> {
+        let (tx, empty) = rt.block_on(async {
+            let mut tx: PgTx = pool.begin().await?;
+            crate::postgres::lock_imports(&mut tx).await?;
+            // The audit trail's write lock before the record tables' locks, in the order a
+            // web edit takes them (it locks `audit_head`, then writes records): taken the
+            // other way round, an edit and the import could each wait for the other.
+            sqlx::query(crate::queries_web::LOCK_AUDIT_HEAD)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "LOCK TABLE identifications, assessments, hotline_calls, history IN SHARE ROW EXCLUSIVE MODE",
+            )
+            .execute(&mut *tx)
+            .await?;
+            let empty: (bool, bool, bool, bool) = sqlx::query_as(
+                "SELECT NOT EXISTS (SELECT 1 FROM identifications), NOT EXISTS (SELECT 1 FROM assessments), \
+                 NOT EXISTS (SELECT 1 FROM hotline_calls), NOT EXISTS (SELECT 1 FROM history)",
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok::<_, StoreError>((tx, [empty.0, empty.1, empty.2, empty.3]))
+        })?;
+        Ok(PgPending {
+            rt,
+            tx: Some(tx),
+            stamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            empty,
+            tables: [
+                Table::Untouched,
+                Table::Untouched,
+                Table::Untouched,
+                Table::Untouched,
+            ],
+            failed: None,
+            busy: Duration::ZERO,
+        })
+    }
+
+    /// The register held no records when the transaction began.
+    fn empty_at_start(&self) -> bool {
+        self.empty[..3].iter().all(|e| *e)
+    }
+
+    fn conn(tx: &mut Option<PgTx>) -> &mut PgConnection {
+        tx.as_mut().expect("an open import transaction")
+    }
+
+    /// Copies the rows of each entity; a failure names the entity being written.
+    async fn append_rows(
+        &mut self,
+        rows: &ImportBatch,
+        complete: [bool; 4],
+    ) -> Result<(), (Kind, StoreError)> {
+        let conn = Self::conn(&mut self.tx);
+        for kind in Kind::ALL {
+            let k = kind as usize;
+            let n = kind.len(rows);
+            let table = &mut self.tables[k];
+            let (empty, stamp) = (self.empty[k], self.stamp.as_str());
+            let done: Result<()> = async {
+                if n > 0 {
+                    if let Table::Untouched = table {
+                        let rebuild = if !empty {
+                            create_stage_of(conn, kind).await?;
+                            Vec::new()
+                        } else if n >= REBUILD_INDEXES_FROM {
+                            drop_indexes(conn, kind.table()).await?
+                        } else {
+                            Vec::new()
+                        };
+                        *table = Table::Copying {
+                            staged: !empty,
+                            written: 0,
+                            last_key: None,
+                            rebuild,
+                        };
+                    }
+                    let Table::Copying {
+                        staged,
+                        written,
+                        last_key,
+                        ..
+                    } = table
+                    else {
+                        unreachable!("opened above")
+                    };
+                    copy_range(conn, kind, rows, 0..n, *staged, stamp).await?;
+                    *written += n;
+                    *last_key = Some(kind.key(rows, n - 1));
+                }
+                if complete[k]
+                    && let Table::Copying { rebuild, .. } = table
+                {
+                    create_indexes(conn, kind.table(), std::mem::take(rebuild)).await?;
+                }
+                Ok(())
+            }
+            .await;
+            done.map_err(|e| (kind, e))?;
+        }
+        Ok(())
+    }
+
+    async fn write_rest_async(&mut self, batch: &ImportBatch) -> Result<Written> {
+        let start = std::time::Instant::now();
+        let conn = Self::conn(&mut self.tx);
+        let mut counts = [Counts::default(); 4];
+        let mut all_appended = true;
+        for kind in Kind::ALL {
+            let k = kind as usize;
+            let n = kind.len(batch);
+            match std::mem::replace(&mut self.tables[k], Table::Untouched) {
+                Table::Untouched => {
+                    if n > 0 {
+                        counts[k] = write_whole(conn, kind, batch, &self.stamp).await?;
+                        all_appended &= kind == Kind::History;
+                    }
+                }
+                Table::Copying {
+                    staged,
+                    written,
+                    last_key,
+                    rebuild,
+                } => {
+                    if !kind.streamed_rows_are_the_batch(batch, written, last_key.as_deref()) {
+                        return Err(StoreError::Conflict(format!(
+                            "the {} written while reading are not the rows of the import; nothing was written",
+                            kind.table()
+                        )));
+                    }
+                    copy_range(conn, kind, batch, written..n, staged, &self.stamp).await?;
+                    if staged {
+                        counts[k] = merge_stage_of(conn, kind, n as u64).await?;
+                        all_appended &= kind == Kind::History;
+                    } else {
+                        create_indexes(conn, kind.table(), rebuild).await?;
+                        counts[k].inserted = n as u64;
+                    }
+                }
+            }
+        }
+        Ok(Written {
+            summary: ImportSummary {
+                identifications: counts[0],
+                assessments: counts[1],
+                hotline_calls: counts[2],
+                history: counts[3],
+            },
+            all_appended,
+            start,
+        })
+    }
+}
+
+impl PendingImport for PgPending {
+    /// Copies checked rows as they come (see [`PgPending`]); builds the secondary indexes
+    /// of a fresh table as soon as its rows are all in.
+    fn append(&mut self, rows: &ImportBatch, complete: [bool; 4]) {
+        if self.failed.is_some() {
+            return;
+        }
+        let start = std::time::Instant::now();
+        let rt = self.rt.clone();
+        if let Err(e) = rt.block_on(self.append_rows(rows, complete)) {
+            self.failed = Some(e);
+        }
+        self.busy += start.elapsed();
+    }
+
+    fn write_rest(&mut self, batch: &ImportBatch) -> Result<Written> {
+        if let Some((kind, e)) = self.failed.take() {
+            return Err(StoreError::Conflict(format!(
+                "{e} (while writing {}); nothing was written",
+                kind.table()
+            )));
+        }
+        let rt = self.rt.clone();
+        rt.block_on(self.write_rest_async(batch))
+    }
+
+    fn commit(
+        mut self: Box<Self>,
+        written: Written,
+        columns: Option<Vec<u8>>,
+        event: Option<crate::ImportEvent>,
+    ) -> Result<ImportSummary> {
+        let Written {
+            summary,
+            all_appended,
+            start,
+        } = written;
+        let mut tx = self.tx.take().expect("an open import transaction");
+        let keep = self.empty_at_start() && all_appended;
+        let stamp = std::mem::take(&mut self.stamp);
+        let commit = self.rt.block_on(async {
+            let t = summary.total();
+            if t.inserted + t.updated > 0 {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ('last_change', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(&stamp)
+                .execute(&mut *tx)
+                .await?;
+                match columns.filter(|_| keep) {
+                    Some(bytes) => sqlx::query(
+                        "INSERT INTO statistics_columns (id, stamp, data) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET stamp = excluded.stamp, data = excluded.data",
+                    )
+                    .bind(&stamp)
+                    .bind(bytes)
+                    .execute(&mut *tx)
+                    .await?,
+                    None => sqlx::query("DELETE FROM statistics_columns")
+                        .execute(&mut *tx)
+                        .await?,
+                };
+            }
+            if let Some(event) = event {
+                let (key, e, at) = event.make(&summary);
+                crate::queries_web::append_in::<sqlx::Postgres>(&mut tx, key.as_ref(), &e, at)
+                    .await?;
+            }
+            let commit = std::time::Instant::now();
+            tx.commit().await?;
+            Ok::<_, StoreError>(commit)
+        })?;
+        tracing::debug!(
+            appending_ms = self.busy.as_millis(),
+            finishing_ms = start.elapsed().as_millis(),
+            commit_ms = commit.elapsed().as_millis(),
+            "import written"
+        );
+        Ok(summary)
+    }
+}
+
+/// Copies rows `range` of one entity of `b` into its table, or its staging table.
+async fn copy_range(
+    conn: &mut PgConnection,
+    kind: Kind,
+    b: &ImportBatch,
+    range: std::ops::Range<usize>,
+    staged: bool,
+    stamp: &str,
+) -> Result<()> {
+    if range.is_empty() {
+        return Ok(());
+    }
+    let table = if staged {
+        stage_of(kind.table())
+    } else {
+        kind.table().to_owned()
+    };
+    match kind {
+        Kind::Identifications => {
+            copy_rows::<Identification, _>(conn, &table, &b.identifications[range], stamp).await
+        }
+        Kind::Assessments => {
+            copy_rows::<Assessment, _>(conn, &table, &b.assessments[range], stamp).await
+        }
+        Kind::HotlineCalls => {
+            copy_rows::<HotlineCall, _>(conn, &table, &b.hotline_calls[range], stamp).await
+        }
+        Kind::History => copy_rows::<HistoryRow, _>(conn, &table, &b.history[range], stamp).await,
+    }
+}
+
+async fn create_stage_of(conn: &mut PgConnection, kind: Kind) -> Result<()> {
+    match kind {
+        Kind::Identifications => create_stage::<Identification>(conn).await,
+        Kind::Assessments => create_stage::<Assessment>(conn).await,
+        Kind::HotlineCalls => create_stage::<HotlineCall>(conn).await,
+        Kind::History => create_stage::<HistoryRow>(conn).await,
+    }
+}
+
+async fn merge_stage_of(conn: &mut PgConnection, kind: Kind, staged: u64) -> Result<Counts> {
+    match kind {
+        Kind::Identifications => merge_stage::<Identification>(conn, staged).await,
+        Kind::Assessments => merge_stage::<Assessment>(conn, staged).await,
+        Kind::HotlineCalls => merge_stage::<HotlineCall>(conn, staged).await,
+        Kind::History => merge_stage::<HistoryRow>(conn, staged).await,
+    }
+}
+
+async fn write_whole(
+    conn: &mut PgConnection,
+    kind: Kind,
+    b: &ImportBatch,
+    stamp: &str,
+) -> Result<Counts> {
+    match kind {
+        Kind::Identifications => write_entity(conn, &b.identifications, stamp).await,
+        Kind::Assessments => write_entity(conn, &b.assessments, stamp).await,
+        Kind::HotlineCalls => write_entity(conn, &b.hotline_calls, stamp).await,
+        Kind::History => write_entity(conn, &b.history, stamp).await,
+    }
+}
+
+/// Drops the table's secondary indexes (neither primary key nor unique), returning the
+/// statements that build them again.
+async fn drop_indexes(conn: &mut PgConnection, table: &str) -> Result<Vec<String>> {
+    let found: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, pg_get_indexdef(c.oid) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid \
+         WHERE x.indrelid = $1::regclass AND NOT x.indisprimary AND NOT x.indisunique",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &found {
+        let sql = format!("DROP INDEX \"{name}\"");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(found.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// Builds indexes dropped by [`drop_indexes`].
+async fn create_indexes(
+    conn: &mut PgConnection,
+    table: &str,
+    statements: Vec<String>,
+) -> Result<()> {
+    if statements.is_empty() {
+        return Ok(());
+    }
+    let start = std::time::Instant::now();
+    for sql in statements {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
+    }
+    tracing::debug!(table, ms = start.elapsed().as_millis(), "indexes rebuilt");
+    Ok(())
 }
 
 #[cfg(test)]

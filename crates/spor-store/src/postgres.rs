@@ -446,7 +446,7 @@ macro_rules! write_tx {
 /// Takes the register's import lock for the rest of the transaction, waiting while
 /// another import holds it. Imports thus run one after the other: each sees the previous
 /// one's rows (so its counts are right) and none interleaves with another.
-async fn lock_imports(tx: &mut PgTx) -> crate::Result<()> {
+pub(crate) async fn lock_imports(tx: &mut PgTx) -> crate::Result<()> {
     let start = Instant::now();
     loop {
         let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
@@ -559,6 +559,16 @@ impl Store for PgStore {
         write_tx!(self, "the import", lock = true, |tx| {
             crate::pg_import::apply_import(&mut tx, batch)
         })
+    }
+
+    /// The transaction is opened on the writer thread, while the files are read; rows are
+    /// copied as they come (see [`crate::pg_import::PgPending`]).
+    async fn begin_import_stream(&self) -> Option<crate::ImportStream> {
+        let rt = tokio::runtime::Handle::current();
+        let pool = self.pool.clone();
+        Some(crate::ImportStream::start(move || {
+            crate::pg_import::PgPending::begin(rt, pool)
+        }))
     }
 
     fn statistics_cache(&self) -> Option<&dyn crate::StatisticsCache> {

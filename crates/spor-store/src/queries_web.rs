@@ -176,11 +176,9 @@ fn req_int<DB: Backend>(r: &DB::Row, i: usize) -> Result<i64> {
 
 /// Takes the write lock first (see the module comment).
 pub(crate) async fn lock<DB: Backend>(conn: &mut DB::Connection) -> Result<()> {
-    bind::<DB>(sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('audit_head', NULL) ON CONFLICT (key) DO UPDATE SET value = settings.value",
-    ))
-    .execute(conn)
-    .await?;
+    bind::<DB>(sqlx::query(LOCK_AUDIT_HEAD))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -314,25 +312,18 @@ fn event_from<DB: Backend>(r: &DB::Row) -> Result<AuditEvent> {
     })
 }
 
-/// Appends `e` after the newest event: under `key`, an HMAC ([`CHAIN_HMAC`]); without
-/// one, a plain SHA-256 ([`CHAIN_SHA256`]), refused once the trail has keyed events.
-pub(crate) async fn append_in<DB: Backend>(
-    conn: &mut DB::Connection,
+/// The event that follows the trail's newest one, `last` (its seq, hash and chain;
+/// `None` for an empty trail): under `key`, an HMAC ([`CHAIN_HMAC`]); without one, a plain
+/// SHA-256 ([`CHAIN_SHA256`]), refused once the trail has keyed events. Computed only:
+/// each path writes it with [`INSERT_EVENT`] and [`SET_AUDIT_HEAD`].
+pub(crate) fn next_event(
+    last: Option<(i64, String, i64)>,
     key: Option<&AuditKey>,
     e: &NewAuditEvent,
     at: DateTime<Utc>,
 ) -> Result<AuditEvent> {
-    let last = bind::<DB>(sqlx::query(
-        "SELECT seq, hash, chain FROM audit_events ORDER BY seq DESC LIMIT 1",
-    ))
-    .fetch_optional(&mut *conn)
-    .await?;
     let (seq, prev_hash, last_chain) = match last {
-        Some(r) => (
-            req_int::<DB>(&r, 0)? + 1,
-            req_text::<DB>(&r, 1)?,
-            req_int::<DB>(&r, 2)?,
-        ),
+        Some((seq, hash, chain)) => (seq + 1, hash, chain),
         None => (1, GENESIS_HASH.to_string(), CHAIN_SHA256),
     };
     if key.is_none() && last_chain != CHAIN_SHA256 {
@@ -358,30 +349,61 @@ pub(crate) async fn append_in<DB: Backend>(
         Some(k) => audit_mac(k, &ev.prev_hash, &ev),
         None => audit_hash(&ev.prev_hash, &ev),
     };
-    bind::<DB>(sqlx::query(
-        "INSERT INTO audit_events (seq, at, code, actor, target, address, detail, prev_hash, hash, chain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    ))
-    .to(ev.seq)
-    .to(&ev.at)
-    .to(&ev.code)
-    .to(&ev.actor)
-    .to(&ev.target)
-    .to(&ev.address)
-    .to(&ev.detail)
-    .to(&ev.prev_hash)
-    .to(&ev.hash)
-    .to(ev.chain)
-    .execute(&mut *conn)
-    .await?;
-    let head = format!("{}:{}", ev.seq, ev.hash);
-    bind::<DB>(sqlx::query(
-        "UPDATE settings SET value = $1 WHERE key = 'audit_head'",
-    ))
-    .to(&head)
-    .execute(conn)
-    .await?;
     Ok(ev)
 }
+
+/// The newest event's seq, hash and chain.
+pub(crate) const LAST_EVENT: &str =
+    "SELECT seq, hash, chain FROM audit_events ORDER BY seq DESC LIMIT 1";
+/// Stores an event (parameters in [`EVENT_COLS`] order).
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO audit_events (seq, at, code, actor, target, address, detail, prev_hash, hash, chain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// Records the newest event beside the chain (`seq:hash`); the row exists once the write
+/// lock was taken ([`lock`]).
+pub(crate) const SET_AUDIT_HEAD: &str = "UPDATE settings SET value = $1 WHERE key = 'audit_head'";
+
+/// Appends `e` after the newest event (see [`next_event`]), in the caller's transaction,
+/// which took the write lock ([`lock`]).
+pub(crate) async fn append_in<DB: Backend>(
+    conn: &mut DB::Connection,
+    key: Option<&AuditKey>,
+    e: &NewAuditEvent,
+    at: DateTime<Utc>,
+) -> Result<AuditEvent> {
+    let last = bind::<DB>(sqlx::query(LAST_EVENT))
+        .fetch_optional(&mut *conn)
+        .await?;
+    let last = match last {
+        Some(r) => Some((
+            req_int::<DB>(&r, 0)?,
+            req_text::<DB>(&r, 1)?,
+            req_int::<DB>(&r, 2)?,
+        )),
+        None => None,
+    };
+    let ev = next_event(last, key, e, at)?;
+    bind::<DB>(sqlx::query(INSERT_EVENT))
+        .to(ev.seq)
+        .to(&ev.at)
+        .to(&ev.code)
+        .to(&ev.actor)
+        .to(&ev.target)
+        .to(&ev.address)
+        .to(&ev.detail)
+        .to(&ev.prev_hash)
+        .to(&ev.hash)
+        .to(ev.chain)
+        .execute(&mut *conn)
+        .await?;
+    let head = format!("{}:{}", ev.seq, ev.hash);
+    bind::<DB>(sqlx::query(SET_AUDIT_HEAD))
+        .to(&head)
+        .execute(conn)
+        .await?;
+    Ok(ev)
+}
+
+/// Takes the write lock as [`lock`] does (the statement of both).
+pub(crate) const LOCK_AUDIT_HEAD: &str = "INSERT INTO settings (key, value) VALUES ('audit_head', NULL) ON CONFLICT (key) DO UPDATE SET value = settings.value";
 
 /// A record with its version and stamp, from a row of its `RecordSql::columns`.
 fn versioned<DB: Backend, T: RowCodec>(r: &DB::Row) -> Result<Versioned<T>> {

@@ -147,7 +147,10 @@ impl Store for SqliteStore {
 
     async fn begin_import_stream(&self) -> Option<crate::ImportStream> {
         self.pool.close().await;
-        Some(crate::ImportStream::sqlite(self.path.clone()))
+        let path = self.path.clone();
+        Some(crate::ImportStream::start(move || {
+            crate::sqlite_bulk::Pending::begin(&path)
+        }))
     }
 
     #[tracing::instrument(skip_all)]

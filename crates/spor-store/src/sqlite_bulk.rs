@@ -15,6 +15,7 @@ use spor_core::{
 };
 
 use crate::rows::*;
+use crate::stream::{Kind, Written};
 use crate::{ImportSummary, Result, StoreError};
 
 /// Tables at least this large are loaded into an empty table with their secondary indexes
@@ -54,51 +55,6 @@ const IMPORT_CACHE_KIB: i64 = 50_000;
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-/// The four entities of the register, in the order of [`ImportBatch`]'s fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Identifications,
-    Assessments,
-    HotlineCalls,
-    History,
-}
-
-impl Kind {
-    const ALL: [Kind; 4] = [
-        Kind::Identifications,
-        Kind::Assessments,
-        Kind::HotlineCalls,
-        Kind::History,
-    ];
-
-    fn table(self) -> &'static str {
-        match self {
-            Kind::Identifications => "identifications",
-            Kind::Assessments => "assessments",
-            Kind::HotlineCalls => "hotline_calls",
-            Kind::History => "history",
-        }
-    }
-
-    fn len(self, b: &ImportBatch) -> usize {
-        b.counts()[self as usize]
-    }
-
-    /// The key of row `i` of the batch, as text (to check that streamed rows are the
-    /// batch's rows).
-    fn key(self, b: &ImportBatch, i: usize) -> String {
-        match self {
-            Kind::Identifications => b.identifications[i].case_ref.as_str().to_owned(),
-            Kind::Assessments => b.assessments[i].assessment_ref.as_str().to_owned(),
-            Kind::HotlineCalls => b.hotline_calls[i].call_ref.as_str().to_owned(),
-            Kind::History => {
-                let (s, y, c) = b.history[i].key();
-                format!("{} {y} {c}", s.code())
-            }
-        }
-    }
 }
 
 /// Where one entity's table stands in an import.
@@ -336,7 +292,7 @@ impl Pending {
         columns: Option<Vec<u8>>,
     ) -> Result<ImportSummary> {
         let written = self.write_rest(batch)?;
-        self.commit(written, columns)
+        self.commit(written, columns, None)
     }
 
     /// The part of [`Pending::finish`] before the commit.
@@ -362,10 +318,7 @@ impl Pending {
                     last_key,
                     rebuild,
                 } => {
-                    let consistent = written <= n
-                        && last_key
-                            .is_none_or(|k| written > 0 && kind.key(batch, written - 1) == k);
-                    if !consistent {
+                    if !kind.streamed_rows_are_the_batch(batch, written, last_key.as_deref()) {
                         return Err(StoreError::Conflict(format!(
                             "the {} written while reading are not the rows of the import; nothing was written",
                             kind.table()
@@ -401,6 +354,7 @@ impl Pending {
         mut self,
         written: Written,
         columns: Option<Vec<u8>>,
+        event: Option<crate::ImportEvent>,
     ) -> Result<ImportSummary> {
         let Written {
             summary,
@@ -420,6 +374,10 @@ impl Pending {
                 )?,
                 None => self.conn.execute("DELETE FROM statistics_columns", [])?,
             };
+        }
+        if let Some(event) = event {
+            let (key, e, at) = event.make(&summary);
+            append_event(&self.conn, key.as_ref(), &e, at)?;
         }
         drop(self.flusher.take());
         let commit = std::time::Instant::now();
@@ -448,12 +406,56 @@ impl Pending {
     }
 }
 
-/// What [`Pending::write_rest`] did, for [`Pending::commit`].
-pub(crate) struct Written {
-    summary: ImportSummary,
-    /// Every record of the batch was appended to a table that was empty.
-    all_appended: bool,
-    start: std::time::Instant,
+/// Appends `e` to the audit trail in the import's transaction (which holds SQLite's
+/// write lock), as the web's `append_in` does on sqlx.
+fn append_event(
+    conn: &Connection,
+    key: Option<&crate::web::AuditKey>,
+    e: &crate::web::NewAuditEvent,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    use crate::queries_web::{INSERT_EVENT, LAST_EVENT, LOCK_AUDIT_HEAD, SET_AUDIT_HEAD};
+    conn.execute(LOCK_AUDIT_HEAD, [])?;
+    let last = conn
+        .query_row(LAST_EVENT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let ev = crate::queries_web::next_event(last, key, e, at)?;
+    conn.execute(
+        INSERT_EVENT,
+        rusqlite::params![
+            ev.seq,
+            ev.at,
+            ev.code,
+            ev.actor,
+            ev.target,
+            ev.address,
+            ev.detail,
+            ev.prev_hash,
+            ev.hash,
+            ev.chain
+        ],
+    )?;
+    conn.execute(SET_AUDIT_HEAD, [format!("{}:{}", ev.seq, ev.hash)])?;
+    Ok(())
+}
+
+impl crate::stream::PendingImport for Pending {
+    fn append(&mut self, rows: &ImportBatch, complete: [bool; 4]) {
+        Pending::append(self, rows, complete);
+    }
+
+    fn write_rest(&mut self, batch: &ImportBatch) -> Result<Written> {
+        Pending::write_rest(self, batch)
+    }
+
+    fn commit(
+        self: Box<Self>,
+        written: Written,
+        columns: Option<Vec<u8>>,
+        event: Option<crate::ImportEvent>,
+    ) -> Result<ImportSummary> {
+        Pending::commit(*self, written, columns, event)
+    }
 }
 
 /// A thread that has the operating system write the database file's dirty pages to disk

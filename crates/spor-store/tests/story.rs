@@ -723,6 +723,128 @@ async fn an_import_stream_whose_appends_repeat_a_key_writes_nothing() {
     assert_eq!(mode, "wal");
 }
 
+/// Every backend streams an import: rows sent while the files are read are written in the
+/// import's one transaction, into empty tables and into filled ones (PostgreSQL: COPY
+/// into the table, or into a staging table merged at the end). Abandoned after rows were
+/// sent, or failing on a key twice, nothing of it lands and the next import runs (the
+/// import's locks are gone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_import_lands_whole_or_not_at_all_on_every_backend() {
+    let finish = |stream: spor_store::ImportStream, batch: ImportBatch| async move {
+        tokio::task::spawn_blocking(move || stream.finish(&batch, Vec::new))
+            .await
+            .unwrap()
+    };
+    let abandon = |stream: spor_store::ImportStream| async move {
+        tokio::task::spawn_blocking(move || stream.abandon())
+            .await
+            .unwrap()
+    };
+    let part = |b: &ImportBatch, range: std::ops::Range<usize>| ImportBatch {
+        identifications: b.identifications[range.clone()].to_vec(),
+        assessments: b.assessments
+            [range.start.min(b.assessments.len())..range.end.min(b.assessments.len())]
+            .to_vec(),
+        ..Default::default()
+    };
+    for b in backends("a_streamed_import_lands_whole_or_not_at_all_on_every_backend").await {
+        let name = b.name;
+        let mut batch = sample();
+        batch.identifications = many_identifications("S-", 40, 30, "DK");
+        let empty = b.reopen().await.load_register().await.unwrap();
+
+        // Abandoned after two chunks were sent: nothing lands.
+        let stream = b
+            .reopen()
+            .await
+            .begin_import_stream()
+            .await
+            .expect("streams");
+        stream.send(part(&batch, 0..10), [false; 4]);
+        stream.send(part(&batch, 10..20), [false; 4]);
+        abandon(stream).await;
+        let after = b.reopen().await.load_register().await.unwrap();
+        assert!(after.identifications.is_empty(), "{name}");
+        assert_eq!(after.last_change, empty.last_change, "{name}");
+
+        // A key twice across the chunks: the import fails and nothing lands.
+        let stream = b
+            .reopen()
+            .await
+            .begin_import_stream()
+            .await
+            .expect("streams");
+        stream.send(part(&batch, 0..10), [false; 4]);
+        stream.send(part(&batch, 9..20), [false; 4]);
+        let mut twice = batch.clone();
+        twice
+            .identifications
+            .insert(10, batch.identifications[9].clone());
+        let err = finish(stream, twice).await.expect_err("a key twice");
+        assert!(
+            err.to_string().contains("nothing was written"),
+            "{name}: {err}"
+        );
+        let after = b.reopen().await.load_register().await.unwrap();
+        assert!(after.identifications.is_empty(), "{name}");
+        assert_eq!(after.last_change, empty.last_change, "{name}");
+
+        // Streamed into the empty register, in chunks, the rest at the end.
+        let stream = b
+            .reopen()
+            .await
+            .begin_import_stream()
+            .await
+            .expect("streams");
+        stream.send(part(&batch, 0..15), [false; 4]);
+        stream.send(part(&batch, 15..30), [false; 4]);
+        let summary = finish(stream, batch.clone()).await.unwrap();
+        assert_eq!(summary.identifications, counts(40, 0, 0), "{name}");
+        assert_eq!(summary.assessments, counts(2, 0, 0), "{name}");
+        assert_eq!(summary.hotline_calls, counts(3, 0, 0), "{name}");
+        assert_eq!(summary.history, counts(4, 0, 0), "{name}");
+        assert_holds(
+            name,
+            &b.reopen().await.load_register().await.unwrap(),
+            &batch,
+        );
+
+        // Streamed into the filled register: one changed, one new, the rest unchanged.
+        let mut again = batch.clone();
+        again.identifications[3].age = Some(77);
+        again
+            .identifications
+            .push(identification("T-1", "P-9", "2023-10-10", None));
+        let stream = b
+            .reopen()
+            .await
+            .begin_import_stream()
+            .await
+            .expect("streams");
+        stream.send(part(&again, 0..20), [false; 4]);
+        let summary = finish(stream, again.clone()).await.unwrap();
+        assert_eq!(summary.identifications, counts(1, 1, 39), "{name}");
+        assert_eq!(summary.assessments, counts(0, 0, 2), "{name}");
+        let stored = b.reopen().await.load_register().await.unwrap();
+        assert_holds(name, &stored, &again);
+
+        // Abandoned against the filled register: it stays as it was.
+        let mut third = again.clone();
+        third.identifications[0].age = Some(5);
+        let stream = b
+            .reopen()
+            .await
+            .begin_import_stream()
+            .await
+            .expect("streams");
+        stream.send(part(&third, 0..41), [true, false, false, false]);
+        abandon(stream).await;
+        let after = b.reopen().await.load_register().await.unwrap();
+        assert_holds(name, &after, &again);
+        assert_eq!(after.last_change, stored.last_change, "{name}");
+    }
+}
+
 /// Values that PostgreSQL's COPY text format must escape (tab, newline, carriage return,
 /// backslash, the `\N` of NULL), quotes and non-ASCII text, in refs and in every free text
 /// column; imported into empty tables (copied straight in) and again into filled ones

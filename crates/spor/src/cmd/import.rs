@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use spor_app::audit::Event;
-use spor_app::import::{ImportError, ImportOptions, import};
+use spor_app::audit::{Actor, Event};
+use spor_app::import::{ImportError, ImportOptions, import_audited};
 use spor_import::format_count;
 use spor_store::ImportSummary;
 
@@ -25,7 +25,11 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         progress: true,
     };
-    let imported = match import(store.as_ref(), args.files, opts).await {
+    // The import's audit event is written in the import's own transaction.
+    let user = spor_app::audit::command_line_user();
+    let event = Actor::command_line(&user).event(Event::RegisterImport, None, None);
+    let key = spor_app::audit::key().cloned();
+    let imported = match import_audited(store.as_ref(), args.files, opts, event, key).await {
         Ok(imported) => imported,
         Err(ImportError::Refused(refusal)) => {
             for p in &refusal.problems {
@@ -55,13 +59,6 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     }
     if imported.dry_run {
         println!("dry run: the files are valid; an import would do this (nothing was written):");
-    } else {
-        let t = imported.summary.total();
-        let detail = format!(
-            "inserted {}, updated {}, unchanged {}",
-            t.inserted, t.updated, t.unchanged
-        );
-        spor_app::audit::record_command_line(db, Event::RegisterImport, None, Some(detail)).await?;
     }
     print_summary(&imported.summary);
     Ok(())
