@@ -95,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "{n} (seed {seed}, {year}): protect_edition {:.2?} (median of {}; register and report {built:.2?}); \
              {} quantities, {nh} hidden ({} by rule, {partners} partners), {} rounds; \
-             cells {} hidden of {} ({} %), value {} % hidden; headline figures {} of {} published{}; attacker pins {pinned}",
+             cells {} hidden of {} ({} %), value {} % hidden; headline figures {} of {} published{}; attacker pins {pinned}; nested table {:?}",
             times[times.len() / 2],
             times.len(),
             hidden.len(),
@@ -112,6 +112,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 format!(" (not: {missing:?})")
             },
+            release.nested,
         );
         if verbose {
             print!("{}", u.text_da());

@@ -16,8 +16,9 @@
 //!   crossed threshold per form column one "Øvrige køn" row.
 //! - **The nested nationality table** (nationality × gender/age × form) is published without
 //!   its form level; genders with fewer than the crossed threshold per nationality row on
-//!   average become one "Øvrige køn" child of each row; [`design_with`] publishes it by
-//!   gender alone (`GENDER/all`, no adult/minor), which
+//!   average become one "Øvrige køn" child of each row; [`design_with`] publishes it at a
+//!   coarser [`Nested`] level (by gender alone, `GENDER/all`; by two gender groups, the
+//!   largest gender and "Mænd og øvrige køn", with or without adult/minor), which
 //!   [`crate::overview::protect_edition`] tries when the edition would hide more than 15 %
 //!   of its cells.
 //!
@@ -32,6 +33,9 @@ use spor_stats::defs::{Cols, Dim, Rows};
 use spor_stats::{Report, Row, Table};
 
 use crate::policy::Policy;
+
+/// The nested nationality table.
+const NESTED: &str = "victims_by_nationality_gender_age_form";
 
 /// One merge of the design.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -87,14 +91,48 @@ fn join(members: &[String]) -> String {
     m.join("+")
 }
 
-/// Merges small forms and genders in the tables that cross them (see the module docs).
-pub fn design(report: &mut Report, policy: &Policy) -> Vec<Merge> {
-    design_with(report, policy, false)
+/// How the nested nationality table (nationality → gender/adult-minor) is published; the
+/// coarser levels are tried by [`crate::overview::protect_edition`] when an edition would
+/// hide more than 15 % of its cells, and the one hiding the smallest share is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Nested {
+    /// Each nationality by gender and adult/minor (genders small in the table merged).
+    #[default]
+    GenderAge,
+    /// Each nationality by gender alone (`GENDER/all`).
+    Gender,
+    /// Each nationality by its two gender groups (the largest gender of the table, and
+    /// every other gender as one group), and adult/minor.
+    TwoGendersAge,
+    /// Each nationality by its two gender groups alone.
+    TwoGenders,
 }
 
-/// [`design`]; with `nested_by_gender`, the nested nationality table's children are by
-/// gender alone (`GENDER/all`), without adult/minor.
-pub fn design_with(report: &mut Report, policy: &Policy, nested_by_gender: bool) -> Vec<Merge> {
+impl Nested {
+    /// Every level, finest first.
+    pub const ALL: [Nested; 4] = [
+        Nested::GenderAge,
+        Nested::Gender,
+        Nested::TwoGendersAge,
+        Nested::TwoGenders,
+    ];
+
+    fn by_gender_alone(self) -> bool {
+        matches!(self, Nested::Gender | Nested::TwoGenders)
+    }
+
+    fn two_genders(self) -> bool {
+        matches!(self, Nested::TwoGendersAge | Nested::TwoGenders)
+    }
+}
+
+/// Merges small forms and genders in the tables that cross them (see the module docs).
+pub fn design(report: &mut Report, policy: &Policy) -> Vec<Merge> {
+    design_with(report, policy, Nested::default())
+}
+
+/// [`design`] with the nested nationality table published at the level `nested`.
+pub fn design_with(report: &mut Report, policy: &Policy, nested: Nested) -> Vec<Merge> {
     let t2 = policy.threshold(2);
     let mut merges = Vec::new();
     for (dim, table, label, contains) in [
@@ -264,7 +302,6 @@ pub fn design_with(report: &mut Report, policy: &Policy, nested_by_gender: bool)
     // The nested nationality table at a coarser level: nationality × gender and adult/minor,
     // without the form of exploitation (four dimensions crossed leave cells of one or two
     // persons in all but the largest nationalities; the form is in the gender × form tables).
-    const NESTED: &str = "victims_by_nationality_gender_age_form";
     if let Some(t) = report.tables.get_mut(NESTED) {
         let mut dropped = false;
         for r in &mut t.rows {
@@ -307,8 +344,12 @@ pub fn design_with(report: &mut Report, policy: &Policy, nested_by_gender: bool)
                 });
             }
         }
+        // Two gender groups: the largest gender of the table and every other one.
+        if nested.two_genders() {
+            two_genders(t, &mut merges);
+        }
         // Gender alone instead of gender and adult/minor.
-        if nested_by_gender {
+        if nested.by_gender_alone() {
             t.rows = gender_only(&t.rows);
             merges.push(Merge {
                 dimension: "age".to_owned(),
@@ -330,6 +371,69 @@ pub fn design_with(report: &mut Report, policy: &Policy, nested_by_gender: bool)
         }
     }
     merges
+}
+
+/// The nested table's children in two gender groups: the largest gender of the table keeps
+/// its own children, every other gender (and "Øvrige køn") becomes one group per row (its
+/// key the set of genders it holds).
+fn two_genders(t: &mut Table, merges: &mut Vec<Merge>) {
+    let mut per_gender: std::collections::BTreeMap<String, u64> = Default::default();
+    for r in &t.rows {
+        for c in &r.children {
+            *per_gender
+                .entry(split_key(&c.key).0.to_owned())
+                .or_default() += c.values.first().copied().flatten().unwrap_or(0);
+        }
+    }
+    let Some(largest) = per_gender
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(g, _)| g.clone())
+    else {
+        return;
+    };
+    let rest: Vec<String> = per_gender
+        .keys()
+        .filter(|g| **g != largest)
+        .cloned()
+        .collect();
+    if rest.len() < 2 {
+        return;
+    }
+    let members: Vec<String> = rest
+        .iter()
+        .flat_map(|g| g.split('+').map(str::to_owned))
+        .collect();
+    let key = join(&members);
+    let label = if members.iter().any(|m| m == "male") {
+        "Mænd og øvrige køn"
+    } else if members.iter().any(|m| m == "female") {
+        "Kvinder og øvrige køn"
+    } else {
+        "Øvrige køn"
+    };
+    // The merged groups of the earlier step are replaced by the larger one.
+    merges.retain(|m| !(m.dimension == "gender" && m.tables == [NESTED]));
+    if merge_rows_at(&mut t.rows, 1, &rest, &key, label) {
+        merges.push(Merge {
+            dimension: "gender".to_owned(),
+            key,
+            label_da: label.to_owned(),
+            contains_da: format!(
+                "alle køn undtagen det største i tabellen ({})",
+                gender_label_da(&largest)
+            ),
+            tables: vec![NESTED.to_owned()],
+        });
+    }
+}
+
+fn gender_label_da(code: &str) -> &str {
+    match code {
+        "female" => "kvinder",
+        "male" => "mænd",
+        other => other,
+    }
 }
 
 /// The nested table's rows with their gender/age children summed by gender (`GENDER/all`).
@@ -511,5 +615,65 @@ mod tests {
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[2].key, "other+slavery_like");
         assert_eq!(rows[2].values, [Some(3)]);
+    }
+
+    #[test]
+    fn the_nested_table_in_two_gender_groups_keeps_the_largest_gender_and_merges_the_rest() {
+        let nat = |key: &str, children: Vec<Row>| Row {
+            values: vec![Some(children.iter().map(|c| c.values[0].unwrap()).sum())],
+            children,
+            ..row(key, 0)
+        };
+        let mut t = Table {
+            title: "t".to_owned(),
+            columns: vec!["Antal".to_owned()],
+            column_keys: vec!["count".to_owned()],
+            rows: vec![
+                nat(
+                    "NG",
+                    vec![
+                        row("female/adult", 12),
+                        Row {
+                            label: "Mænd, voksne".to_owned(),
+                            ..row("male/adult", 4)
+                        },
+                        row("other+unknown/adult", 1),
+                    ],
+                ),
+                nat("RO", vec![row("female/adult", 3), row("male/adult", 6)]),
+            ],
+            total: vec![Some(26)],
+            suppressed: Vec::new(),
+        };
+        let mut merges = vec![Merge {
+            dimension: "gender".to_owned(),
+            key: "other+unknown".to_owned(),
+            label_da: "Øvrige køn".to_owned(),
+            contains_da: String::new(),
+            tables: vec![NESTED.to_owned()],
+        }];
+        two_genders(&mut t, &mut merges);
+        let keys = |r: &Row| -> Vec<(String, Option<u64>)> {
+            r.children
+                .iter()
+                .map(|c| (c.key.clone(), c.values[0]))
+                .collect()
+        };
+        let merged = "male+other+unknown/adult".to_owned();
+        assert_eq!(
+            keys(&t.rows[0]),
+            [
+                ("female/adult".to_owned(), Some(12)),
+                (merged.clone(), Some(5))
+            ]
+        );
+        assert_eq!(
+            keys(&t.rows[1]),
+            [("female/adult".to_owned(), Some(3)), (merged, Some(6))]
+        );
+        assert_eq!(t.rows[0].children[1].label, "Mænd og øvrige køn, voksne");
+        // The group replaces the smaller one in the manifest.
+        assert_eq!(merges.len(), 1);
+        assert_eq!(merges[0].key, "male+other+unknown");
     }
 }

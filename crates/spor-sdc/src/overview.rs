@@ -22,6 +22,7 @@ use serde_json::Value;
 use spor_stats::defs::{Cols, Dim, Population, Pred, Rows, TableDef, TotalRule};
 use spor_stats::{Report, Row, Table};
 
+use crate::design::Nested;
 use crate::policy::Policy;
 use crate::problem::{CellRef, Problem, ProblemError, Role};
 use crate::recode::{RecodePlan, plan_nationalities};
@@ -70,6 +71,8 @@ pub struct PublicRelease {
     pub utility: crate::utility::Utility,
     /// Small forms and genders merged before anything was hidden.
     pub merges: Vec<crate::design::Merge>,
+    /// The level the nested nationality table is published at.
+    pub nested: Nested,
 }
 
 impl PublicRelease {
@@ -896,7 +899,7 @@ pub fn protect_edition(
     policy: &Policy,
     inputs: &Inputs<'_>,
 ) -> Result<PublicRelease, ReleaseError> {
-    let first = protect_designed(report, policy, inputs, false)?;
+    let first = protect_designed(report, policy, inputs, Nested::GenderAge)?;
     let target = CELL_TARGET * 100.0;
     if inputs.keep_categories
         || first.utility.hidden_cells_pct <= target
@@ -906,14 +909,27 @@ pub fn protect_edition(
     {
         return Ok(first);
     }
-    // Above the share of cells an edition may hide: the nested nationality table by gender
-    // alone is tried too, and the edition that hides the smaller share is published.
-    match protect_designed(report, policy, inputs, true) {
-        Ok(second) if second.utility.hidden_cells_pct < first.utility.hidden_cells_pct => {
-            Ok(second)
+    // Above the share of cells an edition may hide: the nested nationality table is tried
+    // at each coarser level too (by gender alone; by its two gender groups, with and
+    // without adult/minor), and the edition that hides the smallest share is published
+    // (the finer level when two hide the same share).
+    let mut best = first;
+    for nested in &Nested::ALL[1..] {
+        match protect_designed(report, policy, inputs, *nested) {
+            Ok(next) => {
+                tracing::debug!(
+                    "nested table {nested:?}: {} of {} cells hidden",
+                    next.utility.hidden,
+                    next.utility.cells
+                );
+                if next.utility.hidden_cells_pct < best.utility.hidden_cells_pct {
+                    best = next;
+                }
+            }
+            Err(e) => tracing::debug!("nested table {nested:?}: {e}"),
         }
-        _ => Ok(first),
     }
+    Ok(best)
 }
 
 /// [`protect_edition`] with one design of the nested nationality table.
@@ -921,7 +937,7 @@ fn protect_designed(
     report: &Report,
     policy: &Policy,
     inputs: &Inputs<'_>,
-    nested_by_gender: bool,
+    nested: Nested,
 ) -> Result<PublicRelease, ReleaseError> {
     let Model {
         mut public,
@@ -930,7 +946,7 @@ fn protect_designed(
         problem,
         placement,
         facts,
-    } = model(report, inputs, policy, nested_by_gender)?;
+    } = model(report, inputs, policy, nested)?;
 
     let mut protection = protect(&problem, policy)?;
     if inputs.minimise {
@@ -969,6 +985,7 @@ fn protect_designed(
         facts_changed,
         utility,
         merges,
+        nested,
     };
     // The edition as a reader gets it, attacked on its own.
     let json = serde_json::to_value(&release.report).map_err(|e| Refused {
@@ -1108,7 +1125,7 @@ pub fn problem_of(
         earlier,
         ..Inputs::default()
     };
-    Ok(model(report, &inputs, policy, false)?.problem)
+    Ok(model(report, &inputs, policy, Nested::default())?.problem)
 }
 
 /// A recoded overview and its protection problem.
@@ -1126,7 +1143,7 @@ fn model(
     report: &Report,
     inputs: &Inputs<'_>,
     policy: &Policy,
-    nested_by_gender: bool,
+    nested: Nested,
 ) -> Result<Model, ProblemError> {
     let year = report.year;
     let counts: BTreeMap<String, u64> = report
@@ -1150,20 +1167,13 @@ fn model(
         .tables
         .contains_key("victims_by_nationality_gender_age_form");
     let t = policy.threshold(if crossed { 2 } else { 1 });
-    let recodes = nationality_plan(
-        report,
-        &counts,
-        policy,
-        t,
-        inputs.keep_categories,
-        nested_by_gender,
-    );
+    let recodes = nationality_plan(report, &counts, policy, t, inputs.keep_categories, nested);
     let mut public = report.clone();
     recode_report(&mut public, &recodes);
     let merges = if inputs.keep_categories {
         Vec::new()
     } else {
-        crate::design::design_with(&mut public, policy, nested_by_gender)
+        crate::design::design_with(&mut public, policy, nested)
     };
 
     let mut b = Builder {
@@ -1413,7 +1423,7 @@ fn nationality_plan(
     policy: &Policy,
     t: u64,
     keep_categories: bool,
-    nested_by_gender: bool,
+    nested: Nested,
 ) -> RecodePlan {
     let largest = counts
         .iter()
@@ -1431,7 +1441,7 @@ fn nationality_plan(
         let mut r = report.clone();
         recode_report(&mut r, &plan);
         if !keep_categories {
-            crate::design::design_with(&mut r, policy, nested_by_gender);
+            crate::design::design_with(&mut r, policy, nested);
         }
         let (hidden, cells) = nationality_cells(&r, policy);
         let score = hidden as f64 - CELL_TARGET * cells as f64;

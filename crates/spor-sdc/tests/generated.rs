@@ -64,6 +64,18 @@ fn generated_registers_keep_history_and_no_published_number_pins_a_hidden_one() 
                 r.report.facts.get(f).unwrap()
             );
         }
+        if (decisions, seed) == (10_000, 2023) {
+            // The register of the 10k figure (`spor bench generate --decisions
+            // 10000`): the nested nationality table at its coarser level (two gender
+            // groups) brings it from 17.7 % of the cells hidden to within the 15 % asked.
+            assert_eq!(r.nested, spor_sdc::design::Nested::TwoGenders);
+            assert!(
+                r.utility.hidden_cells_pct <= 15.0 && r.utility.hidden_value_pct <= 5.0,
+                "{} % of the cells, {} % of the value",
+                r.utility.hidden_cells_pct,
+                r.utility.hidden_value_pct
+            );
+        }
         eprintln!(
             "{decisions} decisions (seed {seed}): {} of {} cells hidden ({} %), {} % of the value",
             r.utility.hidden,
