@@ -17,9 +17,9 @@ use crate::web::{AuditEvent, NewAuditEvent};
 
 /// An event waiting to be written, and where its stored form goes (`None`: the shared
 /// transaction failed and the caller writes it alone).
-pub(crate) struct Waiting {
-    pub event: NewAuditEvent,
-    pub at: DateTime<Utc>,
+struct Waiting {
+    event: NewAuditEvent,
+    at: DateTime<Utc>,
     done: oneshot::Sender<Option<AuditEvent>>,
 }
 
@@ -63,17 +63,20 @@ impl AuditQueue {
             Err(oneshot::error::TryRecvError::Closed) => return None,
             Err(oneshot::error::TryRecvError::Empty) => {}
         }
-        let batch = std::mem::take(&mut *self.lock_waiting());
-        let events: Vec<_> = batch.iter().map(|w| (w.event.clone(), w.at)).collect();
+        let (events, callers): (Vec<_>, Vec<_>) = std::mem::take(&mut *self.lock_waiting())
+            .into_iter()
+            .map(|w| ((w.event, w.at), w.done))
+            .unzip();
+        let n = events.len();
         match write(events).await {
-            Ok(stored) if stored.len() == batch.len() => {
-                for (w, ev) in batch.into_iter().zip(stored) {
-                    let _ = w.done.send(Some(ev));
+            Ok(stored) if stored.len() == n => {
+                for (done, ev) in callers.into_iter().zip(stored) {
+                    let _ = done.send(Some(ev));
                 }
             }
             _ => {
-                for w in batch {
-                    let _ = w.done.send(None);
+                for done in callers {
+                    let _ = done.send(None);
                 }
             }
         }

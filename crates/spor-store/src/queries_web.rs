@@ -1324,35 +1324,28 @@ impl<S: SqlStore> WebStore for S {
     #[tracing::instrument(skip_all)]
     async fn append_audit(&self, e: &NewAuditEvent, at: DateTime<Utc>) -> Result<AuditEvent> {
         let key = &current_key(self.audit_key_slot());
-        let queue = self.audit_queue();
-        let shared = queue
-            .append(e, at, |batch| async move {
-                let batch = &batch;
-                retry::<S::Db, _, _, _>(|| async move {
-                    let mut tx = self.sql_pool().begin().await?;
-                    lock::<S::Db>(&mut tx).await?;
-                    let mut stored = Vec::with_capacity(batch.len());
-                    for (e, at) in batch {
-                        stored.push(append_in::<S::Db>(&mut tx, key.as_ref(), e, *at).await?);
-                    }
-                    tx.commit().await?;
-                    Ok(stored)
-                })
-                .await
+        // Events appended in one transaction, in their order (retried when it collides).
+        let write = |batch: Vec<(NewAuditEvent, DateTime<Utc>)>| async move {
+            let batch = &batch;
+            retry::<S::Db, _, _, _>(|| async move {
+                let mut tx = self.sql_pool().begin().await?;
+                lock::<S::Db>(&mut tx).await?;
+                let mut stored = Vec::with_capacity(batch.len());
+                for (e, at) in batch {
+                    stored.push(append_in::<S::Db>(&mut tx, key.as_ref(), e, *at).await?);
+                }
+                tx.commit().await?;
+                Ok(stored)
             })
-            .await;
-        if let Some(ev) = shared {
+            .await
+        };
+        let queue = self.audit_queue();
+        if let Some(ev) = queue.append(e, at, &write).await {
             return Ok(ev);
         }
         let _writer = queue.alone().await;
-        retry::<S::Db, _, _, _>(|| async move {
-            let mut tx = self.sql_pool().begin().await?;
-            lock::<S::Db>(&mut tx).await?;
-            let ev = append_in::<S::Db>(&mut tx, key.as_ref(), e, at).await?;
-            tx.commit().await?;
-            Ok(ev)
-        })
-        .await
+        let mut stored = write(vec![(e.clone(), at)]).await?;
+        Ok(stored.remove(0))
     }
 
     #[tracing::instrument(skip_all)]

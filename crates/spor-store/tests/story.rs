@@ -740,6 +740,31 @@ async fn a_streamed_import_lands_whole_or_not_at_all_on_every_backend() {
             .await
             .unwrap()
     };
+    let begin = |b: &Backend| {
+        let url = b.url.clone();
+        async move {
+            spor_store::open(&url)
+                .await
+                .unwrap()
+                .begin_import_stream()
+                .await
+                .expect("streams")
+        }
+    };
+    // Neither a record nor a change of `last_change` since `empty` was read.
+    let nothing_landed = |b: &Backend, empty: &spor_core::Register| {
+        let (url, name, before) = (b.url.clone(), b.name, empty.last_change);
+        async move {
+            let after = spor_store::open(&url)
+                .await
+                .unwrap()
+                .load_register()
+                .await
+                .unwrap();
+            assert!(after.identifications.is_empty(), "{name}");
+            assert_eq!(after.last_change, before, "{name}");
+        }
+    };
     let part = |b: &ImportBatch, range: std::ops::Range<usize>| ImportBatch {
         identifications: b.identifications[range.clone()].to_vec(),
         assessments: b.assessments
@@ -754,26 +779,14 @@ async fn a_streamed_import_lands_whole_or_not_at_all_on_every_backend() {
         let empty = b.reopen().await.load_register().await.unwrap();
 
         // Abandoned after two chunks were sent: nothing lands.
-        let stream = b
-            .reopen()
-            .await
-            .begin_import_stream()
-            .await
-            .expect("streams");
+        let stream = begin(&b).await;
         stream.send(part(&batch, 0..10), [false; 4]);
         stream.send(part(&batch, 10..20), [false; 4]);
         abandon(stream).await;
-        let after = b.reopen().await.load_register().await.unwrap();
-        assert!(after.identifications.is_empty(), "{name}");
-        assert_eq!(after.last_change, empty.last_change, "{name}");
+        nothing_landed(&b, &empty).await;
 
         // A key twice across the chunks: the import fails and nothing lands.
-        let stream = b
-            .reopen()
-            .await
-            .begin_import_stream()
-            .await
-            .expect("streams");
+        let stream = begin(&b).await;
         stream.send(part(&batch, 0..10), [false; 4]);
         stream.send(part(&batch, 9..20), [false; 4]);
         let mut twice = batch.clone();
@@ -785,17 +798,10 @@ async fn a_streamed_import_lands_whole_or_not_at_all_on_every_backend() {
             err.to_string().contains("nothing was written"),
             "{name}: {err}"
         );
-        let after = b.reopen().await.load_register().await.unwrap();
-        assert!(after.identifications.is_empty(), "{name}");
-        assert_eq!(after.last_change, empty.last_change, "{name}");
+        nothing_landed(&b, &empty).await;
 
         // Streamed into the empty register, in chunks, the rest at the end.
-        let stream = b
-            .reopen()
-            .await
-            .begin_import_stream()
-            .await
-            .expect("streams");
+        let stream = begin(&b).await;
         stream.send(part(&batch, 0..15), [false; 4]);
         stream.send(part(&batch, 15..30), [false; 4]);
         let summary = finish(stream, batch.clone()).await.unwrap();
@@ -815,12 +821,7 @@ async fn a_streamed_import_lands_whole_or_not_at_all_on_every_backend() {
         again
             .identifications
             .push(identification("T-1", "P-9", "2023-10-10", None));
-        let stream = b
-            .reopen()
-            .await
-            .begin_import_stream()
-            .await
-            .expect("streams");
+        let stream = begin(&b).await;
         stream.send(part(&again, 0..20), [false; 4]);
         let summary = finish(stream, again.clone()).await.unwrap();
         assert_eq!(summary.identifications, counts(1, 1, 39), "{name}");
@@ -831,12 +832,7 @@ async fn a_streamed_import_lands_whole_or_not_at_all_on_every_backend() {
         // Abandoned against the filled register: it stays as it was.
         let mut third = again.clone();
         third.identifications[0].age = Some(5);
-        let stream = b
-            .reopen()
-            .await
-            .begin_import_stream()
-            .await
-            .expect("streams");
+        let stream = begin(&b).await;
         stream.send(part(&third, 0..41), [true, false, false, false]);
         abandon(stream).await;
         let after = b.reopen().await.load_register().await.unwrap();
