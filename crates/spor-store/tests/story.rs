@@ -841,6 +841,89 @@ async fn a_streamed_import_lands_whole_or_not_at_all_on_every_backend() {
     }
 }
 
+/// A large first import (a chunk of 10,000 rows or more into an empty table) has the
+/// table's key and indexes dropped for the load and built after it. The key is still the
+/// key: a ref twice across the chunks fails the import and nothing lands; landed, the
+/// table has its key and person index again, and a re-import updates by ref instead of
+/// adding rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_first_import_gets_its_key_and_indexes_back() {
+    let n = 12_000;
+    let batch = ImportBatch {
+        identifications: many_identifications("L-", n, 30, "DK"),
+        ..Default::default()
+    };
+    let half = |b: &ImportBatch, range: std::ops::Range<usize>| ImportBatch {
+        identifications: b.identifications[range].to_vec(),
+        ..Default::default()
+    };
+    let stream_in = |b: &Backend, chunks: Vec<ImportBatch>, whole: ImportBatch| {
+        let url = b.url.clone();
+        async move {
+            let store = spor_store::open(&url).await.unwrap();
+            let stream = store.begin_import_stream().await.expect("streams");
+            tokio::task::spawn_blocking(move || {
+                let last = chunks.len() - 1;
+                for (i, c) in chunks.into_iter().enumerate() {
+                    stream.send(c, [i == last, false, false, false]);
+                }
+                stream.finish(&whole, Vec::new)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    for b in backends("a_large_first_import_gets_its_key_and_indexes_back").await {
+        let name = b.name;
+        // The 10,000th row again in the second chunk.
+        let mut twice = batch.clone();
+        twice
+            .identifications
+            .insert(10_000, batch.identifications[9_999].clone());
+        let err = stream_in(
+            &b,
+            vec![half(&twice, 0..10_000), half(&twice, 10_000..n + 1)],
+            twice.clone(),
+        )
+        .await
+        .expect_err("a ref twice");
+        assert!(
+            err.to_string().contains("nothing was written"),
+            "{name}: {err}"
+        );
+        let reg = b.reopen().await.load_register().await.unwrap();
+        assert!(reg.identifications.is_empty(), "{name}");
+
+        let summary = stream_in(
+            &b,
+            vec![half(&batch, 0..10_000), half(&batch, 10_000..n)],
+            batch.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.identifications, counts(n as u64, 0, 0), "{name}");
+        if let Raw::Postgres(pool) = &b.raw {
+            let indexes: Vec<String> = sqlx::query_scalar(
+                "SELECT indexname::text FROM pg_indexes WHERE tablename = 'identifications' ORDER BY 1",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            assert_eq!(indexes, ["identifications_person", "identifications_pkey"]);
+        }
+        let mut again = batch.clone();
+        again.identifications[7].age = Some(61);
+        let summary = b.store.apply_import(&again).await.unwrap();
+        assert_eq!(
+            summary.identifications,
+            counts(0, 1, n as u64 - 1),
+            "{name}"
+        );
+        let reg = b.reopen().await.load_register().await.unwrap();
+        assert_holds(name, &reg, &again);
+    }
+}
+
 /// Values that PostgreSQL's COPY text format must escape (tab, newline, carriage return,
 /// backslash, the `\N` of NULL), quotes and non-ASCII text, in refs and in every free text
 /// column; imported into empty tables (copied straight in) and again into filled ones

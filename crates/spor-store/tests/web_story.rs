@@ -912,6 +912,25 @@ async fn on_postgresql_spor_runs_under_a_role_that_cannot_drop_the_audit_guards(
                 .unwrap(),
             WriteOutcome::Done(1)
         ));
+        // A large first import (the key and indexes of an empty table are dropped for the
+        // COPY when the role owns the table) lands under this role too, with the key and
+        // index left in place.
+        let assessments: Vec<_> = (0..12_000)
+            .map(|i| assessment(&format!("A-{i:05}"), &format!("P-{i:05}"), "2026-02-02"))
+            .collect();
+        let batch = spor_core::ImportBatch {
+            assessments,
+            ..Default::default()
+        };
+        let stream = s.begin_import_stream().await.expect("PostgreSQL streams");
+        let summary = tokio::task::spawn_blocking(move || {
+            stream.send(batch.clone(), [false, true, false, false]);
+            stream.finish(&batch, Vec::new)
+        })
+        .await
+        .unwrap()
+        .expect("imported under the application's role");
+        assert_eq!(summary.assessments.inserted, 12_000);
         let pool = sqlx::PgPool::connect(&app_url).await.unwrap();
         for q in [
             "TRUNCATE audit_events",
