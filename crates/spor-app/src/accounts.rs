@@ -333,6 +333,12 @@ pub async fn change(
     // Changes that could leave no administrator are checked by the store, in the same
     // transaction as the change.
     let mut keep_an_admin = false;
+    // A reset password or second factor, or a disabled account: the devices it logged in
+    // from are no longer trusted (see `WebStore::claim_device_attempt`).
+    let forget_devices = matches!(
+        change,
+        Change::Password(_) | Change::ResetSecondFactor | Change::Disable
+    );
     let (update, event, detail) = match change {
         Change::Roles(list) => {
             let roles = roles_of(&list)?;
@@ -421,7 +427,12 @@ pub async fn change(
         }
     };
     match audit::change(store, &change, &ev, at).await {
-        Ok(true) => Ok(()),
+        Ok(true) => {
+            if forget_devices {
+                store.forget_devices(name).await?;
+            }
+            Ok(())
+        }
         Ok(false) => Err(AccountError::Unknown(name.to_string())),
         Err(spor_store::StoreError::Conflict(why)) if why == spor_store::web::LAST_ADMIN => {
             Err(AccountError::LastAdmin(name.to_string()))

@@ -1206,6 +1206,88 @@ impl<S: SqlStore> WebStore for S {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn trust_device(
+        &self,
+        token_hash: &str,
+        name: &str,
+        replacing: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = stamp(now);
+        let mut conn = self.sql_pool().acquire().await?;
+        if let Some(old) = replacing {
+            bind::<S::Db>(sqlx::query(
+                "DELETE FROM trusted_devices WHERE token_hash = $1 AND user_name = $2",
+            ))
+            .to(old)
+            .to(name)
+            .execute(&mut conn)
+            .await?;
+        }
+        bind::<S::Db>(sqlx::query(
+            "INSERT INTO trusted_devices (token_hash, user_name, created_at, last_used_at, failures) \
+             VALUES ($1, $2, $3, $3, 0) ON CONFLICT (token_hash) DO NOTHING",
+        ))
+        .to(token_hash)
+        .to(name)
+        .to(now.as_str())
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn claim_device_attempt(
+        &self,
+        token_hash: &str,
+        name: &str,
+        limit: i64,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        // One statement, as for the account: of parallel attempts from one device past its
+        // limit, none goes ahead as trusted.
+        let (since, now) = (stamp(since), stamp(now));
+        let mut conn = self.sql_pool().acquire().await?;
+        let row = bind::<S::Db>(sqlx::query(
+            "UPDATE trusted_devices SET failures = failures + 1, last_used_at = $1 \
+             WHERE token_hash = $2 AND user_name = $3 AND failures < $4 AND created_at >= $5 \
+             RETURNING failures",
+        ))
+        .to(now.as_str())
+        .to(token_hash)
+        .to(name)
+        .to(limit)
+        .to(since.as_str())
+        .fetch_optional(&mut conn)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn clear_device_failures(&self, token_hash: &str) -> Result<()> {
+        let mut conn = self.sql_pool().acquire().await?;
+        bind::<S::Db>(sqlx::query(
+            "UPDATE trusted_devices SET failures = 0 WHERE token_hash = $1",
+        ))
+        .to(token_hash)
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn forget_devices(&self, name: &str) -> Result<u64> {
+        let mut conn = self.sql_pool().acquire().await?;
+        bind::<S::Db>(sqlx::query(
+            "DELETE FROM trusted_devices WHERE user_name = $1",
+        ))
+        .to(name)
+        .execute(&mut conn)
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn claim_login_attempt(
         &self,
         name: &str,

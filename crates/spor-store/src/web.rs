@@ -973,6 +973,36 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>>;
 
+    /// Remembers a device `name` completed a login from: `token_hash` is the hash of the
+    /// device's cookie (see [`WebStore::claim_device_attempt`]).
+    /// `replacing`: the hash of the cookie the device had, forgotten if it was `name`'s.
+    async fn trust_device(
+        &self,
+        token_hash: &str,
+        name: &str,
+        replacing: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Claims a login attempt of `name` from the device whose cookie hashes to
+    /// `token_hash`, in one statement: `true` when the device is one of `name`'s, trusted
+    /// since `since` or later, with fewer than `limit` failed attempts (the attempt is then
+    /// counted against the device, not the account); `false` otherwise (nothing changed).
+    async fn claim_device_attempt(
+        &self,
+        token_hash: &str,
+        name: &str,
+        limit: i64,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// A successful login from the device: its count of failed attempts starts again.
+    async fn clear_device_failures(&self, token_hash: &str) -> Result<()>;
+
+    /// Forgets every device of `name` (their password or second factor was reset).
+    async fn forget_devices(&self, name: &str) -> Result<u64>;
+
     /// Builds the indexes the record lists read in their order, where they are missing
     /// (the web application, when it opens a register).
     async fn prepare_lists(&self) -> Result<()>;

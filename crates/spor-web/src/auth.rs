@@ -44,6 +44,10 @@ use crate::throttle::Admission;
 pub const SESSION_COOKIE: &str = "spor_session";
 pub const LOGIN_CSRF_COOKIE: &str = "spor_login_csrf";
 pub const LANG_COOKIE: &str = "spor_lang";
+/// The cookie of a device its user completed a login from (see [`attempt_login`]).
+pub const DEVICE_COOKIE: &str = "spor_device";
+/// How long a device stays trusted after the login that made it so.
+const DEVICE_TRUST_DAYS: i64 = 90;
 
 pub use spor_app::accounts::{MIN_PASSWORD_CHARS, Role, hash_password};
 
@@ -534,11 +538,19 @@ pub(crate) async fn count_failure(state: &AppState, name: &str) -> Result<bool, 
 /// 4. Exactly one argon2 verification runs whatever the name, against a dummy hash for
 ///    unknown ones, and the same statements run, so unknown names, wrong passwords, locked
 ///    and disabled accounts take the same work and get the same answer.
+///
+/// An attempt carrying the cookie of a device its user completed a login from (within the
+/// last [`DEVICE_TRUST_DAYS`] days) is counted against that device instead of the account
+/// ([`spor_store::WebStore::claim_device_attempt`]): whoever only knows the name, and
+/// guesses from elsewhere, sets the account's back-off for every other client but not for
+/// the user's own devices; a device that fails `lockout_after` times in a row is trusted
+/// no more, and its attempts count against the account like any other.
 pub(crate) async fn attempt_login(
     state: &AppState,
     info: &RequestInfo,
     name: &str,
     password: &str,
+    device: Option<&str>,
 ) -> Result<LoginResult, AppError> {
     let begun = state.now();
     let key = crate::transport::limit_key(&info.address);
@@ -575,8 +587,18 @@ pub(crate) async fn attempt_login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_string());
     let pw = password.to_string();
-    let claim = if name.is_empty() || name.len() > 100 {
+    let named = !name.is_empty() && name.len() <= 100;
+    let device_hash = if named {
+        claim_device(state, name, device, now).await?
+    } else {
         None
+    };
+    let trusted = device_hash.is_some();
+    let claim = if !named {
+        None
+    } else if trusted {
+        // Counted against the device; the account's count and back-off are left alone.
+        Some(0)
     } else {
         // The back-off this attempt sets if it is past the limit (from the count read
         // above; the decision itself is the store's, on its own count).
@@ -602,6 +624,7 @@ pub(crate) async fn attempt_login(
     match user {
         Some(u) if ok => {
             state.limiter.take_back(&key, begun);
+            device_succeeded(state, device_hash.as_deref()).await?;
             // The attempt was claimed (counted, and past the limit given a back-off) before
             // the check: a right password is no failure, so the account is as it was before
             // it. The count starts again only once the login is complete (second factor).
@@ -652,6 +675,7 @@ pub(crate) async fn attempt_login(
             let detail = match claim {
                 None => "refused: waiting for the back-off after failed logins".into(),
                 Some(_) if u.disabled => "account disabled".into(),
+                Some(_) if trusted => "wrong password, from one of the account's devices".into(),
                 Some(n) if n >= state.config.lockout_after => format!(
                     "wrong password; {n} attempts in a row, the next after {} s",
                     backoff(&state.config, n).num_seconds()
@@ -674,6 +698,69 @@ pub(crate) async fn attempt_login(
             Ok(LoginResult::Failed)
         }
     }
+}
+
+/// Claims an attempt of `name` against the device whose cookie the request carried
+/// (`device`), when it is one of `name`'s trusted devices with attempts left; then the
+/// cookie's hash, and the account's back-off does not hold this attempt back (see
+/// [`attempt_login`]).
+pub(crate) async fn claim_device(
+    state: &AppState,
+    name: &str,
+    device: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, AppError> {
+    let Some(hash) = device.filter(|t| t.len() == 64).map(sha256_hex) else {
+        return Ok(None);
+    };
+    let trusted = state
+        .store
+        .claim_device_attempt(
+            &hash,
+            name,
+            state.config.lockout_after,
+            now - chrono::Duration::days(DEVICE_TRUST_DAYS),
+            now,
+        )
+        .await
+        .map_err(AppError::store)?;
+    Ok(trusted.then_some(hash))
+}
+
+/// A step of a login from the trusted device `hash` succeeded: its count starts again.
+pub(crate) async fn device_succeeded(state: &AppState, hash: Option<&str>) -> Result<(), AppError> {
+    if let Some(h) = hash {
+        state
+            .store
+            .clear_device_failures(h)
+            .await
+            .map_err(AppError::store)?;
+    }
+    Ok(())
+}
+
+/// Makes the device of a completed login one its user is trusted from (see
+/// [`attempt_login`]): a new device cookie, replacing the one the request carried; the
+/// `Set-Cookie` header to send.
+pub(crate) async fn remember_device(
+    state: &AppState,
+    name: &str,
+    headers: &HeaderMap,
+    info: &RequestInfo,
+) -> Result<HeaderValue, AppError> {
+    let token = random_token();
+    let old = our_cookie(headers, DEVICE_COOKIE, info.secure).map(sha256_hex);
+    state
+        .store
+        .trust_device(&sha256_hex(&token), name, old.as_deref(), state.now())
+        .await
+        .map_err(AppError::store)?;
+    Ok(set_cookie(
+        DEVICE_COOKIE,
+        &token,
+        Some(DEVICE_TRUST_DAYS * 24 * 3600),
+        info.secure,
+    ))
 }
 
 /// The back-off the `attempt`th login attempt in a row sets: none before the limit, then

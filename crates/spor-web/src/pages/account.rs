@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use spor_app::accounts::{self, AccountError};
 use spor_app::audit::Actor;
@@ -87,21 +87,28 @@ async fn locked_out(st: &AppState, s: &Session, info: &RequestInfo) -> PageResul
 
 /// Checks the second factor of a session's user; `Ok(None)` when it was right, else
 /// the message to show (the failure counted and audited). A locked account is refused
-/// without looking at the code.
+/// without looking at the code, unless the request comes from one of the user's trusted
+/// devices (`device`, its cookie), which the account's back-off does not hold back: the
+/// attempt is counted against the device instead (see [`auth::attempt_login`]).
 async fn check_code(
     st: &AppState,
     s: &Session,
     info: &RequestInfo,
     code: &str,
+    device: Option<&str>,
 ) -> Result<Result<Proof, Option<String>>, AppError> {
     let now = st.now();
     let user = st.store.user(&s.user).await?.ok_or(AppError::Forbidden)?;
-    if user.disabled || user.locked_until.is_some_and(|t| t > now) {
+    let trusted = auth::claim_device(st, &s.user, device, now).await?;
+    if user.disabled || (trusted.is_none() && user.locked_until.is_some_and(|t| t > now)) {
         return Ok(Err(None));
     }
     let why =
         match second_factor::verify(st.store.as_ref(), actor(s, info), &s.user, code, now).await {
-            Ok(p) => return Ok(Ok(p)),
+            Ok(p) => {
+                auth::device_succeeded(st, trusted.as_deref()).await?;
+                return Ok(Ok(p));
+            }
             Err(SecondFactorError::WrongCode) => ("wrong code", "sf_wrong"),
             Err(SecondFactorError::Replayed) => ("code used already", "sf_replayed"),
             Err(SecondFactorError::NotEnrolled) => return Err(AppError::Forbidden),
@@ -111,7 +118,8 @@ async fn check_code(
             }
         };
     st.limiter.fail(&info.address, now, &st.config);
-    let locked = auth::count_failure(st, &s.user).await?;
+    // From a trusted device the failure was counted against it by the claim above.
+    let locked = trusted.is_none() && auth::count_failure(st, &s.user).await?;
     let ev = audit::event(
         info,
         Some(&s.user),
@@ -126,6 +134,7 @@ async fn check_code(
 pub async fn second_factor(
     State(st): State<AppState>,
     AnySession(s, info): AnySession,
+    headers: HeaderMap,
     Form(f): F,
 ) -> PageResult {
     let next = next_of(&f);
@@ -133,7 +142,8 @@ pub async fn second_factor(
         return Ok(elsewhere(&s, &next));
     }
     let code = f.get("code").map(String::as_str).unwrap_or("");
-    match check_code(&st, &s, &info, code).await? {
+    let device = auth::our_cookie(&headers, auth::DEVICE_COOKIE, info.secure);
+    match check_code(&st, &s, &info, code, device).await? {
         Ok(proof) => {
             let user = st.store.user(&s.user).await?.ok_or(AppError::Forbidden)?;
             auth::clear_failures(&st, &user).await?;
@@ -147,11 +157,13 @@ pub async fn second_factor(
             };
             let ev = audit::event(&info, Some(&s.user), Event::LoginSuccess, None, Some(how));
             audit::record(&st, ev).await?;
+            let device = auth::remember_device(&st, &s.user, &headers, &info).await?;
             let mut res = Redirect::to(&next).into_response();
             res.headers_mut().append(
                 header::SET_COOKIE,
                 auth::set_cookie(SESSION_COOKIE, &raw, None, info.secure),
             );
+            res.headers_mut().append(header::SET_COOKIE, device);
             Ok(res)
         }
         Err(Some(msg)) => code_page(&info, &s, next, Some(msg), StatusCode::UNAUTHORIZED),
@@ -201,6 +213,7 @@ pub async fn enrol_page(
 pub async fn enrol(
     State(st): State<AppState>,
     AnySession(s, info): AnySession,
+    headers: HeaderMap,
     Form(f): F,
 ) -> PageResult {
     let next = next_of(&f);
@@ -234,6 +247,8 @@ pub async fn enrol(
                 header::SET_COOKIE,
                 auth::set_cookie(SESSION_COOKIE, &raw, None, info.secure),
             );
+            let device = auth::remember_device(&st, &s.user, &headers, &info).await?;
+            res.headers_mut().append(header::SET_COOKIE, device);
             Ok(res)
         }
         Err(SecondFactorError::WrongCode) => {
@@ -411,7 +426,7 @@ pub async fn reauthenticate(
     }
     if user.has_second_factor() {
         let code = f.get("code").map(String::as_str).unwrap_or("");
-        match check_code(&st, &s, &info, code).await? {
+        match check_code(&st, &s, &info, code, None).await? {
             Ok(_) => {}
             Err(Some(_)) => {
                 let msg = info.lang.s("reauth_failed").to_string();

@@ -169,15 +169,25 @@ pub async fn login(
         return Ok(AppError::Csrf.into_response_for(&info));
     }
     let name = field("name").trim().to_string();
-    match auth::attempt_login(&state, &info, &name, field("password")).await? {
+    let device = auth::our_cookie(&headers, auth::DEVICE_COOKIE, info.secure);
+    match auth::attempt_login(&state, &info, &name, field("password"), device).await? {
         LoginResult::Ok(raw, stage) => {
             let next = safe_next(field("next"));
+            // Without a second factor to give, the login is complete: the device is
+            // trusted from now on.
+            let device = match stage {
+                auth::Stage::SecondFactor | auth::Stage::Enrol => None,
+                _ => Some(auth::remember_device(&state, &name, &headers, &info).await?),
+            };
             let to = match stage {
                 auth::Stage::Complete => next,
                 step => format!("{}?next={}", step.path(), super::encode_query(&next)),
             };
             let mut res = Redirect::to(&to).into_response();
             let h = res.headers_mut();
+            if let Some(c) = device {
+                h.append(header::SET_COOKIE, c);
+            }
             h.append(
                 header::SET_COOKIE,
                 auth::set_cookie(SESSION_COOKIE, &raw, None, info.secure),

@@ -410,3 +410,178 @@ async fn pages_forbid_framing_scripts_and_outside_requests() {
         "no outside reference"
     );
 }
+
+/// The device cookie the user's browser got at their last completed login.
+fn device_cookie(a: &Agent) -> (String, String) {
+    a.cookies
+        .iter()
+        .find(|(n, _)| n == "spor_device")
+        .cloned()
+        .expect("a device cookie after a completed login")
+}
+
+/// The login completed: both factors given, sent on past the login pages.
+fn assert_logged_in(p: Page, what: &str) {
+    assert_eq!(p.status(), StatusCode::SEE_OTHER, "{what}");
+    let to = p.location.unwrap_or_default();
+    assert!(!to.starts_with("/login"), "{what}: sent to {to}");
+}
+
+fn guessing_config() -> spor_web::Config {
+    spor_web::Config {
+        // The guesser is elsewhere: the address limit is not what this is about.
+        address_limit: 1_000,
+        // However slow the machine, the back-off has not passed by the end.
+        backoff_start: Duration::from_secs(3600),
+        lockout_for: Duration::from_secs(3600),
+        ..test_config()
+    }
+}
+
+/// Whoever only knows a user's name can set the account's back-off, but not for the
+/// browser the user completed a login from: its device cookie lets the right password in
+/// at once, while every other client waits (issue 21, item 1: progressive delays rather
+/// than a lock anyone can trigger by knowing a name).
+#[tokio::test]
+async fn guesses_from_elsewhere_do_not_keep_the_user_out_of_their_trusted_device() {
+    let app = spawn_app_with(guessing_config()).await;
+    app.add_user("cw", "caseworker").await;
+    let mut browser = app.agent();
+    assert_logged_in(
+        browser.login("cw", "cw-secret-password").await,
+        "first login",
+    );
+    let device = device_cookie(&browser);
+
+    let mut guesser = app.agent();
+    for i in 0..10 {
+        assert_eq!(
+            guesser
+                .login("cw", &format!("guess-{i:03}-wrong"))
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.agent().login("cw", "cw-secret-password").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a client without the device cookie waits for the back-off"
+    );
+    // The user's browser the next morning: the session is gone, the device cookie kept.
+    let mut next_day = app.agent();
+    next_day.cookies.push(device.clone());
+    assert_logged_in(
+        next_day.login("cw", "cw-secret-password").await,
+        "the user's own browser is let in",
+    );
+    let renewed = device_cookie(&next_day);
+    assert_ne!(
+        renewed.1, device.1,
+        "each completed login gives a new device cookie"
+    );
+    // The guesser again (the user's login ended the back-off); the old cookie was
+    // replaced and is trusted no more, the new one is.
+    for i in 0..10 {
+        guesser.login("cw", &format!("more-{i:03}-wrong")).await;
+    }
+    let mut old = app.agent();
+    old.cookies.push(device);
+    assert_eq!(
+        old.login("cw", "cw-secret-password").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut renewed_browser = app.agent();
+    renewed_browser.cookies.push(renewed);
+    assert_logged_in(
+        renewed_browser.login("cw", "cw-secret-password").await,
+        "the renewed cookie",
+    );
+}
+
+/// A stolen device cookie buys a guesser no more than the account's own limit: after
+/// `lockout_after` wrong passwords in a row the device is trusted no more, its guesses
+/// count against the account, and the account backs off. A password reset forgets the
+/// account's devices.
+#[tokio::test]
+async fn a_device_cookie_gets_the_account_limit_of_guesses_and_a_reset_forgets_it() {
+    let app = spawn_app_with(guessing_config()).await;
+    app.add_user("cw", "caseworker").await;
+    let mut browser = app.agent();
+    assert_logged_in(
+        browser.login("cw", "cw-secret-password").await,
+        "first login",
+    );
+    let device = device_cookie(&browser);
+    let limit = app.config.lockout_after;
+
+    let mut thief = app.agent();
+    thief.cookies.push(device.clone());
+    for i in 0..limit {
+        assert_eq!(
+            thief
+                .login("cw", &format!("guess-{i:03}-wrong"))
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let u = app.store.user("cw").await.unwrap().unwrap();
+    assert_eq!(
+        (u.failed_logins, u.locked_until),
+        (0, None),
+        "counted against the device, not the account"
+    );
+    for i in 0..limit {
+        assert_eq!(
+            thief
+                .login("cw", &format!("again-{i:03}-wrong"))
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let u = app.store.user("cw").await.unwrap().unwrap();
+    assert!(
+        u.locked_until.is_some(),
+        "the device's further guesses count"
+    );
+    assert_eq!(
+        thief.login("cw", "cw-secret-password").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the device is trusted no more and the account backs off"
+    );
+
+    // A second browser of the user, trusted before any of this, then the password reset.
+    app.clock
+        .advance(app.config.lockout_for + Duration::from_secs(1));
+    let mut other = app.agent();
+    assert_logged_in(
+        other.login("cw", "cw-secret-password").await,
+        "second browser",
+    );
+    let other_device = device_cookie(&other);
+    spor_app::accounts::change(
+        app.store.as_ref(),
+        spor_app::audit::Actor::command_line("cli:test"),
+        "cw",
+        spor_app::accounts::Change::Password("a-new-secret-password".into()),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let mut guesser = app.agent();
+    for i in 0..limit + 1 {
+        guesser.login("cw", &format!("guess-{i:03}-wrong")).await;
+    }
+    let mut after_reset = app.agent();
+    after_reset.cookies.push(other_device);
+    assert_eq!(
+        after_reset
+            .login("cw", "a-new-secret-password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "after the reset the device is one like any other, and waits"
+    );
+}
