@@ -224,6 +224,29 @@ impl Edition {
         self.report.year
     }
 
+    /// The edition stating `revisions` (figures of earlier years given differently from
+    /// the release that published them) in every format. A public edition is attacked
+    /// again as its reader gets it, notes included.
+    pub fn with_revisions(
+        mut self,
+        revisions: Vec<spor_stats::Revision>,
+    ) -> anyhow::Result<Edition> {
+        if revisions.is_empty() {
+            return Ok(self);
+        }
+        self.report.revisions = revisions.clone();
+        if let Some(p) = &mut self.protected {
+            p.release.report.revisions = revisions;
+            attack_html(&p.release).with_context(|| {
+                format!(
+                    "the public profile of {} cannot be released",
+                    self.report.year
+                )
+            })?;
+        }
+        Ok(self)
+    }
+
     pub fn is_public(&self) -> bool {
         self.protected.is_some()
     }
@@ -257,9 +280,11 @@ impl Edition {
 
     /// The JSON edition as written to a file (pretty, ending in a newline). The public one
     /// has hidden values `null`, `"suppressed": [[row, column], …]` per table, `"recoded"`
-    /// (what merged categories contain) and `"disclosure_note"`.
+    /// (what merged categories contain) and `"disclosure_note"`. Every edition has
+    /// `"fact_definitions"` ([`fact_definitions_json`]) and, when it revises figures of
+    /// earlier years, `"revisions"` ([`spor_stats::Revision`]).
     pub fn json(&self) -> anyhow::Result<String> {
-        let value = match &self.protected {
+        let mut value = match &self.protected {
             None => serde_json::to_value(&self.report)?,
             Some(p) => {
                 let mut json = serde_json::to_value(&p.release.report)?;
@@ -273,6 +298,7 @@ impl Edition {
                 json
             }
         };
+        value["fact_definitions"] = fact_definitions_json();
         Ok(serde_json::to_string_pretty(&value)? + "\n")
     }
 
@@ -386,4 +412,22 @@ impl Edition {
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(path)
     }
+}
+
+/// Every fact's definition, for the JSON edition: `{NAME: {"label": {"da", "en"}, "da",
+/// "en"}}` in the order of `facts`, written from the definitions of the tables the facts
+/// are read off ([`spor_stats::describe::fact_definitions`]).
+pub fn fact_definitions_json() -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for f in spor_stats::describe::fact_definitions() {
+        map.insert(
+            f.name.to_owned(),
+            serde_json::json!({
+                "label": {"da": f.label.da, "en": f.label.en},
+                "da": f.rule.da,
+                "en": f.rule.en,
+            }),
+        );
+    }
+    serde_json::Value::Object(map)
 }

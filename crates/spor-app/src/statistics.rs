@@ -95,6 +95,11 @@ type Slots<K, T> = Mutex<HashMap<K, Slot<T>>>;
 pub struct Snapshot {
     /// The register's `last_change` when it was read.
     pub stamp: Option<DateTime<Utc>>,
+    /// The newest release when it was read (see [`Statistics::with_releases`]).
+    releases_stamp: Option<i64>,
+    /// The latest release of each year by profile (`internal`, `public`), as id and JSON
+    /// edition: what an edition's revised figures are stated against.
+    latest_releases: HashMap<String, Vec<(i64, spor_stats::Report)>>,
     /// History, settings and codes (the record lists are empty: see `columns`).
     pub register: Register,
     pub columns: Columns,
@@ -114,6 +119,8 @@ impl Snapshot {
         let latest_decision_year = columns.latest_decision_year();
         Snapshot {
             stamp: register.last_change,
+            releases_stamp: None,
+            latest_releases: HashMap::new(),
             register,
             columns,
             years,
@@ -130,6 +137,8 @@ impl Snapshot {
 #[derive(Debug)]
 pub struct Statistics {
     store: Arc<dyn Store>,
+    /// The store's releases, when it keeps them: editions state the figures they revise.
+    releases: Option<Arc<dyn spor_store::WebStore>>,
     current: tokio::sync::Mutex<Option<Arc<Snapshot>>>,
 }
 
@@ -145,22 +154,51 @@ impl Statistics {
     pub fn new(store: Arc<dyn Store>) -> Statistics {
         Statistics {
             store,
+            releases: None,
             current: tokio::sync::Mutex::new(None),
         }
     }
 
-    /// The register as it is now: the one read before if it has not changed since.
+    /// Statistics of a store that keeps releases: each edition states the figures of
+    /// earlier years it gives differently from the latest release of that year in its
+    /// profile, as [`crate::published::edition`] does.
+    pub fn with_releases(store: Arc<dyn spor_store::WebStore>) -> Statistics {
+        Statistics {
+            store: store.clone(),
+            releases: Some(store),
+            current: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The register as it is now: the one read before if neither it nor the releases have
+    /// changed since.
     pub async fn snapshot(&self) -> anyhow::Result<Arc<Snapshot>> {
         let stamp = self.store.last_change().await?;
+        let releases_stamp = match &self.releases {
+            Some(r) => r.newest_release().await?,
+            None => None,
+        };
         let mut current = self.current.lock().await;
-        if let Some(s) = current.as_ref().filter(|s| s.stamp == stamp) {
+        if let Some(s) = current
+            .as_ref()
+            .filter(|s| s.stamp == stamp && s.releases_stamp == releases_stamp)
+        {
             return Ok(s.clone());
         }
         let started = std::time::Instant::now();
         let (register, columns) = load(self.store.as_ref())
             .await
             .context("cannot read the register for the statistics")?;
-        let snapshot = Arc::new(Snapshot::new(register, columns));
+        let mut snapshot = Snapshot::new(register, columns);
+        snapshot.releases_stamp = releases_stamp;
+        if let Some(store) = &self.releases {
+            for profile in ["internal", "public"] {
+                let latest =
+                    crate::published::earlier_releases(store.as_ref(), i32::MAX, profile).await?;
+                snapshot.latest_releases.insert(profile.to_owned(), latest);
+            }
+        }
+        let snapshot = Arc::new(snapshot);
         tracing::info!(
             ms = started.elapsed().as_millis(),
             "register read for the statistics"
@@ -189,7 +227,15 @@ impl Statistics {
                         Profile::Internal
                     };
                     let computed = tokio::task::spawn_blocking(move || {
-                        Edition::compute(&snap.register, &snap.columns, key.year, &profile)
+                        let edition =
+                            Edition::compute(&snap.register, &snap.columns, key.year, &profile)?;
+                        let earlier = snap
+                            .latest_releases
+                            .get(if key.public { "public" } else { "internal" })
+                            .map_or(&[][..], Vec::as_slice);
+                        let revisions =
+                            crate::published::revisions_against(&edition.report, earlier);
+                        edition.with_revisions(revisions)
                     })
                     .await;
                     match computed {

@@ -202,3 +202,107 @@ async fn a_public_release_is_known_to_the_attacker_of_later_years() {
         "a year's own release is not an earlier one"
     );
 }
+
+#[tokio::test]
+async fn the_next_years_edition_states_a_late_decision_as_a_revision_on_every_front_door() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = spor_app::demo::build_db(dir.path()).await.unwrap();
+    let store: std::sync::Arc<dyn spor_store::WebStore> =
+        spor_app::open_web_store(&db.display().to_string())
+            .await
+            .unwrap()
+            .into();
+    let year = spor_demo::YEAR;
+    let now = chrono::Utc::now();
+    let stats = spor_app::Statistics::with_releases(store.clone());
+    let key = spor_app::EditionKey {
+        year: year + 1,
+        public: false,
+    };
+
+    // A decision in the next year, so it has an edition; then the year is published.
+    let register = store.load_register().await.unwrap();
+    let decision = |case: &str, person: &str, date: chrono::NaiveDate| {
+        let mut d = register.identifications[0].clone();
+        d.case_ref = spor_core::Ref::parse(case).unwrap();
+        d.person_ref = spor_core::Ref::parse(person).unwrap();
+        d.decision_date = date;
+        Record::Identification(d)
+    };
+    let ctx = ChangeContext {
+        actor: "cw".into(),
+        at: now,
+        audit: NewAuditEvent {
+            code: "case.create".into(),
+            actor: Some("cw".into()),
+            ..NewAuditEvent::default()
+        },
+    };
+    let next_year = chrono::NaiveDate::from_ymd_opt(year + 1, 2, 3).unwrap();
+    store
+        .create_record(&decision("NEXT-1", "NEXT-P1", next_year), &ctx)
+        .await
+        .unwrap();
+    let id = published::publish(store.as_ref(), by(), year, Profile::Internal, now)
+        .await
+        .unwrap();
+    let published_victims = published::open(store.as_ref(), id)
+        .await
+        .unwrap()
+        .report()
+        .unwrap()
+        .facts
+        .victims
+        .unwrap();
+    let before = stats.edition(key).await.unwrap().unwrap();
+    assert!(
+        before.report.revisions.is_empty(),
+        "nothing revised yet: {:?}",
+        before.report.revisions
+    );
+
+    // A late decision for the published year, registered later.
+    let late = chrono::NaiveDate::from_ymd_opt(year, 12, 30).unwrap();
+    let later = ChangeContext {
+        at: now + chrono::Duration::seconds(5),
+        ..ctx
+    };
+    store
+        .create_record(&decision("LATE-1", "LATE-P1", late), &later)
+        .await
+        .unwrap();
+
+    // The use case every command calls, and the web's statistics, agree.
+    let edition = published::edition(store.as_ref(), year + 1, Profile::Internal)
+        .await
+        .unwrap();
+    let served = stats.edition(key).await.unwrap().unwrap();
+    assert_eq!(served.report.revisions, edition.report.revisions);
+    let fact = edition
+        .report
+        .fact_revisions()
+        .first()
+        .copied()
+        .cloned()
+        .expect("the headline figure is revised");
+    assert_eq!(
+        (fact.year, fact.release, fact.published, fact.revised),
+        (year, id, published_victims, published_victims + 1)
+    );
+    assert_eq!(fact.fact.as_deref(), Some("victims_previous_year"));
+    assert!(
+        edition
+            .report
+            .revision_at("victims_by_year", 0, {
+                let t = &edition.report.tables["victims_by_year"];
+                t.column_keys
+                    .iter()
+                    .position(|k| *k == year.to_string())
+                    .unwrap()
+            })
+            .is_some(),
+        "the series cell is marked"
+    );
+    let json: serde_json::Value = serde_json::from_str(&edition.json().unwrap()).unwrap();
+    assert_eq!(json["revisions"][0]["note"], fact.note.as_str());
+}

@@ -196,7 +196,7 @@ pub(crate) fn document(
                 report
                     .tables
                     .get(id)
-                    .map(|t| table_data(id, t))
+                    .map(|t| table_data(report, id, t))
                     .ok_or_else(|| PdfError::UnknownTable {
                         year,
                         section: section.id.clone(),
@@ -267,7 +267,11 @@ pub(crate) fn document(
                 .disclosure_note
                 .as_ref()
                 .map_or_else(String::new, |n| format!(" {n}"))
-        ),
+        ) + &report
+            .fact_revisions()
+            .iter()
+            .map(|r| format!(" {}", r.note))
+            .collect::<String>(),
         cover_facts: key_figures(report),
         labels: Labels {
             key_figures: "Året i tal",
@@ -348,7 +352,7 @@ fn rule_da(id: &str) -> Option<String> {
     spor_stats::describe::definition_of(id).map(|d| format!("Sådan tælles: {}", d.da))
 }
 
-pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
+pub(crate) fn table_data(report: &Report, id: &str, table: &Table) -> TableData {
     let nested = tables::is_nested(table);
     let columns: Vec<String> = table
         .columns
@@ -366,7 +370,7 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
     if !nested && columns.len() > MAX_WIDE_COLUMNS {
         let mut data = turned(table, &columns, with_total);
         data.rule = rule_da(id);
-        return hidden_marked(data, table, true);
+        return revised_marked(hidden_marked(data, table, true), report, id, table, true);
     }
     let mut rows = Vec::new();
     flatten(&table.rows, 0, &mut rows);
@@ -387,7 +391,46 @@ pub(crate) fn table_data(id: &str, table: &Table) -> TableData {
         rule: rule_da(id),
     }
     .with_layout();
-    hidden_marked(data, table, false)
+    revised_marked(hidden_marked(data, table, false), report, id, table, false)
+}
+
+/// Figures revised since an earlier release show "*" after the number, listed in a note
+/// under the table ([`Report::revision_note`]), as in the HTML edition.
+fn revised_marked(
+    mut data: TableData,
+    report: &Report,
+    id: &str,
+    table: &Table,
+    turned: bool,
+) -> TableData {
+    let Some(note) = report.revision_note(id) else {
+        return data;
+    };
+    let total_row = tables::flat_len(&table.rows);
+    for rev in report.revisions_of(id) {
+        let (Some(r), Some(c)) = (
+            rev.row,
+            rev.column
+                .as_ref()
+                .and_then(|k| table.column_keys.iter().position(|x| x == k)),
+        ) else {
+            continue;
+        };
+        let target = if !turned && r == total_row {
+            data.total.as_mut().and_then(|t| t.get_mut(c))
+        } else {
+            let (row, col) = if turned { (c, r) } else { (r, c) };
+            data.rows.get_mut(row).and_then(|x| x.values.get_mut(col))
+        };
+        if let Some(v) = target {
+            v.push_str(spor_stats::REVISED_MARK);
+        }
+    }
+    data.note = Some(match data.note.take() {
+        Some(n) => format!("{n} {note}"),
+        None => note,
+    });
+    data
 }
 
 /// Cells hidden for confidentiality (public profile) show "·", with a note under the table.
@@ -480,17 +523,29 @@ fn turned(table: &Table, columns: &[String], with_total: bool) -> TableData {
 
 /// "Om tallene" as the closing page: the same text as the HTML's annex and the XLSX's
 /// first sheet ([`spor_report::about`]).
+///
+/// The key figures' counting rules close it ([`spor_report::edition::FACTS_TITLE`]), in
+/// Danish, one paragraph each.
 fn closing(about: spor_report::About) -> Closing {
+    let mut parts: Vec<ClosingPart> = about
+        .parts
+        .into_iter()
+        .map(|p| ClosingPart {
+            heading: p.heading,
+            paragraphs: p.paragraphs,
+            items: p.items,
+        })
+        .collect();
+    parts.push(ClosingPart {
+        heading: spor_report::edition::FACTS_TITLE,
+        paragraphs: spor_stats::describe::fact_definitions()
+            .into_iter()
+            .map(|f| format!("{}: {}", f.label.da, f.rule.da))
+            .collect(),
+        items: Vec::new(),
+    });
     Closing {
         headline: about.headline,
-        parts: about
-            .parts
-            .into_iter()
-            .map(|p| ClosingPart {
-                heading: p.heading,
-                paragraphs: p.paragraphs,
-                items: p.items,
-            })
-            .collect(),
+        parts,
     }
 }

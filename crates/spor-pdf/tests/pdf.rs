@@ -164,17 +164,26 @@ fn the_cover_contents_sections_and_closing_page_give_the_expected_page_count() {
         }
     }
     assert!(cover.contains("personer vurderet udsat for menneskehandel"));
+    // "Om tallene", as in the HTML and XLSX editions, closed by how the key figures are
+    // counted: the last pages.
+    let from = pages.saturating_sub(3).max(1);
     let last = poppler(
         "pdftotext",
-        &["-f", &pages.to_string(), "-l", &pages.to_string()],
+        &["-f", &from.to_string(), "-l", &pages.to_string()],
         &path,
     );
-    // "Om tallene", as in the HTML and XLSX editions.
     let about = spor_report::about(&report, &common::meta().centre);
     let last_words = last.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(last_words.contains(about.headline), "last page: {last}");
+    assert!(last_words.contains(about.headline), "last pages: {last}");
     let closing = about.parts.last().unwrap();
-    assert!(last_words.contains(closing.heading), "last page: {last}");
+    assert!(last_words.contains(closing.heading), "last pages: {last}");
+    let facts = last_words
+        .find(spor_report::edition::FACTS_TITLE)
+        .expect("the key figures' rules close the edition");
+    assert!(
+        facts > last_words.find(closing.heading).unwrap(),
+        "after Om tallene's parts"
+    );
     assert!(
         last.contains(&format!("Side {pages} af {pages}")),
         "last page: {last}"
@@ -340,4 +349,78 @@ fn every_table_prints_its_counting_rule_from_its_definition() {
             rule.da
         );
     }
+}
+
+#[test]
+fn every_fact_prints_its_definition_in_om_tallene() {
+    let (_dir, path) = write_pdf(&sample_pdf());
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '\u{ad}')
+            .collect()
+    };
+    let text = letters(&poppler("pdftotext", &[], &path));
+    assert!(text.contains(&letters("Sådan tælles nøgletallene")));
+    for d in spor_stats::describe::fact_definitions() {
+        let printed = letters(&format!("{}: {}", d.label.da, d.rule.da));
+        assert!(
+            text.contains(&printed),
+            "{}: {:?} not in the PDF",
+            d.name,
+            d.rule.da
+        );
+    }
+}
+
+#[test]
+fn a_revised_figure_is_stated_on_the_cover_and_marked_in_its_table() {
+    let mut report = common::report();
+    let t = &report.tables["victims_by_year"];
+    let col = t.column_keys.iter().position(|k| k == "2022").unwrap();
+    let was = t.rows[0].values[col].unwrap();
+    let label = t.rows[0].label.clone();
+    report.revisions = vec![
+        spor_stats::Revision::fact(
+            2022,
+            3,
+            "victims_previous_year",
+            "personer vurderet udsat for menneskehandel",
+            was + 4,
+            was,
+        ),
+        spor_stats::Revision::cell(
+            2022,
+            3,
+            "victims_by_year",
+            0,
+            "victims",
+            "2022",
+            &label,
+            was + 4,
+            was,
+        ),
+    ];
+    let pdf = render(&report, &common::meta()).unwrap();
+    let (_dir, path) = write_pdf(&pdf);
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '\u{ad}')
+            .collect()
+    };
+    let cover = letters(&poppler("pdftotext", &["-f", "1", "-l", "1"], &path));
+    let sentence = format!("Tallet for 2022 er revideret fra {} til {was}", was + 4);
+    assert!(cover.contains(&letters(&sentence)), "on the cover: {cover}");
+    let text = letters(&poppler("pdftotext", &[], &path));
+    assert!(
+        text.contains(&letters(&format!(
+            "{label}, 2022: revideret fra {} til {was}",
+            was + 4
+        ))),
+        "the note under the table"
+    );
+    assert!(
+        text.contains(&letters(&format!("{was}*"))),
+        "the marked cell"
+    );
+    assert!(text.contains(&letters("Reviderede tal")), "in Om tallene");
 }

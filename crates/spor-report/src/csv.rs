@@ -37,17 +37,32 @@ pub fn write_dir(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         })?;
         written.push(path);
     }
-    // A table file has no room for a footnote: the public edition's disclosure note goes in
-    // a text file beside the tables, so the "·" in them is explained.
-    if let Some(note) = &report.disclosure_note {
+    // A table file has no room for a footnote: the public edition's disclosure note and the
+    // revised figures go in a text file beside the tables, so the "·" in them is explained
+    // and a revised figure is stated as such.
+    if let Some(text) = notes_text(report) {
         let path = dir.join("noter.txt");
-        std::fs::write(&path, format!("{note}\r\n")).map_err(|source| Error::Io {
+        std::fs::write(&path, text).map_err(|source| Error::Io {
             path: path.clone(),
             source,
         })?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// The text of `noter.txt` (lines ending CRLF): the disclosure note, then the revised
+/// figures (one sentence per headline figure, a line per table with revised cells); `None`
+/// when there is neither.
+pub fn notes_text(report: &Report) -> Option<String> {
+    let mut lines: Vec<String> = report.disclosure_note.iter().cloned().collect();
+    lines.extend(report.fact_revisions().iter().map(|r| r.note.clone()));
+    for (id, _) in tables::ordered(report) {
+        if let Some(note) = report.revision_note(id) {
+            lines.push(format!("{id}.csv: {note}"));
+        }
+    }
+    (!lines.is_empty()).then(|| lines.iter().map(|l| format!("{l}\r\n")).collect())
 }
 
 /// One table as CSV bytes (BOM included); `None`-free: a missing table id gives an empty

@@ -122,33 +122,68 @@ pub fn about(report: &Report, centre: &str) -> About {
             .to_string(),
     ];
     counting.extend(report.disclosure_note.clone());
+    let mut parts = vec![
+        AboutPart {
+            heading: "Hvem vurderer, om en person er udsat for menneskehandel",
+            paragraphs: vec![
+                "Begrebet ’personer udsat for menneskehandel’ betyder, at personerne er \
+                     vurderet udsat for menneskehandel af danske myndigheder. Der er flere \
+                     myndigheder, som kan træffe den afgørelse:"
+                    .to_string(),
+            ],
+            items: vec![
+                "Udlændingestyrelsen, hvis personen er uden lovligt ophold i Danmark eller \
+                     søger asyl.",
+                "Center mod Menneskehandel, hvis personen har lovligt ophold i Danmark.",
+                "Domstole og anklagemyndigheden, som i straffesager kan træffe afgørelse \
+                     om, at en person er udsat for menneskehandel.",
+            ],
+        },
+        AboutPart {
+            heading: "Hvordan tallene tælles",
+            paragraphs: counting,
+            items: Vec::new(),
+        },
+    ];
+    parts.extend(revisions(report));
     About {
         title: ABOUT_TITLE,
         headline: "Sådan er tallene opgjort",
-        parts: vec![
-            AboutPart {
-                heading: "Hvem vurderer, om en person er udsat for menneskehandel",
-                paragraphs: vec![
-                    "Begrebet ’personer udsat for menneskehandel’ betyder, at personerne er \
-                     vurderet udsat for menneskehandel af danske myndigheder. Der er flere \
-                     myndigheder, som kan træffe den afgørelse:"
-                        .to_string(),
-                ],
-                items: vec![
-                    "Udlændingestyrelsen, hvis personen er uden lovligt ophold i Danmark eller \
-                     søger asyl.",
-                    "Center mod Menneskehandel, hvis personen har lovligt ophold i Danmark.",
-                    "Domstole og anklagemyndigheden, som i straffesager kan træffe afgørelse \
-                     om, at en person er udsat for menneskehandel.",
-                ],
-            },
-            AboutPart {
-                heading: "Hvordan tallene tælles",
-                paragraphs: counting,
-                items: Vec::new(),
-            },
-        ],
+        parts,
     }
+}
+
+/// The title of the part of every edition that says how each key figure (fact) is
+/// counted ([`spor_stats::describe::fact_definitions`]); also the XLSX sheet's name.
+pub const FACTS_TITLE: &str = "Sådan tælles nøgletallene";
+
+/// The heading of [`About`]'s part on revised figures.
+pub const REVISIONS_HEADING: &str = "Reviderede tal";
+
+/// The part of [`About`] that states the figures of earlier years this edition gives
+/// differently from the release that published them: one sentence per headline figure,
+/// then every revised table cell (marked "*" in its table). `None` when nothing is revised.
+pub fn revisions(report: &Report) -> Option<AboutPart> {
+    if report.revisions.is_empty() {
+        return None;
+    }
+    let mut paragraphs = vec![
+        "Tal for tidligere år kan ændre sig, efter at de er offentliggjort: en afgørelse kan \
+         blive registreret sent eller rettet. Her er de tal, som denne udgave opgør anderledes \
+         end den seneste udgivelse for det pågældende år."
+            .to_string(),
+    ];
+    paragraphs.extend(report.fact_revisions().iter().map(|r| r.note.clone()));
+    for (id, t) in crate::tables::ordered(report) {
+        if let Some(note) = report.revision_note(id) {
+            paragraphs.push(format!("{}: {note}", t.title));
+        }
+    }
+    Some(AboutPart {
+        heading: REVISIONS_HEADING,
+        paragraphs,
+        items: Vec::new(),
+    })
 }
 
 #[cfg(test)]

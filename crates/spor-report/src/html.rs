@@ -32,8 +32,13 @@ struct Page {
     generated: String,
     last_change: String,
     key_figures: Vec<KeyFigure>,
+    /// One sentence per revised headline figure.
+    revised_facts: Vec<String>,
     sections: Vec<SectionView>,
     about: crate::About,
+    /// How each key figure is counted, in Danish and English.
+    fact_rules: Vec<spor_stats::describe::FactDefinition>,
+    facts_title: &'static str,
     extra_tables: Vec<TableView>,
 }
 
@@ -71,6 +76,8 @@ struct TableView {
     nested: bool,
     /// The disclosure footnote when the table has hidden cells ("·").
     note: Option<String>,
+    /// The revised figures ("*"), when any is.
+    revised: Option<String>,
     /// The counting rule from the table's definition (Danish, English).
     rule: Option<spor_stats::describe::Definition>,
 }
@@ -130,8 +137,15 @@ fn page(report: &Report, meta: &Meta) -> Page {
         generated: meta.generated_at_da(),
         last_change: meta.last_change_da(),
         key_figures,
+        revised_facts: report
+            .fact_revisions()
+            .iter()
+            .map(|r| r.note.clone())
+            .collect(),
         sections: views,
         about: crate::about(report, &meta.centre),
+        fact_rules: spor_stats::describe::fact_definitions(),
+        facts_title: crate::edition::FACTS_TITLE,
         extra_tables,
     }
 }
@@ -173,35 +187,45 @@ fn section_view(
     }
 }
 
-fn cells(t: &Table, flat: usize, values: &[Option<u64>]) -> Vec<String> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(c, v)| tables::cell_text(t, flat, c, *v))
-        .collect()
+/// The cells of one table row (`flat` in reading order) of table `id`.
+struct Cells<'a> {
+    report: &'a Report,
+    id: &'a str,
+    t: &'a Table,
 }
 
-fn flatten(t: &Table, row: &Row, depth: usize, flat: &mut usize, out: &mut Vec<RowView>) {
+impl Cells<'_> {
+    fn of(&self, flat: usize, values: &[Option<u64>]) -> Vec<String> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(c, v)| tables::marked_cell_text(self.report, self.id, self.t, flat, c, *v))
+            .collect()
+    }
+}
+
+fn flatten(cells: &Cells<'_>, row: &Row, depth: usize, flat: &mut usize, out: &mut Vec<RowView>) {
     out.push(RowView {
         depth,
         label: row.label.clone(),
-        cells: cells(t, *flat, &row.values),
+        cells: cells.of(*flat, &row.values),
     });
     *flat += 1;
     for c in &row.children {
-        flatten(t, c, depth + 1, flat, out);
+        flatten(cells, c, depth + 1, flat, out);
     }
 }
 
 fn table_view(report: &Report, id: &str, t: &Table, number: usize) -> TableView {
     let nested = tables::is_nested(t);
+    let cells = Cells { report, id, t };
     let mut flat = 0;
     let groups = if nested {
         t.rows
             .iter()
             .map(|r| {
                 let mut g = Vec::new();
-                flatten(t, r, 0, &mut flat, &mut g);
+                flatten(&cells, r, 0, &mut flat, &mut g);
                 g
             })
             .collect()
@@ -213,7 +237,7 @@ fn table_view(report: &Report, id: &str, t: &Table, number: usize) -> TableView 
                 .map(|(i, r)| RowView {
                     depth: 0,
                     label: r.label.clone(),
-                    cells: cells(t, i, &r.values),
+                    cells: cells.of(i, &r.values),
                 })
                 .collect(),
         ]
@@ -225,9 +249,10 @@ fn table_view(report: &Report, id: &str, t: &Table, number: usize) -> TableView 
         stub: tables::stub_header(id).to_string(),
         headers: t.columns.clone(),
         groups,
-        total: tables::shows_total(id, t).then(|| cells(t, tables::flat_len(&t.rows), &t.total)),
+        total: tables::shows_total(id, t).then(|| cells.of(tables::flat_len(&t.rows), &t.total)),
         nested,
         note: tables::hidden_note(report, t),
+        revised: report.revision_note(id),
         rule: spor_stats::describe::definition_of(id),
     }
 }
@@ -251,6 +276,7 @@ mod tests {
             tables: Default::default(),
             facts: Default::default(),
             disclosure_note: None,
+            revisions: Vec::new(),
         };
         let err = render(&report, &meta()).unwrap_err();
         assert!(err.to_string().contains("2031"), "{err}");

@@ -603,6 +603,7 @@ pub fn report_2023() -> Report {
         tables,
         facts,
         disclosure_note: None,
+        revisions: Vec::new(),
     }
 }
 

@@ -44,6 +44,33 @@ pub fn cell_text(table: &Table, flat_row: usize, col: usize, value: Option<u64>)
     }
 }
 
+/// [`cell_text`] with the mark of a revised figure ("74*", see
+/// [`spor_stats::Report::revision_at`]) for a cell of table `id` of `report`.
+pub fn marked_cell_text(
+    report: &Report,
+    id: &str,
+    table: &Table,
+    flat_row: usize,
+    col: usize,
+    value: Option<u64>,
+) -> String {
+    let text = cell_text(table, flat_row, col, value);
+    if report.revision_at(id, flat_row, col).is_some() {
+        text + spor_stats::REVISED_MARK
+    } else {
+        text
+    }
+}
+
+/// The notes of a table: what "·" means (public profile) and which figures are revised
+/// since an earlier release, one line each.
+pub fn notes(report: &Report, id: &str, table: &Table) -> Vec<String> {
+    hidden_note(report, table)
+        .into_iter()
+        .chain(report.revision_note(id))
+        .collect()
+}
+
 /// Number of rows in reading order (children included): the flat index of the total row.
 pub fn flat_len(rows: &[Row]) -> usize {
     rows.iter().map(|r| 1 + flat_len(&r.children)).sum()

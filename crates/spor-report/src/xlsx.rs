@@ -1,5 +1,6 @@
 //! The XLSX edition: a first sheet "Om tallene" (counting rules, the register's last
-//! change, generation time, the list of sheets), then one sheet per table.
+//! change, generation time, the list of sheets), then one sheet per table, and last
+//! "Nøgletal": how each key figure is counted.
 //!
 //! Each table sheet: the title in row 1, a frozen header in row 2, the rows (children
 //! indented), an "I alt" row, `#,##0` number formats (Excel shows them with the reader's
@@ -56,10 +57,52 @@ pub fn to_bytes(report: &Report, meta: &Meta) -> Result<Vec<u8>> {
         let name = &names[*id];
         let ws = wb.add_worksheet();
         ws.set_name(name)?;
-        let note = tables::hidden_note(report, table);
-        table_sheet(ws, id, table, &f, charts.get(*id), name, note.as_deref())?;
+        let notes = tables::notes(report, id, table);
+        table_sheet(ws, id, table, &f, charts.get(*id), name, &notes)?;
     }
+    facts_sheet(&mut wb, &f)?;
     Ok(wb.save_to_buffer()?)
+}
+
+/// The name of the last sheet: every key figure (fact) with how it is counted.
+pub const FACTS_SHEET: &str = "Nøgletal";
+
+/// The sheet "Nøgletal": each fact's name in the JSON edition, its words and its counting
+/// rule in Danish and English ([`spor_stats::describe::fact_definitions`]).
+fn facts_sheet(wb: &mut Workbook, f: &Formats) -> Result<()> {
+    let ws = wb.add_worksheet();
+    ws.set_name(FACTS_SHEET)?;
+    ws.set_print_fit_to_pages(1, 0);
+    ws.write_string_with_format(0, 0, crate::edition::FACTS_TITLE, &f.title)?;
+    for (c, (h, w)) in [
+        ("Navn", 34.0),
+        ("Nøgletal", 36.0),
+        ("Sådan tælles", 90.0),
+        ("How it is counted", 90.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(2, c as u16, h, &f.header)?;
+        ws.set_column_width(c as u16, w)?;
+    }
+    ws.set_freeze_panes(3, 0)?;
+    for (i, d) in spor_stats::describe::fact_definitions().iter().enumerate() {
+        let row = 3 + i as u32;
+        let lines = d
+            .rule
+            .da
+            .chars()
+            .count()
+            .max(d.rule.en.chars().count())
+            .div_ceil(85);
+        ws.set_row_height(row, 15.0 * lines.max(1) as f64)?;
+        ws.write_string_with_format(row, 0, d.name, &f.code)?;
+        ws.write_string_with_format(row, 1, &d.label.da, &f.wrap)?;
+        ws.write_string_with_format(row, 2, &d.rule.da, &f.wrap)?;
+        ws.write_string_with_format(row, 3, &d.rule.en, &f.wrap)?;
+    }
+    Ok(())
 }
 
 fn excel_time(t: chrono::DateTime<chrono::Utc>) -> Result<ExcelDateTime, XlsxError> {
@@ -122,7 +165,7 @@ impl Formats {
 /// Sheet names by table id: each definition's [`spor_stats::Presentation::sheet`], the id
 /// for a table without one; cut to 31 characters, without `[]:*?/\'`, made unique.
 pub fn sheet_names(ids: &[&str]) -> HashMap<String, String> {
-    let mut used: Vec<String> = vec![ABOUT_SHEET.to_string()];
+    let mut used: Vec<String> = vec![ABOUT_SHEET.to_string(), FACTS_SHEET.to_string()];
     let mut out = HashMap::new();
     for id in ids {
         let sheet = tables::presentation(id).sheet;
@@ -221,7 +264,7 @@ fn table_sheet(
     f: &Formats,
     chart: Option<&(ChartKind, String)>,
     sheet: &str,
-    note: Option<&str>,
+    notes: &[String],
 ) -> Result<()> {
     let ncols = t.columns.len() as u16;
     let code_col = ncols + 1;
@@ -291,8 +334,8 @@ fn table_sheet(
             }
         }
     }
-    if let Some(note) = note {
-        ws.write_string(total_row + 1, 0, note)?;
+    for (i, note) in notes.iter().enumerate() {
+        ws.write_string(total_row + 1 + i as u32, 0, note)?;
     }
     ws.set_column_width(0, label_w.min(60.0))?;
     for (i, c) in t.columns.iter().enumerate() {

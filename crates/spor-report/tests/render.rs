@@ -315,7 +315,8 @@ fn xlsx_has_om_tallene_then_one_sheet_per_table_with_header_and_totals() {
     let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let names = wb.sheet_names();
     assert_eq!(names[0], "Om tallene");
-    assert_eq!(names.len(), report.tables.len() + 1);
+    assert_eq!(names.len(), report.tables.len() + 2);
+    assert_eq!(names.last().map(String::as_str), Some("Nøgletal"));
     assert!(names.iter().all(|n| n.chars().count() <= 31));
     let mut outline = String::new();
     for name in &names {
@@ -335,6 +336,10 @@ fn xlsx_has_om_tallene_then_one_sheet_per_table_with_header_and_totals() {
                 "counting rules"
             );
             outline.push_str("# Om tallene\n");
+            continue;
+        }
+        if name == "Nøgletal" {
+            outline.push_str("# Nøgletal\n");
             continue;
         }
         let (rows, cols) = range.get_size();
@@ -569,4 +574,151 @@ fn every_table_carries_its_counting_rule_in_the_html_and_the_xlsx() {
             "{id}: English rule not in Om tallene"
         );
     }
+}
+
+#[test]
+fn every_fact_carries_its_definition_in_the_html_and_the_xlsx() {
+    let report = report_2023();
+    let html = spor_report::html::render(&report, &meta()).unwrap();
+    let text = strip_tags(&html)
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    assert!(
+        text.contains("Sådan tælles nøgletallene"),
+        "the section's title"
+    );
+    let bytes = spor_report::xlsx::to_bytes(&report, &meta()).unwrap();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let range = wb.worksheet_range("Nøgletal").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| cell_text(Some(c))).collect())
+        .collect();
+    let definitions = spor_stats::describe::fact_definitions();
+    assert_eq!(definitions.len(), spor_stats::Facts::NAMES.len());
+    for d in &definitions {
+        assert!(
+            text.contains(&d.rule.da),
+            "{}: the Danish rule is not in the HTML",
+            d.name
+        );
+        assert!(
+            text.contains(&d.rule.en),
+            "{}: the English rule is not in the HTML",
+            d.name
+        );
+        assert!(
+            html.contains(&format!("id=\"noegletal-{}\"", d.name)),
+            "{}: its entry is named in the HTML",
+            d.name
+        );
+        let row = rows
+            .iter()
+            .find(|r| r.first() == Some(&d.name.to_string()))
+            .unwrap_or_else(|| panic!("{}: no row on the Nøgletal sheet", d.name));
+        assert_eq!(
+            row[1..4],
+            [d.label.da.clone(), d.rule.da.clone(), d.rule.en.clone()],
+            "{}",
+            d.name
+        );
+    }
+}
+
+/// The 2023 sample with two figures of 2022 revised since its release: the headline and
+/// the series cell it comes from.
+fn revised_report() -> Report {
+    let mut report = report_2023();
+    let t = &report.tables["victims_by_year"];
+    let col = t.column_keys.iter().position(|k| k == "2022").unwrap();
+    let was = t.rows[0].values[col].unwrap();
+    report.revisions = vec![
+        spor_stats::Revision::fact(
+            2022,
+            7,
+            "victims_previous_year",
+            "personer vurderet udsat for menneskehandel",
+            was - 1,
+            was,
+        ),
+        spor_stats::Revision::cell(
+            2022,
+            7,
+            "victims_by_year",
+            0,
+            "victims",
+            "2022",
+            &t.rows[0].label,
+            was - 1,
+            was,
+        ),
+    ];
+    report
+}
+
+#[test]
+fn revised_figures_are_stated_and_marked_in_the_html_xlsx_and_csv() {
+    let report = revised_report();
+    let t = &report.tables["victims_by_year"];
+    let col = t.column_keys.iter().position(|k| k == "2022").unwrap();
+    let was = t.rows[0].values[col].unwrap();
+    let sentence = format!(
+        "Tallet for 2022 er revideret fra {} til {was} (personer vurderet udsat for menneskehandel).",
+        was - 1
+    );
+    let cell_note = format!(
+        "{}, 2022: revideret fra {} til {was}",
+        t.rows[0].label,
+        was - 1
+    );
+
+    let html = spor_report::html::render(&report, &meta()).unwrap();
+    assert!(
+        html.contains(&sentence),
+        "the sentence near the key figures"
+    );
+    assert!(
+        html.contains(&format!("<td>{was}*</td>")),
+        "the revised cell is marked"
+    );
+    assert!(
+        html.contains(&format!(
+            "<p class=\"table-note revised\">* Revideret siden den tidligere udgivelse: {cell_note}.</p>"
+        )),
+        "the note under the table"
+    );
+    assert!(html.contains("Reviderede tal"), "a part of Om tallene");
+    // Nothing revised, nothing said.
+    let plain = spor_report::html::render(&report_2023(), &meta()).unwrap();
+    assert!(!plain.contains("revideret") && !plain.contains("Reviderede tal"));
+
+    let bytes = spor_report::xlsx::to_bytes(&report, &meta()).unwrap();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let about: Vec<String> = wb
+        .worksheet_range("Om tallene")
+        .unwrap()
+        .rows()
+        .flatten()
+        .map(|c| cell_text(Some(c)))
+        .collect();
+    assert!(about.contains(&sentence), "the sentence in Om tallene");
+    let sheet = spor_report::xlsx::sheet_names(&["victims_by_year"])["victims_by_year"].clone();
+    let cells: Vec<String> = wb
+        .worksheet_range(&sheet)
+        .unwrap()
+        .rows()
+        .flatten()
+        .map(|c| cell_text(Some(c)))
+        .collect();
+    assert!(
+        cells.iter().any(|c| c.contains(&cell_note)),
+        "the note under the table's sheet: {cells:?}"
+    );
+
+    let notes = spor_report::csv::notes_text(&report).unwrap();
+    assert!(notes.contains(&sentence), "{notes}");
+    assert!(notes.contains(&cell_note), "{notes}");
+    assert!(spor_report::csv::notes_text(&report_2023()).is_none());
 }

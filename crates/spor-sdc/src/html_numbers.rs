@@ -155,9 +155,15 @@ fn unescape(s: &str) -> String {
     out
 }
 
-/// A cell's text as a count: Danish thousands separators; `None` for "·", "–" or words.
+/// A cell's text as a count: Danish thousands separators, a revised figure's mark ("74*")
+/// after it; `None` for "·", "–" or words.
 fn count_of(text: &str) -> Option<u64> {
-    let t: String = text.trim().chars().filter(|c| *c != '.').collect();
+    let t: String = text
+        .trim()
+        .trim_end_matches(spor_stats::REVISED_MARK)
+        .chars()
+        .filter(|c| *c != '.')
+        .collect();
     if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -491,6 +497,12 @@ fn published(report: &Report) -> BTreeSet<u64> {
     for v in report.facts.values() {
         value(&mut out, &v);
     }
+    // A revised figure's old value was published by an earlier release (and is in this
+    // edition's JSON, `revisions`).
+    for r in &report.revisions {
+        out.insert(r.published);
+        out.insert(r.revised);
+    }
     out
 }
 
@@ -592,6 +604,7 @@ mod tests {
             tables: Default::default(),
             facts: Default::default(),
             disclosure_note: None,
+            revisions: Vec::new(),
         };
         let page = read(html, &report);
         assert_eq!(page.key_figures, [("victims".to_owned(), 1120)]);

@@ -258,6 +258,7 @@ mod tests {
             tables: Default::default(),
             facts: Default::default(),
             disclosure_note: None,
+            revisions: Vec::new(),
         };
         internal.tables.insert("by_nat".to_owned(), t.clone());
         internal.tables.insert("left".to_owned(), t.clone());

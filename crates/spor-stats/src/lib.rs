@@ -28,7 +28,9 @@ pub use dashboard::{Dashboard, evaluate_dashboard};
 pub use defs::{Presentation, TABLES, TableDef};
 pub use engine::MONTHS_DA;
 pub use facts::{change_pct, pct};
-pub use output::{Age, FactError, Facts, NationalityCount, Report, Row, Table, TopEntry};
+pub use output::{
+    Age, FactError, Facts, NationalityCount, REVISED_MARK, Report, Revision, Row, Table, TopEntry,
+};
 
 /// Why an overview cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +105,7 @@ pub fn evaluate_columns(reg: &Register, cols: &Columns, year: i32) -> Result<Rep
         tables,
         facts,
         disclosure_note: None,
+        revisions: Vec::new(),
     })
 }
 

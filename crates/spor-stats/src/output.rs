@@ -14,6 +14,169 @@ pub struct Report {
     /// Public profile only: the disclosure policy's footnote explaining hidden cells ("·").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disclosure_note: Option<String>,
+    /// Figures of earlier years this edition states differently from the latest release
+    /// published for that year (late decisions, corrections): each with the old and the new
+    /// value and its note in Danish. Set by the application layer from the stored releases;
+    /// empty (and left out of the JSON) when nothing was revised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<Revision>,
+}
+
+/// A figure of an earlier year that this edition states differently from the release that
+/// published it: a table cell (a series' year column) or a headline fact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    /// The year the figure is of.
+    pub year: i32,
+    /// The release (its id in the register) that published the old value.
+    pub release: i64,
+    /// A table cell: the table's id ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// ... the row in reading order (as [`Table::suppressed`] counts, the total row last) ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// ... the row's key path (`NG|female`, `total` for the total row) ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_key: Option<String>,
+    /// ... and the column's key (the year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// A headline fact: the fact of this edition that states the figure
+    /// (`victims_previous_year`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// What the figure is, in Danish: the row's label (parents first) or the fact's words.
+    pub label: String,
+    /// The value the release published.
+    pub published: u64,
+    /// The value this edition states.
+    pub revised: u64,
+    /// The note in Danish: "Tallet for 2022 er revideret fra 73 til 74 (…)." for a fact,
+    /// "Personer, 2022: revideret fra 73 til 74" for a cell.
+    pub note: String,
+}
+
+/// The mark of a revised cell in the tables, explained in the note under the table.
+pub const REVISED_MARK: &str = "*";
+
+impl Report {
+    /// The revision of the cell at `[row, column]` of table `id` (rows counted as in
+    /// [`Table::suppressed`]), if it is revised.
+    pub fn revision_at(&self, id: &str, row: usize, col: usize) -> Option<&Revision> {
+        let table = self.tables.get(id)?;
+        let key = table.column_keys.get(col)?;
+        self.revisions.iter().find(|r| {
+            r.table.as_deref() == Some(id)
+                && r.row == Some(row)
+                && r.column.as_deref() == Some(key.as_str())
+        })
+    }
+
+    /// The revised cells of table `id`, in the order found.
+    pub fn revisions_of(&self, id: &str) -> Vec<&Revision> {
+        self.revisions
+            .iter()
+            .filter(|r| r.table.as_deref() == Some(id))
+            .collect()
+    }
+
+    /// The revised headline facts: one sentence each.
+    pub fn fact_revisions(&self) -> Vec<&Revision> {
+        self.revisions.iter().filter(|r| r.fact.is_some()).collect()
+    }
+
+    /// The note under table `id` listing its revised cells ("* Revideret siden udgivelsen:
+    /// Personer, 2022: revideret fra 73 til 74."); `None` when none is revised.
+    pub fn revision_note(&self, id: &str) -> Option<String> {
+        let notes: Vec<&str> = self
+            .revisions_of(id)
+            .iter()
+            .map(|r| r.note.as_str())
+            .collect();
+        (!notes.is_empty()).then(|| {
+            format!(
+                "{REVISED_MARK} Revideret siden den tidligere udgivelse: {}.",
+                notes.join("; ")
+            )
+        })
+    }
+}
+
+/// Danish thousands separator for the notes (`1.233`).
+fn int_da(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Revision {
+    /// A revised table cell; its note "LABEL, YEAR: revideret fra OLD til NEW".
+    #[allow(clippy::too_many_arguments)]
+    pub fn cell(
+        year: i32,
+        release: i64,
+        table: &str,
+        row: usize,
+        row_key: &str,
+        column: &str,
+        label: &str,
+        published: u64,
+        revised: u64,
+    ) -> Revision {
+        Revision {
+            year,
+            release,
+            table: Some(table.to_owned()),
+            row: Some(row),
+            row_key: Some(row_key.to_owned()),
+            column: Some(column.to_owned()),
+            fact: None,
+            label: label.to_owned(),
+            published,
+            revised,
+            note: format!(
+                "{label}, {year}: revideret fra {} til {}",
+                int_da(published),
+                int_da(revised)
+            ),
+        }
+    }
+
+    /// A revised headline fact; its note "Tallet for YEAR er revideret fra OLD til NEW
+    /// (LABEL)."
+    pub fn fact(
+        year: i32,
+        release: i64,
+        fact: &str,
+        label: &str,
+        published: u64,
+        revised: u64,
+    ) -> Revision {
+        Revision {
+            year,
+            release,
+            table: None,
+            row: None,
+            row_key: None,
+            column: None,
+            fact: Some(fact.to_owned()),
+            label: label.to_owned(),
+            published,
+            revised,
+            note: format!(
+                "Tallet for {year} er revideret fra {} til {} ({label}).",
+                int_da(published),
+                int_da(revised)
+            ),
+        }
+    }
 }
 
 /// One table: rows × columns of counts, with a total row.

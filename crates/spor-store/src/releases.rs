@@ -136,6 +136,9 @@ pub trait ReleaseStore: Send + Sync {
     /// Every release, newest first.
     async fn releases(&self) -> Result<Vec<ReleaseRow>>;
     async fn release(&self, id: i64) -> Result<Option<ReleaseRow>>;
+    /// The newest release's id (`None`: no release yet): one small query that tells
+    /// whether a release was published since.
+    async fn newest_release(&self) -> Result<Option<i64>>;
     /// The files of release `id` in name order (empty for an unknown id).
     async fn release_files(&self, id: i64) -> Result<Vec<ReleaseFile>>;
     /// Every record added or changed after `since` (its `updated_at`; all records when
@@ -249,6 +252,18 @@ impl<S: SqlStore> ReleaseStore for S {
             .fetch_all(&mut conn)
             .await?;
         rows.iter().map(release_from::<S::Db>).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn newest_release(&self) -> Result<Option<i64>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        let row = bind::<S::Db>(sqlx::query("SELECT MAX(id) FROM releases"))
+            .fetch_optional(&mut conn)
+            .await?;
+        match row {
+            Some(r) => S::Db::int(&r, 0),
+            None => Ok(None),
+        }
     }
 
     #[tracing::instrument(skip_all)]

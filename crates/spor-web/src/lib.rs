@@ -161,7 +161,7 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn new(store: Arc<dyn WebStore>, config: Config) -> Self {
         AppState {
-            stats: Arc::new(spor_app::Statistics::new(store.clone())),
+            stats: Arc::new(spor_app::Statistics::with_releases(store.clone())),
             store,
             limiter: Arc::new(throttle::AddressLimiter::default()),
             password_checks: Arc::new(throttle::PasswordChecks::new(&config)),

@@ -321,3 +321,187 @@ fn a_published_release_is_shown_byte_for_byte_after_a_late_decision() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--format pdf needs --out"));
 }
+
+/// Synthetic decisions as the exchange format's CSV, one per (case, date, nationality):
+/// identified victims of three forms and both genders.
+fn decisions(rows: &[(&str, &str, &str)]) -> String {
+    let mut csv = String::from(
+        "case_ref,person_ref,decision_date,authority,outcome,referral_actor,exploitation_form,exploitation_subtype,gender,age,nationality,return_date,return_country\n",
+    );
+    for (i, (case, date, nationality)) in rows.iter().enumerate() {
+        let form = ["sexual", "forced_labour", "forced_criminality"][i % 3];
+        let gender = ["female", "male"][i % 2];
+        csv += &format!(
+            "{case},P-{case},{date},cmm,identified,police,{form},,{gender},{},{nationality},,\n",
+            20 + i
+        );
+    }
+    csv
+}
+
+/// Imports `csv` as the identifications file of folder `dir`.
+fn import(db: &Path, dir: &Path, csv: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join("identifications.csv");
+    std::fs::write(&file, csv).unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+    c.arg("--db").arg(db).arg("import").arg(&file);
+    ok(&c.output().unwrap());
+}
+
+#[test]
+fn a_late_decision_for_a_published_year_is_a_revision_in_the_next_years_edition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("spor.db");
+    let first: Vec<(String, String, &str)> = (1..=5)
+        .map(|i| (format!("A22-{i}"), format!("2022-0{i}-10"), "NG"))
+        .chain((1..=7).map(|i| (format!("A23-{i}"), format!("2023-0{i}-12"), "RO")))
+        .collect();
+    let rows: Vec<(&str, &str, &str)> = first
+        .iter()
+        .map(|(c, d, n)| (c.as_str(), d.as_str(), *n))
+        .collect();
+    import(&db, &tmp.path().join("first"), &decisions(&rows));
+
+    // 2022 is published with 5 victims; the 2023 edition before any change revises nothing.
+    let stdout = ok(&spor(
+        &[
+            "release",
+            "publish",
+            "--year",
+            "2022",
+            "--profile",
+            "internal",
+        ],
+        Some(&db),
+    ));
+    assert_eq!(stdout.lines().last(), Some("1"), "{stdout}");
+    let before: serde_json::Value =
+        serde_json::from_str(&ok(&spor(&["report", "--year", "2023"], Some(&db)))).unwrap();
+    assert!(
+        before.get("revisions").is_none(),
+        "nothing is revised yet: {}",
+        before["revisions"]
+    );
+    assert_eq!(before["facts"]["victims_previous_year"], 5);
+
+    // A late decision for 2022, registered after the release.
+    import(
+        &db,
+        &tmp.path().join("late"),
+        &decisions(&[("LATE-22", "2022-11-30", "NG")]),
+    );
+
+    // The diff of the 2022 release shows the revised figure with its record.
+    let diff = ok(&spor(&["release", "diff", "1"], Some(&db)));
+    assert!(
+        diff.contains("victims_by_year[victims, 2022]: 5 -> 6"),
+        "{diff}"
+    );
+    assert!(diff.contains("facts.victims: 5 -> 6"), "{diff}");
+    assert!(
+        diff.contains("added identification LATE-22 (2022-11-30"),
+        "{diff}"
+    );
+
+    // The 2023 edition states the revision: JSON ...
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&spor(&["report", "--year", "2023"], Some(&db)))).unwrap();
+    assert_eq!(json["facts"]["victims_previous_year"], 6);
+    let revisions = json["revisions"].as_array().expect("a revisions array");
+    let fact = revisions
+        .iter()
+        .find(|r| r["fact"] == "victims_previous_year")
+        .unwrap_or_else(|| panic!("the headline figure is revised: {revisions:?}"));
+    assert_eq!(
+        (
+            &fact["year"],
+            &fact["release"],
+            &fact["published"],
+            &fact["revised"]
+        ),
+        (
+            &serde_json::json!(2022),
+            &serde_json::json!(1),
+            &serde_json::json!(5),
+            &serde_json::json!(6)
+        )
+    );
+    let sentence =
+        "Tallet for 2022 er revideret fra 5 til 6 (personer vurderet udsat for menneskehandel).";
+    assert_eq!(fact["note"], sentence);
+    let cell = revisions
+        .iter()
+        .find(|r| r["table"] == "victims_by_year" && r["column"] == "2022")
+        .unwrap_or_else(|| panic!("the series cell is revised: {revisions:?}"));
+    assert_eq!(
+        (&cell["published"], &cell["revised"]),
+        (&5.into(), &6.into())
+    );
+    // Only 2022 was published: 2023's own figures and unpublished years are not revisions.
+    assert!(revisions.iter().all(|r| r["year"] == 2022), "{revisions:?}");
+    // The nationality of the late decision is in a one-year table of 2022 only: the 2023
+    // edition's revisions are of what it shows.
+    assert!(
+        revisions
+            .iter()
+            .all(|r| r["table"].is_null() || r["column"] == "2022"),
+        "{revisions:?}"
+    );
+
+    // ... HTML: the sentence, the marked cell and the note under its table ...
+    let html = ok(&spor(
+        &["report", "--year", "2023", "--format", "html"],
+        Some(&db),
+    ));
+    assert!(html.contains(sentence), "the sentence in the HTML");
+    assert!(html.contains("<td>6*</td>"), "the revised cell is marked");
+    assert!(
+        html.contains("* Revideret siden den tidligere udgivelse: ")
+            && html.contains(", 2022: revideret fra 5 til 6"),
+        "the note under the table"
+    );
+
+    // ... and the PDF's text.
+    let pdf = tmp.path().join("overview-2023.pdf");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+    c.arg("--db").arg(&db);
+    c.args(["report", "--year", "2023", "--format", "pdf", "--out"])
+        .arg(&pdf);
+    ok(&c.output().unwrap());
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed");
+    assert!(text.status.success());
+    // Letters only, whatever the line breaks and hyphenation of the extraction.
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '\u{ad}')
+            .collect()
+    };
+    let text = letters(&String::from_utf8_lossy(&text.stdout));
+    assert!(
+        text.contains(&letters(sentence)),
+        "the sentence in the PDF: {text}"
+    );
+    assert!(
+        text.contains(&letters("2022: revideret fra 5 til 6")),
+        "the cell's note in the PDF"
+    );
+
+    // The CSV edition says it beside its tables.
+    let dir = tmp.path().join("csv");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+    c.arg("--db").arg(&db);
+    c.args(["report", "--year", "2023", "--format", "csv", "--out"])
+        .arg(&dir);
+    ok(&c.output().unwrap());
+    let notes = std::fs::read_to_string(dir.join("noter.txt")).unwrap();
+    assert!(notes.contains(sentence), "{notes}");
+    assert!(
+        notes.contains("victims_by_year.csv: * Revideret"),
+        "{notes}"
+    );
+}

@@ -103,7 +103,19 @@ fn report_prints_the_overview_as_json_in_the_shape_of_the_spec() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
 
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["year", "tables", "facts"]);
+    // Every fact's definition follows the facts; nothing is revised (no release).
+    assert_eq!(keys, ["year", "tables", "facts", "fact_definitions"]);
+    let definitions = v["fact_definitions"].as_object().unwrap();
+    let facts: Vec<&String> = v["facts"].as_object().unwrap().keys().collect();
+    assert_eq!(definitions.keys().collect::<Vec<_>>(), facts);
+    assert!(
+        definitions["victims"]["da"]
+            .as_str()
+            .unwrap()
+            .starts_with("Tallet for året i rækken «Personer vurderet udsat for menneskehandel»"),
+        "{}",
+        definitions["victims"]
+    );
     assert_eq!(v["year"], 2023);
     let tables = v["tables"].as_object().unwrap();
     assert_eq!(tables.len(), 19);

@@ -59,5 +59,6 @@ pub fn empty_report(year: i32) -> Report {
             ..Default::default()
         },
         disclosure_note: None,
+        revisions: Vec::new(),
     }
 }

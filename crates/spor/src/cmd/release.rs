@@ -18,7 +18,7 @@ use anyhow::Context;
 use spor_app::audit::{Actor, Event, command_line_user};
 use spor_app::published;
 use spor_app::release::{RiskAssessment, write_public};
-use spor_app::{Edition, Profile, PublicOptions};
+use spor_app::{Profile, PublicOptions};
 use spor_sdc::Policy;
 
 #[derive(Debug, clap::Subcommand)]
@@ -169,8 +169,8 @@ async fn public(args: PublicArgs, db: &str) -> anyhow::Result<()> {
         earlier: PublicOptions::load_earlier(&args.earlier)?,
         minimise: args.minimise,
     });
-    let (register, columns) = load(db).await?;
-    let edition = Edition::compute(&register, &columns, args.year, &profile)?;
+    let store = spor_app::open_web_store(db).await?;
+    let edition = published::edition(store.as_ref(), args.year, profile).await?;
     spor_app::audit::record_command_line(
         db,
         Event::ReportDownload,

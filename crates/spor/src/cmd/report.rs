@@ -90,11 +90,10 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         }),
         Profile::Internal => spor_app::Profile::Internal,
     };
-    let store = spor_app::open_store(db).await?;
-    let (register, columns) = spor_app::statistics::load(store.as_ref())
-        .await
-        .with_context(|| format!("cannot read the register at {db}"))?;
-    let edition = spor_app::Edition::compute(&register, &columns, args.year, &profile)?;
+    // The store's releases too: a public edition knows what earlier public releases
+    // published, and every edition states the figures it revises.
+    let store = spor_app::open_web_store(db).await?;
+    let edition = spor_app::published::edition(store.as_ref(), args.year, profile).await?;
     // Recorded before anything is shown or written: what cannot be audited is not read out.
     spor_app::audit::record_command_line(
         db,
