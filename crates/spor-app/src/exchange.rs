@@ -146,7 +146,13 @@ pub async fn set_mapping(
     value: Option<&str>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let current = mappings(store).await?;
+    // Taking a change back must work even when a kept change no longer reads (a category
+    // renamed by a release): then it is checked against the built-in maps alone.
+    let current = match mappings(store).await {
+        Ok(m) => m,
+        Err(_) if value.is_none() => Mappings::builtin().clone(),
+        Err(e) => return Err(e),
+    };
     let (key, value) = match value {
         Some(v) => {
             let (k, v) = current.check(key, v)?;

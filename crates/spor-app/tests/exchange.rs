@@ -101,6 +101,34 @@ async fn a_mapping_edit_changes_the_next_exchange_and_can_be_taken_back() {
         sex_counts(&back),
         owned(&[("F", 77), ("M", 35), ("UNK", 0)])
     );
+
+    // A kept change that no longer reads (a category a later release renamed) stops the
+    // exchange with a message naming it, and can still be taken back.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('exchange:eurostat_sex/male', 'MALE')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let err = exchange::load_and_compute(store.as_ref(), eurostat, 2023)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("`MALE` is not a category of `eurostat_sex`"),
+        "{err:#}"
+    );
+    exchange::set_mapping(store.as_ref(), cli, "eurostat_sex/male", None, at)
+        .await
+        .unwrap();
+    let fixed = exchange::load_and_compute(store.as_ref(), eurostat, 2023)
+        .await
+        .unwrap();
+    assert_eq!(
+        sex_counts(&fixed),
+        owned(&[("F", 77), ("M", 35), ("UNK", 0)])
+    );
 }
 
 #[tokio::test]
