@@ -8,6 +8,7 @@
 //! | export the register in the exchange format | [`export::export`] |
 //! | the overview of a year in a profile, and its renderings | [`edition::Edition`] |
 //! | the public edition as a release, the risk report | [`release`] |
+//! | international exchanges (Eurostat, UNODC, TIP, GRETA) and their mappings | [`exchange`] |
 //! | releases kept as records: publish, list, show as published | [`published`] |
 //! | statistics kept per state of the register (web), the dashboard | [`statistics::Statistics`] |
 //! | copy a register between stores | [`copy::copy`] |
@@ -28,6 +29,7 @@ pub mod codes;
 pub mod copy;
 pub mod demo;
 pub mod edition;
+pub mod exchange;
 pub mod export;
 pub mod generate;
 pub mod import;

@@ -2,10 +2,12 @@
 //! turn outside text into typed values. Nothing here does I/O.
 
 pub mod codes;
+pub mod exchange;
 pub mod model;
 pub mod register;
 pub mod spreadsheet;
 
 pub use codes::{CodeBook, CodeEntry, ListId};
+pub use exchange::Mappings;
 pub use model::*;
 pub use register::{ImportBatch, Register};

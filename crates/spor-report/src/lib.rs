@@ -23,6 +23,7 @@
 
 pub mod csv;
 pub mod edition;
+pub mod exchange;
 pub mod format;
 pub mod html;
 pub mod narrative;

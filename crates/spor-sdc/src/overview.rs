@@ -202,6 +202,22 @@ fn apply_dim(k: &mut Key, d: Dim, code: &str) {
         Dim::Month => {
             k.insert("month", code.to_owned());
         }
+        Dim::AgeBand => {
+            let age = match code {
+                "adult" => set(&["a18_24", "a25p"]),
+                "minor" => set(&["minor"]),
+                _ => set(&["unknown"]),
+            };
+            constrain(k, "age", age);
+        }
+        // The exchanges' categories are not published in the overview: each is its own
+        // attribute of the cell, unrelated to the cube's.
+        Dim::Citizenship => {
+            k.insert("citizenship", code.to_owned());
+        }
+        Dim::Mapped(map) => {
+            k.insert(map, code.to_owned());
+        }
     }
 }
 

@@ -126,7 +126,16 @@ pub fn evaluate_dashboard(
 ) -> Result<Dashboard, StatsError> {
     let until = until.filter(|d| d.year() == year);
     let until_day = until.map(|d| (d.month() as u8, d.day() as u8));
-    let tables = crate::evaluate_defs(reg, cols, year, DASHBOARD, until_day, |_, _| ())?.0;
+    let tables = crate::evaluate_defs(
+        reg,
+        cols,
+        year,
+        DASHBOARD,
+        until_day,
+        spor_core::Mappings::builtin(),
+        |_, _| (),
+    )?
+    .0;
     let victims_table = &tables["victims"];
     let column = |y: i32| {
         victims_table

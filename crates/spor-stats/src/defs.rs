@@ -69,6 +69,14 @@ pub enum Dim {
     Authority,
     /// The month of the unit's date (the call's, in Copenhagen), keyed `01`…`12`.
     Month,
+    /// `adult`, `minor` or `age_unknown`.
+    AgeBand,
+    /// The nationality as `national` (the reporting country), `eu` (another member state
+    /// of the EU in the unit's year), `non_eu` or `unknown` ([`spor_core::Mappings`]).
+    Citizenship,
+    /// The category a map of [`spor_core::Mappings`] (by id) sends the unit to, from the
+    /// map's source (a code list or one of the dimensions above): an exchange's field.
+    Mapped(&'static str),
 }
 
 /// A named count: a row or column that counts the units passing its filter.

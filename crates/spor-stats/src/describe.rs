@@ -107,6 +107,20 @@ fn dim(d: Dim) -> (String, String) {
             "the authority that decided",
         ),
         Dim::Month => ("måned", "month"),
+        Dim::AgeBand => (
+            "voksen, under 18 år eller alder uoplyst",
+            "adult, under 18 or age unknown",
+        ),
+        Dim::Citizenship => (
+            "statsborgerskab (indberetterlandets, andet EU-land i året, andet land eller statsløs, uoplyst)",
+            "citizenship (the reporting country's, another EU member state that year, any other country or stateless, unknown)",
+        ),
+        Dim::Mapped(map) => {
+            return (
+                format!("kategorien i «{map}» (registrets koder sendt dertil af mapningen)"),
+                format!("the category of «{map}» (the register's codes as the mapping sends them)"),
+            );
+        }
     };
     (da.to_owned(), en.to_owned())
 }

@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use spor_core::{CodeBook, Form, FormGroup, Gender, GenderGroup, ListId, Series};
+use spor_core::exchange::Source;
+use spor_core::{CodeBook, Form, FormGroup, Gender, GenderGroup, ListId, Mappings, Series};
 
 use crate::collate::danish_key;
 use crate::defs::{Categories, Cols, Dim, Measure, Order, Rows, TableDef, TotalRule, YearSpan};
@@ -30,7 +31,7 @@ impl AgeBand {
             None => AgeBand::Unknown,
         }
     }
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             AgeBand::Adult => "adult",
             AgeBand::Minor => "minor",
@@ -105,7 +106,7 @@ const MAX_DEPTH: usize = 3;
 type Path<'a> = [Key<'a>; MAX_DEPTH];
 
 impl Dim {
-    pub(crate) fn key<'a>(self, u: &Unit<'a>) -> Key<'a> {
+    pub(crate) fn key<'a>(self, u: &Unit<'a>, maps: &'a Mappings) -> Key<'a> {
         let s = |v: Option<&'a str>| v.map(Key::Str).unwrap_or(Key::Unspecified);
         match self {
             Dim::ReferralActor => s(u.referral),
@@ -118,13 +119,46 @@ impl Dim {
             Dim::Nationality => Key::Str(u.nationality),
             Dim::Authority => s(u.authority.map(|a| a.code())),
             Dim::Month => Key::Month(u.month),
+            Dim::AgeBand => Key::Str(AgeBand::of(u.age).code()),
+            Dim::Citizenship => Key::Str(maps.citizenship(u.nationality, u.year)),
+            Dim::Mapped(id) => {
+                let Some(map) = maps.map(id) else {
+                    return Key::Unspecified;
+                };
+                let to = match map.source {
+                    Source::Gender => map.category(u.gender.code()),
+                    Source::Form => u.form.and_then(|f| map.category(f.code())),
+                    Source::Authority => u.authority.and_then(|a| map.category(a.code())),
+                    Source::AgeBand => map.category(AgeBand::of(u.age).code()),
+                    Source::Citizenship => map.category(maps.citizenship(u.nationality, u.year)),
+                    Source::GenderAge => map.category(&format!(
+                        "{}/{}",
+                        u.gender.code(),
+                        AgeBand::of(u.age).code()
+                    )),
+                };
+                to.map(Key::Str).unwrap_or(Key::Unspecified)
+            }
         }
     }
 
     /// Every category of the dimension in its own order: the code list's, or the months.
-    fn all_keys<'a>(self, codes: &'a CodeBook) -> Vec<Key<'a>> {
-        if self == Dim::Month {
-            return (1..=12).map(Key::Month).collect();
+    fn all_keys<'a>(self, codes: &'a CodeBook, maps: &'a Mappings) -> Vec<Key<'a>> {
+        match self {
+            Dim::Month => return (1..=12).map(Key::Month).collect(),
+            Dim::AgeBand => return spor_core::exchange::AGE_BANDS.map(Key::Str).to_vec(),
+            Dim::Citizenship => {
+                return spor_core::exchange::CITIZENSHIPS.map(Key::Str).to_vec();
+            }
+            Dim::Mapped(id) => {
+                return maps.map(id).map_or_else(Vec::new, |m| {
+                    m.categories
+                        .iter()
+                        .map(|c| Key::Str(c.code.as_str()))
+                        .collect()
+                });
+            }
+            _ => {}
         }
         self.list()
             .map(|l| {
@@ -149,7 +183,7 @@ impl Dim {
             Dim::GenderAge => None,
             Dim::Nationality => Some(ListId::Country),
             Dim::Authority => Some(ListId::Authority),
-            Dim::Month => None,
+            Dim::Month | Dim::AgeBand | Dim::Citizenship | Dim::Mapped(_) => None,
         }
     }
 
@@ -193,7 +227,12 @@ impl Dim {
         }))
     }
 
-    pub(crate) fn label(self, key: &Key<'_>, codes: &CodeBook) -> String {
+    pub(crate) fn label(self, key: &Key<'_>, codes: &CodeBook, maps: &Mappings) -> String {
+        if let (Dim::Mapped(id), Key::Str(s)) = (self, key)
+            && let Some(c) = maps.map(id).and_then(|m| m.get(s))
+        {
+            return c.da.clone();
+        }
         match key {
             Key::Unspecified => "Ikke oplyst".into(),
             Key::GenderAge(g, a) => format!(
@@ -238,6 +277,8 @@ pub const MONTHS_DA: [&str; 12] = [
 pub(crate) struct Ctx<'a> {
     pub year: i32,
     pub codes: &'a CodeBook,
+    /// The exchanges' mappings, the reporting country and the EU's members.
+    pub maps: &'a Mappings,
     pub units: Units<'a>,
     pub history: History<'a>,
     pub microdata_from: Option<i32>,
@@ -308,6 +349,7 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
     let complete_from = ctx.complete_from(def.population);
     let units = ctx.units.of(def.population);
     let codes = ctx.codes;
+    let maps = ctx.maps;
 
     // Columns before counting (dimension columns get their extra codes after).
     let col_years: Vec<i32> = match def.cols {
@@ -339,7 +381,7 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
                     ncols = 1;
                 }
                 Cols::Dim(d) => {
-                    col_keys[0] = d.key(u);
+                    col_keys[0] = d.key(u, maps);
                     ncols = 1;
                 }
                 Cols::Measures(ms) => {
@@ -371,7 +413,7 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
                 Rows::Dims { levels, .. } => {
                     let mut path = [Key::Nil; MAX_DEPTH];
                     for (i, d) in levels.iter().enumerate().take(MAX_DEPTH) {
-                        path[i] = d.key(u);
+                        path[i] = d.key(u, maps);
                         add(path);
                     }
                 }
@@ -407,18 +449,18 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
             })
             .collect(),
         Cols::Dim(d) => {
-            let mut keys: Vec<Key<'a>> = d.all_keys(codes);
+            let mut keys: Vec<Key<'a>> = d.all_keys(codes, maps);
             let mut extra: Vec<Key<'a>> = Vec::new();
             for (_, c) in counts.keys() {
                 if !keys.contains(c) && !extra.contains(c) {
                     extra.push(*c);
                 }
             }
-            sort_by_label(&mut extra, |k| d.label(k, codes));
+            sort_by_label(&mut extra, |k| d.label(k, codes, maps));
             keys.extend(extra);
             keys.into_iter()
                 .map(|k| Col {
-                    label: d.label(&k, codes),
+                    label: d.label(&k, codes, maps),
                     key: k,
                     year: y,
                     micro: micro_y,
@@ -488,10 +530,10 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
             let (keys, optional): (Vec<Key<'a>>, &[&str]) = match categories {
                 Categories::Present => (present, &[]),
                 Categories::All { optional } => {
-                    let mut keys: Vec<Key<'a>> = d0.all_keys(codes);
+                    let mut keys: Vec<Key<'a>> = d0.all_keys(codes, maps);
                     let mut extra: Vec<Key<'a>> =
                         present.into_iter().filter(|k| !keys.contains(k)).collect();
-                    sort_by_label(&mut extra, |k| d0.label(k, codes));
+                    sort_by_label(&mut extra, |k| d0.label(k, codes, maps));
                     keys.extend(extra);
                     (keys, optional)
                 }
@@ -520,9 +562,17 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
                 }
                 rows.push(Row {
                     key: k.code(),
-                    label: d0.label(&k, codes),
+                    label: d0.label(&k, codes, maps),
                     values,
-                    children: build_children(path, 1, levels, &children, &value, cols.len(), codes),
+                    children: build_children(
+                        path,
+                        1,
+                        levels,
+                        &children,
+                        &value,
+                        cols.len(),
+                        (codes, maps),
+                    ),
                 });
             }
         }
@@ -569,7 +619,7 @@ fn build_children<'a, F>(
     index: &HashMap<(usize, Path<'a>), Vec<Key<'a>>>,
     value: &F,
     ncols: usize,
-    codes: &CodeBook,
+    (codes, maps): (&CodeBook, &Mappings),
 ) -> Vec<Row>
 where
     F: Fn(&Path<'a>, usize, usize, Option<&Measure>) -> Option<u64>,
@@ -585,10 +635,10 @@ where
             path[depth] = *k;
             Row {
                 key: k.code(),
-                label: d.label(k, codes),
+                label: d.label(k, codes, maps),
                 values: (0..ncols).map(|ci| value(&path, depth, ci, None)).collect(),
                 children: if depth + 1 < levels.len() {
-                    build_children(path, depth + 1, levels, index, value, ncols, codes)
+                    build_children(path, depth + 1, levels, index, value, ncols, (codes, maps))
                 } else {
                     Vec::new()
                 },

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod defs;
 pub mod describe;
 mod engine;
+pub mod exchange;
 mod facts;
 mod fxhash;
 pub mod output;
@@ -20,13 +21,14 @@ mod units;
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
-use spor_core::{Register, Series};
+use spor_core::{Mappings, Register, Series};
 
 pub use collate::{danish_cmp, danish_key};
 pub use columns::{Columns, ColumnsBuilder};
 pub use dashboard::{Dashboard, evaluate_dashboard};
 pub use defs::{Presentation, TABLES, TableDef};
 pub use engine::MONTHS_DA;
+pub use exchange::{EXCHANGES, ExchangeDef, ExchangeReport, evaluate_exchange};
 pub use facts::{change_pct, pct};
 pub use output::{
     Age, FactError, Facts, NationalityCount, REVISED_MARK, Report, Revision, Row, Table, TopEntry,
@@ -99,7 +101,15 @@ pub fn evaluate(reg: &Register, year: i32) -> Result<Report, StatsError> {
 /// [`evaluate`] with the records given as [`Columns`] (of the same register): the
 /// register's own record lists are not read, only its history, settings and codes.
 pub fn evaluate_columns(reg: &Register, cols: &Columns, year: i32) -> Result<Report, StatsError> {
-    let (tables, facts) = evaluate_defs(reg, cols, year, TABLES, None, facts::facts)?;
+    let (tables, facts) = evaluate_defs(
+        reg,
+        cols,
+        year,
+        TABLES,
+        None,
+        Mappings::builtin(),
+        facts::facts,
+    )?;
     Ok(Report {
         year,
         tables,
@@ -117,6 +127,7 @@ pub(crate) fn evaluate_defs<D>(
     year: i32,
     defs: &[TableDef],
     until: Option<(u8, u8)>,
+    maps: &Mappings,
     derive: impl FnOnce(&IndexMap<String, Table>, &engine::Ctx<'_>) -> D,
 ) -> Result<(IndexMap<String, Table>, D), StatsError> {
     let units = units::Units::build(cols);
@@ -137,7 +148,7 @@ pub(crate) fn evaluate_defs<D>(
         });
     }
 
-    let mut ctx = context(reg, year, units, history);
+    let mut ctx = context(reg, year, units, history, maps);
     ctx.until = until;
     let tables: IndexMap<String, Table> = defs
         .iter()
@@ -235,6 +246,7 @@ pub fn evaluate_table(reg: &Register, year: i32, def: &TableDef) -> Table {
         year,
         units::Units::build(&cols),
         units::History::build(reg),
+        Mappings::builtin(),
     );
     engine::evaluate_table(def, &ctx)
 }
@@ -244,6 +256,7 @@ fn context<'a>(
     year: i32,
     units: units::Units<'a>,
     history: units::History<'a>,
+    maps: &'a Mappings,
 ) -> engine::Ctx<'a> {
     let first_victim_year = [
         history.first_year(&[
@@ -261,6 +274,7 @@ fn context<'a>(
     engine::Ctx {
         year,
         codes: &reg.codes,
+        maps,
         units,
         history,
         microdata_from: reg.microdata_from,

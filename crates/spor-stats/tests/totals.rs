@@ -224,3 +224,62 @@ proptest! {
         prop_assert!(third <= returns && returns <= victims);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Every international exchange counts the overview's victims: each of its tables'
+    /// totals for the year, and Eurostat's rows, whatever the register, the reporting
+    /// country or where the centre sends a gender; and Eurostat's citizenship follows the
+    /// reporting country and the EU of the year.
+    #[test]
+    fn every_exchange_counts_the_victims_of_the_overview(
+        raws in prop::collection::vec(raw(), 0..120),
+        reporting in prop::sample::select(vec!["DK", "RO", "NG"]),
+        other_to in prop::sample::select(vec!["F", "M", "UNK"]),
+    ) {
+        let reg = build(&raws);
+        let cols = spor_stats::Columns::of_register(&reg);
+        let victims = spor_stats::evaluate(&reg, 2023).unwrap().facts.victims.unwrap();
+        let maps = spor_core::Mappings::with_overrides([
+            ("reporting_country", reporting),
+            ("eurostat_sex/other", other_to),
+        ])
+        .unwrap();
+        for def in spor_stats::EXCHANGES {
+            let ex = spor_stats::evaluate_exchange(&reg, &cols, 2023, def, &maps).unwrap();
+            prop_assert_eq!(&ex.country, reporting);
+            for (id, t) in &ex.tables {
+                prop_assert_eq!(
+                    spor_stats::exchange::year_total(t, 2023),
+                    Some(victims),
+                    "{}/{}",
+                    def.name,
+                    id
+                );
+            }
+            if def.flat.is_some() {
+                prop_assert_eq!(ex.rows.iter().map(|r| r.value).sum::<u64>(), victims);
+                prop_assert!(ex.rows.iter().all(|r| r.value > 0));
+                let latest = latest_decisions(&reg, 2023);
+                let count = |class: &str| {
+                    latest
+                        .iter()
+                        .filter(|d| maps.citizenship(d.nationality.as_str(), 2023) == class)
+                        .count() as u64
+                };
+                let citizen = |code: &str| {
+                    ex.rows.iter().filter(|r| r.keys[2] == code).map(|r| r.value).sum::<u64>()
+                };
+                let nationals = latest
+                    .iter()
+                    .filter(|d| d.nationality.as_str() == reporting)
+                    .count() as u64;
+                prop_assert_eq!(citizen("NAT"), nationals);
+                prop_assert_eq!(citizen("EU27_FOR"), count("eu"));
+                prop_assert_eq!(citizen("NEU27"), count("non_eu"));
+                prop_assert_eq!(citizen("UNK"), count("unknown"));
+            }
+        }
+    }
+}

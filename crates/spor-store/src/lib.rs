@@ -150,6 +150,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn microdata_from(&self) -> Result<Option<i32>>;
     async fn set_microdata_from(&self, year: Option<i32>) -> Result<()>;
 
+    /// The centre's changes to the international exchanges' mappings: `(MAP/CODE,
+    /// category)` and `(reporting_country, country)` ([`spor_core::Mappings::with_overrides`]).
+    async fn exchange_mappings(&self) -> Result<Vec<(String, String)>>;
+
     /// The centre's additions to the extensible code lists.
     async fn code_additions(&self) -> Result<Vec<CodeEntry>>;
     async fn add_code(&self, entry: &CodeEntry) -> Result<()>;

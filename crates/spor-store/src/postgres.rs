@@ -594,6 +594,11 @@ impl Store for PgStore {
         })
     }
 
+    async fn exchange_mappings(&self) -> crate::Result<Vec<(String, String)>> {
+        let mut conn = self.pool.acquire().await?;
+        crate::queries::exchange_mappings::<sqlx::Postgres>(&mut conn).await
+    }
+
     async fn code_additions(&self) -> crate::Result<Vec<spor_core::CodeEntry>> {
         let mut conn = self.pool.acquire().await?;
         crate::queries::code_additions::<sqlx::Postgres>(&mut conn).await

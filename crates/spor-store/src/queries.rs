@@ -81,6 +81,41 @@ pub(crate) async fn set_microdata_from<DB: Backend>(
     set_setting::<DB>(conn, "last_change", Some(&now())).await
 }
 
+/// The prefix of the exchanges' mapping changes among the settings.
+const EXCHANGE_PREFIX: &str = "exchange:";
+
+/// The centre's changes to the exchanges' mappings (`MAP/CODE` or `reporting_country`,
+/// and the value), by key.
+pub(crate) async fn exchange_mappings<DB: Backend>(
+    conn: &mut DB::Connection,
+) -> Result<Vec<(String, String)>> {
+    let rows = bind::<DB>(sqlx::query(
+        "SELECT key, value FROM settings WHERE substr(key, 1, 9) = $1 ORDER BY key",
+    ))
+    .to(EXCHANGE_PREFIX)
+    .fetch_all(conn)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let (Some(key), Some(value)) = (DB::text(r, 0)?, DB::text(r, 1)?) else {
+            continue;
+        };
+        if let Some(key) = key.strip_prefix(EXCHANGE_PREFIX) {
+            out.push((key.to_owned(), value.to_owned()));
+        }
+    }
+    Ok(out)
+}
+
+/// Sets (or, with `None`, takes back) a change of an exchange's mapping.
+pub(crate) async fn set_exchange_mapping<DB: Backend>(
+    conn: &mut DB::Connection,
+    key: &str,
+    value: Option<&str>,
+) -> Result<()> {
+    set_setting::<DB>(conn, &format!("{EXCHANGE_PREFIX}{key}"), value).await
+}
+
 pub(crate) async fn last_change<DB: Backend>(
     conn: &mut DB::Connection,
 ) -> Result<Option<DateTime<Utc>>> {

@@ -1029,6 +1029,10 @@ impl<S: SqlStore> WebStore for S {
                     crate::queries::set_microdata_from::<S::Db>(&mut tx, year).await?;
                     true
                 }
+                AuditedChange::SetExchangeMapping { key, value } => {
+                    crate::queries::set_exchange_mapping::<S::Db>(&mut tx, key, value).await?;
+                    true
+                }
                 AuditedChange::AddCode(entry) => {
                     crate::queries::add_code::<S::Db>(&mut tx, entry).await?;
                     true

@@ -174,6 +174,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn exchange_mappings(&self) -> crate::Result<Vec<(String, String)>> {
+        let mut conn = self.pool.acquire().await?;
+        crate::queries::exchange_mappings::<sqlx::Sqlite>(&mut conn).await
+    }
+
     async fn code_additions(&self) -> crate::Result<Vec<spor_core::CodeEntry>> {
         let mut conn = self.pool.acquire().await?;
         crate::queries::code_additions::<sqlx::Sqlite>(&mut conn).await

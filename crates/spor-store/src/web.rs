@@ -515,6 +515,12 @@ pub enum AuditedChange<'a> {
         update: &'a UserUpdate,
     },
     SetMicrodataFrom(Option<i32>),
+    /// Where a code goes in an exchange (`MAP/CODE`), or the reporting country; `None`
+    /// takes the change back to the built-in mapping.
+    SetExchangeMapping {
+        key: &'a str,
+        value: Option<&'a str>,
+    },
     /// A code taken meanwhile is [`crate::StoreError::Conflict`].
     AddCode(&'a spor_core::CodeEntry),
     /// Not written if there is no such added code.
@@ -555,6 +561,7 @@ impl std::fmt::Debug for AuditedChange<'_> {
             AuditedChange::UpdateUser { .. } => "UpdateUser(…)",
             AuditedChange::UpdateUserKeepingAnAdmin { .. } => "UpdateUserKeepingAnAdmin(…)",
             AuditedChange::SetMicrodataFrom(_) => "SetMicrodataFrom(…)",
+            AuditedChange::SetExchangeMapping { .. } => "SetExchangeMapping(…)",
             AuditedChange::AddCode(_) => "AddCode(…)",
             AuditedChange::RenameCode { .. } => "RenameCode(…)",
             AuditedChange::RetireCode { .. } => "RetireCode(…)",

@@ -111,6 +111,22 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("nav_dashboard", "Overblik", "Dashboard"),
     ("nav_overview", "Årsoversigt", "Annual overview"),
     ("nav_releases", "Udgivelser", "Releases"),
+    ("nav_exchanges", "Udvekslinger", "Exchanges"),
+    (
+        "exchanges_title",
+        "Internationale udvekslinger",
+        "International exchanges",
+    ),
+    (
+        "exchanges_intro",
+        "Tallene til Eurostat, UNODC, den amerikanske TIP-rapport og GRETA, talt fra registret efter samme regler som årsoversigten. Hvor registrets koder placeres, styres af mapningen (spor codes mapping).",
+        "The figures for Eurostat, UNODC, the US TIP report and GRETA, counted from the register by the overview's rules. Where the register's codes go is set by the mapping (spor codes mapping).",
+    ),
+    (
+        "exchanges_no_data",
+        "Registret har ingen tal for dette år.",
+        "The register has no figures for this year.",
+    ),
     (
         "releases_intro",
         "Hver udgivelse er gemt præcis som den blev udgivet, i alle formater, uanset hvad registret siden er ændret til. Nye udgives med spor release publish.",

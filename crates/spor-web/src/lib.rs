@@ -280,6 +280,11 @@ pub fn router(state: AppState) -> Router {
         .route("/overview/{year}/csv/{table}", get(analyst::table_csv))
         .route("/overview/{year}/manifest", get(analyst::manifest))
         .route("/overview/{year}/risk", get(analyst::risk))
+        .route("/exchanges", get(analyst::exchanges))
+        .route(
+            "/exchanges/{name}/{year}/{format}",
+            get(analyst::exchange_download),
+        )
         .route("/releases", get(releases::list))
         .route("/releases/{id}", get(releases::show))
         .route("/releases/{id}/manifest", get(releases::manifest))

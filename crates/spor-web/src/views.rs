@@ -371,6 +371,25 @@ pub struct OverviewPage {
     pub message: Option<String>,
 }
 
+/// One exchange on the exchanges page.
+#[derive(Debug, Clone)]
+pub struct ExchangeView {
+    pub title: String,
+    pub description: String,
+    /// (format, href).
+    pub downloads: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "exchanges.html")]
+pub struct ExchangesPage {
+    pub c: Chrome,
+    pub years: Vec<Opt>,
+    pub exchanges: Vec<ExchangeView>,
+    /// Why the year has nothing to exchange.
+    pub message: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "risk.html")]
 pub struct RiskPage {

@@ -44,6 +44,8 @@ pub enum Command {
     Demo(cmd::demo::Args),
     /// Compute the annual overview for a year.
     Report(cmd::report::Args),
+    /// An international data exchange (eurostat, unodc, tip, greta) for a year.
+    Exchange(cmd::exchange::Args),
     /// Disclosure control of the public profile: risk report, protected edition and manifest.
     #[command(subcommand)]
     Release(cmd::release::ReleaseCommand),

@@ -18,7 +18,9 @@ use crate::audit::{self, Event};
 use crate::auth::Analyst;
 use crate::forms::Opt;
 use crate::i18n::Lang;
-use crate::views::{Chrome, DashboardPage, OverviewPage, RiskPage, RowView, TableView};
+use crate::views::{
+    Chrome, DashboardPage, ExchangeView, ExchangesPage, OverviewPage, RiskPage, RowView, TableView,
+};
 
 fn internal(e: anyhow::Error) -> AppError {
     tracing::error!(error = %format!("{e:#}"), "cannot compute the statistics");
@@ -596,4 +598,84 @@ pub async fn risk(
         table: tables,
         message,
     })
+}
+
+/// The international exchanges of a year, each with a download per format.
+pub async fn exchanges(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let lang = info.lang;
+    let snap = st.stats.snapshot().await.map_err(internal)?;
+    let now_year = st.now().year();
+    let year = match year_param(&q)? {
+        Some(y) => y,
+        // The latest finished year with data, as on the overview.
+        None => snap
+            .years
+            .iter()
+            .rev()
+            .find(|y| **y < now_year)
+            .or(snap.years.last())
+            .copied()
+            .unwrap_or(now_year),
+    };
+    let exchanges = spor_app::exchange::all()
+        .iter()
+        .map(|def| ExchangeView {
+            title: def.title.replace("{year}", &year.to_string()),
+            description: def.description.to_string(),
+            downloads: spor_app::exchange::Format::ALL
+                .iter()
+                .map(|f| {
+                    (
+                        f.name().to_uppercase(),
+                        format!("/exchanges/{}/{year}/{}", def.name, f.name()),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let message = (!snap.years.contains(&year)).then(|| lang.s("exchanges_no_data").to_string());
+    page(&ExchangesPage {
+        c: Chrome::new(
+            &info,
+            Some(&s),
+            format!("{} {year}", lang.s("exchanges_title")),
+        ),
+        years: year_options(&snap.years, year),
+        exchanges,
+        message,
+    })
+}
+
+/// One exchange of a year in one format, computed by the application layer with the
+/// centre's mappings; audited as a download.
+pub async fn exchange_download(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Path((name, year, format)): Path<(String, i32, String)>,
+) -> PageResult {
+    let def = spor_app::exchange::find(&name).map_err(|_| AppError::NotFound)?;
+    let format = spor_app::exchange::Format::parse(&format).ok_or(AppError::NotFound)?;
+    let report = spor_app::exchange::of_statistics(&st.stats, st.store.as_ref(), def, year)
+        .await
+        .map_err(internal)?
+        .map_err(|_| AppError::NotFound)?;
+    let bytes = spor_app::exchange::render(&report, format, st.now()).map_err(internal)?;
+    let (target, detail) = spor_app::exchange::audit_target(def.name, year, format);
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ReportDownload,
+        Some(&target),
+        Some(detail),
+    );
+    audit::record(&st, ev).await?;
+    Ok(crate::report::file(
+        format.content_type(),
+        spor_app::exchange::file_name(def.name, year, format),
+        bytes,
+    ))
 }

@@ -219,3 +219,82 @@ async fn the_public_edition_its_manifest_and_the_risk_report_are_served() {
         "the public download is audited"
     );
 }
+
+#[tokio::test]
+async fn the_exchanges_page_offers_every_exchange_in_every_format_and_downloads_are_audited() {
+    let (app, mut an) = demo_app().await;
+    let page = an.get("/exchanges?year=2023").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.body.contains("Internationale udvekslinger 2023"));
+    for name in ["eurostat", "unodc", "tip", "greta"] {
+        for format in ["json", "csv", "xlsx"] {
+            let href = format!("href=\"/exchanges/{name}/2023/{format}\"");
+            assert!(page.body.contains(&href), "{href}");
+        }
+    }
+    assert!(
+        page.body
+            .contains("Eurostat: registrerede ofre for menneskehandel, 2023")
+    );
+
+    let (status, headers, body) = an.get_bytes("/exchanges/eurostat/2023/json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/json");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("eurostat-2023.json")
+    );
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(json["year"], 2023);
+    assert_eq!(json["country"], "DK");
+    let rows = json["rows"].as_array().unwrap();
+    let total: u64 = rows.iter().map(|r| r["value"].as_u64().unwrap()).sum();
+    assert_eq!(total, 112);
+    let nat: u64 = rows
+        .iter()
+        .filter(|r| r["citizen"] == "NAT")
+        .map(|r| r["value"].as_u64().unwrap())
+        .sum();
+    assert_eq!(nat, 3);
+
+    let (status, _, body) = an.get_bytes("/exchanges/eurostat/2023/csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(body).unwrap();
+    assert!(csv.starts_with("year,country,sex,age,citizen,exploitation,value\n"));
+    assert!(csv.contains("\n2023,DK,T,TOTAL,NAT,TOTAL,3\n"), "{csv}");
+    assert!(csv.contains("\n2023,DK,F,Y_GE18,NAT,SEX,2\n"), "{csv}");
+    assert!(csv.ends_with("2023,DK,T,TOTAL,TOTAL,TOTAL,112\n"), "{csv}");
+    let (status, _, body) = an.get_bytes("/exchanges/greta/2023/xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.starts_with(b"PK"));
+
+    assert_eq!(
+        an.get("/exchanges/ctdc/2023/json").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        an.get("/exchanges/eurostat/2023/docx").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        an.get("/exchanges/eurostat/1990/json").await.status(),
+        StatusCode::NOT_FOUND,
+        "a year without data"
+    );
+    let downloads = report_downloads(&app).await;
+    let targets: Vec<(Option<&str>, Option<&str>)> = downloads
+        .items
+        .iter()
+        .map(|e| (e.target.as_deref(), e.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            (Some("exchange:greta:2023"), Some("xlsx")),
+            (Some("exchange:eurostat:2023"), Some("csv")),
+            (Some("exchange:eurostat:2023"), Some("json")),
+        ]
+    );
+}

@@ -88,6 +88,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/overview/2026/csv/victims_by_form", Who::Analyst),
     ("GET", "/overview/2026/manifest", Who::Analyst),
     ("GET", "/overview/2026/risk", Who::Analyst),
+    ("GET", "/exchanges", Who::Analyst),
+    ("GET", "/exchanges/eurostat/2026/json", Who::Analyst),
     ("GET", "/releases", Who::Analyst),
     ("GET", "/releases/1", Who::Analyst),
     ("GET", "/releases/1/manifest", Who::Analyst),

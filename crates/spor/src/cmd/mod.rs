@@ -5,6 +5,7 @@ pub mod backup;
 pub mod bench;
 pub mod codes;
 pub mod demo;
+pub mod exchange;
 pub mod export;
 pub mod import;
 pub mod persons;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Settings(c) => settings::run(c, &cli.db).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Report(args) => report::run(args, &cli.db).await,
+        Command::Exchange(args) => exchange::run(args, &cli.db).await,
         Command::Release(c) => release::run(c, &cli.db).await,
         Command::Bench(c) => bench::run(c).await,
         Command::Store(c) => store::run(c, &cli.db).await,
@@ -52,9 +54,10 @@ fn appends_events(c: &Command) -> bool {
         c,
         Command::Import(_)
             | Command::Export(_)
-            | Command::Codes(codes::CodesCommand::Add { .. })
+            | Command::Codes(codes::CodesCommand::Add { .. } | codes::CodesCommand::Map { .. })
             | Command::Settings(settings::SettingsCommand::Set { .. })
             | Command::Report(_)
+            | Command::Exchange(_)
             | Command::Release(_)
             | Command::Store(store::StoreCommand::Copy { .. })
             | Command::Backup(_)
