@@ -88,18 +88,18 @@ async fn locked_out(st: &AppState, s: &Session, info: &RequestInfo) -> PageResul
 /// Checks the second factor of a session's user; `Ok(None)` when it was right, else
 /// the message to show (the failure counted and audited). A locked account is refused
 /// without looking at the code, unless the request comes from one of the user's trusted
-/// devices (`device`, its cookie), which the account's back-off does not hold back: the
-/// attempt is counted against the device instead (see [`auth::attempt_login`]).
+/// devices (`trusted`: the hash [`auth::claim_device`] gave for this attempt), which the
+/// account's back-off does not hold back: the attempt is counted against the device
+/// instead (see [`auth::attempt_login`]).
 async fn check_code(
     st: &AppState,
     s: &Session,
     info: &RequestInfo,
     code: &str,
-    device: Option<&str>,
+    trusted: Option<String>,
 ) -> Result<Result<Proof, Option<String>>, AppError> {
     let now = st.now();
     let user = st.store.user(&s.user).await?.ok_or(AppError::Forbidden)?;
-    let trusted = auth::claim_device(st, &s.user, device, now).await?;
     if user.disabled || (trusted.is_none() && user.locked_until.is_some_and(|t| t > now)) {
         return Ok(Err(None));
     }
@@ -143,7 +143,8 @@ pub async fn second_factor(
     }
     let code = f.get("code").map(String::as_str).unwrap_or("");
     let device = auth::our_cookie(&headers, auth::DEVICE_COOKIE, info.secure);
-    match check_code(&st, &s, &info, code, device).await? {
+    let trusted = auth::claim_device(&st, &s.user, device, st.now()).await?;
+    match check_code(&st, &s, &info, code, trusted).await? {
         Ok(proof) => {
             let user = st.store.user(&s.user).await?.ok_or(AppError::Forbidden)?;
             auth::clear_failures(&st, &user).await?;
@@ -394,10 +395,15 @@ pub async fn reauthenticate_page(
 pub async fn reauthenticate(
     State(st): State<AppState>,
     LoggedIn(s, info): LoggedIn,
+    headers: HeaderMap,
     Form(f): F,
 ) -> PageResult {
     let next = next_of(&f);
     let now = st.now();
+    // From one of the user's trusted devices the account's back-off (which anyone who
+    // knows the name can set) does not hold the attempt back; it counts against the device.
+    let device = auth::our_cookie(&headers, auth::DEVICE_COOKIE, info.secure);
+    let trusted = auth::claim_device(&st, &s.user, device, now).await?;
     let user = st.store.user(&s.user).await?.ok_or(AppError::Forbidden)?;
     let password = f.get("password").cloned().unwrap_or_default();
     let stored = user.password_hash.clone();
@@ -414,9 +420,9 @@ pub async fn reauthenticate(
             Some(detail.to_string()),
         )
     };
-    if !password_ok || user.locked_until.is_some_and(|t| t > now) {
+    if !password_ok || (trusted.is_none() && user.locked_until.is_some_and(|t| t > now)) {
         st.limiter.fail(&info.address, now, &st.config);
-        let locked = auth::count_failure(&st, &s.user).await?;
+        let locked = trusted.is_none() && auth::count_failure(&st, &s.user).await?;
         audit::record(&st, refused("re-authentication: wrong password")).await?;
         if locked {
             return locked_out(&st, &s, &info).await;
@@ -426,7 +432,7 @@ pub async fn reauthenticate(
     }
     if user.has_second_factor() {
         let code = f.get("code").map(String::as_str).unwrap_or("");
-        match check_code(&st, &s, &info, code, None).await? {
+        match check_code(&st, &s, &info, code, trusted.clone()).await? {
             Ok(_) => {}
             Err(Some(_)) => {
                 let msg = info.lang.s("reauth_failed").to_string();
@@ -436,6 +442,7 @@ pub async fn reauthenticate(
             Err(None) => return locked_out(&st, &s, &info).await,
         }
     }
+    auth::device_succeeded(&st, trusted.as_deref()).await?;
     st.store.verify_session(&s.id_hash, now).await?;
     let ev = audit::event(&info, Some(&s.user), Event::Reauthenticate, None, None);
     audit::record(&st, ev).await?;

@@ -585,3 +585,37 @@ async fn a_device_cookie_gets_the_account_limit_of_guesses_and_a_reset_forgets_i
         "after the reset the device is one like any other, and waits"
     );
 }
+
+/// A guesser who backs the account off cannot make the logged-in user's re-authentication
+/// fail (which would end their session): from the browser the user logged in with, the
+/// password and code are checked against the device's count, not the account's back-off.
+#[tokio::test]
+async fn re_authentication_from_a_trusted_device_is_not_held_back_by_guesses() {
+    let app = spawn_app_with(guessing_config()).await;
+    app.add_user("cw", "caseworker").await;
+    let mut browser = app.agent();
+    assert_logged_in(browser.login("cw", "cw-secret-password").await, "login");
+    browser.refresh_csrf().await;
+    let mut guesser = app.agent();
+    for i in 0..10 {
+        guesser.login("cw", &format!("guess-{i:03}-wrong")).await;
+    }
+    let u = app.store.user("cw").await.unwrap().unwrap();
+    assert!(
+        u.locked_until.is_some(),
+        "the guesses backed the account off"
+    );
+    let code = browser.next_code("cw");
+    let ok = browser
+        .post(
+            "/account/reauthenticate",
+            &[
+                ("password", "cw-secret-password"),
+                ("code", &code),
+                ("next", "/cases"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ok.location.as_deref(), Some("/cases"));
+}
