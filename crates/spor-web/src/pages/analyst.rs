@@ -28,6 +28,25 @@ fn internal(e: anyhow::Error) -> AppError {
 }
 
 /// `?year=`: absent is `None`; anything but a year is a bad request.
+/// The `year` asked for, else the latest finished year with data (the edition being
+/// prepared), else the latest year with data, else this year.
+fn year_or_latest(
+    q: &HashMap<String, String>,
+    years: &[i32],
+    now_year: i32,
+) -> Result<i32, AppError> {
+    Ok(match year_param(q)? {
+        Some(y) => y,
+        None => years
+            .iter()
+            .rev()
+            .find(|y| **y < now_year)
+            .or(years.last())
+            .copied()
+            .unwrap_or(now_year),
+    })
+}
+
 fn year_param(q: &HashMap<String, String>) -> Result<Option<i32>, AppError> {
     match q.get("year").map(|y| y.trim()).filter(|y| !y.is_empty()) {
         None => Ok(None),
@@ -322,19 +341,7 @@ pub async fn overview(
     let lang = info.lang;
     let public = public_param(&q)?;
     let snap = st.stats.snapshot().await.map_err(internal)?;
-    let now_year = st.now().year();
-    let year = match year_param(&q)? {
-        Some(y) => y,
-        // The latest finished year with data: the edition being prepared.
-        None => snap
-            .years
-            .iter()
-            .rev()
-            .find(|y| **y < now_year)
-            .or(snap.years.last())
-            .copied()
-            .unwrap_or(now_year),
-    };
+    let year = year_or_latest(&q, &snap.years, st.now().year())?;
     let ev = audit::event(
         &info,
         Some(&s.user),
@@ -608,19 +615,7 @@ pub async fn exchanges(
 ) -> PageResult {
     let lang = info.lang;
     let snap = st.stats.snapshot().await.map_err(internal)?;
-    let now_year = st.now().year();
-    let year = match year_param(&q)? {
-        Some(y) => y,
-        // The latest finished year with data, as on the overview.
-        None => snap
-            .years
-            .iter()
-            .rev()
-            .find(|y| **y < now_year)
-            .or(snap.years.last())
-            .copied()
-            .unwrap_or(now_year),
-    };
+    let year = year_or_latest(&q, &snap.years, st.now().year())?;
     let exchanges = spor_app::exchange::all()
         .iter()
         .map(|def| ExchangeView {

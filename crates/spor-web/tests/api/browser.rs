@@ -555,6 +555,13 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.go(&format!("{}/overview/2023/view?profile=public", app.base))
         .await;
     d.shot("overview-html-public").await;
+    // The international exchanges of the year, each with its downloads.
+    d.go(&format!("{}/exchanges?year=2023", app.base)).await;
+    assert!(
+        d.text("main").await.contains("Eurostat"),
+        "the exchanges page lists Eurostat"
+    );
+    d.shot("exchanges").await;
     // The releases kept in the register: the list, one release's files, its diff.
     spor_app::published::publish(
         app.store.as_ref(),
