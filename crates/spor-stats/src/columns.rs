@@ -193,7 +193,12 @@ fn ref_order<T>(
 /// Rows sorted by person, then date, then position (reference order): a counting sort by
 /// person (persons are numbered, so this is two passes), then each person's few rows
 /// sorted among themselves.
-fn by_person<T: Copy>(rows: &[T], persons: u32, key: impl Fn(&T) -> (u32, NaiveDate)) -> Vec<T> {
+/// Each row with its position in `rows` (its rank in reference order: see [`crate::trace`]).
+fn by_person<T: Copy>(
+    rows: &[T],
+    persons: u32,
+    key: impl Fn(&T) -> (u32, NaiveDate),
+) -> Vec<(u32, T)> {
     let mut start = vec![0u32; persons as usize + 1];
     for r in rows {
         start[key(r).0 as usize + 1] += 1;
@@ -216,7 +221,7 @@ fn by_person<T: Copy>(rows: &[T], persons: u32, key: impl Fn(&T) -> (u32, NaiveD
             run.sort_by_key(|&i| key(&rows[i as usize]).1);
         }
     }
-    order.into_iter().map(|i| rows[i as usize]).collect()
+    order.into_iter().map(|i| (i, rows[i as usize])).collect()
 }
 
 /// For each text of `theirs` (in its numbering), its number in `ours` (new texts are
@@ -451,12 +456,12 @@ impl Columns {
     }
 
     /// The decisions sorted by person, then date, then `case_ref`.
-    pub(crate) fn decisions_by_person(&self) -> Vec<Decision> {
+    pub(crate) fn decisions_by_person(&self) -> Vec<(u32, Decision)> {
         by_person(&self.decisions, self.persons, |d| (d.person, d.date))
     }
 
     /// The interviews sorted by person, then date, then `assessment_ref`.
-    pub(crate) fn interviews_by_person(&self) -> Vec<Interview> {
+    pub(crate) fn interviews_by_person(&self) -> Vec<(u32, Interview)> {
         by_person(&self.interviews, self.persons, |a| (a.person, a.date))
     }
 

@@ -344,6 +344,154 @@ fn history_split<'a>(
     Some(out)
 }
 
+/// The cells unit `u` counts in for table `def`: `each(path, column)` for every row path
+/// (each nesting prefix, padded with `Nil`) and every column it falls in.
+#[inline]
+fn cells_of<'a>(
+    def: &TableDef,
+    u: &Unit<'a>,
+    maps: &'a Mappings,
+    mut each: impl FnMut(Path<'a>, Key<'a>),
+) {
+    let mut col_keys: [Key<'a>; 4] = [Key::Nil; 4];
+    let mut ncols = 0;
+    match def.cols {
+        Cols::Count => {
+            col_keys[0] = Key::Count;
+            ncols = 1;
+        }
+        Cols::Years(_) => {
+            col_keys[0] = Key::Year(u.year);
+            ncols = 1;
+        }
+        Cols::Dim(d) => {
+            col_keys[0] = d.key(u, maps);
+            ncols = 1;
+        }
+        Cols::Measures(ms) => {
+            for k in pass_measures(ms, u).take(4) {
+                col_keys[ncols] = Key::Str(k);
+                ncols += 1;
+            }
+        }
+    }
+    let mut add = |path: Path<'a>| {
+        for c in &col_keys[..ncols] {
+            each(path, *c);
+        }
+    };
+    match def.rows {
+        Rows::Measures(ms) => {
+            for k in pass_measures(ms, u) {
+                add([Key::Str(k), Key::Nil, Key::Nil]);
+            }
+        }
+        Rows::Dims { levels, .. } => {
+            let mut path = [Key::Nil; MAX_DEPTH];
+            for (i, d) in levels.iter().enumerate().take(MAX_DEPTH) {
+                path[i] = d.key(u, maps);
+                add(path);
+            }
+        }
+    }
+}
+
+/// Why the records of a cell cannot be listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TraceError {
+    #[error("the overview has no table {0:?}")]
+    UnknownTable(String),
+    #[error("the column {column:?} is not a column of table {table:?} for {year}")]
+    UnknownColumn {
+        table: String,
+        column: String,
+        year: i32,
+    },
+    #[error(
+        "the figures of {year} come from the published history (history.csv), not from records"
+    )]
+    FromHistory { year: i32 },
+    #[error("the total of table {0:?} adds up rows that overlap: choose one of its rows")]
+    SumOfMeasures(String),
+    #[error(
+        "a row of table {table:?} is named by at most {depth} keys (one per level), not {given}"
+    )]
+    TooDeep {
+        table: String,
+        depth: usize,
+        given: usize,
+    },
+}
+
+/// The records counted in one cell of `def`: the cell's row given by its keys from the top
+/// level down (none: the total row), its column by its key. Each record as its position
+/// in reference order among the records of the table's population.
+pub(crate) fn trace_cell(
+    def: &TableDef,
+    ctx: &Ctx<'_>,
+    row: &[&str],
+    column: &str,
+) -> Result<Vec<u32>, TraceError> {
+    let y = ctx.year;
+    let unknown_column = || TraceError::UnknownColumn {
+        table: def.id.to_string(),
+        column: column.to_string(),
+        year: y,
+    };
+    let depth = match def.rows {
+        Rows::Dims { levels, .. } => levels.len().min(MAX_DEPTH),
+        Rows::Measures(_) => 1,
+    };
+    if row.len() > depth {
+        return Err(TraceError::TooDeep {
+            table: def.id.to_string(),
+            depth,
+            given: row.len(),
+        });
+    }
+    // A total that is one of the rows is that row; the total of a table of measures is a
+    // sum over rows that overlap, not a count of records.
+    let total_row = [match def.total {
+        TotalRule::Row(key) => key,
+        TotalRule::SumOfRows => "",
+    }];
+    let row = match (row.is_empty(), def.total, def.rows) {
+        (true, TotalRule::Row(_), _) => &total_row[..],
+        (true, TotalRule::SumOfRows, Rows::Measures(_)) => {
+            return Err(TraceError::SumOfMeasures(def.id.to_string()));
+        }
+        _ => row,
+    };
+    let year = match def.cols {
+        Cols::Years(_) => column.parse::<i32>().map_err(|_| unknown_column())?,
+        _ => y,
+    };
+    if year < ctx.complete_from(def.population) {
+        return Err(TraceError::FromHistory { year });
+    }
+    let mut out = Vec::new();
+    for u in ctx.units.of(def.population).of_year(year) {
+        if !u.passes(def.filter) || ctx.until.is_some_and(|until| (u.month, u.day) > until) {
+            continue;
+        }
+        let mut counted = false;
+        cells_of(def, u, ctx.maps, |path, c| {
+            let at = path.iter().take_while(|k| **k != Key::Nil).count();
+            let in_row = if row.is_empty() {
+                at == 1
+            } else {
+                at == row.len() && path.iter().zip(row).all(|(k, r)| k.code() == *r)
+            };
+            counted |= in_row && c.code() == column;
+        });
+        if counted {
+            out.push(u.record);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
 pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
     let y = ctx.year;
     let complete_from = ctx.complete_from(def.population);
@@ -369,55 +517,17 @@ pub(crate) fn evaluate_table<'a>(def: &TableDef, ctx: &Ctx<'a>) -> Table {
             if !u.passes(def.filter) || ctx.until.is_some_and(|until| (u.month, u.day) > until) {
                 continue;
             }
-            let mut col_keys: [Key<'a>; 4] = [Key::Nil; 4];
-            let mut ncols = 0;
-            match def.cols {
-                Cols::Count => {
-                    col_keys[0] = Key::Count;
-                    ncols = 1;
-                }
-                Cols::Years(_) => {
-                    col_keys[0] = Key::Year(u.year);
-                    ncols = 1;
-                }
-                Cols::Dim(d) => {
-                    col_keys[0] = d.key(u, maps);
-                    ncols = 1;
-                }
-                Cols::Measures(ms) => {
-                    for k in pass_measures(ms, u).take(4) {
-                        col_keys[ncols] = Key::Str(k);
-                        ncols += 1;
+            cells_of(def, u, maps, |path, c| {
+                // Look up by reference first: most cells exist, and moving the key into
+                // `entry` copies it every time.
+                let key = (path, c);
+                match counts.get_mut(&key) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.insert(key, 1);
                     }
                 }
-            }
-            let mut add = |path: Path<'a>| {
-                for c in &col_keys[..ncols] {
-                    // Look up by reference first: most cells exist, and moving the key
-                    // into `entry` copies it every time.
-                    let key = (path, *c);
-                    match counts.get_mut(&key) {
-                        Some(n) => *n += 1,
-                        None => {
-                            counts.insert(key, 1);
-                        }
-                    }
-                }
-            };
-            match def.rows {
-                Rows::Measures(ms) => {
-                    for k in pass_measures(ms, u) {
-                        add([Key::Str(k), Key::Nil, Key::Nil]);
-                    }
-                }
-                Rows::Dims { levels, .. } => {
-                    let mut path = [Key::Nil; MAX_DEPTH];
-                    for (i, d) in levels.iter().enumerate().take(MAX_DEPTH) {
-                        path[i] = d.key(u, maps);
-                        add(path);
-                    }
-                }
-            }
+            });
         }
     }
 

@@ -27,7 +27,7 @@ pub use collate::{danish_cmp, danish_key};
 pub use columns::{Columns, ColumnsBuilder};
 pub use dashboard::{Dashboard, evaluate_dashboard};
 pub use defs::{Presentation, TABLES, TableDef};
-pub use engine::MONTHS_DA;
+pub use engine::{MONTHS_DA, TraceError};
 pub use exchange::{EXCHANGES, ExchangeDef, ExchangeReport, evaluate_exchange};
 pub use facts::{change_pct, pct};
 pub use output::{
@@ -235,6 +235,31 @@ pub(crate) fn join<A: Send, B: Send>(
 /// How many threads evaluation uses: the machine's cores, at most 8.
 pub(crate) fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// The records counted in one cell of the overview of `year`: table `table_id`, the row
+/// named by its keys from the top level down (none: the total row), the column by its key
+/// (as [`Table::column_keys`] gives them). Each record as its position in reference order
+/// among the records of the table's population ([`Population`]: decisions by `case_ref`,
+/// interviews by `assessment_ref`, calls by `call_ref`), ascending; as many as the cell
+/// counts.
+pub fn trace(
+    reg: &Register,
+    cols: &Columns,
+    year: i32,
+    table_id: &str,
+    row: &[&str],
+    column: &str,
+) -> Result<(defs::Population, Vec<u32>), TraceError> {
+    let def = defs::table(table_id).ok_or_else(|| TraceError::UnknownTable(table_id.into()))?;
+    let ctx = context(
+        reg,
+        year,
+        units::Units::build(cols),
+        units::History::build(reg),
+        Mappings::builtin(),
+    );
+    Ok((def.population, engine::trace_cell(def, &ctx, row, column)?))
 }
 
 /// Evaluates one table definition (also one that is not in [`TABLES`]: a new cross-tab

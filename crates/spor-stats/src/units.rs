@@ -34,6 +34,9 @@ pub(crate) struct Unit<'a> {
     pub referral: Option<&'a str>,
     pub authority: Option<Authority>,
     pub flags: u8,
+    /// The record that made the unit: its position in reference order among the records
+    /// of its kind (the counted decision, the latest interview, the call).
+    pub record: u32,
 }
 
 impl Unit<'_> {
@@ -137,7 +140,7 @@ impl<'a> Units<'a> {
     /// decision, and per person the date of the last identified decision.
     fn victims(
         cols: &'a Columns,
-        ds: &[Decision],
+        ds: &[(u32, Decision)],
     ) -> (Vec<Unit<'a>>, Vec<i32>, Vec<Option<NaiveDate>>) {
         let mut last_identified: Vec<Option<NaiveDate>> = vec![None; cols.persons as usize];
         let mut years: BTreeSet<i32> = BTreeSet::new();
@@ -145,28 +148,28 @@ impl<'a> Units<'a> {
         let mut last_year = None;
         let mut start = 0;
         while start < ds.len() {
-            let person = ds[start].person;
-            let end = start + ds[start..].partition_point(|d| d.person == person);
+            let person = ds[start].1.person;
+            let end = start + ds[start..].partition_point(|(_, d)| d.person == person);
             let run = &ds[start..end];
             start = end;
-            for d in run {
+            for (_, d) in run {
                 let y = d.date.year();
                 if last_year != Some(y) {
                     years.insert(y);
                     last_year = Some(y);
                 }
             }
-            let mut identified = run.iter().filter(|d| d.identified).peekable();
-            let Some(first) = identified.peek() else {
+            let mut identified = run.iter().filter(|(_, d)| d.identified).peekable();
+            let Some((_, first)) = identified.peek() else {
                 continue;
             };
             let first_year = first.date.year();
-            while let Some(d) = identified.next() {
+            while let Some((at, d)) = identified.next() {
                 let y = d.date.year();
-                if identified.peek().is_some_and(|n| n.date.year() == y) {
+                if identified.peek().is_some_and(|(_, n)| n.date.year() == y) {
                     continue;
                 }
-                units.push(Self::victim(cols, d, y, first_year));
+                units.push(Self::victim(cols, d, *at, y, first_year));
                 if let Some(slot) = last_identified.get_mut(person as usize) {
                     *slot = Some(d.date);
                 }
@@ -175,7 +178,7 @@ impl<'a> Units<'a> {
         (units, years.into_iter().collect(), last_identified)
     }
 
-    fn victim(cols: &'a Columns, d: &Decision, y: i32, first_year: i32) -> Unit<'a> {
+    fn victim(cols: &'a Columns, d: &Decision, at: u32, y: i32, first_year: i32) -> Unit<'a> {
         let mut flags = 0;
         if first_year < y {
             flags |= REPEAT;
@@ -201,6 +204,7 @@ impl<'a> Units<'a> {
             referral: d.referral.map(|c| cols.text(c)),
             authority: Some(d.authority),
             flags,
+            record: at,
         }
     }
 
@@ -209,16 +213,16 @@ impl<'a> Units<'a> {
     /// on or after the year's first interview.
     fn assessed(
         cols: &'a Columns,
-        xs: &[Interview],
+        xs: &[(u32, Interview)],
         last_identified: &[Option<NaiveDate>],
     ) -> Vec<Unit<'a>> {
         let mut units = Vec::new();
         let mut start = 0;
         while start < xs.len() {
-            let (person, year) = (xs[start].person, xs[start].date.year());
+            let (person, year) = (xs[start].1.person, xs[start].1.date.year());
             let end = start
-                + xs[start..].partition_point(|a| a.person == person && a.date.year() == year);
-            let (first, latest) = (&xs[start], &xs[end - 1]);
+                + xs[start..].partition_point(|(_, a)| a.person == person && a.date.year() == year);
+            let (first, (at, latest)) = (&xs[start].1, &xs[end - 1]);
             start = end;
             let identified_after = last_identified
                 .get(person as usize)
@@ -241,6 +245,7 @@ impl<'a> Units<'a> {
                 } else {
                     0
                 },
+                record: *at,
             });
         }
         units
@@ -250,7 +255,8 @@ impl<'a> Units<'a> {
     fn calls(cols: &Columns) -> Vec<Unit<'a>> {
         cols.calls
             .iter()
-            .map(|c| Unit {
+            .zip(0u32..)
+            .map(|(c, at)| Unit {
                 year: c.year,
                 month: c.month,
                 day: c.day,
@@ -266,6 +272,7 @@ impl<'a> Units<'a> {
                 } else {
                     0
                 },
+                record: at,
             })
             .collect()
     }
