@@ -40,6 +40,7 @@ pub mod second_factor;
 pub mod settings;
 pub mod statistics;
 pub mod teams;
+pub mod trace;
 
 pub use edition::{Edition, Format, Profile, PublicOptions};
 pub use statistics::{EditionKey, Statistics};

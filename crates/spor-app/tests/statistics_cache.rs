@@ -70,12 +70,71 @@ async fn check(store: &dyn Store, what: &str) {
     assert!(cache.kept_columns().await.unwrap().1.is_some(), "{what}");
 }
 
+/// A figure's records (issue 24, item 3), read from the store over several chunks: as many
+/// as the figure, each of the kind the cell names; a register changed since the figures
+/// were counted is refused rather than misread.
+async fn trace(store: &dyn Store, what: &str) {
+    use spor_app::trace::{TraceFailure, Traced, cell_records};
+    let (register, columns) = spor_app::statistics::load(store).await.unwrap();
+    let report = spor_stats::evaluate_columns(&register, &columns, 2023).unwrap();
+    let t = &report.tables["victims_by_gender_form"];
+    let col = t.column_keys.iter().position(|k| k == "sexual").unwrap();
+    let row = t.rows.iter().find(|r| r.key == "female").unwrap();
+    let (_, records) = cell_records(
+        store,
+        &register,
+        &columns,
+        2023,
+        "victims_by_gender_form",
+        &["female"],
+        "sexual",
+    )
+    .await
+    .unwrap();
+    assert_eq!(Some(records.len() as u64), row.values[col], "{what}");
+    assert!(
+        records.len() > spor_store::SCAN_CHUNK,
+        "{what}: over more than one chunk"
+    );
+    let mut refs = Vec::new();
+    for r in &records {
+        let Traced::Decision(d) = r else {
+            panic!("{what}: {r:?} is not a decision")
+        };
+        assert_eq!(d.gender.code(), "female", "{what} {}", d.case_ref);
+        assert_eq!(
+            d.exploitation_form.map(|f| f.code()),
+            Some("sexual"),
+            "{what}"
+        );
+        refs.push(r.reference().to_owned());
+    }
+    assert!(refs.is_sorted(), "{what}: in reference order");
+
+    store.set_microdata_from(Some(2019)).await.unwrap();
+    let stale = cell_records(
+        store,
+        &register,
+        &columns,
+        2023,
+        "victims_by_gender_form",
+        &["female"],
+        "sexual",
+    )
+    .await;
+    assert!(
+        matches!(stale, Err(TraceFailure::Changed)),
+        "{what}: {stale:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_counts_from_chunks_and_keeps_the_columns() {
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("spor.db").to_string_lossy().into_owned();
     let store = spor_store::open(&url).await.unwrap();
     check(store.as_ref(), "sqlite").await;
+    trace(store.as_ref(), "sqlite").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -94,6 +153,7 @@ async fn postgres_counts_from_chunks_and_keeps_the_columns() {
     let (server, _) = base.rsplit_once('/').unwrap();
     let store = spor_store::open(&format!("{server}/{name}")).await.unwrap();
     check(store.as_ref(), "postgres").await;
+    trace(store.as_ref(), "postgres").await;
     drop(store);
     admin
         .execute(sqlx::AssertSqlSafe(format!(

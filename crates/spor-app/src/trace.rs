@@ -1,0 +1,178 @@
+//! Every figure traceable (issue 24, item 3): the records one cell of the overview counts,
+//! read from the store a chunk at a time (only the cell's records are kept).
+
+use chrono::NaiveDate;
+use spor_core::{Assessment, HotlineCall, Identification, Register};
+use spor_stats::Columns;
+use spor_stats::defs::Population;
+use spor_store::{RecordChunk, Store};
+
+/// A counted record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Traced {
+    Decision(Identification),
+    Interview(Assessment),
+    Call(HotlineCall),
+}
+
+impl Traced {
+    /// The record's own reference.
+    pub fn reference(&self) -> &str {
+        match self {
+            Traced::Decision(d) => d.case_ref.as_str(),
+            Traced::Interview(a) => a.assessment_ref.as_str(),
+            Traced::Call(c) => c.call_ref.as_str(),
+        }
+    }
+
+    /// The person it is about (a call names none).
+    pub fn person_ref(&self) -> Option<&str> {
+        match self {
+            Traced::Decision(d) => Some(d.person_ref.as_str()),
+            Traced::Interview(a) => Some(a.person_ref.as_str()),
+            Traced::Call(_) => None,
+        }
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        match self {
+            Traced::Decision(d) => d.decision_date,
+            Traced::Interview(a) => a.interview_date,
+            Traced::Call(c) => c.received_at.date_naive(),
+        }
+    }
+}
+
+/// Why a cell's records cannot be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceFailure {
+    /// The cell itself (table, row, column) does not name counted records.
+    #[error(transparent)]
+    Cell(#[from] spor_stats::TraceError),
+    /// The register changed between the figures and the reading of the records.
+    #[error("the register changed while its records were read: show the figure again and retry")]
+    Changed,
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
+}
+
+/// The records counted in the cell of the overview of `year` named by `table`, `row` (keys
+/// from the top level down; none: the total) and `column`, from `register` and `columns`
+/// (the statistics' view of the store as of `register.last_change`). In reference order.
+pub async fn cell_records(
+    store: &dyn Store,
+    register: &Register,
+    columns: &Columns,
+    year: i32,
+    table: &str,
+    row: &[&str],
+    column: &str,
+) -> Result<(Population, Vec<Traced>), TraceFailure> {
+    let (population, positions) = spor_stats::trace(register, columns, year, table, row, column)?;
+    let wanted = match population {
+        Population::Victims => Kind::Decisions,
+        Population::AssessedPersons => Kind::Interviews,
+        Population::HotlineCalls => Kind::Calls,
+    };
+    let mut picker = Picker {
+        wanted,
+        positions: &positions,
+        next: 0,
+        seen: 0,
+        last: None,
+        in_order: true,
+        out: Vec::with_capacity(positions.len()),
+    };
+    if let Some(cache) = store.statistics_cache() {
+        let state = cache
+            .scan_records(&mut |chunk| picker.take(chunk))
+            .await
+            .map_err(anyhow::Error::from)?;
+        if state.last_change != register.last_change {
+            return Err(TraceFailure::Changed);
+        }
+        if picker.in_order {
+            return Ok((population, picker.out));
+        }
+    }
+    // A store that hands its records out of reference order (or all at once): sorted here.
+    let mut all = store.load_register().await.map_err(anyhow::Error::from)?;
+    if all.last_change != register.last_change {
+        return Err(TraceFailure::Changed);
+    }
+    all.identifications
+        .sort_by(|a, b| a.case_ref.cmp(&b.case_ref));
+    all.assessments
+        .sort_by(|a, b| a.assessment_ref.cmp(&b.assessment_ref));
+    all.hotline_calls
+        .sort_by(|a, b| a.call_ref.cmp(&b.call_ref));
+    let mut picker = Picker {
+        wanted,
+        positions: &positions,
+        next: 0,
+        seen: 0,
+        last: None,
+        in_order: true,
+        out: Vec::with_capacity(positions.len()),
+    };
+    picker.take(RecordChunk::Identifications(all.identifications));
+    picker.take(RecordChunk::Assessments(all.assessments));
+    picker.take(RecordChunk::HotlineCalls(all.hotline_calls));
+    Ok((population, picker.out))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Decisions,
+    Interviews,
+    Calls,
+}
+
+/// Keeps the records at `positions` (ascending) of the wanted kind as they stream past,
+/// checking that they come in reference order.
+struct Picker<'a> {
+    wanted: Kind,
+    positions: &'a [u32],
+    next: usize,
+    seen: u32,
+    last: Option<String>,
+    in_order: bool,
+    out: Vec<Traced>,
+}
+
+impl Picker<'_> {
+    fn take(&mut self, chunk: RecordChunk) {
+        match chunk {
+            RecordChunk::Identifications(rows) if self.wanted == Kind::Decisions => {
+                self.pick(rows, |d| d.case_ref.as_str(), Traced::Decision)
+            }
+            RecordChunk::Assessments(rows) if self.wanted == Kind::Interviews => {
+                self.pick(rows, |a| a.assessment_ref.as_str(), Traced::Interview)
+            }
+            RecordChunk::HotlineCalls(rows) if self.wanted == Kind::Calls => {
+                self.pick(rows, |c| c.call_ref.as_str(), Traced::Call)
+            }
+            _ => {}
+        }
+    }
+
+    fn pick<T>(&mut self, rows: Vec<T>, key: fn(&T) -> &str, wrap: fn(T) -> Traced) {
+        let after_last = match (rows.first(), &self.last) {
+            (Some(first), Some(last)) => key(first) > last.as_str(),
+            _ => true,
+        };
+        if !after_last || !rows.is_sorted_by(|a, b| key(a) < key(b)) {
+            self.in_order = false;
+        }
+        if let Some(end) = rows.last() {
+            self.last = Some(key(end).to_owned());
+        }
+        for r in rows {
+            if self.positions.get(self.next) == Some(&self.seen) {
+                self.out.push(wrap(r));
+                self.next += 1;
+            }
+            self.seen += 1;
+        }
+    }
+}
