@@ -245,6 +245,8 @@ pub enum Event {
     Reauthenticate,
     BreakGlass,
     PersonTeam,
+    /// The records behind a figure of the overview were listed (issue 24, item 3).
+    FigureRecords,
 }
 
 impl Event {
@@ -304,6 +306,7 @@ impl Event {
         Event::Reauthenticate,
         Event::BreakGlass,
         Event::PersonTeam,
+        Event::FigureRecords,
     ];
 
     /// The stable code stored in the trail.
@@ -364,6 +367,7 @@ impl Event {
             Event::Reauthenticate => "login.reauthenticate",
             Event::BreakGlass => "access.break_glass",
             Event::PersonTeam => "person.team",
+            Event::FigureRecords => "figure.records",
         }
     }
 

@@ -407,6 +407,12 @@ pub enum TraceError {
         column: String,
         year: i32,
     },
+    #[error("the row {row:?} is not a row of table {table:?} for {year}")]
+    UnknownRow {
+        table: String,
+        row: String,
+        year: i32,
+    },
     #[error(
         "the figures of {year} come from the published history (history.csv), not from records"
     )]

@@ -259,6 +259,28 @@ pub fn trace(
         units::History::build(reg),
         Mappings::builtin(),
     );
+    // The cell must be one the table shows.
+    let table = engine::evaluate_table(def, &ctx);
+    if !table.column_keys.iter().any(|k| k == column) {
+        return Err(TraceError::UnknownColumn {
+            table: table_id.into(),
+            column: column.into(),
+            year,
+        });
+    }
+    let mut rows = &table.rows;
+    for key in row {
+        match rows.iter().find(|r| r.key == *key) {
+            Some(r) => rows = &r.children,
+            None => {
+                return Err(TraceError::UnknownRow {
+                    table: table_id.into(),
+                    row: row.join(" / "),
+                    year,
+                });
+            }
+        }
+    }
     Ok((def.population, engine::trace_cell(def, &ctx, row, column)?))
 }
 

@@ -132,6 +132,18 @@ fn a_cell_that_is_not_counted_from_records_says_why() {
     ));
     assert!(matches!(
         trace("victims_by_gender", &["female", "x", "y", "z"], "count"),
-        Err(TraceError::TooDeep { .. })
+        Err(TraceError::UnknownRow { .. })
+    ));
+    assert_eq!(
+        trace("victims_by_gender", &["nobody"], "count"),
+        Err(TraceError::UnknownRow {
+            table: "victims_by_gender".into(),
+            row: "nobody".into(),
+            year: 2023
+        })
+    );
+    assert!(matches!(
+        trace("victims_by_gender", &["female"], "nosuch"),
+        Err(TraceError::UnknownColumn { .. })
     ));
 }

@@ -153,6 +153,48 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "What the register now gives differently",
     ),
     ("release_figure", "Tal", "Figure"),
+    (
+        "figures_link",
+        "Tallene med deres registreringer",
+        "The figures with their records",
+    ),
+    (
+        "figures_intro",
+        "Klik på et tal for at se de registreringer, det tæller.",
+        "Click a figure to see the records it counts.",
+    ),
+    (
+        "figures_intro_plain",
+        "Tallene i årsoversigtens interne udgave. Brugere, der også er sagsbehandlere, kan klikke på et tal og se de registreringer, det tæller.",
+        "The figures of the overview's internal edition. Users who are also caseworkers can click a figure to see the records it counts.",
+    ),
+    ("figures_total", "I alt", "Total"),
+    ("figures_row", "Kategori", "Category"),
+    (
+        "figures_short",
+        "Tal og registreringer",
+        "Figures and records",
+    ),
+    (
+        "figure_records_title",
+        "Registreringerne bag tallet: {}, {}, {}",
+        "The records behind the figure: {}, {}, {}",
+    ),
+    (
+        "figure_records_intro",
+        "{} registreringer tælles i tallet. Hver er den registrering, der placerer personen i rækken og kolonnen.",
+        "{} records are counted in the figure. Each is the record that puts its person in the row and column.",
+    ),
+    (
+        "figure_records_other_teams",
+        "{} af dem gælder personer i et andet team og vises ikke her; find dem under Personer med en begrundelse.",
+        "{} of them concern persons of another team and are not shown here; find them under Persons with a reason.",
+    ),
+    (
+        "figure_records_changed",
+        "Registret blev ændret, mens registreringerne blev læst. Vis tallet igen, og prøv igen.",
+        "The register changed while the records were read. Show the figure again and retry.",
+    ),
     ("release_was", "Udgivet", "Published"),
     ("release_now", "Nu", "Now"),
     (

@@ -280,6 +280,11 @@ pub fn router(state: AppState) -> Router {
         .route("/overview/{year}/csv/{table}", get(analyst::table_csv))
         .route("/overview/{year}/manifest", get(analyst::manifest))
         .route("/overview/{year}/risk", get(analyst::risk))
+        .route("/overview/{year}/figures/{table}", get(analyst::figures))
+        .route(
+            "/overview/{year}/figures/{table}/records",
+            get(caseworker::figure_records),
+        )
         .route("/exchanges", get(analyst::exchanges))
         .route(
             "/exchanges/{name}/{year}/{format}",

@@ -147,18 +147,20 @@ impl FilterView {
 pub struct RowView {
     pub link: Option<String>,
     pub cells: Vec<String>,
-    /// Another linked cell: (column index, href), e.g. the person of a decision.
-    pub extra_link: Option<(usize, String)>,
+    /// Other linked cells: (column index, href), e.g. the person of a decision.
+    pub extra_links: Vec<(usize, String)>,
 }
 
 impl RowView {
     /// The link of cell `i`, if it has one.
     pub fn link_at(&self, i: usize) -> Option<&str> {
-        match (&self.extra_link, i) {
-            (_, 0) => self.link.as_deref(),
-            (Some((j, href)), i) if *j == i => Some(href),
-            _ => None,
+        if i == 0 {
+            return self.link.as_deref();
         }
+        self.extra_links
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map(|(_, href)| href.as_str())
     }
 }
 
@@ -362,7 +364,8 @@ pub struct OverviewPage {
     pub profiles: Vec<Opt>,
     pub downloads: Vec<(String, String)>,
     /// One CSV per table: (title, href).
-    pub csv_tables: Vec<(String, String)>,
+    /// Each table's title, its CSV, and its figures with their records (internal only).
+    pub csv_tables: Vec<(String, String, Option<String>)>,
     /// The HTML edition, shown in a frame.
     pub frame_src: Option<String>,
     /// Further links: (label, href): the manifest, the risk report.

@@ -182,7 +182,7 @@ async fn codes_page(
                 lang.s("added")
             };
             rows.push(RowView {
-                extra_link: None,
+                extra_links: Vec::new(),
                 link: None,
                 cells: vec![
                     l.name().to_string(),
@@ -554,7 +554,7 @@ pub async fn audit(
         .items
         .into_iter()
         .map(|e| RowView {
-            extra_link: None,
+            extra_links: Vec::new(),
             link: None,
             cells: vec![
                 e.seq.to_string(),

@@ -114,7 +114,7 @@ fn count_table(
             .iter()
             .map(|r| RowView {
                 link: None,
-                extra_link: None,
+                extra_links: Vec::new(),
                 cells: vec![
                     row_label(lang, codes, list, &r.key, &r.label),
                     lang.int(r.values.first().copied().flatten().unwrap_or(0) as i64),
@@ -383,7 +383,13 @@ pub async fn overview(
                     .report
                     .tables
                     .iter()
-                    .map(|(id, t)| (t.title.clone(), format!("/overview/{year}/csv/{id}{pq}")))
+                    .map(|(id, t)| {
+                        (
+                            t.title.clone(),
+                            format!("/overview/{year}/csv/{id}{pq}"),
+                            (!public).then(|| format!("/overview/{year}/figures/{id}")),
+                        )
+                    })
                     .collect(),
                 Some(format!("/overview/{year}/view{pq}")),
                 extra,
@@ -477,6 +483,101 @@ pub async fn table_csv(
     );
     audit::record(&st, ev).await?;
     Ok(res)
+}
+
+/// One table of the internal overview with every figure a link to the records it counts
+/// (issue 24, item 3), for users who may see records (caseworkers); plain figures for the
+/// others.
+pub async fn figures(
+    State(st): State<AppState>,
+    Analyst(s, info): Analyst,
+    Path((year, table)): Path<(i32, String)>,
+) -> PageResult {
+    let lang = info.lang;
+    let edition = edition_of(&st, year, false).await?;
+    let Some(t) = edition.report.tables.get(&table) else {
+        return Err(AppError::NotFound);
+    };
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ReportView,
+        Some(&year.to_string()),
+        Some(format!("figures {table}")),
+    );
+    audit::record(&st, ev).await?;
+    let linked = s.has(crate::auth::Role::Caseworker);
+    let base = format!(
+        "/overview/{year}/figures/{}/records",
+        super::encode_segment(&table)
+    );
+    let row_view = |label: String, path: &[&str], values: &[Option<u64>]| {
+        let mut query: String = path
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("r{i}={}&", super::encode_query(k)))
+            .collect();
+        query.push_str("col=");
+        RowView {
+            link: None,
+            extra_links: values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| linked && v.is_some_and(|v| v > 0))
+                .map(|(c, _)| {
+                    (
+                        c + 1,
+                        format!("{base}?{query}{}", super::encode_query(&t.column_keys[c])),
+                    )
+                })
+                .collect(),
+            cells: std::iter::once(label)
+                .chain(values.iter().map(|v| match v {
+                    Some(v) => lang.int(*v as i64),
+                    None => "–".to_owned(),
+                }))
+                .collect(),
+        }
+    };
+    fn walk<'a>(
+        rows: &'a [spor_stats::Row],
+        above: &[&'a str],
+        out: &mut Vec<(String, Vec<&'a str>, &'a [Option<u64>])>,
+    ) {
+        for r in rows {
+            let mut path = above.to_vec();
+            path.push(r.key.as_str());
+            let indent = "– ".repeat(above.len());
+            out.push((format!("{indent}{}", r.label), path.clone(), &r.values));
+            walk(&r.children, &path, out);
+        }
+    }
+    let mut flat = Vec::new();
+    walk(&t.rows, &[], &mut flat);
+    let mut rows: Vec<RowView> = flat
+        .iter()
+        .map(|(label, path, values)| row_view(label.clone(), path, values))
+        .collect();
+    rows.push(row_view(lang.s("figures_total").to_string(), &[], &t.total));
+    page(&crate::views::TablesPage {
+        c: Chrome::new(&info, Some(&s), t.title.clone()),
+        intro: Some(
+            lang.s(if linked {
+                "figures_intro"
+            } else {
+                "figures_intro_plain"
+            })
+            .to_string(),
+        ),
+        search: None,
+        tables: vec![TableView {
+            title: String::new(),
+            columns: std::iter::once(lang.s("figures_row").to_string())
+                .chain(t.columns.iter().cloned())
+                .collect(),
+            rows,
+        }],
+    })
 }
 
 /// The public edition's release manifest.
@@ -576,7 +677,7 @@ pub async fn risk(
                         .iter()
                         .map(|(id, p)| RowView {
                             link: None,
-                            extra_link: None,
+                            extra_links: Vec::new(),
                             cells: vec![
                                 id.clone(),
                                 lang.int(p.cells as i64),

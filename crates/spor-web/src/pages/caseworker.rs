@@ -587,7 +587,7 @@ fn rows_of(
                     .map(|p| (i, format!("/persons/{}", encode_segment(p))))
             });
             RowView {
-                extra_link: person,
+                extra_links: person.into_iter().collect(),
                 link: Some(href(spec, r.key())),
                 cells: cols
                     .iter()
@@ -1374,10 +1374,12 @@ pub async fn search(
             };
             RowView {
                 link: Some(href_of(h.kind, &h.key)),
-                extra_link: h
+                extra_links: h
                     .person
                     .as_ref()
-                    .map(|p| (2, format!("/persons/{}", encode_segment(p)))),
+                    .map(|p| (2, format!("/persons/{}", encode_segment(p))))
+                    .into_iter()
+                    .collect(),
                 cells: vec![
                     h.key.clone(),
                     kind,
@@ -1400,6 +1402,199 @@ pub async fn search(
                 lang.s("date").into(),
             ],
             rows,
+        }],
+    })
+}
+
+/// The records behind one figure of the internal overview (issue 24, item 3): the cell
+/// named by `r0`, `r1`, … (the row's keys from the top level down; none: the total) and
+/// `col` of table `table` in `year`, each record with the fields that put it there; the
+/// records of another team's persons counted but not shown. Audited.
+pub async fn figure_records(
+    State(st): State<AppState>,
+    Caseworker(s, info): Caseworker,
+    Path((year, table)): Path<(i32, String)>,
+    Query(q): Q,
+) -> PageResult {
+    use spor_app::trace::{TraceFailure, Traced, cell_records};
+    let lang = info.lang;
+    let row: Vec<&str> = (0..4)
+        .map_while(|i| q.get(&format!("r{i}")).map(String::as_str))
+        .collect();
+    let Some(col) = q.get("col") else {
+        return Err(AppError::BadRequest);
+    };
+    let snap = st.stats.snapshot().await.map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "cannot read the statistics");
+        AppError::Internal
+    })?;
+    let found = cell_records(
+        st.store.as_ref(),
+        &snap.register,
+        &snap.columns,
+        year,
+        &table,
+        &row,
+        col,
+    )
+    .await;
+    let records = match found {
+        Ok((_, records)) => records,
+        Err(TraceFailure::Store(e)) => {
+            tracing::error!(error = %format!("{e:#}"), "cannot read the records of a figure");
+            return Err(AppError::Internal);
+        }
+        Err(e) => {
+            let (status, message) = match e {
+                TraceFailure::Changed => (
+                    StatusCode::CONFLICT,
+                    lang.s("figure_records_changed").to_string(),
+                ),
+                e => (StatusCode::BAD_REQUEST, e.to_string()),
+            };
+            let c = chrome(&info, &s, lang.s("figures_link"));
+            return page_with(status, &MessagePage { c, message });
+        }
+    };
+    let detail = format!(
+        "{year} {table} [{}] {col}: {}",
+        row.join(", "),
+        records.len()
+    );
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::FigureRecords,
+        Some(&table),
+        Some(detail),
+    );
+    audit::record(&st, ev).await?;
+    let counted = records.len();
+    let mut shown_records = Vec::with_capacity(counted);
+    for r in records {
+        let allowed = match r.person_ref() {
+            Some(p) => {
+                teams::access(&*st.store, s.team.as_deref(), &s.id_hash, p, st.now()).await?
+                    == Access::Allowed
+            }
+            None => true,
+        };
+        if allowed {
+            shown_records.push(r);
+        }
+    }
+    let hidden = counted - shown_records.len();
+    let codes = codebook(&st).await?;
+    let (spec, cols, items): (&Spec, &[&str], Vec<Record>) = match shown_records.first() {
+        Some(Traced::Interview(_)) => (
+            &ASSESSMENTS,
+            &[
+                "assessment_ref",
+                "person_ref",
+                "interview_date",
+                "gender",
+                "age",
+                "nationality",
+            ],
+            shown_records
+                .into_iter()
+                .filter_map(|r| match r {
+                    Traced::Interview(a) => Some(Record::Assessment(a)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        Some(Traced::Call(_)) => (
+            &CALLS,
+            &[
+                "call_ref",
+                "received_at",
+                "caller_type",
+                "concerns_possible_victim",
+                "topic",
+            ],
+            shown_records
+                .into_iter()
+                .filter_map(|r| match r {
+                    Traced::Call(c) => Some(Record::HotlineCall(c)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => (
+            &CASES,
+            &[
+                "case_ref",
+                "person_ref",
+                "decision_date",
+                "outcome",
+                "gender",
+                "age",
+                "nationality",
+                "exploitation_form",
+                "exploitation_subtype",
+                "referral_actor",
+                "authority",
+                "return_date",
+            ],
+            shown_records
+                .into_iter()
+                .filter_map(|r| match r {
+                    Traced::Decision(d) => Some(Record::Identification(d)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    };
+    let edition = st
+        .stats
+        .edition(spor_app::EditionKey {
+            year,
+            public: false,
+        })
+        .await
+        .ok()
+        .and_then(Result::ok);
+    let t = edition.as_ref().and_then(|e| e.report.tables.get(&table));
+    let row_label = t
+        .and_then(|t| {
+            let mut rows = &t.rows;
+            let mut label = None;
+            for k in &row {
+                let r = rows.iter().find(|r| r.key == *k)?;
+                label = Some(r.label.clone());
+                rows = &r.children;
+            }
+            label
+        })
+        .unwrap_or_else(|| lang.s("figures_total").to_string());
+    let col_label = t
+        .and_then(|t| {
+            let c = t.column_keys.iter().position(|k| k == col)?;
+            t.columns.get(c).cloned()
+        })
+        .unwrap_or_else(|| col.clone());
+    let title = t.map_or_else(|| table.clone(), |t| t.title.clone());
+    let mut intro = lang.f("figure_records_intro", &[&lang.int(counted as i64)]);
+    if hidden > 0 {
+        intro.push(' ');
+        intro.push_str(&lang.f("figure_records_other_teams", &[&lang.int(hidden as i64)]));
+    }
+    page(&TablesPage {
+        c: chrome(
+            &info,
+            &s,
+            lang.f("figure_records_title", &[&title, &row_label, &col_label]),
+        ),
+        intro: Some(intro),
+        search: None,
+        tables: vec![TableView {
+            title: String::new(),
+            columns: cols
+                .iter()
+                .map(|c| column_label(lang, c).to_string())
+                .collect(),
+            rows: rows_of(spec, lang, &codes, cols, items.into_iter()),
         }],
     })
 }

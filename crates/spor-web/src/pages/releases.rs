@@ -37,7 +37,7 @@ pub async fn list(State(st): State<AppState>, Analyst(s, info): Analyst) -> Page
         .iter()
         .map(|r| RowView {
             link: Some(format!("/releases/{}", r.id)),
-            extra_link: None,
+            extra_links: Vec::new(),
             cells: vec![
                 r.id.to_string(),
                 r.year.to_string(),
@@ -97,7 +97,7 @@ pub async fn show(
                     .collect::<Vec<_>>()
                     .join("/")
             )),
-            extra_link: None,
+            extra_links: Vec::new(),
             cells: vec![f.name.clone(), f.format.to_uppercase(), f.sha256.clone()],
         })
         .collect();
@@ -106,7 +106,7 @@ pub async fn show(
         0,
         RowView {
             link: Some(format!("/releases/{id}/manifest")),
-            extra_link: None,
+            extra_links: Vec::new(),
             cells: vec![
                 format!("manifest-{}.json", row.year),
                 lang.s("manifest").to_string(),
@@ -118,7 +118,7 @@ pub async fn show(
         0,
         RowView {
             link: Some(format!("/releases/{id}/diff")),
-            extra_link: None,
+            extra_links: Vec::new(),
             cells: vec![
                 lang.s("release_diff_link").to_string(),
                 String::new(),
@@ -255,7 +255,7 @@ pub async fn diff(
             .iter()
             .map(|f| RowView {
                 link: None,
-                extra_link: None,
+                extra_links: Vec::new(),
                 cells: vec![f.figure.clone(), shown(&f.published), shown(&f.now)],
             })
             .collect(),
@@ -283,7 +283,7 @@ pub async fn diff(
                 .iter()
                 .map(|r| RowView {
                     link: None,
-                    extra_link: None,
+                    extra_links: Vec::new(),
                     cells: vec![
                         r.delta.name().to_string(),
                         r.entity.to_string(),

@@ -298,3 +298,116 @@ async fn the_exchanges_page_offers_every_exchange_in_every_format_and_downloads_
         ]
     );
 }
+
+/// The refs linked from a page: `href="{prefix}REF"`.
+fn linked(body: &str, prefix: &str) -> Vec<String> {
+    let needle = format!("href=\"{prefix}");
+    body.match_indices(&needle)
+        .map(|(at, _)| {
+            let rest = &body[at + needle.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_figure_of_the_internal_overview_opens_the_records_it_counts_for_caseworkers() {
+    let (app, mut an) = demo_app().await;
+    app.add_user("both", "caseworker,analyst").await;
+    let mut both = app.login_as("both").await;
+    let table = "/overview/2023/figures/victims_by_gender_form";
+    let cell = format!("{table}/records?r0=male&col=forced_criminality");
+
+    // The overview offers each table's figures; the analyst sees them without links.
+    let overview = both.get("/overview?year=2023").await;
+    assert!(
+        overview.body.contains(&format!("href=\"{table}\"")),
+        "{}",
+        overview.body
+    );
+    let plain = an.get(table).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.body.contains(">15<"), "the figure is shown");
+    assert!(
+        !plain.body.contains("/records?"),
+        "no links for an analyst alone"
+    );
+    assert_eq!(an.get(&cell).await.status(), StatusCode::FORBIDDEN);
+
+    // A user who may see records clicks the 15 men in forced criminality.
+    let figures = both.get(table).await;
+    assert!(
+        figures.body.contains(&cell.replace('&', "&#38;")),
+        "{}",
+        figures.body
+    );
+    let page = both.get(&cell).await;
+    assert_eq!(page.status(), StatusCode::OK, "{}", page.body);
+    let cases = linked(&page.body, "/cases/");
+    assert_eq!(cases.len(), 15, "{}", page.body);
+    assert!(page.body.contains("15 registreringer"), "{}", page.body);
+    let persons = linked(&page.body, "/persons/");
+    assert_eq!(persons.len(), 15);
+    let events = app
+        .store
+        .audit_events(
+            &spor_store::web::AuditFilter {
+                code_prefix: Some("figure.records".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.items.len(), 1);
+    assert_eq!(events.items[0].actor.as_deref(), Some("both"));
+    assert!(
+        events.items[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("[male] forced_criminality: 15")),
+        "{:?}",
+        events.items[0].detail
+    );
+
+    // Another team's person is counted, not shown.
+    let by = spor_app::audit::Actor::command_line("test");
+    spor_app::teams::assign_person(
+        app.store.as_ref(),
+        by,
+        &persons[0],
+        Some("north"),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    app.store
+        .update_user(
+            "both",
+            &spor_store::web::UserUpdate {
+                team: Some(Some("south".into())),
+                ..Default::default()
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let mut both = app.login_as("both").await;
+    let page = both.get(&cell).await;
+    assert_eq!(linked(&page.body, "/cases/").len(), 14, "{}", page.body);
+    assert!(!linked(&page.body, "/persons/").contains(&persons[0]));
+    assert!(
+        page.body
+            .contains("1 af dem gælder personer i et andet team"),
+        "{}",
+        page.body
+    );
+
+    // A cell that is not one says which part is wrong.
+    let bad = both
+        .get(&format!("{table}/records?r0=male&col=nosuch"))
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("nosuch"), "{}", bad.body);
+}

@@ -555,6 +555,14 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.go(&format!("{}/overview/2023/view?profile=public", app.base))
         .await;
     d.shot("overview-html-public").await;
+    // One table's figures (links to their records only for users who may see records).
+    d.go(&format!(
+        "{}/overview/2023/figures/victims_by_gender_form",
+        app.base
+    ))
+    .await;
+    assert!(d.text("main").await.contains("Kategori"));
+    d.shot("figures").await;
     // The international exchanges of the year, each with its downloads.
     d.go(&format!("{}/exchanges?year=2023", app.base)).await;
     assert!(

@@ -88,6 +88,16 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/overview/2026/csv/victims_by_form", Who::Analyst),
     ("GET", "/overview/2026/manifest", Who::Analyst),
     ("GET", "/overview/2026/risk", Who::Analyst),
+    (
+        "GET",
+        "/overview/2026/figures/victims_by_form",
+        Who::Analyst,
+    ),
+    (
+        "GET",
+        "/overview/2026/figures/victims_by_form/records?col=count",
+        Who::Caseworker,
+    ),
     ("GET", "/exchanges", Who::Analyst),
     ("GET", "/exchanges/eurostat/2026/json", Who::Analyst),
     ("GET", "/releases", Who::Analyst),
