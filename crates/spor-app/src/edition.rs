@@ -339,9 +339,8 @@ impl Edition {
         for format in Format::ALL {
             if format == Format::Csv {
                 let dir = self.file_name(Format::Csv);
-                for (id, _) in spor_report::tables::ordered(&self.report) {
-                    let bytes = spor_report::csv::table_csv(&self.report, id)?;
-                    files.push((format!("{dir}/{id}.csv"), format, bytes));
+                for (name, bytes) in spor_report::csv::files(&self.report)? {
+                    files.push((format!("{dir}/{name}"), format, bytes));
                 }
             } else {
                 files.push((self.file_name(format), format, self.render(format, now)?));

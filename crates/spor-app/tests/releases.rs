@@ -175,6 +175,34 @@ async fn a_public_release_is_known_to_the_attacker_of_later_years() {
     );
     let file = release.file(Format::Json).unwrap();
     assert!(file.name.ends_with("-public.json"), "{}", file.name);
+    // The CSV edition as kept is the folder `spor report --format csv` writes: the tables
+    // and the notes that explain the hidden cells.
+    let report = release.report().unwrap();
+    let csv: Vec<_> = release.files_of(Format::Csv);
+    assert_eq!(
+        csv.len(),
+        report.tables.len() + 1,
+        "the tables and noter.txt"
+    );
+    let notes = csv
+        .iter()
+        .find(|f| f.name.ends_with("/noter.txt"))
+        .expect("noter.txt is kept with the CSV tables");
+    let note = report
+        .disclosure_note
+        .clone()
+        .expect("a public edition has its note");
+    assert!(String::from_utf8_lossy(&notes.content).contains(&note));
+    let written = tempfile::tempdir().unwrap();
+    spor_report::csv::write_dir(&report, written.path()).unwrap();
+    for f in &csv {
+        let name = f.name.rsplit('/').next().unwrap();
+        assert_eq!(
+            std::fs::read(written.path().join(name)).unwrap(),
+            f.content,
+            "{name} as written"
+        );
+    }
 
     // Nothing changed since: the register gives every published figure again.
     let rev = published::diff(store.as_ref(), public).await.unwrap();

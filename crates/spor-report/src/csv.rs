@@ -20,35 +20,38 @@ use crate::{Error, Result};
 use spor_stats::{Report, Row, Table};
 use std::path::{Path, PathBuf};
 
-/// Writes one CSV file per table of `report` into `dir` (created if missing) and returns
-/// the paths written, in edition order.
+/// Writes the CSV edition ([`files`]) into `dir` (created if missing) and returns the
+/// paths written, in edition order.
 pub fn write_dir(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
         source,
     })?;
     let mut written = Vec::new();
-    for (id, _) in tables::ordered(report) {
-        let path = dir.join(format!("{id}.csv"));
-        let bytes = table_csv(report, id)?;
+    for (name, bytes) in files(report)? {
+        let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|source| Error::Io {
             path: path.clone(),
             source,
         })?;
         written.push(path);
     }
-    // A table file has no room for a footnote: the public edition's disclosure note and the
-    // revised figures go in a text file beside the tables, so the "·" in them is explained
-    // and a revised figure is stated as such.
-    if let Some(text) = notes_text(report) {
-        let path = dir.join("noter.txt");
-        std::fs::write(&path, text).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
     Ok(written)
+}
+
+/// The files of the CSV edition, by name, in edition order: one per table, then
+/// `noter.txt` when there are notes. A table file has no room for a footnote: the public
+/// edition's disclosure note and the revised figures go in a text file beside the tables,
+/// so the "·" in them is explained and a revised figure is stated as such.
+pub fn files(report: &Report) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for (id, _) in tables::ordered(report) {
+        out.push((format!("{id}.csv"), table_csv(report, id)?));
+    }
+    if let Some(text) = notes_text(report) {
+        out.push(("noter.txt".to_owned(), text.into_bytes()));
+    }
+    Ok(out)
 }
 
 /// The text of `noter.txt` (lines ending CRLF): the disclosure note, then the revised

@@ -539,11 +539,9 @@ pub async fn figures(
                 .collect(),
         }
     };
-    fn walk<'a>(
-        rows: &'a [spor_stats::Row],
-        above: &[&'a str],
-        out: &mut Vec<(String, Vec<&'a str>, &'a [Option<u64>])>,
-    ) {
+    /// A row as shown: its (indented) label, its keys from the top, its values.
+    type Flat<'a> = (String, Vec<&'a str>, &'a [Option<u64>]);
+    fn walk<'a>(rows: &'a [spor_stats::Row], above: &[&'a str], out: &mut Vec<Flat<'a>>) {
         for r in rows {
             let mut path = above.to_vec();
             path.push(r.key.as_str());
