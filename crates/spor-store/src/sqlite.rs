@@ -222,6 +222,12 @@ impl Store for SqliteStore {
         crate::copy::row_counts::<sqlx::Sqlite>(&mut conn).await
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn identity_state(&self) -> crate::Result<crate::identity::IdentityState> {
+        let mut conn = self.pool.acquire().await?;
+        crate::identity::state::<sqlx::Sqlite>(&mut conn).await
+    }
+
     async fn restore(&self, snapshot: &crate::Snapshot) -> crate::Result<()> {
         let mut tx = self.pool.begin().await?;
         crate::copy::restore::<sqlx::Sqlite>(&mut tx, snapshot).await?;

@@ -292,7 +292,7 @@ impl Pending {
         columns: Option<Vec<u8>>,
     ) -> Result<ImportSummary> {
         let written = self.write_rest(batch)?;
-        self.commit(written, columns, None)
+        self.commit(written, columns, None, None)
     }
 
     /// The part of [`Pending::finish`] before the commit.
@@ -355,6 +355,7 @@ impl Pending {
         written: Written,
         columns: Option<Vec<u8>>,
         event: Option<crate::ImportEvent>,
+        identity: Option<crate::identity::IdentityWrite>,
     ) -> Result<ImportSummary> {
         let Written {
             summary,
@@ -374,6 +375,10 @@ impl Pending {
                 )?,
                 None => self.conn.execute("DELETE FROM statistics_columns", [])?,
             };
+        }
+        // Identity does not change the statistics: `last_change` stays.
+        if let Some(w) = &identity {
+            crate::identity::write_rusqlite(&self.conn, w, &self.stamp)?;
         }
         if let Some(event) = event {
             let (key, e, at) = event.make(&summary);
@@ -453,8 +458,9 @@ impl crate::stream::PendingImport for Pending {
         written: Written,
         columns: Option<Vec<u8>>,
         event: Option<crate::ImportEvent>,
+        identity: Option<crate::identity::IdentityWrite>,
     ) -> Result<ImportSummary> {
-        Pending::commit(*self, written, columns, event)
+        Pending::commit(*self, written, columns, event, identity)
     }
 }
 

@@ -71,8 +71,14 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         secure_cookies,
         trust_proxy: args.trust_proxy.unwrap_or(0),
         request_timeout: Duration::from_secs(args.request_timeout),
+        master_key: spor_app::identity::key().cloned(),
         ..Config::default()
     };
+    if config.master_key.is_none() {
+        eprintln!(
+            "No master key (--master-key FILE or SPOR_MASTER_KEY_FILE): persons' identities can be neither read nor written; everything else works"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| {
