@@ -167,9 +167,9 @@ pub async fn search(
 
 async fn search_for(st: &AppState, s: &Session, info: &RequestInfo, term: String) -> PageResult {
     let lang = info.lang;
-    let c = Chrome::new(&info, Some(&s), lang.s("identity_search_title"));
+    let c = Chrome::new(info, Some(s), lang.s("identity_search_title"));
     if term.is_empty() {
-        let mut form = blank_page(&info, &s, "");
+        let mut form = blank_page(info, s, "");
         form.c = c;
         form.editable = false;
         form.person_href = String::new();
@@ -177,7 +177,7 @@ async fn search_for(st: &AppState, s: &Session, info: &RequestInfo, term: String
     }
     let refs = match identity::search(
         &*st.store,
-        actor(&s, &info),
+        actor(s, info),
         st.config.master_key.as_ref(),
         &term,
         st.now(),
