@@ -633,6 +633,47 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("team", "Hold", "Team"),
     ("identity", "Identitet", "Identity"),
+    ("nav_retention", "Sletning", "Retention"),
+    (
+        "retention_title",
+        "Sletning af identiteter",
+        "Retention of identities",
+    ),
+    (
+        "retention_years",
+        "Identiteter slettes så mange år efter personens seneste afgørelse, hjemrejse eller samtale",
+        "Identities are erased this many years after the person's last decision, return or interview",
+    ),
+    (
+        "retention_hint",
+        "Et helt antal år fra 1 til 100. Personens sager bevares; statistikken ændres ikke. Personer med retlig tilbageholdelse slettes ikke.",
+        "A whole number of years from 1 to 100. The person's records stay; the statistics do not change. Persons under a legal hold are not erased.",
+    ),
+    (
+        "retention_plan",
+        "Med skæringsdato {}: {} identiteter skal slettes, {} er retligt tilbageholdt, {} personer har ingen sager (bevares).",
+        "With the cut-off {}: {} identities are due for erasure, {} are under a legal hold, {} persons have no records (kept).",
+    ),
+    (
+        "retention_apply",
+        "Slet de forfaldne identiteter nu",
+        "Erase the identities due now",
+    ),
+    (
+        "retention_done",
+        "{} identiteter er slettet ({} retligt tilbageholdt).",
+        "{} identities were erased ({} under a legal hold).",
+    ),
+    (
+        "retention_bad_years",
+        "Skriv et helt antal år fra 1 til 100.",
+        "Write a whole number of years from 1 to 100.",
+    ),
+    (
+        "retention_backups",
+        "Sikkerhedskopier ældre end slettefristen indeholder stadig det slettede: dem skal driften kassere.",
+        "Backups older than the retention period still hold what was erased: operations must discard them.",
+    ),
     ("identity_title", "Identitet: {}", "Identity: {}"),
     (
         "identity_open",

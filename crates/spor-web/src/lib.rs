@@ -313,6 +313,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),
         )
+        .route(
+            "/admin/retention",
+            get(admin::retention).post(admin::save_retention),
+        )
         .route("/admin/audit", get(admin::audit))
         .fallback(common::not_found)
         .layer(axum::middleware::from_fn_with_state(

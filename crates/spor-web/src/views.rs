@@ -430,3 +430,15 @@ impl std::fmt::Debug for IdentityPage {
         f.debug_struct("IdentityPage").finish_non_exhaustive()
     }
 }
+
+/// The administrator's page of the retention of identity (issue 23, item 3): the policy,
+/// what applying it would erase (counts only), and the button that applies it.
+#[derive(Template)]
+#[template(path = "retention.html")]
+pub struct RetentionPage {
+    pub c: Chrome,
+    pub years: String,
+    pub plan_text: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}

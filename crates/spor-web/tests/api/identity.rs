@@ -183,3 +183,63 @@ async fn identity_in_the_web_application_works_on_postgresql_too() {
         identity_story(app).await;
     }
 }
+
+#[tokio::test]
+async fn an_administrator_sets_the_retention_policy_and_applies_it_without_seeing_persons() {
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    app.add_user("ad", "admin").await;
+    let mut cw = app.login_as("cw").await;
+    for (case, person, date) in [
+        ("C-OLD", "P-OLD", "2010-01-05"),
+        ("C-NEW", "P-NEW", "2026-01-05"),
+    ] {
+        let created = cw
+            .post("/cases/new", &decision_form(case, person, date))
+            .await;
+        assert_eq!(created.status(), StatusCode::SEE_OTHER, "{}", created.body);
+        let saved = cw
+            .post(
+                &format!("/persons/{person}/identity"),
+                &identity_form("Quorvina Testdottir", "1970-01-01", ""),
+            )
+            .await;
+        assert_eq!(saved.status(), StatusCode::OK);
+    }
+    let mut ad = app.login_as("ad").await;
+    let bad = ad
+        .post("/admin/retention", &[("op", "years"), ("years", "0")])
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let set = ad
+        .post("/admin/retention", &[("op", "years"), ("years", "3")])
+        .await;
+    assert_eq!(set.status(), StatusCode::SEE_OTHER);
+    let shown = ad.get("/admin/retention").await;
+    assert!(shown.body.contains("value=\"3\""), "{}", shown.body);
+    assert!(
+        shown.body.contains(": 1 identiteter skal slettes"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        !shown.body.contains("P-OLD"),
+        "the administrator sees no person"
+    );
+    let applied = ad.post("/admin/retention", &[("op", "apply")]).await;
+    assert_eq!(applied.status(), StatusCode::OK);
+    assert!(
+        applied.body.contains("1 identiteter er slettet"),
+        "{}",
+        applied.body
+    );
+
+    let old = cw.get("/persons/P-OLD/identity").await;
+    assert!(!old.body.contains("Quorvina"), "{}", old.body);
+    let new = cw.get("/persons/P-NEW/identity").await;
+    assert!(new.body.contains("Quorvina"), "the recent person is kept");
+    assert!(
+        cw.get("/persons/P-OLD").await.body.contains("C-OLD"),
+        "the records stay"
+    );
+}

@@ -109,6 +109,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/codes/edit", Who::Admin),
     ("GET", "/admin/settings", Who::Admin),
     ("POST", "/admin/settings", Who::Admin),
+    ("GET", "/admin/retention", Who::Admin),
+    ("POST", "/admin/retention", Who::Admin),
     ("GET", "/admin/audit", Who::Admin),
     ("POST", "/logout", Who::AnyUser),
 ];
