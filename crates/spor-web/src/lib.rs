@@ -280,6 +280,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/persons/{key}/identity/erase", post(identity::erase))
         .route("/persons/{key}/access.json", get(identity::access_json))
+        .route("/persons/{key}/access.pdf", get(identity::access_pdf))
         .route(
             "/identity/search",
             get(identity::search_page).post(identity::search),

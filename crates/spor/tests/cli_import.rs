@@ -615,6 +615,29 @@ fn persons_are_imported_shown_and_found_under_the_master_key_and_refused_under_a
     );
     assert!(!text(&out.stdout).contains("Plonkia"));
 
+    // Everything held about the person, as JSON and as PDF.
+    let out = spor(&db, &["--master-key", k, "persons", "access", &person], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identity"]["full_name"], "Plonkia Syntetova");
+    assert!(!v["decisions"].as_array().unwrap().is_empty());
+    let pdf = dir.path().join("access.pdf");
+    let pdf_path = pdf.to_str().unwrap();
+    let args = [
+        "--master-key",
+        k,
+        "persons",
+        "access",
+        &person,
+        "--format",
+        "pdf",
+        "--out",
+        pdf_path,
+    ];
+    let out = spor(&db, &args, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+
     let out = spor(
         &db,
         &[

@@ -285,16 +285,30 @@ pub async fn access_json(
     Caseworker(s, info): Caseworker,
     Path(key): Path<String>,
 ) -> PageResult {
+    access(st, s, info, key, false).await
+}
+
+/// The same as a PDF.
+pub async fn access_pdf(
+    State(st): State<AppState>,
+    Caseworker(s, info): Caseworker,
+    Path(key): Path<String>,
+) -> PageResult {
+    access(st, s, info, key, true).await
+}
+
+async fn access(st: AppState, s: Session, info: RequestInfo, key: String, pdf: bool) -> PageResult {
     use axum::response::IntoResponse as _;
     if let Some(refused) = guard_person(&st, &s, &info, &key).await? {
         return Ok(refused);
     }
+    let now = st.now();
     let v = match identity::subject_access(
         &*st.store,
         actor(&s, &info),
         st.config.master_key.as_ref(),
         &key,
-        st.now(),
+        now,
     )
     .await
     {
@@ -306,7 +320,20 @@ pub async fn access_json(
         }
         Err(e) => return Err(internal(e)),
     };
-    let body = serde_json::to_vec_pretty(&v).map_err(|_| AppError::Internal)?;
+    let (body, content_type, ext) = if pdf {
+        // Typesetting is CPU-bound: off the async workers.
+        let bytes = tokio::task::spawn_blocking(move || spor_pdf::subject_access(&v, now))
+            .await
+            .map_err(|_| AppError::Internal)?
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot typeset a subject-access PDF");
+                AppError::Internal
+            })?;
+        (bytes, "application/pdf", "pdf")
+    } else {
+        let bytes = serde_json::to_vec_pretty(&v).map_err(|_| AppError::Internal)?;
+        (bytes, "application/json", "json")
+    };
     let name: String = key
         .chars()
         .map(|c| {
@@ -319,13 +346,10 @@ pub async fn access_json(
         .collect();
     Ok((
         [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/json".to_string(),
-            ),
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"person-{name}.json\""),
+                format!("attachment; filename=\"person-{name}.{ext}\""),
             ),
             (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
         ],

@@ -131,6 +131,10 @@ async fn identity_story(app: TestApp) {
         "{v}"
     );
 
+    let pdf = cw.get("/persons/P-1/access.pdf").await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF"));
+
     // Erasure on request: a reason is needed; then the identity is gone, the records stay.
     let no_reason = cw
         .post("/persons/P-1/identity/erase", &[("reason", "")])

@@ -83,6 +83,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/persons/P-1/identity", Who::Caseworker),
     ("POST", "/persons/P-1/identity/erase", Who::Caseworker),
     ("GET", "/persons/P-1/access.json", Who::Caseworker),
+    ("GET", "/persons/P-1/access.pdf", Who::Caseworker),
     ("GET", "/identity/search", Who::Caseworker),
     ("POST", "/identity/search", Who::Caseworker),
     ("POST", "/access", Who::Caseworker),

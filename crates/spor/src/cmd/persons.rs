@@ -37,6 +37,9 @@ pub enum PersonsCommand {
     /// the person's right of access (needs the master key; audited).
     Access {
         person_ref: String,
+        /// `json` or `pdf` (a PDF needs --out).
+        #[arg(long, default_value = "json")]
+        format: String,
         /// Write to FILE (never overwritten) instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
@@ -123,11 +126,25 @@ pub async fn run(cmd: PersonsCommand, db: &str) -> anyhow::Result<()> {
                 );
             }
         }
-        PersonsCommand::Access { person_ref, out } => {
+        PersonsCommand::Access {
+            person_ref,
+            format,
+            out,
+        } => {
+            let pdf = match format.as_str() {
+                "json" => false,
+                "pdf" if out.is_some() => true,
+                "pdf" => anyhow::bail!("a PDF is written to a file: add --out FILE"),
+                other => anyhow::bail!("--format `{other}`: expected json or pdf"),
+            };
             let v = identity::subject_access(store.as_ref(), by, key, &person_ref, now).await?;
-            let text = serde_json::to_string_pretty(&v)? + "\n";
+            let bytes = if pdf {
+                spor_pdf::subject_access(&v, now)?
+            } else {
+                (serde_json::to_string_pretty(&v)? + "\n").into_bytes()
+            };
             match out {
-                None => print!("{text}"),
+                None => print!("{}", String::from_utf8_lossy(&bytes)),
                 Some(path) => {
                     use std::io::Write as _;
                     let mut f = std::fs::OpenOptions::new()
@@ -135,7 +152,7 @@ pub async fn run(cmd: PersonsCommand, db: &str) -> anyhow::Result<()> {
                         .create_new(true)
                         .open(&path)
                         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
-                    f.write_all(text.as_bytes())?;
+                    f.write_all(&bytes)?;
                     println!(
                         "everything held about {person_ref} written to {}",
                         path.display()
