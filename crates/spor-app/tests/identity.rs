@@ -338,6 +338,10 @@ async fn story(url: &str, dir: &Path, backend: &str, db: Option<&Path>) -> Story
     .await
     .unwrap();
     let stats_before = statistics(url).await;
+    let mut wrapped_keys = Vec::new();
+    for r in refs.iter().filter(|r| **r != refs[1]) {
+        wrapped_keys.push(store.person(r).await.unwrap().unwrap().wrapped_key.unwrap());
+    }
     let dry = spor_app::retention::apply(
         store.as_ref(),
         by(),
@@ -394,6 +398,25 @@ async fn story(url: &str, dir: &Path, backend: &str, db: Option<&Path>) -> Story
     ));
     let erased = store.person(&refs[0]).await.unwrap().unwrap();
     assert!(erased.wrapped_key.is_none() && erased.fields.iter().all(Option::is_none));
+    // Crypto-shredding destroys the keys: once the WAL is checkpointed, no erased person's
+    // wrapped key is left anywhere in the file (SQLite zeroes freed cells).
+    if let Some(db) = db {
+        let sqlite = spor_store::sqlite::SqliteStore::open_path(db)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(sqlite.pool())
+            .await
+            .unwrap();
+        let bytes = database_bytes(db);
+        assert!(contains(&bytes, &refs[1]), "the file is read");
+        for k in &wrapped_keys {
+            assert!(
+                !contains(&bytes, k),
+                "an erased person's wrapped key is still in the file"
+            );
+        }
+    }
     assert!(
         spor_app::identity::search(
             store.as_ref(),
