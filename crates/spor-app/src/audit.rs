@@ -128,6 +128,12 @@ pub fn generate_key_file(path: &Path) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("no random source for the audit key: {e}"))?;
     let key = AuditKey::from_bytes(bytes);
     bytes.fill(0);
+    write_new_key_file(path, &key.to_hex(), "audit key")
+}
+
+/// Writes a new key file (`hex` and a line end), readable by its owner only; an existing
+/// file is never overwritten. `what` names the key in errors.
+pub(crate) fn write_new_key_file(path: &Path, hex: &str, what: &str) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -137,11 +143,11 @@ pub fn generate_key_file(path: &Path) -> anyhow::Result<()> {
     }
     let mut file = options
         .open(path)
-        .with_context(|| format!("cannot create the audit key {}", path.display()))?;
+        .with_context(|| format!("cannot create the {what} {}", path.display()))?;
     use std::io::Write as _;
-    file.write_all(format!("{}\n", key.to_hex()).as_bytes())
+    file.write_all(format!("{hex}\n").as_bytes())
         .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write the audit key {}", path.display()))?;
+        .with_context(|| format!("cannot write the {what} {}", path.display()))?;
     Ok(())
 }
 
@@ -247,6 +253,13 @@ pub enum Event {
     PersonTeam,
     /// The records behind a figure of the overview were listed (issue 24, item 3).
     FigureRecords,
+    IdentityView,
+    IdentityUpdate,
+    IdentitySearch,
+    IdentityErase,
+    LegalHold,
+    SubjectAccess,
+    RetentionApply,
 }
 
 impl Event {
@@ -307,6 +320,13 @@ impl Event {
         Event::BreakGlass,
         Event::PersonTeam,
         Event::FigureRecords,
+        Event::IdentityView,
+        Event::IdentityUpdate,
+        Event::IdentitySearch,
+        Event::IdentityErase,
+        Event::LegalHold,
+        Event::SubjectAccess,
+        Event::RetentionApply,
     ];
 
     /// The stable code stored in the trail.
@@ -368,6 +388,13 @@ impl Event {
             Event::BreakGlass => "access.break_glass",
             Event::PersonTeam => "person.team",
             Event::FigureRecords => "figure.records",
+            Event::IdentityView => "person.identity_view",
+            Event::IdentityUpdate => "person.identity_update",
+            Event::IdentitySearch => "person.identity_search",
+            Event::IdentityErase => "person.erase",
+            Event::LegalHold => "person.legal_hold",
+            Event::SubjectAccess => "person.subject_access",
+            Event::RetentionApply => "retention.apply",
         }
     }
 

@@ -28,6 +28,9 @@ pub struct Imported {
     /// History years whose parts do not sum to the total: warnings.
     pub mismatches: Vec<Mismatch>,
     pub summary: ImportSummary,
+    /// What became of `persons.csv` (identity, issue 23): counts, possible duplicates of
+    /// earlier persons, erased persons not brought back.
+    pub persons: crate::identity::PersonsOutcome,
     pub dry_run: bool,
 }
 
@@ -63,7 +66,7 @@ pub async fn import(
     files: Vec<PathBuf>,
     opts: ImportOptions,
 ) -> Result<Imported, ImportError> {
-    import_with(store, files, opts, None).await
+    import_with(store, files, opts, None, crate::identity::key()).await
 }
 
 /// Imports `files` into `store` and appends `event` (its detail: what the import did) to
@@ -77,28 +80,78 @@ pub async fn import_audited(
     event: NewAuditEvent,
     key: Option<AuditKey>,
 ) -> Result<Imported, ImportError> {
-    let event = ImportEvent {
+    import_with(
+        store,
+        files,
+        opts,
+        Some((event, key)),
+        crate::identity::key(),
+    )
+    .await
+}
+
+/// [`import_audited`] with the master key given here rather than the process's: the
+/// persons of `persons.csv` are sealed under `master_key` and written in the import's
+/// transaction. Without a key, files with persons are refused (nothing written); with
+/// another key than the register's, every import is.
+pub async fn import_with_identity(
+    store: &dyn Store,
+    files: Vec<PathBuf>,
+    opts: ImportOptions,
+    event: Option<(NewAuditEvent, Option<AuditKey>)>,
+    master_key: Option<&crate::identity::MasterKey>,
+) -> Result<Imported, ImportError> {
+    import_with(store, files, opts, event, master_key).await
+}
+
+fn import_event(
+    (event, key): (NewAuditEvent, Option<AuditKey>),
+    persons: spor_store::Counts,
+) -> ImportEvent {
+    ImportEvent {
         key,
         event: Box::new(move |summary| {
             let t = summary.total();
+            let mut detail = format!(
+                "inserted {}, updated {}, unchanged {}",
+                t.inserted, t.updated, t.unchanged
+            );
+            if persons != spor_store::Counts::default() {
+                detail.push_str(&format!(
+                    "; persons inserted {}, updated {}, unchanged {}",
+                    persons.inserted, persons.updated, persons.unchanged
+                ));
+            }
             NewAuditEvent {
-                detail: Some(format!(
-                    "inserted {}, updated {}, unchanged {}",
-                    t.inserted, t.updated, t.unchanged
-                )),
+                detail: Some(detail),
                 ..event
             }
         }),
-    };
-    import_with(store, files, opts, Some(event)).await
+    }
 }
 
 async fn import_with(
     store: &dyn Store,
     files: Vec<PathBuf>,
     opts: ImportOptions,
-    event: Option<ImportEvent>,
+    event: Option<(NewAuditEvent, Option<AuditKey>)>,
+    master_key: Option<&crate::identity::MasterKey>,
 ) -> Result<Imported, ImportError> {
+    // What the register holds of identities, read before the import's transaction begins
+    // (an SQLite store hands its connections to the import): a wrong master key is refused
+    // here, before any file is read.
+    let identity_state = match master_key {
+        Some(key) => {
+            let state = store
+                .identity_state()
+                .await
+                .context("cannot read the register's identities")?;
+            crate::identity::check_key(state.key_check.as_deref(), key)
+                .map_err(|e| ImportError::Failed(e.into()))?;
+            Some(state)
+        }
+        None => None,
+    };
     let codes = CodeBook::with_additions(
         store
             .code_additions()
@@ -137,16 +190,40 @@ async fn import_with(
     .await
     .context("the import stopped unexpectedly")?;
 
-    let import = match result {
+    let abandon = |stream: Option<spor_store::ImportStream>| async move {
+        if let Some(s) = stream {
+            // Waits for the writer to stop and roll back.
+            tokio::task::spawn_blocking(move || s.abandon())
+                .await
+                .context("the import stopped unexpectedly")?;
+        }
+        Ok::<_, anyhow::Error>(())
+    };
+    let mut import = match result {
         Ok(import) => import,
         Err(refusal) => {
-            if let Some(s) = stream {
-                // Waits for the writer to stop and roll back.
-                tokio::task::spawn_blocking(move || s.abandon())
-                    .await
-                    .context("the import stopped unexpectedly")?;
-            }
+            abandon(stream).await?;
             return Err(ImportError::Refused(refusal));
+        }
+    };
+    // Persons are sealed here, before anything is written; their plain identity is dropped.
+    let persons = std::mem::take(&mut import.persons);
+    let (identity, persons) = match (persons.is_empty(), master_key, &identity_state) {
+        (true, _, _) => (None, crate::identity::PersonsOutcome::default()),
+        (false, Some(key), Some(state)) => {
+            match crate::identity::plan_import(key, state, &persons) {
+                Ok((write, outcome)) => (Some(write), outcome),
+                Err(e) => {
+                    abandon(stream).await?;
+                    return Err(ImportError::Failed(e.into()));
+                }
+            }
+        }
+        (false, _, _) => {
+            abandon(stream).await?;
+            return Err(ImportError::Failed(
+                crate::identity::IdentityError::NoKey.into(),
+            ));
         }
     };
     if opts.dry_run {
@@ -158,12 +235,14 @@ async fn import_with(
             summary: would_do(&import.batch, &register),
             files: import.files,
             mismatches: import.mismatches,
+            persons,
             dry_run: true,
         });
     }
     let summary = match stream {
         Some(stream) => {
             let batch = import.batch;
+            let counts = persons.counts;
             tokio::task::spawn_blocking(move || {
                 let columns = || {
                     // Built from the rows handed over, which are the batch's when they are
@@ -180,17 +259,15 @@ async fn import_with(
                         })
                         .to_bytes()
                 };
-                match event {
-                    Some(event) => stream.finish_recorded(&batch, columns, event),
-                    None => stream.finish(&batch, columns),
-                }
+                let event = event.map(|e| import_event(e, counts));
+                stream.finish_with(&batch, columns, event, identity)
             })
             .await
             .context("the import stopped unexpectedly")?
         }
-        None if event.is_some() => {
+        None if event.is_some() || identity.is_some() => {
             return Err(ImportError::Failed(anyhow::anyhow!(
-                "the {} store cannot write an import and its audit event together: nothing was written",
+                "the {} store cannot write an import with its audit event or persons together: nothing was written",
                 store.backend()
             )));
         }
@@ -201,6 +278,7 @@ async fn import_with(
         files: import.files,
         mismatches: import.mismatches,
         summary,
+        persons,
         dry_run: false,
     })
 }

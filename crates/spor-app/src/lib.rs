@@ -21,6 +21,8 @@
 //! | the centre's own codes: add, rename, retire | [`codes`] |
 //! | the audit trail's events and who acted | [`audit`] |
 //! | access to persons by team, and "break glass" with a reason | [`teams`] |
+//! | who a person is: sealed identity, master key, blind index, duplicates | [`identity`] |
+//! | retention of identity: the policy, erasure when due, legal holds | [`retention`] |
 
 pub mod accounts;
 pub mod audit;
@@ -32,10 +34,12 @@ pub mod edition;
 pub mod exchange;
 pub mod export;
 pub mod generate;
+pub mod identity;
 pub mod import;
 pub mod published;
 pub mod records;
 pub mod release;
+pub mod retention;
 pub mod second_factor;
 pub mod settings;
 pub mod statistics;

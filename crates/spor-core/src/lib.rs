@@ -3,11 +3,13 @@
 
 pub mod codes;
 pub mod exchange;
+pub mod identity;
 pub mod model;
 pub mod register;
 pub mod spreadsheet;
 
 pub use codes::{CodeBook, CodeEntry, ListId};
 pub use exchange::Mappings;
+pub use identity::PersonIdentity;
 pub use model::*;
 pub use register::{ImportBatch, Register};

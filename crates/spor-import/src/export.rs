@@ -227,6 +227,8 @@ impl CsvDir {
                 Entity::Assessments => CsvRows::new::<Assessment>(w),
                 Entity::HotlineCalls => CsvRows::new::<HotlineCall>(w),
                 Entity::History => CsvRows::new::<HistoryRow>(w),
+                // Not in `Entity::ALL`: identity is never exported with the register.
+                Entity::Persons => continue,
             };
             let rows = rows.map_err(|source| ExportError::Csv {
                 path: path.clone(),

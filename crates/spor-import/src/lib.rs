@@ -23,21 +23,35 @@ pub use validate::{FieldError, Fields, Rules};
 
 use std::fmt;
 
-/// The four entities of the exchange format: one CSV file or one XLSX sheet each.
+/// The entities of the exchange format: one CSV file or one XLSX sheet each. The four of
+/// the statistical register ([`Entity::ALL`]), and `persons` (issue 23): who a person is,
+/// kept apart from the register and never exported with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Entity {
     Identifications,
     Assessments,
     HotlineCalls,
     History,
+    Persons,
 }
 
 impl Entity {
+    /// The entities of the statistical register, in the order of
+    /// [`spor_core::ImportBatch`]'s fields (what export writes).
     pub const ALL: [Entity; 4] = [
         Entity::Identifications,
         Entity::Assessments,
         Entity::HotlineCalls,
         Entity::History,
+    ];
+
+    /// Every entity an import reads: the register's and `persons`.
+    pub const READ: [Entity; 5] = [
+        Entity::Identifications,
+        Entity::Assessments,
+        Entity::HotlineCalls,
+        Entity::History,
+        Entity::Persons,
     ];
 
     /// The sheet name, and the file name without `.csv`.
@@ -47,6 +61,7 @@ impl Entity {
             Entity::Assessments => "assessments",
             Entity::HotlineCalls => "hotline_calls",
             Entity::History => "history",
+            Entity::Persons => "persons",
         }
     }
 
@@ -57,6 +72,7 @@ impl Entity {
             Entity::Assessments => "assessments.csv",
             Entity::HotlineCalls => "hotline_calls.csv",
             Entity::History => "history.csv",
+            Entity::Persons => "persons.csv",
         }
     }
 
@@ -64,7 +80,7 @@ impl Entity {
     /// file systems are careless with it, and no two entities differ only in case.
     pub fn from_name(name: &str) -> Option<Entity> {
         let name = name.trim();
-        Entity::ALL
+        Entity::READ
             .into_iter()
             .find(|e| e.name().eq_ignore_ascii_case(name))
     }
@@ -76,6 +92,7 @@ impl Entity {
             Entity::Assessments => validate::ASSESSMENT_COLUMNS,
             Entity::HotlineCalls => validate::HOTLINE_CALL_COLUMNS,
             Entity::History => validate::HISTORY_COLUMNS,
+            Entity::Persons => validate::PERSON_COLUMNS,
         }
     }
 
@@ -105,6 +122,7 @@ impl Entity {
                 "concerns_possible_victim",
             ],
             Entity::History => &["series", "year"],
+            Entity::Persons => &["person_ref"],
         }
     }
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Reader, Xlsx};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use spor_core::spreadsheet::plain;
-use spor_core::{CodeBook, ImportBatch};
+use spor_core::{CodeBook, ImportBatch, PersonIdentity};
 
 use crate::reconcile::{Mismatch, reconcile};
 use crate::validate::{FieldError, Rules, write_value};
@@ -147,6 +147,9 @@ impl FileSummary {
 #[derive(Debug)]
 pub struct Import {
     pub batch: ImportBatch,
+    /// Who the persons are (`persons.csv`), kept apart from the register's batch: the
+    /// caller stores them encrypted, never with the records.
+    pub persons: Vec<PersonIdentity>,
     pub files: Vec<FileSummary>,
     /// History years whose parts do not sum to the total: warnings, not errors.
     pub mismatches: Vec<Mismatch>,
@@ -280,7 +283,7 @@ pub fn read_paths_with<P: AsRef<Path>>(
                     src,
                     format!(
                         "unknown file name `{file_name}`; expected {}, or an .xlsx workbook with one sheet per entity",
-                        Entity::ALL.map(Entity::file_name).join(", ")
+                        Entity::READ.map(Entity::file_name).join(", ")
                     ),
                 );
             }
@@ -291,7 +294,7 @@ pub fn read_paths_with<P: AsRef<Path>>(
                     src,
                     format!(
                         "not a register file; expected CSV files named {}, or an .xlsx workbook",
-                        Entity::ALL.map(Entity::file_name).join(", ")
+                        Entity::READ.map(Entity::file_name).join(", ")
                     ),
                 );
             }
@@ -347,7 +350,8 @@ struct Collector<'c> {
     arg: usize,
     progress: bool,
     batch: ImportBatch,
-    origins: [Vec<Origin>; 4],
+    persons: Vec<PersonIdentity>,
+    origins: [Vec<Origin>; 5],
     sources: Vec<Source>,
     problems: Vec<Problem>,
     /// Each file read, with its position among the files named.
@@ -390,6 +394,7 @@ impl<'c> Collector<'c> {
             arg: 0,
             progress,
             batch: ImportBatch::default(),
+            persons: Vec::new(),
             origins: Default::default(),
             sources: Vec::new(),
             problems: Vec::new(),
@@ -572,10 +577,17 @@ impl<'c> Collector<'c> {
                 .rules
                 .check_history_row(cells, &mut errs)
                 .map(|r| self.batch.history.push(r)),
+            Entity::Persons => self
+                .rules
+                .check_person(cells, &mut errs)
+                .map(|r| self.persons.push(r)),
         };
         if ok.is_some() {
             let e = layout.entity as usize;
-            if self.batch.counts()[e] - self.handed[e] >= HAND_OVER_ROWS {
+            // Persons are not handed over: they are written with the rest, encrypted.
+            if layout.entity != Entity::Persons
+                && self.batch.counts()[e] - self.handed[e] >= HAND_OVER_ROWS
+            {
                 self.hand_over(HAND_OVER_ROWS - 1, [false; 4]);
             }
             self.origins[layout.entity as usize].push(Origin {
@@ -796,7 +808,7 @@ impl<'c> Collector<'c> {
                     src,
                     format!(
                         "unknown sheet; expected sheets named {}",
-                        Entity::ALL.map(Entity::name).join(", ")
+                        Entity::READ.map(Entity::name).join(", ")
                     ),
                 );
                 continue;
@@ -968,6 +980,13 @@ impl<'c> Collector<'c> {
             .collect();
         self.dup_check(Entity::History, "series", keys.iter().map(String::as_str));
         self.batch = b;
+        let persons = std::mem::take(&mut self.persons);
+        self.dup_check(
+            Entity::Persons,
+            "person_ref",
+            persons.iter().map(|p| p.person_ref.as_str()),
+        );
+        self.persons = persons;
     }
 
     fn dup_check<'k>(
@@ -1055,6 +1074,7 @@ impl<'c> Collector<'c> {
         if self.problems.is_empty() {
             return Ok(Import {
                 batch: self.batch,
+                persons: self.persons,
                 files,
                 mismatches,
             });

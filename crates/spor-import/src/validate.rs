@@ -16,8 +16,8 @@ use std::hash::{BuildHasher, Hash};
 use chrono::NaiveDate;
 use spor_core::{
     Assessment, Authority, CallerType, Code, CodeBook, Country, Form, FormGroup, Gender,
-    HistoryRow, HotlineCall, Identification, ListId, Outcome, Ref, Series, Topic, parse_date,
-    parse_timestamp,
+    HistoryRow, HotlineCall, Identification, ListId, Outcome, PersonIdentity, Ref, Series, Topic,
+    parse_date, parse_timestamp,
 };
 
 use crate::Entity;
@@ -60,6 +60,22 @@ pub const HOTLINE_CALL_COLUMNS: &[&str] = &[
 
 /// Columns of `history.csv`, in the spec's order.
 pub const HISTORY_COLUMNS: &[&str] = &["series", "year", "category", "count"];
+
+/// Columns of `persons.csv` (issue 23: an entity added to the format; files without it
+/// stay valid), in the order export would write them.
+pub const PERSON_COLUMNS: &[&str] = &[
+    "person_ref",
+    "full_name",
+    "other_names",
+    "birth_date",
+    "phone",
+    "document_number",
+    "language",
+    "contact",
+];
+
+/// What an error message shows instead of a bad identity value.
+pub const HIDDEN: &str = "(identity value, not shown)";
 
 /// The oldest age the register accepts.
 pub const MAX_AGE: u8 = 120;
@@ -403,6 +419,38 @@ impl<'c> Rules<'c> {
             age: age?,
             nationality: nationality?,
         })
+    }
+
+    /// Checks one `persons.csv` row (cells in [`PERSON_COLUMNS`] order). A bad identity
+    /// value is not repeated in the message (it may be a name): the column and what would
+    /// be accepted are.
+    pub(crate) fn check_person(
+        &self,
+        cells: &[&str],
+        errs: &mut Vec<FieldError>,
+    ) -> Option<PersonIdentity> {
+        let mut r = Row::new(cells, PERSON_COLUMNS, errs);
+        let person_ref = r.required(0, parse_ref);
+        // The other fields are checked too when the ref is bad, so every problem is named.
+        let mut p = PersonIdentity::new(person_ref.or_else(|| Ref::parse("-").ok())?);
+        for (i, field) in spor_core::identity::IDENTITY_FIELDS.iter().enumerate() {
+            if let Err(e) = p.set(field, cells[i + 1]) {
+                r.errs.push(FieldError {
+                    column: (*field).to_string(),
+                    value: HIDDEN.to_string(),
+                    expected: e.0,
+                });
+            }
+        }
+        (!r.failed()).then_some(p)
+    }
+
+    /// Validates a person's identity given as column → text (the caseworker's form).
+    pub fn person<F: Fields + ?Sized>(
+        &self,
+        fields: &F,
+    ) -> Result<PersonIdentity, Vec<FieldError>> {
+        self.check_fields(Entity::Persons, fields, Self::check_person)
     }
 
     /// Checks one hotline-call row (cells in [`HOTLINE_CALL_COLUMNS`] order).

@@ -524,7 +524,7 @@ fn a_workbook_names_the_sheet_of_a_bad_row_and_refuses_unknown_sheets() {
                 "{shown}, sheet assessments, line 3, column age: `#DIV/0!`; expected a value, not a spreadsheet error; fix the formula or type the value"
             ),
             format!(
-                "{shown}, sheet Notes: unknown sheet; expected sheets named identifications, assessments, hotline_calls, history"
+                "{shown}, sheet Notes: unknown sheet; expected sheets named identifications, assessments, hotline_calls, history, persons"
             ),
         ]
     );
@@ -578,4 +578,72 @@ fn sheet_lines_are_the_rows_the_spreadsheet_shows_even_when_the_table_starts_low
     assert!(r.problems[2].expected.contains("the sheet is empty"));
     assert_eq!(r.files[0].rows, 3, "rows 4, 5 and 7 are data rows");
     assert_eq!(r.files[0].separator, None, "a sheet has no separator");
+}
+
+const PE_HEADER: &str =
+    "person_ref,full_name,other_names,birth_date,phone,document_number,language,contact";
+
+#[test]
+fn persons_are_read_apart_from_the_register_and_never_in_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = write(
+        dir.path(),
+        "identifications.csv",
+        format!("{ID_HEADER}\n{}\n", line(&ID_ROW)).as_bytes(),
+    );
+    let persons = write(
+        dir.path(),
+        "persons.csv",
+        format!(
+            "{PE_HEADER}\nP-1,Testa Syntetisk,Testa S.,1990-02-03,+45 1234 5678,AB123;CD456,tigrinya,\"Søster\nTlf. 1234\"\nP-2,,,,,,,\n"
+        )
+        .as_bytes(),
+    );
+    let import = read_paths(
+        &[ids, persons],
+        &CodeBook::builtin(),
+        &ReadOptions::default(),
+    )
+    .expect("valid files");
+    assert_eq!(import.batch.counts(), [1, 0, 0, 0]);
+    assert_eq!(import.persons.len(), 2);
+    let p = &import.persons[0];
+    assert_eq!(p.person_ref.as_str(), "P-1");
+    assert_eq!(p.full_name.as_deref(), Some("Testa Syntetisk"));
+    assert_eq!(p.document_numbers(), ["AB123", "CD456"]);
+    assert_eq!(p.contact.as_deref(), Some("Søster\nTlf. 1234"));
+    assert!(import.persons[1].is_blank());
+    // Nothing of the identity in the import's Debug output (which may reach logs).
+    let shown = format!("{import:?}");
+    assert!(!shown.contains("Testa"), "{shown}");
+}
+
+#[test]
+fn a_bad_persons_file_is_refused_naming_every_bad_row_but_no_identity_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let persons = write(
+        dir.path(),
+        "persons.csv",
+        format!(
+            "{PE_HEADER}\nP-1,Testa Syntetisk,,,,,,\nP-2,Bad Birth,,03-02-1990,,,,\nP-3,Ok Name,,,ring mig,,,\n,Nameless Person,,,,,,\nP-1,Twice Listed,,,,,,\n"
+        )
+        .as_bytes(),
+    );
+    let r = refuse(&[persons]);
+    let msgs: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(r.bad_rows, 4, "{msgs:?}");
+    assert!(msgs[0].contains("line 3, column birth_date"), "{msgs:?}");
+    assert!(msgs[0].contains("YYYY-MM-DD"), "{msgs:?}");
+    assert!(msgs[1].contains("line 4, column phone"), "{msgs:?}");
+    assert!(msgs[2].contains("line 5, column person_ref"), "{msgs:?}");
+    assert!(
+        msgs[3].contains("line 6, column person_ref: `P-1`"),
+        "{msgs:?}"
+    );
+    assert!(msgs[3].contains("line 2 has the same"), "{msgs:?}");
+    for m in &msgs {
+        for value in ["03-02-1990", "ring mig", "Nameless", "Twice", "Testa"] {
+            assert!(!m.contains(value), "{m}");
+        }
+    }
 }

@@ -115,6 +115,27 @@ pub fn render_with_template(
     Ok(pdf)
 }
 
+/// The layout of a person's subject-access document (issue 23).
+const SUBJECT_ACCESS: &str = include_str!("subject_access.typ");
+
+/// Typesets everything the register holds about one person (the JSON of
+/// `spor_app::identity::subject_access`) as a PDF, made at `at`.
+pub fn subject_access(data: &serde_json::Value, at: DateTime<Utc>) -> Result<Vec<u8>, PdfError> {
+    let json = serde_json::to_vec(data).map_err(|e| PdfError::Typeset(e.to_string()))?;
+    let world = world::MemoryWorld::new(SUBJECT_ACCESS, vec![("/data.json", json)], typst_date(at));
+    let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
+    let document = output.map_err(|errors| PdfError::Typeset(describe(&errors)))?;
+    let options = PdfOptions {
+        ident: Smart::Custom("spor-subject-access".to_string()),
+        creator: Smart::Custom(Some(format!("Spor {} (Typst)", env!("CARGO_PKG_VERSION")))),
+        ..PdfOptions::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options)
+        .map_err(|errors| PdfError::Export(describe(&errors)))?;
+    typst::comemo::evict(10);
+    Ok(pdf)
+}
+
 fn typst_date(at: DateTime<Utc>) -> Datetime {
     Datetime::from_ymd_hms(
         at.year(),

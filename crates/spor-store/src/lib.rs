@@ -7,6 +7,7 @@ use spor_core::{Assessment, CodeEntry, HotlineCall, Identification, ImportBatch,
 
 mod audit_queue;
 mod copy;
+pub mod identity;
 mod pg_import;
 pub mod postgres;
 mod queries;
@@ -179,6 +180,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The rows of every table `spor store copy` moves (and of the sessions), counted by
     /// the database.
     async fn row_counts(&self) -> Result<Vec<(&'static str, u64)>>;
+
+    /// What an import of persons needs to know before it writes: the master key's check
+    /// value, the stored persons' fingerprints and erasures, the duplicate-flagging blind
+    /// index (see [`identity::IdentityState`]). Nothing sealed is read.
+    async fn identity_state(&self) -> Result<identity::IdentityState>;
 }
 
 /// The records of one kind, a chunk at a time in reference order (see

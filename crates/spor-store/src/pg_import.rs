@@ -554,6 +554,7 @@ impl PendingImport for PgPending {
         written: Written,
         columns: Option<Vec<u8>>,
         event: Option<crate::ImportEvent>,
+        identity: Option<crate::identity::IdentityWrite>,
     ) -> Result<ImportSummary> {
         let Written {
             summary,
@@ -584,6 +585,10 @@ impl PendingImport for PgPending {
                         .execute(&mut *tx)
                         .await?,
                 };
+            }
+            // Identity does not change the statistics: `last_change` stays.
+            if let Some(w) = &identity {
+                crate::identity::write_in::<sqlx::Postgres>(&mut tx, w, &stamp).await?;
             }
             if let Some(event) = event {
                 let (key, e, at) = event.make(&summary);

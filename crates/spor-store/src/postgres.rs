@@ -629,6 +629,12 @@ impl Store for PgStore {
         crate::copy::row_counts::<sqlx::Postgres>(&mut conn).await
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn identity_state(&self) -> crate::Result<crate::identity::IdentityState> {
+        let mut conn = self.pool.acquire().await?;
+        crate::identity::state::<sqlx::Postgres>(&mut conn).await
+    }
+
     async fn restore(&self, snapshot: &crate::Snapshot) -> crate::Result<()> {
         write_tx!(self, "the copy", lock = true, |tx| crate::copy::restore::<
             sqlx::Postgres,

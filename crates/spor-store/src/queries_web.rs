@@ -1067,6 +1067,16 @@ impl<S: SqlStore> WebStore for S {
                     )
                     .await?
                 }
+                AuditedChange::SavePersons(w) => {
+                    crate::identity::write_in::<S::Db>(&mut tx, w, &stamp(at)).await?;
+                    true
+                }
+                AuditedChange::ErasePerson { person_ref } => {
+                    crate::identity::erase_in::<S::Db>(&mut tx, person_ref, &stamp(at)).await?
+                }
+                AuditedChange::SetLegalHold { person_ref, reason } => {
+                    crate::identity::legal_hold_in::<S::Db>(&mut tx, person_ref, reason).await?
+                }
             };
             if !done {
                 return Ok(false);
@@ -1816,6 +1826,24 @@ impl<S: SqlStore> WebStore for S {
             offset,
         )
         .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn person(&self, person_ref: &str) -> Result<Option<crate::identity::StoredPerson>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        crate::identity::person::<S::Db>(&mut conn, person_ref).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn find_persons(&self, hashes: &[String]) -> Result<Vec<(String, String)>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        crate::identity::find::<S::Db>(&mut conn, hashes).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn retention_candidates(&self) -> Result<Vec<crate::identity::RetentionRow>> {
+        let mut conn = self.sql_pool().acquire().await?;
+        crate::identity::retention_candidates::<S::Db>(&mut conn).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -42,6 +42,8 @@ pub(crate) fn connect(path: &Path) -> Result<Connection> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // As the store's own connections: a replaced identity's old wrapped key is zeroed.
+    conn.pragma_update(None, "secure_delete", "FAST")?;
     // 50 MB of page cache for the duration of this connection. More kept a whole large
     // import's pages in memory until the commit: a million decisions then took a tenth
     // longer (memory first touched costs more than SQLite writing pages out early).
@@ -292,7 +294,7 @@ impl Pending {
         columns: Option<Vec<u8>>,
     ) -> Result<ImportSummary> {
         let written = self.write_rest(batch)?;
-        self.commit(written, columns, None)
+        self.commit(written, columns, None, None)
     }
 
     /// The part of [`Pending::finish`] before the commit.
@@ -355,6 +357,7 @@ impl Pending {
         written: Written,
         columns: Option<Vec<u8>>,
         event: Option<crate::ImportEvent>,
+        identity: Option<crate::identity::IdentityWrite>,
     ) -> Result<ImportSummary> {
         let Written {
             summary,
@@ -374,6 +377,10 @@ impl Pending {
                 )?,
                 None => self.conn.execute("DELETE FROM statistics_columns", [])?,
             };
+        }
+        // Identity does not change the statistics: `last_change` stays.
+        if let Some(w) = &identity {
+            crate::identity::write_rusqlite(&self.conn, w, &self.stamp)?;
         }
         if let Some(event) = event {
             let (key, e, at) = event.make(&summary);
@@ -453,8 +460,9 @@ impl crate::stream::PendingImport for Pending {
         written: Written,
         columns: Option<Vec<u8>>,
         event: Option<crate::ImportEvent>,
+        identity: Option<crate::identity::IdentityWrite>,
     ) -> Result<ImportSummary> {
-        Pending::commit(*self, written, columns, event)
+        Pending::commit(*self, written, columns, event, identity)
     }
 }
 

@@ -83,14 +83,16 @@ pub(crate) trait PendingImport: Send {
     /// appended rows must be the first ones of each entity, in order).
     fn write_rest(&mut self, batch: &ImportBatch) -> Result<Written>;
 
-    /// Keeps `columns` if they are the whole register, sets `last_change`, appends the
-    /// import's audit `event` (when given) and commits: the import and its event land
-    /// together or not at all.
+    /// Keeps `columns` if they are the whole register, sets `last_change`, writes the
+    /// persons' sealed `identity` (when given), appends the import's audit `event` (when
+    /// given) and commits: the import, its identities and its event land together or not
+    /// at all.
     fn commit(
         self: Box<Self>,
         written: Written,
         columns: Option<Vec<u8>>,
         event: Option<ImportEvent>,
+        identity: Option<crate::identity::IdentityWrite>,
     ) -> Result<ImportSummary>;
 }
 
@@ -197,7 +199,7 @@ impl ImportStream {
         batch: &ImportBatch,
         columns: impl FnOnce() -> Vec<u8> + Send,
     ) -> Result<ImportSummary> {
-        self.finish_with(batch, columns, None)
+        self.finish_with(batch, columns, None, None)
     }
 
     /// [`ImportStream::finish`], appending `event` to the audit trail in the import's own
@@ -208,14 +210,18 @@ impl ImportStream {
         columns: impl FnOnce() -> Vec<u8> + Send,
         event: ImportEvent,
     ) -> Result<ImportSummary> {
-        self.finish_with(batch, columns, Some(event))
+        self.finish_with(batch, columns, Some(event), None)
     }
 
-    fn finish_with(
+    /// [`ImportStream::finish`], writing the persons' sealed `identity` and appending
+    /// `event` (each when given) in the import's own transaction: all of it is written, or
+    /// nothing.
+    pub fn finish_with(
         self,
         batch: &ImportBatch,
         columns: impl FnOnce() -> Vec<u8> + Send,
         event: Option<ImportEvent>,
+        identity: Option<crate::identity::IdentityWrite>,
     ) -> Result<ImportSummary> {
         // The writer finishes (the rows not yet written, the last indexes) while the
         // columns are built here.
@@ -238,7 +244,7 @@ impl ImportStream {
                 "statistics columns built"
             );
             let (pending, written) = finished?;
-            pending.commit(written, Some(columns), event)
+            pending.commit(written, Some(columns), event, identity)
         })
     }
 

@@ -552,6 +552,21 @@ pub enum AuditedChange<'a> {
         reason: &'a str,
         expires_at: DateTime<Utc>,
     },
+    /// Writes persons' sealed identities (a caseworker's form, a rectification); refused
+    /// with [`crate::identity::WRONG_KEY`] under another master key than the register's.
+    SavePersons(&'a crate::identity::IdentityWrite),
+    /// Crypto-shredding: destroys the person's wrapped key and sealed fields and removes
+    /// their blind-index entries; the records stay. Not written if there is no such person,
+    /// they are erased already or under a legal hold.
+    ErasePerson {
+        person_ref: &'a str,
+    },
+    /// Puts a person under a legal hold with the stated reason (`None`: lifts it); not
+    /// written if there is no such person.
+    SetLegalHold {
+        person_ref: &'a str,
+        reason: Option<&'a str>,
+    },
 }
 
 impl std::fmt::Debug for AuditedChange<'_> {
@@ -567,6 +582,9 @@ impl std::fmt::Debug for AuditedChange<'_> {
             AuditedChange::RetireCode { .. } => "RetireCode(…)",
             AuditedChange::SetPersonTeam { .. } => "SetPersonTeam(…)",
             AuditedChange::GrantAccess { .. } => "GrantAccess(…)",
+            AuditedChange::SavePersons(_) => "SavePersons(…)",
+            AuditedChange::ErasePerson { .. } => "ErasePerson(…)",
+            AuditedChange::SetLegalHold { .. } => "SetLegalHold(…)",
         })
     }
 }
@@ -1044,6 +1062,15 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
         person_ref: &str,
         now: DateTime<Utc>,
     ) -> Result<bool>;
+    // Identity (issue 23): sealed, see `crate::identity`.
+    /// One person's sealed identity as stored.
+    async fn person(&self, person_ref: &str) -> Result<Option<crate::identity::StoredPerson>>;
+    /// The persons (and the kind of entry) whose blind index holds any of `hashes`.
+    async fn find_persons(&self, hashes: &[String]) -> Result<Vec<(String, String)>>;
+    /// Persons not erased, with their legal hold and the latest date of their decisions,
+    /// returns and interviews (`None`: no record), by ref.
+    async fn retention_candidates(&self) -> Result<Vec<crate::identity::RetentionRow>>;
+
     /// All decisions and assessments of one person, oldest first.
     async fn person_records(
         &self,

@@ -103,6 +103,9 @@ pub struct Config {
     /// action (granting roles, resets, code lists, settings, exporting the register).
     pub reauth_within: Duration,
     pub clock: Clock,
+    /// The master key of the persons' identities (issue 23); `None`: everything but
+    /// identity works.
+    pub master_key: Option<spor_app::identity::MasterKey>,
 }
 
 impl Default for Config {
@@ -126,6 +129,7 @@ impl Default for Config {
             max_requests: 256,
             reauth_within: Duration::from_secs(5 * 60),
             clock: Clock::default(),
+            master_key: None,
         }
     }
 }
@@ -187,7 +191,7 @@ impl AppState {
 /// requests at once, the request timeout, the body limit, then sessions and CSRF.
 pub fn router(state: AppState) -> Router {
     let cfg = state.config.clone();
-    use pages::{account, admin, analyst, caseworker, common, releases};
+    use pages::{account, admin, analyst, caseworker, common, identity, releases};
     Router::new()
         .route("/healthz", get(common::healthz))
         .route("/assets/app.css", get(common::css))
@@ -270,6 +274,17 @@ pub fn router(state: AppState) -> Router {
         .route("/calls/{key}/restore", post(caseworker::restore_call))
         .route("/persons", get(caseworker::search))
         .route("/persons/{key}", get(caseworker::show_person))
+        .route(
+            "/persons/{key}/identity",
+            get(identity::show).post(identity::save),
+        )
+        .route("/persons/{key}/identity/erase", post(identity::erase))
+        .route("/persons/{key}/access.json", get(identity::access_json))
+        .route("/persons/{key}/access.pdf", get(identity::access_pdf))
+        .route(
+            "/identity/search",
+            get(identity::search_page).post(identity::search),
+        )
         .route("/access", post(caseworker::break_glass))
         .route("/export/register.xlsx", get(caseworker::export_register))
         // Analyst.
@@ -303,6 +318,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),
+        )
+        .route(
+            "/admin/retention",
+            get(admin::retention).post(admin::save_retention),
         )
         .route("/admin/audit", get(admin::audit))
         .fallback(common::not_found)

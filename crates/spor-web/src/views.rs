@@ -407,3 +407,41 @@ pub struct RiskPage {
     /// Why there is no report, or why the public profile is refused.
     pub message: Option<String>,
 }
+
+/// Who a person is (issue 23): the caseworker's form of the identity fields. Holds identity
+/// values, so `Debug` shows none of them.
+#[derive(Template)]
+#[template(path = "identity.html")]
+pub struct IdentityPage {
+    pub c: Chrome,
+    /// The person's ref, encoded for a path.
+    pub person_href: String,
+    pub action: String,
+    /// (name, label, value) of each field.
+    pub fields: Vec<(&'static str, String, String)>,
+    /// Earlier persons who may be the same: (their ref encoded for a path, the message).
+    pub warnings: Vec<(String, String)>,
+    pub errors: Vec<String>,
+    pub notice: Option<String>,
+    /// Erased, legal hold, or why the form is not shown.
+    pub status: Option<String>,
+    pub editable: bool,
+}
+
+impl std::fmt::Debug for IdentityPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityPage").finish_non_exhaustive()
+    }
+}
+
+/// The administrator's page of the retention of identity (issue 23, item 3): the policy,
+/// what applying it would erase (counts only), and the button that applies it.
+#[derive(Template)]
+#[template(path = "retention.html")]
+pub struct RetentionPage {
+    pub c: Chrome,
+    pub years: String,
+    pub plan_text: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}

@@ -24,6 +24,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "SPOR_AUDIT_KEY_FILE", value_name = "FILE")]
     pub audit_key: Option<std::path::PathBuf>,
 
+    /// The master key of the persons' identities: a file of 64 hex digits (make one with
+    /// `spor key generate`). Identity is sealed under it; keep it outside the database and
+    /// its backups. Without it, everything but identity works.
+    #[arg(long, global = true, env = "SPOR_MASTER_KEY_FILE", value_name = "FILE")]
+    pub master_key: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -71,6 +77,12 @@ pub enum Command {
     /// Verify or list the web application's audit trail.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+    /// The master key of the persons' identities.
+    #[command(subcommand)]
+    Key(cmd::key::KeyCommand),
+    /// Erase identities whose time is up (crypto-shredding); the records stay.
+    #[command(subcommand)]
+    Retention(cmd::retention::RetentionCommand),
 }
 
 fn main() -> std::process::ExitCode {

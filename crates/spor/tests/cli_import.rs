@@ -530,3 +530,144 @@ fn a_semicolon_crlf_file_with_bad_rows_is_refused_naming_each_line_and_nothing_i
     );
     assert_empty(&db);
 }
+
+/// Issue 23: `spor key generate`, then persons imported, shown, found and erased under
+/// `--master-key` (and `SPOR_MASTER_KEY_FILE`); another key is refused with a clear error.
+#[test]
+fn persons_are_imported_shown_and_found_under_the_master_key_and_refused_under_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let key = dir.path().join("master.key");
+    let other = dir.path().join("other.key");
+    for k in [&key, &other] {
+        let out = spor(&db, &["key", "generate", "--out", k.to_str().unwrap()], &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let again = spor(
+        &db,
+        &["key", "generate", "--out", key.to_str().unwrap()],
+        &[],
+    );
+    assert!(
+        !again.status.success(),
+        "an existing key file is never overwritten"
+    );
+
+    let out = spor(&db, &["import"], &register_files());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let person = load(&db).identifications[0].person_ref.as_str().to_string();
+    let persons = dir.path().join("persons.csv");
+    std::fs::write(
+        &persons,
+        format!(
+            "person_ref,full_name,birth_date,document_number\n{person},Plonkia Syntetova,1979-11-02,PZ 7711\nNEW-1,SYNTETOVA plonkia,1979-11-02,\n"
+        ),
+    )
+    .unwrap();
+
+    // Without the key: refused, saying what to do.
+    let out = spor(&db, &["import"], std::slice::from_ref(&persons));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--master-key FILE"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let k = key.to_str().unwrap();
+    let out = spor(
+        &db,
+        &["--master-key", k, "import"],
+        std::slice::from_ref(&persons),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("persons"), "{stdout}");
+    let warned = text(&out.stderr);
+    assert!(
+        warned.contains(&format!(
+            "NEW-1 has the same name and birth date as {person}"
+        )),
+        "{warned}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_spor"))
+        .args(["--db", db.to_str().unwrap(), "persons", "show", &person])
+        .env("SPOR_MASTER_KEY_FILE", &key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("full_name: Plonkia Syntetova"));
+
+    let out = spor(&db, &["--master-key", k, "persons", "find", "plonkia"], &[]);
+    assert_eq!(
+        text(&out.stdout).lines().collect::<Vec<_>>(),
+        ["NEW-1", person.as_str()]
+    );
+
+    let o = other.to_str().unwrap();
+    let out = spor(&db, &["--master-key", o, "persons", "show", &person], &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not the key"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stdout).contains("Plonkia"));
+
+    // Everything held about the person, as JSON and as PDF.
+    let out = spor(&db, &["--master-key", k, "persons", "access", &person], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identity"]["full_name"], "Plonkia Syntetova");
+    assert!(!v["decisions"].as_array().unwrap().is_empty());
+    let pdf = dir.path().join("access.pdf");
+    let pdf_path = pdf.to_str().unwrap();
+    let args = [
+        "--master-key",
+        k,
+        "persons",
+        "access",
+        &person,
+        "--format",
+        "pdf",
+        "--out",
+        pdf_path,
+    ];
+    let out = spor(&db, &args, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+
+    let out = spor(
+        &db,
+        &[
+            "--master-key",
+            k,
+            "persons",
+            "erase",
+            &person,
+            "--reason",
+            "the person asked",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = spor(&db, &["--master-key", k, "persons", "show", &person], &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("erased"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = spor(
+        &db,
+        &["retention", "apply", "--dry-run", "--before", "2100-01-01"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("dry run"),
+        "{}",
+        text(&out.stdout)
+    );
+}

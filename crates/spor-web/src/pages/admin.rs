@@ -20,8 +20,8 @@ use crate::auth::{Admin, RecentAdmin, RequestInfo, Role, Session};
 use crate::forms::Opt;
 use crate::i18n::Lang;
 use crate::views::{
-    AddedCodeView, Chrome, CodesPage, FilterView, ListPage, RowView, SettingsPage, TableView,
-    UserView, UsersPage,
+    AddedCodeView, Chrome, CodesPage, FilterView, ListPage, RetentionPage, RowView, SettingsPage,
+    TableView, UserView, UsersPage,
 };
 
 type F = Form<HashMap<String, String>>;
@@ -609,4 +609,94 @@ pub async fn audit(
             year_invalid: false,
         },
     )
+}
+
+/// The policy's page: the years, and what applying it now would erase (counts only: the
+/// administrator does not see persons).
+async fn retention_page(
+    st: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let lang = info.lang;
+    let fail = |e: anyhow::Error| {
+        tracing::error!(error = %e, "cannot read the retention policy");
+        AppError::Internal
+    };
+    let years = spor_app::retention::years(st.store.as_ref())
+        .await
+        .map_err(fail)?;
+    let cutoff = spor_app::retention::cutoff(years, st.now().date_naive());
+    let plan = spor_app::retention::plan(st.store.as_ref(), cutoff)
+        .await
+        .map_err(fail)?;
+    page_with(
+        status,
+        &RetentionPage {
+            c: Chrome::new(info, Some(s), lang.s("retention_title")),
+            years: years.to_string(),
+            plan_text: lang.f(
+                "retention_plan",
+                &[
+                    &plan.cutoff,
+                    &plan.erase.len().to_string(),
+                    &plan.held.len().to_string(),
+                    &plan.without_records.len().to_string(),
+                ],
+            ),
+            notice,
+            error,
+        },
+    )
+}
+
+pub async fn retention(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {
+    retention_page(&st, &s, &info, StatusCode::OK, None, None).await
+}
+
+/// Sets the policy (`op=years`) or applies it now (`op=apply`); both audited.
+pub async fn save_retention(
+    State(st): State<AppState>,
+    RecentAdmin(s, info): RecentAdmin,
+    Form(f): F,
+) -> PageResult {
+    let lang = info.lang;
+    let now = st.now();
+    if f.get("op").map(String::as_str) == Some("apply") {
+        let plan =
+            spor_app::retention::apply(st.store.as_ref(), actor(&s, &info), None, false, now)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot apply the retention policy");
+                    AppError::Internal
+                })?;
+        let done = lang.f(
+            "retention_done",
+            &[&plan.erase.len().to_string(), &plan.held.len().to_string()],
+        );
+        return retention_page(&st, &s, &info, StatusCode::OK, Some(done), None).await;
+    }
+    let raw = f.get("years").map(|v| v.trim()).unwrap_or_default();
+    let Ok(years) = spor_app::retention::parse_years(raw) else {
+        let error = Some(lang.s("retention_bad_years").to_string());
+        return retention_page(
+            &st,
+            &s,
+            &info,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            error,
+        )
+        .await;
+    };
+    spor_app::retention::set_years(st.store.as_ref(), actor(&s, &info), years, now)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot set the retention policy");
+            AppError::Internal
+        })?;
+    Ok(Redirect::to("/admin/retention").into_response())
 }

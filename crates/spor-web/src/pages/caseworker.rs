@@ -165,6 +165,16 @@ async fn guard(
     }
 }
 
+/// [`guard`] for a person's own pages (the identity form), back to the same page.
+pub(super) async fn guard_person(
+    state: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    person: &str,
+) -> Result<Option<axum::response::Response>, AppError> {
+    guard(state, s, info, Some(person), &info.path).await
+}
+
 /// The form's error for a record of another team's person, not granted to the session.
 fn another_teams_person(person: String) -> spor_import::validate::FieldError {
     spor_import::validate::FieldError {
@@ -1678,7 +1688,11 @@ pub async fn show_person(
             c: chrome(&info, &s, format!("{} {}", lang.s("person"), key)),
             intro: (!known).then(|| lang.f("no_person", &[&key])),
             search: Some(("/persons".into(), key.clone())),
-            tables: if known { tables } else { Vec::new() },
+            tables: {
+                let mut t = if known { tables } else { Vec::new() };
+                t.push(super::identity::link_table(lang, &key));
+                t
+            },
         },
     )
 }

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod analyst;
 pub mod caseworker;
 pub mod common;
+pub mod identity;
 pub mod releases;
 
 /// What can go wrong in a handler, as the user sees it. The cause is logged (without

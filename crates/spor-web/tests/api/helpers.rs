@@ -35,8 +35,14 @@ pub struct TestApp {
 pub fn test_config() -> Config {
     Config {
         secure_cookies: SecureCookies::Never,
+        master_key: Some(test_master_key()),
         ..Config::default()
     }
+}
+
+/// The master key of the persons' identities of every test app.
+pub fn test_master_key() -> spor_app::identity::MasterKey {
+    spor_app::identity::MasterKey::from_bytes([0x77; 32])
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -8,6 +8,7 @@ mod audit_trail;
 mod auth;
 mod browser;
 mod helpers;
+mod identity;
 mod matrix;
 mod records;
 mod releases;

@@ -11,7 +11,8 @@ use spor_store::ImportSummary;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Register files: identifications.csv, assessments.csv, hotline_calls.csv, history.csv
-    /// (named after their entity), or .xlsx workbooks with one sheet per entity.
+    /// (named after their entity), or .xlsx workbooks with one sheet per entity; and
+    /// persons.csv (who the persons are: sealed under the master key, which it needs).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Only check the files and say what an import would do; write nothing.
@@ -60,11 +61,17 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     if imported.dry_run {
         println!("dry run: the files are valid; an import would do this (nothing was written):");
     }
-    print_summary(&imported.summary);
+    print_summary(&imported.summary, &imported.persons);
+    for d in &imported.persons.duplicates {
+        eprintln!("warning: {}", d.message());
+    }
+    for r in &imported.persons.skipped_erased {
+        eprintln!("warning: {r}: this person's identity was erased; it was not imported again");
+    }
     Ok(())
 }
 
-fn print_summary(s: &ImportSummary) {
+fn print_summary(s: &ImportSummary, persons: &spor_app::identity::PersonsOutcome) {
     println!(
         "{:<16} {:>10} {:>10} {:>10}",
         "", "inserted", "updated", "unchanged"
@@ -74,6 +81,7 @@ fn print_summary(s: &ImportSummary) {
         ("assessments", s.assessments),
         ("hotline_calls", s.hotline_calls),
         ("history", s.history),
+        ("persons", persons.counts),
     ] {
         println!(
             "{name:<16} {:>10} {:>10} {:>10}",

@@ -8,9 +8,11 @@ pub mod demo;
 pub mod exchange;
 pub mod export;
 pub mod import;
+pub mod key;
 pub mod persons;
 pub mod release;
 pub mod report;
+pub mod retention;
 pub mod serve;
 pub mod settings;
 pub mod store;
@@ -27,6 +29,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         eprintln!(
             "warning: no audit key (--audit-key FILE or SPOR_AUDIT_KEY_FILE): this command's audit event is a plain SHA-256 link that anyone with the database can rewrite; a register whose trail is keyed refuses it"
         );
+    }
+    if let Some(path) = &cli.master_key {
+        spor_app::identity::use_key(spor_app::identity::read_key_file(path)?)?;
     }
     match cli.command {
         Command::Import(args) => import::run(args, &cli.db).await,
@@ -45,6 +50,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(c) => user::run(c, &cli.db).await,
         Command::Persons(c) => persons::run(c, &cli.db).await,
         Command::Audit(c) => audit::run(c, &cli.db).await,
+        Command::Key(c) => key::run(c).await,
+        Command::Retention(c) => retention::run(c, &cli.db).await,
     }
 }
 
@@ -71,6 +78,10 @@ fn appends_events(c: &Command) -> bool {
                     | user::UserCommand::SetTeam { .. }
             )
             | Command::Persons(_)
+            | Command::Retention(
+                retention::RetentionCommand::Apply { dry_run: false, .. }
+                    | retention::RetentionCommand::Set { .. }
+            )
             | Command::Audit(audit::AuditCommand::List { .. })
     )
 }

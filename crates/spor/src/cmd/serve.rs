@@ -71,6 +71,7 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
         secure_cookies,
         trust_proxy: args.trust_proxy.unwrap_or(0),
         request_timeout: Duration::from_secs(args.request_timeout),
+        master_key: spor_app::identity::key().cloned(),
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -90,6 +91,12 @@ pub async fn run(args: Args, db: &str) -> anyhow::Result<()> {
     if secure_cookies == SecureCookies::Always {
         eprintln!(
             "Cookies are Secure: serve it over HTTPS (e.g. behind a TLS proxy, with --trust-proxy); to try it over plain HTTP on this machine, add --secure-cookies never"
+        );
+    }
+    // After the lines above, which scripts (and the tests) read first.
+    if config.master_key.is_none() {
+        eprintln!(
+            "No master key (--master-key FILE or SPOR_MASTER_KEY_FILE): persons' identities can be neither read nor written; everything else works"
         );
     }
     let state = AppState::new(Arc::from(store), config);

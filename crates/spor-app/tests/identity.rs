@@ -1,0 +1,567 @@
+//! Who a person is (issue 23), end to end on a real SQLite file, and on PostgreSQL when
+//! `SPOR_TEST_POSTGRES_URL` names a server (each run in a database of its own): identities
+//! imported from `persons.csv` are sealed under the master key, never in the database in
+//! plain text, refused under another key, flagged when a person comes again, found by name
+//! through the blind index, and erased by the retention policy without any statistic
+//! changing. All names, numbers and dates are synthetic.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use spor_app::audit::Actor;
+use spor_app::identity::{IdentityError, MasterKey};
+use spor_app::import::{ImportError, ImportOptions, import_with_identity};
+
+fn by() -> Actor<'static> {
+    Actor::command_line("cli:caseworker")
+}
+
+/// The synthetic identity of the `i`th person: every value distinctive enough that finding
+/// it among the database's bytes means it is stored in plain text.
+fn identity_values(i: usize) -> [String; 7] {
+    [
+        format!("Qwyzzel Syntetica{i:02} Testovna"),
+        format!("Qwyzzi{i:02}"),
+        format!("1971-03-{:02}", i % 28 + 1),
+        format!("+45 9911 {:04}", 3000 + i),
+        format!("XQZ{:07}", 4_400_000 + i),
+        format!("tigrinyax{i:02}"),
+        format!("Kontaktperson Blixtrum{i:02}"),
+    ]
+}
+
+fn write_persons(path: &Path, rows: &[(String, [String; 7])]) {
+    let mut f = std::fs::File::create(path).unwrap();
+    writeln!(
+        f,
+        "person_ref,full_name,other_names,birth_date,phone,document_number,language,contact"
+    )
+    .unwrap();
+    for (r, v) in rows {
+        let cells: Vec<String> = std::iter::once(r.clone())
+            .chain(v.iter().map(|c| format!("\"{c}\"")))
+            .collect();
+        writeln!(f, "{}", cells.join(",")).unwrap();
+    }
+}
+
+fn csv_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    v.sort();
+    v
+}
+
+async fn import(
+    url: &str,
+    files: Vec<PathBuf>,
+    key: Option<&MasterKey>,
+) -> Result<spor_app::import::Imported, ImportError> {
+    let store = spor_app::open_store(url).await.unwrap();
+    import_with_identity(store.as_ref(), files, ImportOptions::default(), None, key).await
+}
+
+/// Every year's internal overview as JSON: what "the statistics" are.
+async fn statistics(url: &str) -> Vec<String> {
+    let store = spor_app::open_store(url).await.unwrap();
+    let (register, columns) = spor_app::statistics::load(store.as_ref()).await.unwrap();
+    let full = store.load_register().await.unwrap();
+    let mut years: Vec<i32> = full
+        .identifications
+        .iter()
+        .map(|d| chrono::Datelike::year(&d.decision_date))
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    assert!(!years.is_empty());
+    years
+        .into_iter()
+        .map(|y| {
+            spor_app::Edition::compute(&register, &columns, y, &spor_app::Profile::Internal)
+                .unwrap()
+                .json()
+                .unwrap()
+        })
+        .collect()
+}
+
+struct Story {
+    values: Vec<[String; 7]>,
+}
+
+/// `db`: the SQLite file, searched for the values while every identity is sealed in it.
+async fn story(url: &str, dir: &Path, backend: &str, db: Option<&Path>) -> Story {
+    let key = MasterKey::from_bytes([0x5a; 32]);
+    let wrong = MasterKey::from_bytes([0xa5; 32]);
+    let register_dir = dir.join("register");
+    spor_app::generate::generate(400, 11, &register_dir).unwrap();
+    // Without the master key everything but identity works: the register imports.
+    import(url, csv_files(&register_dir), None).await.unwrap();
+    let store = spor_app::open_web_store(url).await.unwrap();
+    let register = store.load_register().await.unwrap();
+    let mut refs: Vec<String> = register
+        .identifications
+        .iter()
+        .map(|d| d.person_ref.as_str().to_string())
+        .collect();
+    refs.sort();
+    refs.dedup();
+    let refs: Vec<String> = refs.into_iter().take(12).collect();
+    let rows: Vec<(String, [String; 7])> = refs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.clone(), identity_values(i)))
+        .collect();
+    let persons_dir = dir.join("persons");
+    std::fs::create_dir_all(&persons_dir).unwrap();
+    let persons = persons_dir.join("persons.csv");
+    write_persons(&persons, &rows);
+
+    // Persons without the key: refused, nothing written.
+    let Err(ImportError::Failed(e)) = import(url, vec![persons.clone()], None).await else {
+        panic!("{backend}: persons without the master key are refused");
+    };
+    assert!(format!("{e:#}").contains("master key"), "{backend}: {e:#}");
+    assert!(store.person(&refs[0]).await.unwrap().is_none(), "{backend}");
+
+    let imported = import(url, vec![persons.clone()], Some(&key))
+        .await
+        .unwrap();
+    assert_eq!(imported.persons.counts.inserted, 12, "{backend}");
+    assert!(imported.persons.duplicates.is_empty(), "{backend}");
+    let seen = spor_app::identity::view(
+        store.as_ref(),
+        by(),
+        Some(&key),
+        &refs[3],
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        seen.values().map(Option::unwrap_or_default),
+        rows[3].1,
+        "{backend}: the identity reads back"
+    );
+
+    // The same file again changes nothing.
+    let again = import(url, vec![persons.clone()], Some(&key))
+        .await
+        .unwrap();
+    assert_eq!(again.persons.counts.unchanged, 12, "{backend}");
+
+    // The database holds none of the values in plain text.
+    if let Some(db) = db {
+        let bytes = database_bytes(db);
+        assert!(bytes.len() > 10_000);
+        for v in rows.iter().flat_map(|(_, v)| v) {
+            assert!(
+                !contains(&bytes, v),
+                "`{v}` is in the database file in plain text"
+            );
+        }
+        // The search is not vacuous: a value that is stored in plain text is found.
+        assert!(
+            contains(&bytes, &refs[0]),
+            "the person refs are stored as they are"
+        );
+    }
+
+    // A person registered again under a new ref, with the name written otherwise and the
+    // same birth date, is flagged with the earlier person's ref; and one with another's
+    // document number.
+    let mut twin = rows[5].1.clone();
+    twin[0] = twin[0]
+        .to_uppercase()
+        .split(' ')
+        .rev()
+        .collect::<Vec<_>>()
+        .join("  ");
+    twin[4] = "NEW0000001".into();
+    let mut doc = identity_values(40);
+    doc[4] = rows[7].1[4].to_lowercase();
+    let later = persons_dir.join("later");
+    std::fs::create_dir_all(&later).unwrap();
+    let later_file = later.join("persons.csv");
+    write_persons(
+        &later_file,
+        &[("REPEAT-1".into(), twin), ("REPEAT-2".into(), doc)],
+    );
+    let flagged = import(url, vec![later_file.clone()], Some(&key))
+        .await
+        .unwrap();
+    let found: Vec<(String, String, String)> = flagged
+        .persons
+        .duplicates
+        .iter()
+        .map(|d| (d.person_ref.clone(), d.earlier.clone(), d.matched.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "REPEAT-1".to_string(),
+                refs[5].clone(),
+                "name_birth".to_string()
+            ),
+            (
+                "REPEAT-2".to_string(),
+                refs[7].clone(),
+                "document".to_string()
+            ),
+        ],
+        "{backend}"
+    );
+    assert!(
+        flagged.persons.duplicates[0].message().contains(&refs[5]),
+        "{backend}"
+    );
+
+    // Another master key: refused with a clear error before anything is read or written.
+    let before = store.identity_state().await.unwrap();
+    let Err(ImportError::Failed(e)) = import(url, vec![later_file.clone()], Some(&wrong)).await
+    else {
+        panic!("{backend}: an import under another master key is refused");
+    };
+    assert!(
+        format!("{e:#}").contains("not the key this register's identities are sealed under"),
+        "{backend}: {e:#}"
+    );
+    let after = store.identity_state().await.unwrap();
+    assert_eq!(after.persons, before.persons, "{backend}");
+    assert!(matches!(
+        spor_app::identity::view(
+            store.as_ref(),
+            by(),
+            Some(&wrong),
+            &refs[3],
+            chrono::Utc::now()
+        )
+        .await,
+        Err(IdentityError::WrongKey)
+    ));
+    let mut p = spor_core::PersonIdentity::new(spor_core::Ref::parse("WRONG-1").unwrap());
+    p.set("full_name", "Wrongkey Person").unwrap();
+    assert!(matches!(
+        spor_app::identity::save(store.as_ref(), by(), Some(&wrong), &p, chrono::Utc::now()).await,
+        Err(IdentityError::WrongKey)
+    ));
+    assert!(
+        store.person("WRONG-1").await.unwrap().is_none(),
+        "{backend}"
+    );
+
+    // Search by name, through the blind index: a whole name in another order and case,
+    // or one word of it.
+    let hits = spor_app::identity::search(
+        store.as_ref(),
+        by(),
+        Some(&key),
+        "testovna SYNTETICA02 qwyzzel",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(hits, [refs[2].clone()], "{backend}");
+    let hits = spor_app::identity::search(
+        store.as_ref(),
+        by(),
+        Some(&key),
+        "Qwyzzi04",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(hits, [refs[4].clone()], "{backend}");
+
+    // Everything held about a person: identity, records, and who viewed them.
+    let access = spor_app::identity::subject_access(
+        store.as_ref(),
+        by(),
+        Some(&key),
+        &refs[3],
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        access["identity"]["full_name"],
+        rows[3].1[0].as_str(),
+        "{backend}"
+    );
+    assert_eq!(access["person_ref"], refs[3].as_str());
+    let decisions = access["decisions"].as_array().unwrap();
+    assert!(!decisions.is_empty(), "{backend}");
+    assert!(
+        decisions
+            .iter()
+            .all(|d| d["person_ref"] == refs[3].as_str())
+    );
+    let trail = access["audit_trail"].as_array().unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e["event"] == "person.identity_view" && e["by"] == "cli:caseworker"),
+        "{backend}: {trail:?}"
+    );
+    let again = spor_app::identity::subject_access(
+        store.as_ref(),
+        by(),
+        Some(&key),
+        &refs[3],
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        again["audit_trail"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "person.subject_access"),
+        "{backend}: producing it is audited"
+    );
+
+    // Retention: everyone's last activity is before 2100; one person is held.
+    spor_app::identity::legal_hold(
+        store.as_ref(),
+        by(),
+        &refs[1],
+        Some("case before the court"),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let stats_before = statistics(url).await;
+    let mut wrapped_keys = Vec::new();
+    for r in refs.iter().filter(|r| **r != refs[1]) {
+        wrapped_keys.push(store.person(r).await.unwrap().unwrap().wrapped_key.unwrap());
+    }
+    let dry = spor_app::retention::apply(
+        store.as_ref(),
+        by(),
+        chrono::NaiveDate::from_ymd_opt(2100, 1, 1),
+        true,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(dry.erase.len(), 11, "{backend}: {dry:?}");
+    assert!(
+        spor_app::identity::view(
+            store.as_ref(),
+            by(),
+            Some(&key),
+            &refs[0],
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
+        .is_some(),
+        "{backend}: a dry run erases nothing"
+    );
+    let done = spor_app::retention::apply(
+        store.as_ref(),
+        by(),
+        chrono::NaiveDate::from_ymd_opt(2100, 1, 1),
+        false,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.erase.len(), 11, "{backend}");
+    assert_eq!(
+        done.held,
+        [(refs[1].clone(), "case before the court".to_string())]
+    );
+    assert_eq!(done.without_records, ["REPEAT-1", "REPEAT-2"], "{backend}");
+    assert_eq!(
+        statistics(url).await,
+        stats_before,
+        "{backend}: the statistics stay"
+    );
+    assert!(matches!(
+        spor_app::identity::view(
+            store.as_ref(),
+            by(),
+            Some(&key),
+            &refs[0],
+            chrono::Utc::now()
+        )
+        .await,
+        Err(IdentityError::Erased(_))
+    ));
+    let erased = store.person(&refs[0]).await.unwrap().unwrap();
+    assert!(erased.wrapped_key.is_none() && erased.fields.iter().all(Option::is_none));
+    // Crypto-shredding destroys the keys: once the WAL is checkpointed, no erased person's
+    // wrapped key is left anywhere in the file (SQLite zeroes freed cells).
+    if let Some(db) = db {
+        let sqlite = spor_store::sqlite::SqliteStore::open_path(db)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(sqlite.pool())
+            .await
+            .unwrap();
+        let bytes = database_bytes(db);
+        assert!(contains(&bytes, &refs[1]), "the file is read");
+        for k in &wrapped_keys {
+            assert!(
+                !contains(&bytes, k),
+                "an erased person's wrapped key is still in the file"
+            );
+        }
+    }
+    assert!(
+        spor_app::identity::search(
+            store.as_ref(),
+            by(),
+            Some(&key),
+            "Qwyzzi04",
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    assert!(
+        spor_app::identity::view(
+            store.as_ref(),
+            by(),
+            Some(&key),
+            &refs[1],
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
+        .is_some(),
+        "{backend}: the held person is kept"
+    );
+    // An old file does not bring the erased back.
+    let old = import(url, vec![persons.clone()], Some(&key))
+        .await
+        .unwrap();
+    assert_eq!(old.persons.skipped_erased.len(), 11, "{backend}");
+    assert_eq!(old.persons.counts.unchanged, 1, "{backend}");
+    assert!(
+        store
+            .person(&refs[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .wrapped_key
+            .is_none()
+    );
+
+    Story {
+        values: rows.into_iter().map(|(_, v)| v).collect(),
+    }
+}
+
+/// Every file of the SQLite database (the main file, its WAL and shared memory).
+fn database_bytes(db: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        if let Ok(b) = std::fs::read(&p) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// Collects what `tracing` writes at debug level (every crate), for the test that no
+/// identity value is ever logged.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identity_is_sealed_flagged_found_and_erased_without_touching_the_statistics() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+    tracing::debug!("capture begins");
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    let url = db.display().to_string();
+    let sqlite = story(&url, dir.path(), "sqlite", Some(&db)).await;
+
+    let Ok(base) = std::env::var("SPOR_TEST_POSTGRES_URL") else {
+        eprintln!("SPOR_TEST_POSTGRES_URL is not set: the PostgreSQL half is not run");
+        check_logs(&logs, &sqlite);
+        return;
+    };
+    use sqlx::Executor;
+    let name = format!("spor_identity_{:016x}", fastrand::u64(..));
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .await
+        .unwrap();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    let pg_dir = tempfile::tempdir().unwrap();
+    let pg_url = format!("{server}/{name}");
+    let postgres = story(&pg_url, pg_dir.path(), "postgres", None).await;
+    // Every text stored of the persons on PostgreSQL (the held person's sealed values are
+    // still there), searched the same way.
+    let pg = sqlx::PgPool::connect(&pg_url).await.unwrap();
+    let dump: Vec<(String,)> = sqlx::query_as(
+        "SELECT concat_ws('|', person_ref, wrapped_key, full_name, other_names, birth_date, phone, document_number, language, contact) FROM persons",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    let dump = dump
+        .into_iter()
+        .map(|(s,)| s)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(dump.contains("REPEAT-1"), "the dump has the persons");
+    for v in postgres.values.iter().flatten() {
+        assert!(
+            !dump.contains(v.as_str()),
+            "`{v}` is stored in plain text on PostgreSQL"
+        );
+    }
+    pg.close().await;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .await
+        .unwrap();
+    check_logs(&logs, &sqlite);
+}
+
+fn check_logs(logs: &Captured, story: &Story) {
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(text.contains("capture begins"), "the logs are captured");
+    assert!(text.contains("DEBUG"), "debug events are captured");
+    for v in story.values.iter().flatten() {
+        assert!(!text.contains(v.as_str()), "`{v}` is in the logs");
+    }
+}
