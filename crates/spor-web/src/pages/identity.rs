@@ -213,7 +213,7 @@ async fn search_for(st: &AppState, s: &Session, info: &RequestInfo, term: String
         .iter()
         .map(|r| RowView {
             link: Some(format!("/persons/{}/identity", encode_segment(r))),
-            extra_link: None,
+            extra_links: Vec::new(),
             cells: vec![r.clone()],
         })
         .collect();
@@ -370,7 +370,7 @@ pub(crate) fn link_table(lang: Lang, key: &str) -> TableView {
         columns: vec![lang.s("identity").into()],
         rows: vec![RowView {
             link: Some(format!("/persons/{}/identity", encode_segment(key))),
-            extra_link: None,
+            extra_links: Vec::new(),
             cells: vec![lang.s("identity_open").into()],
         }],
     }

@@ -618,6 +618,19 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     })
     .await;
     d.shot("break-glass-granted").await;
+    // The records behind a figure of the overview (the men in forced criminality).
+    d.go(&format!(
+        "{}/overview/2023/figures/victims_by_gender_form/records?r0=male&col=forced_criminality",
+        app.base
+    ))
+    .await;
+    assert!(
+        d.text("main")
+            .await
+            .contains("registreringer tælles i tallet"),
+        "the figure's records are listed"
+    );
+    d.shot("figure-records").await;
     d.logout().await;
     d.login(&app, "an").await;
     // ...and is refused the case page.
