@@ -3,6 +3,7 @@
 
     cargo build --release -p spor
     python3 bench/web_under_import.py --base 100000 --decisions 1000000
+    python3 bench/web_under_import.py --postgres postgres://postgres@127.0.0.1:5432/postgres
 
 Steps: a served register of --base decisions (`spor bench generate`, imported into a fresh
 SQLite file, with an analyst and a caseworker account), `spor serve` on it, one session
@@ -93,10 +94,17 @@ def main():
                        stdout=subprocess.DEVNULL)
     web_load.KEY = KEY
     web_load.ARGS = ARGS
-    db = os.path.join(work, "served.db")
-    for f in [db, db + "-wal", db + "-shm"]:
-        if os.path.exists(f):
-            os.remove(f)
+    if ARGS.postgres:
+        # A database of the bench's own on the server, made afresh.
+        name = "spor_web_under_import"
+        for sql in [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"']:
+            subprocess.run(["psql", ARGS.postgres, "-qc", sql], check=True)
+        db = ARGS.postgres.rsplit("/", 1)[0] + "/" + name
+    else:
+        db = os.path.join(work, "served.db")
+        for f in [db, db + "-wal", db + "-shm"]:
+            if os.path.exists(f):
+                os.remove(f)
     base_files = generate(ARGS.base, 1, os.path.join(work, f"base-{ARGS.base}"))
     big_files = generate(ARGS.decisions, 2, os.path.join(work, f"import-{ARGS.decisions}"))
     spor(["import", *base_files], db, stdout=subprocess.DEVNULL)
@@ -148,9 +156,12 @@ def main():
     finally:
         server.terminate()
         server.wait()
+        if ARGS.postgres:
+            subprocess.run(["psql", ARGS.postgres, "-qc",
+                            'DROP DATABASE IF EXISTS "spor_web_under_import" WITH (FORCE)'])
     if imp.returncode != 0:
         sys.exit(f"the import failed: {imp.stderr}")
-    print(f"\nServed register {ARGS.base:,} decisions; import of {ARGS.decisions:,} more "
+    print(f"\n{'PostgreSQL' if ARGS.postgres else 'SQLite'}: served register {ARGS.base:,} decisions; import of {ARGS.decisions:,} more "
           f"took {took:.1f} s (exit {imp.returncode}).\n")
     print("| phase | request | n | median | p95 | longest | failed |")
     print("|---|---|---:|---:|---:|---:|---:|")
@@ -174,6 +185,10 @@ if __name__ == "__main__":
     p.add_argument("--year", type=int, default=2023)
     p.add_argument("--port", type=int, default=8098)
     p.add_argument("--work", default="/tmp/spor-web-under-import")
+    p.add_argument("--postgres", metavar="URL",
+                   help="serve a PostgreSQL database made on this server "
+                        "(postgres://USER@HOST/DB of an account that may create databases) "
+                        "instead of an SQLite file")
     ARGS = p.parse_args()
     ARGS.spor = os.path.abspath(ARGS.spor)
     KEY = None
