@@ -1367,6 +1367,16 @@ fn workbook_guard<RS: Read + Seek>(input: &mut RS) -> Result<(), String> {
                     format_count(size / packed.max(1))
                 ));
             }
+            if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
+                drop(part);
+                if let Ok(sheet) = zip.by_index(i) {
+                    cell_references(sheet).map_err(|bad| {
+                        format!(
+                            "the workbook's part `{name}` has a cell reference `{bad}` that is no cell of a sheet (columns A to XFD, rows 1 to 1.048.576); {again}"
+                        )
+                    })?;
+                }
+            }
             total = total.saturating_add(size);
             if total > MAX_WORKBOOK_BYTES {
                 return Err(format!(
@@ -1378,6 +1388,70 @@ fn workbook_guard<RS: Read + Seek>(input: &mut RS) -> Result<(), String> {
     }
     input.seek(io::SeekFrom::Start(start)).map_err(io)?;
     Ok(())
+}
+
+/// Checks every cell and range reference of a sheet's XML (the `r` of its rows and cells,
+/// the `ref` of its dimension and merged cells) before calamine reads them: calamine adds
+/// up a reference's letters and digits without a bound, which overflows on a long one
+/// (found by the `xlsx` fuzz target: a panic in a debug build, a cell silently put
+/// elsewhere in a release build). Streams the part; the first bad reference is returned,
+/// cut to 40 characters.
+fn cell_references<R: Read>(mut xml: R) -> Result<(), String> {
+    const PATTERNS: [&[u8]; 2] = [b" r=\"", b" ref=\""];
+    const LONGEST: usize = 64;
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let n = match xml.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            // A part that cannot be unpacked is the workbook reader's to report.
+            Err(_) => return Ok(()),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        // Matches whose value ends in `buf` are checked; the tail that may hold the start
+        // of one cut by the chunk's end is kept for the next round.
+        let mut keep_from = buf.len().saturating_sub(LONGEST);
+        for pattern in PATTERNS {
+            for at in memchr::memmem::find_iter(&buf, pattern) {
+                let start = at + pattern.len();
+                match memchr::memchr(b'"', &buf[start..(start + LONGEST).min(buf.len())]) {
+                    Some(len) => valid_reference(&buf[start..start + len])?,
+                    None if buf.len() - start < LONGEST => keep_from = keep_from.min(at),
+                    None => {
+                        let value = String::from_utf8_lossy(&buf[start..start + 40]);
+                        return Err(format!("{value}…"));
+                    }
+                }
+            }
+        }
+        buf.drain(..keep_from);
+    }
+    Ok(())
+}
+
+/// A reference as a sheet holds it: `A1`, a row `7`, or a range `A1:XFD1048576`.
+fn valid_reference(value: &[u8]) -> Result<(), String> {
+    let one = |r: &[u8]| {
+        let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let digits = &r[letters..];
+        // At most three letters before they are added up: no overflow here either.
+        letters <= 3
+            && r[..letters].iter().fold(0u32, |c, b| {
+                c * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+            }) <= SHEET_COLUMNS
+            && (1..=7).contains(&digits.len())
+            && digits.iter().all(u8::is_ascii_digit)
+            && std::str::from_utf8(digits)
+                .ok()
+                .and_then(|d| d.parse::<u32>().ok())
+                .is_some_and(|row| (1..=1_048_576).contains(&row))
+    };
+    if value.split(|&b| b == b':').all(one) {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&value[..value.len().min(40)]).into_owned())
+    }
 }
 
 /// Rows handed to the sink at a time.
