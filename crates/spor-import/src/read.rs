@@ -1367,13 +1367,21 @@ fn workbook_guard<RS: Read + Seek>(input: &mut RS) -> Result<(), String> {
                     format_count(size / packed.max(1))
                 ));
             }
-            if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
+            // Every XML part but the shared strings (text, where a quote is no attribute):
+            // a sheet is whatever part the workbook's relations name, not only
+            // xl/worksheets/*.xml.
+            if name.to_ascii_lowercase().ends_with(".xml")
+                && !name.eq_ignore_ascii_case("xl/sharedStrings.xml")
+            {
                 drop(part);
-                if let Ok(sheet) = zip.by_index(i) {
-                    cell_references(sheet).map_err(|bad| {
-                        format!(
-                            "the workbook's part `{name}` has a cell reference `{bad}` that is no cell of a sheet (columns A to XFD, rows 1 to 1.048.576); {again}"
-                        )
+                if let Ok(xml) = zip.by_index(i) {
+                    cell_references(xml).map_err(|bad| match bad {
+                        BadPart::Unreadable(e) => format!(
+                            "the workbook's part `{name}` cannot be unpacked ({e}): the workbook is damaged; {again}"
+                        ),
+                        BadPart::Reference(r) => format!(
+                            "the workbook's part `{name}` has a cell reference `{r}` that is no cell of a sheet (columns A to XFD, rows 1 to 1.048.576); {again}"
+                        ),
                     })?;
                 }
             }
@@ -1396,7 +1404,7 @@ fn workbook_guard<RS: Read + Seek>(input: &mut RS) -> Result<(), String> {
 /// (found by the `xlsx` fuzz target: a panic in a debug build, a cell silently put
 /// elsewhere in a release build). Streams the part; the first bad reference is returned,
 /// cut to 40 characters.
-fn cell_references<R: Read>(mut xml: R) -> Result<(), String> {
+fn cell_references<R: Read>(mut xml: R) -> Result<(), BadPart> {
     const PATTERNS: [&[u8]; 2] = [b" r=\"", b" ref=\""];
     const LONGEST: usize = 64;
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
@@ -1405,8 +1413,9 @@ fn cell_references<R: Read>(mut xml: R) -> Result<(), String> {
         let n = match xml.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => n,
-            // A part that cannot be unpacked is the workbook reader's to report.
-            Err(_) => return Ok(()),
+            // Refused, not left to calamine: it would read the part up to the damage, past
+            // what this check saw.
+            Err(e) => return Err(BadPart::Unreadable(e.to_string())),
         };
         buf.extend_from_slice(&chunk[..n]);
         // Matches whose value ends in `buf` are checked; the tail that may hold the start
@@ -1416,11 +1425,13 @@ fn cell_references<R: Read>(mut xml: R) -> Result<(), String> {
             for at in memchr::memmem::find_iter(&buf, pattern) {
                 let start = at + pattern.len();
                 match memchr::memchr(b'"', &buf[start..(start + LONGEST).min(buf.len())]) {
-                    Some(len) => valid_reference(&buf[start..start + len])?,
+                    Some(len) => {
+                        valid_reference(&buf[start..start + len]).map_err(BadPart::Reference)?
+                    }
                     None if buf.len() - start < LONGEST => keep_from = keep_from.min(at),
                     None => {
                         let value = String::from_utf8_lossy(&buf[start..start + 40]);
-                        return Err(format!("{value}…"));
+                        return Err(BadPart::Reference(format!("{value}…")));
                     }
                 }
             }
@@ -1428,6 +1439,14 @@ fn cell_references<R: Read>(mut xml: R) -> Result<(), String> {
         buf.drain(..keep_from);
     }
     Ok(())
+}
+
+/// Why a part of a workbook is refused before calamine reads it.
+enum BadPart {
+    /// It cannot be unpacked (damaged deflate data, a wrong checksum).
+    Unreadable(String),
+    /// It holds this reference, which is no cell of a sheet.
+    Reference(String),
 }
 
 /// A reference as a sheet holds it: `A1`, a row `7`, or a range `A1:XFD1048576`.

@@ -276,3 +276,26 @@ fn a_cell_reference_too_long_for_any_sheet_is_refused_naming_the_part_before_cal
         r.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_workbook_part_damaged_after_a_long_reference_is_refused_as_damaged() {
+    // Found by the `xlsx` fuzz target after the reference check came in: a sheet whose
+    // deflate data is damaged just past a long reference. The check stopped at the damage
+    // and let the part through; calamine read up to the damage and overflowed on it.
+    let found = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions/xlsx/damaged-part-past-the-reference-check"),
+    )
+    .unwrap();
+    let r = refuse("register.xlsx", &found);
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert!(
+        r.problems[0]
+            .expected
+            .starts_with("the workbook's part `xl/worksheets/")
+            && r.problems[0].expected.contains("cannot be unpacked (")
+            && r.problems[0].expected.contains("the workbook is damaged"),
+        "{}",
+        r.problems[0].expected
+    );
+}
