@@ -15,8 +15,8 @@ pub mod reconcile;
 pub mod validate;
 
 pub use read::{
-    FileSummary, Handover, Import, Problem, ReadOptions, Refusal, Separator, read_paths,
-    read_paths_with,
+    FileSummary, Handover, Import, Problem, ReadOptions, Refusal, Separator, read_bytes,
+    read_paths, read_paths_with,
 };
 pub use reconcile::{Mismatch, reconcile};
 pub use validate::{FieldError, Fields, Rules};

@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx};
@@ -191,6 +191,27 @@ pub fn read_paths<P: AsRef<Path>>(
     read_paths_with(paths, codes, opts, &mut |_| {})
 }
 
+/// Reads and checks one file given as its bytes, named `name` as a file would be
+/// (`identifications.csv`, …, or a workbook `*.xlsx`): the same reading and checking as
+/// [`read_paths`], without the file system. An upload, the fuzz targets (`fuzz/`) and the
+/// hostile-input tests come in here.
+pub fn read_bytes(name: &str, bytes: &[u8], codes: &CodeBook) -> Result<Import, Refusal> {
+    let mut sink = |_: Handover| {};
+    let mut c = Collector::new(codes, false, &mut sink);
+    match plan_of(name) {
+        Planned::Csv(entity) => {
+            let src = c.add_source(name, None);
+            c.read_csv_source(src, entity, bytes, bytes.len() as u64);
+        }
+        Planned::Xlsx => c.read_xlsx(name, std::io::Cursor::new(bytes)),
+        other => {
+            let src = c.add_source(name, None);
+            c.file_problem(src, other.refusal());
+        }
+    }
+    c.finish()
+}
+
 /// Checked rows handed over while reading (see [`read_paths_with`]).
 #[derive(Debug)]
 pub struct Handover {
@@ -209,7 +230,37 @@ enum Planned {
     NotRegister,
 }
 
+/// What a file is, by its name (not yet knowing whether it is named twice).
+fn plan_of(file_name: &str) -> Planned {
+    let lower = file_name.to_ascii_lowercase();
+    if let Some(stem) = lower.strip_suffix(".csv") {
+        match Entity::from_name(stem) {
+            Some(entity) => Planned::Csv(entity),
+            None => Planned::UnknownCsv(file_name.to_string()),
+        }
+    } else if lower.ends_with(".xlsx") {
+        Planned::Xlsx
+    } else {
+        Planned::NotRegister
+    }
+}
+
 impl Planned {
+    /// Why a file that is read no further is refused.
+    fn refusal(&self) -> String {
+        match self {
+            Planned::Twice => "the file is named twice: give each file once".into(),
+            Planned::UnknownCsv(file_name) => format!(
+                "unknown file name `{file_name}`; expected {}, or an .xlsx workbook with one sheet per entity",
+                Entity::READ.map(Entity::file_name).join(", ")
+            ),
+            Planned::NotRegister | Planned::Csv(_) | Planned::Xlsx => format!(
+                "not a register file; expected CSV files named {}, or an .xlsx workbook",
+                Entity::READ.map(Entity::file_name).join(", ")
+            ),
+        }
+    }
+
     fn may_hold(&self, e: Entity) -> bool {
         match self {
             Planned::Csv(x) => *x == e,
@@ -245,18 +296,10 @@ pub fn read_paths_with<P: AsRef<Path>>(
             .file_name()
             .map(|f| f.to_string_lossy().to_string())
             .unwrap_or_default();
-        let lower = file_name.to_ascii_lowercase();
         let planned = if !seen.insert(canonical) {
             Planned::Twice
-        } else if let Some(stem) = lower.strip_suffix(".csv") {
-            match Entity::from_name(stem) {
-                Some(entity) => Planned::Csv(entity),
-                None => Planned::UnknownCsv(file_name),
-            }
-        } else if lower.ends_with(".xlsx") {
-            Planned::Xlsx
         } else {
-            Planned::NotRegister
+            plan_of(&file_name)
         };
         plan.push((arg, path, planned));
     }
@@ -269,34 +312,14 @@ pub fn read_paths_with<P: AsRef<Path>>(
         c.arg = *arg;
         let name = path.display().to_string();
         match planned {
-            Planned::Twice => {
-                let src = c.add_source(&name, None);
-                c.file_problem(src, "the file is named twice: give each file once".into());
-            }
             Planned::Csv(entity) => {
                 let src = c.add_source(&name, None);
                 c.read_csv_file(src, path, *entity);
             }
-            Planned::UnknownCsv(file_name) => {
-                let src = c.add_source(&name, None);
-                c.file_problem(
-                    src,
-                    format!(
-                        "unknown file name `{file_name}`; expected {}, or an .xlsx workbook with one sheet per entity",
-                        Entity::READ.map(Entity::file_name).join(", ")
-                    ),
-                );
-            }
             Planned::Xlsx => c.read_xlsx_file(&name, path),
-            Planned::NotRegister => {
+            other => {
                 let src = c.add_source(&name, None);
-                c.file_problem(
-                    src,
-                    format!(
-                        "not a register file; expected CSV files named {}, or an .xlsx workbook",
-                        Entity::READ.map(Entity::file_name).join(", ")
-                    ),
-                );
+                c.file_problem(src, other.refusal());
             }
         }
         let rest = &plan[step + 1..];
@@ -360,6 +383,12 @@ struct Collector<'c> {
 }
 
 const MAX_COLUMNS: usize = 13;
+/// Unknown columns of a header named one by one; the rest are counted in one problem (a
+/// header of a million cells gives a readable refusal, not a million lines).
+const MAX_UNKNOWN_COLUMNS: usize = 20;
+/// The columns a sheet can have (A to XFD), as in every spreadsheet program: a cell beyond
+/// them is a damaged or hand-made workbook, and would cost a row buffer that wide.
+const SHEET_COLUMNS: u32 = 16_384;
 /// CSV files above this size get a progress bar (a few thousand rows).
 const PROGRESS_BYTES: u64 = 512 * 1024;
 /// Sheets above this many rows get a progress bar.
@@ -444,6 +473,7 @@ impl<'c> Collector<'c> {
         let columns = entity.columns();
         let mut pos = vec![None; columns.len()];
         let mut blank = Vec::new();
+        let mut unknown = 0usize;
         for (p, raw) in header.iter().enumerate() {
             let name = raw.trim_start_matches('\u{feff}').trim();
             if name.is_empty() {
@@ -463,18 +493,37 @@ impl<'c> Collector<'c> {
                     ),
                 ),
                 Some(i) => pos[i] = Some(p),
-                None => self.problem(
-                    src,
-                    Some(line),
-                    Some(name.to_string()),
-                    None,
-                    format!(
-                        "unknown column; {} has the columns {}",
-                        entity,
-                        columns.join(", ")
-                    ),
-                ),
+                None if unknown >= MAX_UNKNOWN_COLUMNS => unknown += 1,
+                None => {
+                    unknown += 1;
+                    self.problem(
+                        src,
+                        Some(line),
+                        Some(name.to_string()),
+                        None,
+                        format!(
+                            "unknown column; {} has the columns {}",
+                            entity,
+                            columns.join(", ")
+                        ),
+                    )
+                }
             }
+        }
+        if unknown > MAX_UNKNOWN_COLUMNS {
+            self.problem(
+                src,
+                Some(line),
+                None,
+                None,
+                format!(
+                    "{} more unknown columns after the {MAX_UNKNOWN_COLUMNS} named above ({} in all); {} has the columns {}",
+                    format_count((unknown - MAX_UNKNOWN_COLUMNS) as u64),
+                    format_count(unknown as u64),
+                    entity,
+                    columns.join(", ")
+                ),
+            );
         }
         let mut muted = 0u32;
         for req in entity.required_columns() {
@@ -620,7 +669,13 @@ impl<'c> Collector<'c> {
             Err(e) => return self.file_problem(src, format!("cannot open the file: {e}")),
         };
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut reader = BufReader::with_capacity(1 << 16, file);
+        self.read_csv_source(src, entity, file, size);
+    }
+
+    /// Reads one CSV file of `entity` from `input` (`size` bytes long, for the progress
+    /// bar), and lists it among the files read.
+    fn read_csv_source<R: Read>(&mut self, src: usize, entity: Entity, input: R, size: u64) {
+        let mut reader = BufReader::with_capacity(1 << 16, input);
         // A UTF-8 byte-order mark (Excel's "CSV UTF-8") is not part of the first column name.
         match reader.fill_buf() {
             Ok(buf) if buf.starts_with(b"\xEF\xBB\xBF") => reader.consume(3),
@@ -788,7 +843,23 @@ impl<'c> Collector<'c> {
     }
 
     fn read_xlsx_file(&mut self, name: &str, path: &Path) {
-        let mut wb: Xlsx<_> = match calamine::open_workbook(path) {
+        match File::open(path) {
+            Ok(f) => self.read_xlsx(name, BufReader::new(f)),
+            Err(e) => {
+                let src = self.add_source(name, None);
+                self.file_problem(src, format!("cannot read the workbook: {e}"));
+            }
+        }
+    }
+
+    /// Reads a workbook, once [`workbook_guard`] has found nothing in it that would take
+    /// more memory or time than a register can need.
+    fn read_xlsx<RS: Read + Seek>(&mut self, name: &str, mut input: RS) {
+        if let Err(why) = workbook_guard(&mut input) {
+            let src = self.add_source(name, None);
+            return self.file_problem(src, why);
+        }
+        let mut wb: Xlsx<_> = match Xlsx::new(input) {
             Ok(wb) => wb,
             Err(e) => {
                 let src = self.add_source(name, None);
@@ -876,6 +947,19 @@ impl<'c> Collector<'c> {
             }
             let Some(cell) = cell else { break };
             let (r, c) = cell.get_position();
+            if c >= SHEET_COLUMNS {
+                self.problem(
+                    src,
+                    Some(u64::from(r) + 1),
+                    Some(format!("(cell {})", u64::from(c) + 1)),
+                    None,
+                    format!(
+                        "a cell beyond the last column a sheet has (XFD, column {}): the workbook is damaged or was not saved by a spreadsheet program; save it again from one",
+                        format_count(u64::from(SHEET_COLUMNS))
+                    ),
+                );
+                break;
+            }
             sheet.row = Some(r);
             sheet.set(c as usize, cell.get_value());
         }
@@ -1246,6 +1330,166 @@ impl<R: BufRead> Read for LineEnds<R> {
                 return Ok(o);
             }
         }
+    }
+}
+
+/// Largest uncompressed size of one part of a workbook: a sheet of a million register
+/// rows is about half a gigabyte of XML.
+const MAX_PART_BYTES: u64 = 2 << 30;
+/// Largest uncompressed size of all the parts of a workbook together.
+const MAX_WORKBOOK_BYTES: u64 = 4 << 30;
+/// The shared strings are read whole into memory (the sheets are streamed).
+const MAX_SHARED_STRINGS_BYTES: u64 = 512 << 20;
+/// Deflate packs a spreadsheet's XML some 5 to 30 times; a part that would unpack to more
+/// than this many times its packed size is a zip bomb. (Apache POI's `ZipSecureFile`
+/// refuses the same ratio by default, its minimum inflate ratio 0.01.)
+const MAX_INFLATE_RATIO: u64 = 100;
+/// Parts smaller than this are not held to the ratio: a small part of one repeated
+/// character packs far better than 100 times and harms nothing.
+const RATIO_FROM_BYTES: u64 = 1 << 20;
+
+/// Refuses a workbook whose parts would unpack to more than a register can need, or to
+/// more than [`MAX_INFLATE_RATIO`] times their packed size, before any of it is unpacked.
+/// The sizes are the ones the zip's directory declares; the zip reader never unpacks more
+/// than a part declares (it stops with an error), so they bound what is read. Input that
+/// is no zip at all is left to the workbook reader, which says so.
+fn workbook_guard<RS: Read + Seek>(input: &mut RS) -> Result<(), String> {
+    let io = |e: io::Error| format!("cannot read the workbook: {e}");
+    let start = input.stream_position().map_err(io)?;
+    let again = "save the workbook again from the spreadsheet program";
+    let mut total = 0u64;
+    if let Ok(mut zip) = zip::ZipArchive::new(&mut *input) {
+        for i in 0..zip.len() {
+            let Ok(part) = zip.by_index_raw(i) else {
+                continue;
+            };
+            let (size, packed) = (part.size(), part.compressed_size());
+            let name = part
+                .name()
+                .map_or_else(|_| format!("number {}", i + 1), |n| n.to_string());
+            let limit = if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+                MAX_SHARED_STRINGS_BYTES
+            } else {
+                MAX_PART_BYTES
+            };
+            if size > limit {
+                return Err(format!(
+                    "the workbook's part `{name}` would unpack to {} bytes, more than the {} a register's workbook can need; {again}, or split the register into several workbooks",
+                    format_count(size),
+                    format_count(limit)
+                ));
+            }
+            if size > RATIO_FROM_BYTES && size / packed.max(1) > MAX_INFLATE_RATIO {
+                return Err(format!(
+                    "the workbook's part `{name}` would unpack to {} bytes from {} ({} times): a zip bomb, not what a spreadsheet program saves; {again}",
+                    format_count(size),
+                    format_count(packed),
+                    format_count(size / packed.max(1))
+                ));
+            }
+            // Every XML part but the shared strings (text, where a quote is no attribute):
+            // a sheet is whatever part the workbook's relations name, not only
+            // xl/worksheets/*.xml.
+            if name.to_ascii_lowercase().ends_with(".xml")
+                && !name.eq_ignore_ascii_case("xl/sharedStrings.xml")
+            {
+                drop(part);
+                if let Ok(xml) = zip.by_index(i) {
+                    cell_references(xml).map_err(|bad| match bad {
+                        BadPart::Unreadable(e) => format!(
+                            "the workbook's part `{name}` cannot be unpacked ({e}): the workbook is damaged; {again}"
+                        ),
+                        BadPart::Reference(r) => format!(
+                            "the workbook's part `{name}` has a cell reference `{r}` that is no cell of a sheet (columns A to XFD, rows 1 to 1.048.576); {again}"
+                        ),
+                    })?;
+                }
+            }
+            total = total.saturating_add(size);
+            if total > MAX_WORKBOOK_BYTES {
+                return Err(format!(
+                    "the workbook would unpack to more than {} bytes, more than a register's workbook can need; {again}, or split the register into several workbooks",
+                    format_count(MAX_WORKBOOK_BYTES)
+                ));
+            }
+        }
+    }
+    input.seek(io::SeekFrom::Start(start)).map_err(io)?;
+    Ok(())
+}
+
+/// Checks every cell and range reference of a sheet's XML (the `r` of its rows and cells,
+/// the `ref` of its dimension and merged cells) before calamine reads them: calamine adds
+/// up a reference's letters and digits without a bound, which overflows on a long one
+/// (found by the `xlsx` fuzz target: a panic in a debug build, a cell silently put
+/// elsewhere in a release build). Streams the part; the first bad reference is returned,
+/// cut to 40 characters.
+fn cell_references<R: Read>(mut xml: R) -> Result<(), BadPart> {
+    const PATTERNS: [&[u8]; 2] = [b" r=\"", b" ref=\""];
+    const LONGEST: usize = 64;
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let n = match xml.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            // Refused, not left to calamine: it would read the part up to the damage, past
+            // what this check saw.
+            Err(e) => return Err(BadPart::Unreadable(e.to_string())),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        // Matches whose value ends in `buf` are checked; the tail that may hold the start
+        // of one cut by the chunk's end is kept for the next round.
+        let mut keep_from = buf.len().saturating_sub(LONGEST);
+        for pattern in PATTERNS {
+            for at in memchr::memmem::find_iter(&buf, pattern) {
+                let start = at + pattern.len();
+                match memchr::memchr(b'"', &buf[start..(start + LONGEST).min(buf.len())]) {
+                    Some(len) => {
+                        valid_reference(&buf[start..start + len]).map_err(BadPart::Reference)?
+                    }
+                    None if buf.len() - start < LONGEST => keep_from = keep_from.min(at),
+                    None => {
+                        let value = String::from_utf8_lossy(&buf[start..start + 40]);
+                        return Err(BadPart::Reference(format!("{value}…")));
+                    }
+                }
+            }
+        }
+        buf.drain(..keep_from);
+    }
+    Ok(())
+}
+
+/// Why a part of a workbook is refused before calamine reads it.
+enum BadPart {
+    /// It cannot be unpacked (damaged deflate data, a wrong checksum).
+    Unreadable(String),
+    /// It holds this reference, which is no cell of a sheet.
+    Reference(String),
+}
+
+/// A reference as a sheet holds it: `A1`, a row `7`, or a range `A1:XFD1048576`.
+fn valid_reference(value: &[u8]) -> Result<(), String> {
+    let one = |r: &[u8]| {
+        let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let digits = &r[letters..];
+        // At most three letters before they are added up: no overflow here either.
+        letters <= 3
+            && r[..letters].iter().fold(0u32, |c, b| {
+                c * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+            }) <= SHEET_COLUMNS
+            && (1..=7).contains(&digits.len())
+            && digits.iter().all(u8::is_ascii_digit)
+            && std::str::from_utf8(digits)
+                .ok()
+                .and_then(|d| d.parse::<u32>().ok())
+                .is_some_and(|row| (1..=1_048_576).contains(&row))
+    };
+    if value.split(|&b| b == b':').all(one) {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&value[..value.len().min(40)]).into_owned())
     }
 }
 

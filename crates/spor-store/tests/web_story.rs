@@ -250,6 +250,69 @@ async fn record_edits_are_version_checked_and_reach_the_register_on_every_backen
     }
 }
 
+/// Issue 25, item 5: caseworkers saving one record at the same moment, each from the form
+/// they opened at version 1. The version check and the write are one step: exactly one
+/// save is taken, every other is told of the conflict, and nothing is lost silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn caseworkers_saving_one_record_at_the_same_moment_get_one_save_and_conflicts_never_a_lost_update()
+ {
+    for b in backends("caseworkers_saving_one_record_at_the_same_moment").await {
+        let s: std::sync::Arc<dyn WebStore> = std::sync::Arc::from(web(&b).await);
+        let n = b.name;
+        let first = identification("R-1", "P-1", "2026-02-01", Some(Form::Sexual));
+        let created = s
+            .create_record(
+                &Record::Identification(first.clone()),
+                &ctx("bo", 1, "case.create"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(created, WriteOutcome::Done(1), "{n}");
+        let editors = 8u8;
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(usize::from(editors)));
+        let saves: Vec<_> = (0..editors)
+            .map(|i| {
+                let (s, barrier) = (s.clone(), barrier.clone());
+                let mut mine = first.clone();
+                mine.age = Some(20 + i);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let outcome = s
+                        .update_record(
+                            &Record::Identification(mine),
+                            1,
+                            &ctx(&format!("cw{i}"), 2, "case.edit"),
+                        )
+                        .await
+                        .unwrap();
+                    (i, outcome)
+                })
+            })
+            .collect();
+        let mut taken = Vec::new();
+        for save in saves {
+            match save.await.unwrap() {
+                (i, WriteOutcome::Done(2)) => taken.push(i),
+                (_, WriteOutcome::Stale { current: 2 }) => {}
+                (i, other) => panic!("{n}: editor {i} got {other:?}"),
+            }
+        }
+        assert_eq!(taken.len(), 1, "{n}: exactly one save is taken: {taken:?}");
+        let reg = b.store.load_register().await.unwrap();
+        assert_eq!(
+            reg.identifications[0].age,
+            Some(20 + taken[0]),
+            "{n}: the stored record is the taken save's"
+        );
+        let changes = s
+            .record_changes(RecordKind::Identification, "R-1")
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 2, "{n}: one creation, one update");
+        assert_eq!(changes[1].actor, format!("cw{}", taken[0]), "{n}");
+    }
+}
+
 #[tokio::test]
 async fn calls_count_in_copenhagen_time_unchanged_saves_write_nothing_and_refs_are_found_on_every_backend()
  {

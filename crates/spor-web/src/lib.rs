@@ -19,8 +19,10 @@ use spor_store::WebStore;
 
 pub mod audit;
 pub mod auth;
-mod forms;
-mod i18n;
+// Public for the fuzz targets and the hostile-input tests (`fuzz/entries.rs`): the forms'
+// parsing from posted fields to a record or field errors, and the language they speak.
+pub mod forms;
+pub mod i18n;
 mod pages;
 mod report;
 mod resume;
