@@ -629,11 +629,11 @@ impl Served {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("run spor serve");
-        let first = BufReader::new(child.stderr.take().unwrap())
-            .lines()
-            .next()
-            .unwrap()
-            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        // The rest of what the server says is read as it comes: a closed pipe would end
+        // the server at its next line (the master key's notice comes after the address).
+        std::thread::spawn(move || lines.for_each(drop));
         let addr = first
             .split("http://")
             .nth(1)
