@@ -48,6 +48,12 @@ pub enum StoreError {
         "the disk that holds the register is full: nothing was written; free space (or move the register to a larger disk) and try again"
     )]
     DiskFull,
+    /// The file became unwritable after it was opened (the file system remounted
+    /// read-only, its permissions changed).
+    #[error(
+        "the register cannot be written: it is on a read-only file system or this user may not write it: nothing was written; mount it read-write (or copy the register elsewhere) and try again"
+    )]
+    ReadOnly,
     #[error(
         "the audit trail of this register is kept under a key, and the key was not given (--audit-key FILE or SPOR_AUDIT_KEY_FILE): nothing is written without it"
     )]

@@ -26,6 +26,7 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull,
+            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly,
             _ => StoreError::Sqlite(e.to_string()),
         }
     }
@@ -1194,6 +1195,22 @@ fn load_register_split(
 mod tests {
     use super::*;
     use rusqlite::params;
+
+    #[test]
+    fn a_write_refused_as_read_only_says_so_in_words_a_user_can_act_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("spor.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x INTEGER)")
+            .unwrap();
+        // What a file system remounted read-only under an open register gives.
+        let ro =
+            Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let e = StoreError::from(ro.execute("INSERT INTO t VALUES (1)", []).unwrap_err());
+        assert!(matches!(e, StoreError::ReadOnly), "{e}");
+        assert!(e.to_string().contains("read-only file system"), "{e}");
+    }
 
     /// A migrated store with `n` decisions inserted in descending ref order, so that rowid
     /// order is the reverse of ref order, and a gap of deleted rows in the middle.
