@@ -274,7 +274,9 @@ async fn caseworkers_saving_one_record_at_the_same_moment_get_one_save_and_confl
             .map(|i| {
                 let (s, barrier) = (s.clone(), barrier.clone());
                 let mut mine = first.clone();
-                mine.age = Some(20 + i);
+                // Every save a change (the record's age is 27): an unchanged save makes no
+                // version and would be answered as done.
+                mine.age = Some(30 + i);
                 tokio::spawn(async move {
                     barrier.wait().await;
                     let outcome = s
@@ -301,7 +303,7 @@ async fn caseworkers_saving_one_record_at_the_same_moment_get_one_save_and_confl
         let reg = b.store.load_register().await.unwrap();
         assert_eq!(
             reg.identifications[0].age,
-            Some(20 + taken[0]),
+            Some(30 + taken[0]),
             "{n}: the stored record is the taken save's"
         );
         let changes = s
