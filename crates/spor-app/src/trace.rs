@@ -1,47 +1,11 @@
 //! Every figure traceable (issue 24, item 3): the records one cell of the overview counts,
 //! read from the store a chunk at a time (only the cell's records are kept).
 
-use chrono::NaiveDate;
-use spor_core::{Assessment, HotlineCall, Identification, Register};
+use spor_core::Register;
 use spor_stats::Columns;
 use spor_stats::defs::Population;
+use spor_store::web::{Record, RecordKind};
 use spor_store::{RecordChunk, Store};
-
-/// A counted record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Traced {
-    Decision(Identification),
-    Interview(Assessment),
-    Call(HotlineCall),
-}
-
-impl Traced {
-    /// The record's own reference.
-    pub fn reference(&self) -> &str {
-        match self {
-            Traced::Decision(d) => d.case_ref.as_str(),
-            Traced::Interview(a) => a.assessment_ref.as_str(),
-            Traced::Call(c) => c.call_ref.as_str(),
-        }
-    }
-
-    /// The person it is about (a call names none).
-    pub fn person_ref(&self) -> Option<&str> {
-        match self {
-            Traced::Decision(d) => Some(d.person_ref.as_str()),
-            Traced::Interview(a) => Some(a.person_ref.as_str()),
-            Traced::Call(_) => None,
-        }
-    }
-
-    pub fn date(&self) -> NaiveDate {
-        match self {
-            Traced::Decision(d) => d.decision_date,
-            Traced::Interview(a) => a.interview_date,
-            Traced::Call(c) => c.received_at.date_naive(),
-        }
-    }
-}
 
 /// Why a cell's records cannot be listed.
 #[derive(Debug, thiserror::Error)]
@@ -67,12 +31,12 @@ pub async fn cell_records(
     table: &str,
     row: &[&str],
     column: &str,
-) -> Result<(Population, Vec<Traced>), TraceFailure> {
+) -> Result<(Population, Vec<Record>), TraceFailure> {
     let (population, positions) = spor_stats::trace(register, columns, year, table, row, column)?;
     let wanted = match population {
-        Population::Victims => Kind::Decisions,
-        Population::AssessedPersons => Kind::Interviews,
-        Population::HotlineCalls => Kind::Calls,
+        Population::Victims => RecordKind::Identification,
+        Population::AssessedPersons => RecordKind::Assessment,
+        Population::HotlineCalls => RecordKind::HotlineCall,
     };
     let mut picker = Picker {
         wanted,
@@ -121,42 +85,35 @@ pub async fn cell_records(
     Ok((population, picker.out))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Decisions,
-    Interviews,
-    Calls,
-}
-
 /// Keeps the records at `positions` (ascending) of the wanted kind as they stream past,
 /// checking that they come in reference order.
 struct Picker<'a> {
-    wanted: Kind,
+    wanted: RecordKind,
     positions: &'a [u32],
     next: usize,
     seen: u32,
     last: Option<String>,
     in_order: bool,
-    out: Vec<Traced>,
+    out: Vec<Record>,
 }
 
 impl Picker<'_> {
     fn take(&mut self, chunk: RecordChunk) {
         match chunk {
-            RecordChunk::Identifications(rows) if self.wanted == Kind::Decisions => {
-                self.pick(rows, |d| d.case_ref.as_str(), Traced::Decision)
+            RecordChunk::Identifications(rows) if self.wanted == RecordKind::Identification => {
+                self.pick(rows, |d| d.case_ref.as_str(), Record::Identification)
             }
-            RecordChunk::Assessments(rows) if self.wanted == Kind::Interviews => {
-                self.pick(rows, |a| a.assessment_ref.as_str(), Traced::Interview)
+            RecordChunk::Assessments(rows) if self.wanted == RecordKind::Assessment => {
+                self.pick(rows, |a| a.assessment_ref.as_str(), Record::Assessment)
             }
-            RecordChunk::HotlineCalls(rows) if self.wanted == Kind::Calls => {
-                self.pick(rows, |c| c.call_ref.as_str(), Traced::Call)
+            RecordChunk::HotlineCalls(rows) if self.wanted == RecordKind::HotlineCall => {
+                self.pick(rows, |c| c.call_ref.as_str(), Record::HotlineCall)
             }
             _ => {}
         }
     }
 
-    fn pick<T>(&mut self, rows: Vec<T>, key: fn(&T) -> &str, wrap: fn(T) -> Traced) {
+    fn pick<T>(&mut self, rows: Vec<T>, key: fn(&T) -> &str, wrap: fn(T) -> Record) {
         let after_last = match (rows.first(), &self.last) {
             (Some(first), Some(last)) => key(first) > last.as_str(),
             _ => true,

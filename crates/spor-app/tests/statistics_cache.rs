@@ -74,7 +74,8 @@ async fn check(store: &dyn Store, what: &str) {
 /// as the figure, each of the kind the cell names; a register changed since the figures
 /// were counted is refused rather than misread.
 async fn trace(store: &dyn Store, what: &str) {
-    use spor_app::trace::{TraceFailure, Traced, cell_records};
+    use spor_app::trace::{TraceFailure, cell_records};
+    use spor_store::web::Record;
     let (register, columns) = spor_app::statistics::load(store).await.unwrap();
     let report = spor_stats::evaluate_columns(&register, &columns, 2023).unwrap();
     let t = &report.tables["victims_by_gender_form"];
@@ -98,7 +99,7 @@ async fn trace(store: &dyn Store, what: &str) {
     );
     let mut refs = Vec::new();
     for r in &records {
-        let Traced::Decision(d) = r else {
+        let Record::Identification(d) = r else {
             panic!("{what}: {r:?} is not a decision")
         };
         assert_eq!(d.gender.code(), "female", "{what} {}", d.case_ref);
@@ -107,7 +108,7 @@ async fn trace(store: &dyn Store, what: &str) {
             Some("sexual"),
             "{what}"
         );
-        refs.push(r.reference().to_owned());
+        refs.push(r.key().to_owned());
     }
     assert!(refs.is_sorted(), "{what}: in reference order");
 

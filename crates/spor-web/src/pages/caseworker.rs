@@ -1426,7 +1426,7 @@ pub async fn figure_records(
     Path((year, table)): Path<(i32, String)>,
     Query(q): Q,
 ) -> PageResult {
-    use spor_app::trace::{TraceFailure, Traced, cell_records};
+    use spor_app::trace::{TraceFailure, cell_records};
     let lang = info.lang;
     let row: Vec<&str> = (0..4)
         .map_while(|i| q.get(&format!("r{i}")).map(String::as_str))
@@ -1482,7 +1482,7 @@ pub async fn figure_records(
     let counted = records.len();
     let mut shown_records = Vec::with_capacity(counted);
     for r in records {
-        let allowed = match r.person_ref() {
+        let allowed = match teams::person_of(&r) {
             Some(p) => {
                 teams::access(&*st.store, s.team.as_deref(), &s.id_hash, p, st.now()).await?
                     == Access::Allowed
@@ -1495,66 +1495,40 @@ pub async fn figure_records(
     }
     let hidden = counted - shown_records.len();
     let codes = codebook(&st).await?;
-    let (spec, cols, items): (&Spec, &[&str], Vec<Record>) = match shown_records.first() {
-        Some(Traced::Interview(_)) => (
-            &ASSESSMENTS,
-            &[
-                "assessment_ref",
-                "person_ref",
-                "interview_date",
-                "gender",
-                "age",
-                "nationality",
-            ],
-            shown_records
-                .into_iter()
-                .filter_map(|r| match r {
-                    Traced::Interview(a) => Some(Record::Assessment(a)),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        Some(Traced::Call(_)) => (
-            &CALLS,
-            &[
-                "call_ref",
-                "received_at",
-                "caller_type",
-                "concerns_possible_victim",
-                "topic",
-            ],
-            shown_records
-                .into_iter()
-                .filter_map(|r| match r {
-                    Traced::Call(c) => Some(Record::HotlineCall(c)),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        _ => (
-            &CASES,
-            &[
-                "case_ref",
-                "person_ref",
-                "decision_date",
-                "outcome",
-                "gender",
-                "age",
-                "nationality",
-                "exploitation_form",
-                "exploitation_subtype",
-                "referral_actor",
-                "authority",
-                "return_date",
-            ],
-            shown_records
-                .into_iter()
-                .filter_map(|r| match r {
-                    Traced::Decision(d) => Some(Record::Identification(d)),
-                    _ => None,
-                })
-                .collect(),
-        ),
+    // The records of one cell are all of the table's population: one kind.
+    let kind = shown_records
+        .first()
+        .map_or(RecordKind::Identification, Record::kind);
+    let cols: &[&str] = match kind {
+        RecordKind::Identification => &[
+            "case_ref",
+            "person_ref",
+            "decision_date",
+            "outcome",
+            "gender",
+            "age",
+            "nationality",
+            "exploitation_form",
+            "exploitation_subtype",
+            "referral_actor",
+            "authority",
+            "return_date",
+        ],
+        RecordKind::Assessment => &[
+            "assessment_ref",
+            "person_ref",
+            "interview_date",
+            "gender",
+            "age",
+            "nationality",
+        ],
+        RecordKind::HotlineCall => &[
+            "call_ref",
+            "received_at",
+            "caller_type",
+            "concerns_possible_victim",
+            "topic",
+        ],
     };
     let edition = st
         .stats
@@ -1604,7 +1578,7 @@ pub async fn figure_records(
                 .iter()
                 .map(|c| column_label(lang, c).to_string())
                 .collect(),
-            rows: rows_of(spec, lang, &codes, cols, items.into_iter()),
+            rows: rows_of(spec_of(kind), lang, &codes, cols, shown_records.into_iter()),
         }],
     })
 }
