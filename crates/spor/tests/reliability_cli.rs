@@ -8,7 +8,7 @@
 //! `SPOR_CRASH_RUNS` set the register's size and the number of kills (defaults 20,000 and
 //! 50; `docs/reliability.md` has runs at 100,000).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -132,6 +132,21 @@ fn a_damaged_audit_trail_fails_the_check() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("audit trail: broken"));
 }
 
+/// The files of a register of `decisions` decisions made by `spor bench generate` into
+/// `out` (with `seed`, else its default).
+fn generated(out: &Path, decisions: u64, seed: Option<u64>) -> Vec<PathBuf> {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
+    c.args(["bench", "generate", "--decisions", &decisions.to_string()]);
+    if let Some(seed) = seed {
+        c.args(["--seed", &seed.to_string()]);
+    }
+    ok(c.arg("--out").arg(out).output().unwrap());
+    std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect()
+}
+
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -154,22 +169,7 @@ fn an_import_killed_at_any_moment_leaves_all_of_it_or_none() {
     let decisions = setting("SPOR_CRASH_DECISIONS", 20_000);
     let runs = setting("SPOR_CRASH_RUNS", 50);
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    ok(Command::new(env!("CARGO_BIN_EXE_spor"))
-        .args([
-            "bench",
-            "generate",
-            "--decisions",
-            &decisions.to_string(),
-            "--out",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap());
-    let files: Vec<_> = std::fs::read_dir(&data)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let files = generated(&tmp.path().join("data"), decisions, None);
 
     // How long a whole import takes here: the kills fall within it.
     let whole = tmp.path().join("whole.db");
@@ -272,27 +272,10 @@ fn an_import_onto_a_full_or_read_only_file_system_fails_clearly_and_changes_noth
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let generate = |n: &str, seed: &str| {
-        let out = tmp.path().join(format!("data-{n}"));
-        ok(Command::new(env!("CARGO_BIN_EXE_spor"))
-            .args([
-                "bench",
-                "generate",
-                "--decisions",
-                n,
-                "--seed",
-                seed,
-                "--out",
-            ])
-            .arg(&out)
-            .output()
-            .unwrap());
-        std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect::<Vec<_>>()
-    };
-    let (small, big) = (generate("2000", "1"), generate("100000", "2"));
+    let (small, big) = (
+        generated(&tmp.path().join("data-2000"), 2000, Some(1)),
+        generated(&tmp.path().join("data-100000"), 100_000, Some(2)),
+    );
     let db = fs.dir.path().join("spor.db");
     ok(cmd(&db).arg("import").args(&small).output().unwrap());
     let before = ok(spor(&db, &["store", "check"]));
@@ -484,22 +467,7 @@ fn an_import_into_postgresql_cut_off_at_any_moment_leaves_all_of_it_or_none() {
     let decisions = setting("SPOR_CRASH_DECISIONS", 20_000);
     let runs = setting("SPOR_CRASH_RUNS", 50);
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    ok(Command::new(env!("CARGO_BIN_EXE_spor"))
-        .args([
-            "bench",
-            "generate",
-            "--decisions",
-            &decisions.to_string(),
-            "--out",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap());
-    let files: Vec<_> = std::fs::read_dir(&data)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let files = generated(&tmp.path().join("data"), decisions, None);
     let pg = |url: &str| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_spor"));
         c.arg("--db").arg(url);
