@@ -345,6 +345,8 @@ pub(crate) struct PgPending {
     failed: Option<(Kind, StoreError)>,
     /// Time spent writing while the files were read (for the debug log).
     busy: Duration,
+    /// The audit trail's and the record tables' locks are held (see [`PgPending::begin`]).
+    locked: bool,
 }
 
 impl std::fmt::Debug for PgPending {
@@ -365,31 +367,32 @@ impl Drop for PgPending {
 }
 
 impl PgPending {
-    /// Opens the import transaction on a connection of `pool`: waits for the import lock,
-    /// locks the record tables against other writers (web edits wait until the commit;
-    /// readers do not) and notes which tables are empty.
+    /// Opens the import transaction on a connection of `pool`: waits for the import lock
+    /// and notes which tables are empty.
+    ///
+    /// A table that is empty gets its rows copied straight in, which needs the tables
+    /// locked against other writers from the start (a web save must not put a first row
+    /// in meanwhile). When a record table is empty, the locks are therefore taken at once
+    /// and held while the files are read (web saves and the pages that append audit
+    /// events wait until the commit; plain readers do not). When every record table holds
+    /// rows, as in a register in use, every entity goes through its staging table and the
+    /// locks are taken only once the files are read and checked ([`Self::lock`]): the
+    /// web application waits for the merge alone, not for the reading.
     pub(crate) fn begin(rt: tokio::runtime::Handle, pool: sqlx::PgPool) -> Result<PgPending> {
-        let (tx, empty) = rt.block_on(async {
+        let (tx, empty, locked) = rt.block_on(async {
             let mut tx: PgTx = pool.begin().await?;
             crate::postgres::lock_imports(&mut tx).await?;
-            // The audit trail's write lock before the record tables' locks, in the order a
-            // web edit takes them (it locks `audit_head`, then writes records): taken the
-            // other way round, an edit and the import could each wait for the other.
-            sqlx::query(crate::queries_web::LOCK_AUDIT_HEAD)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "LOCK TABLE identifications, assessments, hotline_calls, history IN SHARE ROW EXCLUSIVE MODE",
-            )
-            .execute(&mut *tx)
-            .await?;
-            let empty: (bool, bool, bool, bool) = sqlx::query_as(
-                "SELECT NOT EXISTS (SELECT 1 FROM identifications), NOT EXISTS (SELECT 1 FROM assessments), \
-                 NOT EXISTS (SELECT 1 FROM hotline_calls), NOT EXISTS (SELECT 1 FROM history)",
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            Ok::<_, StoreError>((tx, [empty.0, empty.1, empty.2, empty.3]))
+            let mut empty = Self::empty_tables(&mut tx).await?;
+            let locked = empty[..3].iter().any(|e| *e);
+            if locked {
+                lock_tables(&mut tx).await?;
+                // Read again under the locks: what they hold now stays until the commit.
+                empty = Self::empty_tables(&mut tx).await?;
+            } else {
+                // Nothing is copied straight in: every table is staged.
+                empty = [false; 4];
+            }
+            Ok::<_, StoreError>((tx, empty, locked))
         })?;
         Ok(PgPending {
             rt,
@@ -404,7 +407,19 @@ impl PgPending {
             ],
             failed: None,
             busy: Duration::ZERO,
+            locked,
         })
+    }
+
+    /// Which of the four tables hold no rows.
+    async fn empty_tables(tx: &mut PgTx) -> Result<[bool; 4]> {
+        let empty: (bool, bool, bool, bool) = sqlx::query_as(
+            "SELECT NOT EXISTS (SELECT 1 FROM identifications), NOT EXISTS (SELECT 1 FROM assessments), \
+             NOT EXISTS (SELECT 1 FROM hotline_calls), NOT EXISTS (SELECT 1 FROM history)",
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok([empty.0, empty.1, empty.2, empty.3])
     }
 
     /// The register held no records when the transaction began.
@@ -474,6 +489,10 @@ impl PgPending {
 
     async fn write_rest_async(&mut self, batch: &ImportBatch) -> Result<Written> {
         let start = std::time::Instant::now();
+        if !self.locked {
+            lock_tables(self.tx.as_mut().expect("an open import transaction")).await?;
+            self.locked = true;
+        }
         let conn = Self::conn(&mut self.tx);
         let mut counts = [Counts::default(); 4];
         let mut all_appended = true;
@@ -607,6 +626,22 @@ impl PendingImport for PgPending {
         );
         Ok(summary)
     }
+}
+
+/// Takes the audit trail's write lock, then the record tables' locks against other
+/// writers (readers do not wait), in the order a web edit takes them (it locks
+/// `audit_head`, then writes records): taken the other way round, an edit and the import
+/// could each wait for the other.
+async fn lock_tables(tx: &mut PgTx) -> Result<()> {
+    sqlx::query(crate::queries_web::LOCK_AUDIT_HEAD)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "LOCK TABLE identifications, assessments, hotline_calls, history IN SHARE ROW EXCLUSIVE MODE",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Copies rows `range` of one entity of `b` into its table, or its staging table.

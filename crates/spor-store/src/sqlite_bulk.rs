@@ -95,6 +95,12 @@ pub(crate) struct Pending {
     tables: [TableState; 4],
     /// The register held no records when the transaction began.
     empty_at_start: bool,
+    /// The transaction (and SQLite's one write lock) is open. A first import takes it at
+    /// once, to write into the empty tables while the files are read; an import into a
+    /// register that holds records keeps every row until the files are read and checked
+    /// and takes the lock only then ([`Pending::write_rest`]), so the web application's
+    /// pages and saves wait for the writing alone, not for the reading.
+    in_transaction: bool,
 }
 
 impl std::fmt::Debug for Pending {
@@ -134,17 +140,25 @@ impl Pending {
             |r| r.get(0),
         )?;
         let rollback_journal = empty && Self::take_for_first_import(&conn)?;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        // Nothing written between the check and the transaction: it is still empty.
-        let empty = empty && !conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM identifications) OR EXISTS (SELECT 1 FROM assessments) \
-             OR EXISTS (SELECT 1 FROM hotline_calls)",
-            [],
-            |r| r.get::<_, bool>(0),
-        )?;
+        let empty = empty
+            && {
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                // Nothing written between the check and the transaction: it is still empty.
+                let written = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM identifications) OR EXISTS (SELECT 1 FROM assessments) \
+                 OR EXISTS (SELECT 1 FROM hotline_calls)",
+                [],
+                |r| r.get::<_, bool>(0),
+            )?;
+                // Written to meanwhile: it holds records; classified at the end like any other.
+                // The transaction stays open (taken now is as good as taken then).
+                !written
+            };
+        let in_transaction = !conn.is_autocommit();
         Ok(Pending {
             conn,
             empty_at_start: empty,
+            in_transaction,
             flusher: if rollback_journal {
                 Flusher::start(path)
             } else {
@@ -189,7 +203,8 @@ impl Pending {
         if !matches!(self.tables[kind as usize], TableState::Untouched) {
             return Ok(());
         }
-        let state = if is_empty(&self.conn, kind.table())? {
+        // Outside the transaction nothing is written while reading (see `in_transaction`).
+        let state = if self.in_transaction && is_empty(&self.conn, kind.table())? {
             TableState::Fresh {
                 written: 0,
                 last_key: None,
@@ -301,6 +316,10 @@ impl Pending {
     /// The part of [`Pending::finish`] before the commit.
     pub(crate) fn write_rest(&mut self, batch: &ImportBatch) -> Result<Written> {
         let start = std::time::Instant::now();
+        if !self.in_transaction {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.in_transaction = true;
+        }
         let mut counts = [crate::Counts::default(); 4];
         let mut all_appended = true;
         for kind in Kind::ALL {

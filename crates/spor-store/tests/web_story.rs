@@ -1530,3 +1530,93 @@ async fn concurrent_appends_each_get_their_own_committed_event_on_every_backend(
         assert_eq!(stored, given, "{n}: each caller was given the event stored");
     }
 }
+
+/// Issue 25, item 5: an import into a register in use takes the write locks only once its
+/// files are read and checked, so while it reads, the web application's audited pages
+/// and saves go on; both the import and what the web wrote meanwhile land, in one intact
+/// audit trail with the import's own event after the web's.
+#[tokio::test]
+async fn pages_and_saves_go_on_while_an_import_into_a_register_in_use_reads_its_files_on_every_backend()
+ {
+    let waited_at_most = std::time::Duration::from_secs(5);
+    for b in backends("pages_and_saves_go_on_while_an_import_reads").await {
+        let n = b.name;
+        let s: std::sync::Arc<dyn WebStore> = web(&b).await.into();
+        s.apply_import(&sample()).await.unwrap();
+        let batch = spor_core::ImportBatch {
+            identifications: many_identifications("N", 20_000, 30, "NG"),
+            ..Default::default()
+        };
+        // The import runs as `spor import` does: its own handle on the database (on
+        // SQLite that handle gives up its pool to the import's own connection).
+        let importer = web(&b).await;
+        let stream = importer
+            .begin_import_stream()
+            .await
+            .expect("both backends stream");
+        // The first rows are handed over (and the import's transaction is open) while the
+        // rest of the "files" are still being read.
+        let first = spor_core::ImportBatch {
+            identifications: batch.identifications[..5_000].to_vec(),
+            ..Default::default()
+        };
+        stream.send(first, [false; 4]);
+        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+
+        let viewed =
+            tokio::time::timeout(waited_at_most, s.append_audit(&event("case.list"), at(3)))
+                .await
+                .unwrap_or_else(|_| panic!("{n}: an audited page waited for the import's reading"))
+                .unwrap();
+        let saved = tokio::time::timeout(
+            waited_at_most,
+            s.create_record(
+                &Record::Identification(identification(
+                    "W-1",
+                    "P-W",
+                    "2023-04-04",
+                    Some(Form::Sexual),
+                )),
+                &ctx("bo", 4, "case.create"),
+            ),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{n}: a save waited for the import's reading"))
+        .unwrap();
+        assert!(matches!(saved, WriteOutcome::Done(1)), "{n}: {saved:?}");
+
+        let event = spor_store::ImportEvent {
+            key: None,
+            event: Box::new(|_| event("register.import")),
+        };
+        let summary =
+            tokio::task::spawn_blocking(move || stream.finish_recorded(&batch, Vec::new, event))
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert_eq!(summary.identifications.inserted, 20_000, "{n}");
+        let reg = s.load_register().await.unwrap();
+        assert_eq!(reg.identifications.len(), 5 + 1 + 20_000, "{n}");
+        assert!(
+            reg.identifications
+                .iter()
+                .any(|i| i.case_ref.as_str() == "W-1"),
+            "{n}: the save made during the import is kept"
+        );
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            ChainStatus::Intact { events: 3 },
+            "{n}"
+        );
+        let trail = s
+            .audit_events(&AuditFilter::default(), 10, 0)
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(
+            trail[0].code, "register.import",
+            "{n}: the import's event is the newest"
+        );
+        assert!(trail[0].seq > viewed.seq, "{n}");
+    }
+}
