@@ -68,6 +68,8 @@ pub(crate) trait Dialect: sqlx::Database {
     /// Whether a write that failed with this error code may succeed when tried again: the
     /// database was busy or locked, or the transaction collided with another.
     fn is_transient(code: &str) -> bool;
+    /// Run right after a write transaction took the audit trail's write lock (empty: none).
+    const AFTER_WRITE_LOCK: &'static str;
     /// The number of rows a statement changed.
     fn rows_affected(done: &Self::QueryResult) -> u64;
 }

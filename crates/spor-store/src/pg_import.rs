@@ -6,9 +6,11 @@
 //! temporary staging table, which is then compared with the stored rows (inserted, updated,
 //! unchanged) and upserted from, so that a known ref is updated and never duplicated and an
 //! unchanged row keeps its version and stamp, as [`crate::Store::apply_import`] promises.
-//! The import lock (taken by the caller) serialises imports; the imported tables are also
-//! locked against other writers (web edits wait; readers do not) so that "empty" and the
-//! counts stay true until the commit.
+//! The import lock (taken by the caller) serialises imports. While a table is written
+//! straight into, the imported tables are also locked against other writers (web edits
+//! wait; readers do not) so that "empty" stays true until the commit; an import into a
+//! register in use takes no table lock and the audit trail's lock only at its end (see
+//! [`PgPending::begin`]), and counts what its merges did from the merges themselves.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -192,13 +194,15 @@ async fn write_entity<T: RowCodec + Sync>(
     conn: &mut PgConnection,
     batch: &[T],
     stamp: &str,
+    tables_locked: bool,
 ) -> Result<Counts> {
     if batch.is_empty() {
         return Ok(Counts::default());
     }
     // One row per key (the last), and as many distinct keys as `inserted` says.
     let (rows, distinct) = classify(batch, &HashMap::new(), T::key);
-    if table_is_empty(conn, T::TABLE).await? {
+    // Straight in only while no other writer can put a first row in meanwhile.
+    if tables_locked && table_is_empty(conn, T::TABLE).await? {
         copy_rows::<T, _>(conn, T::TABLE, &rows, stamp).await?;
         return Ok(distinct);
     }
@@ -207,50 +211,34 @@ async fn write_entity<T: RowCodec + Sync>(
     merge_stage::<T>(conn, rows.len() as u64).await
 }
 
-/// Counts the `staged` rows of `T`'s staging table against the stored rows (inserted,
-/// updated, unchanged) and upserts the new and changed ones. The staged rows must have
-/// distinct keys.
+/// Upserts the `staged` rows of `T`'s staging table into its table (new rows inserted,
+/// changed ones updated, unchanged ones left with their version and stamp) and counts what
+/// it did from the upsert itself, so the counts are true even when other writers change
+/// the table meanwhile (an import into a register in use holds no table lock while it
+/// merges; see [`PgPending::begin`]). The staged rows must have distinct keys.
 async fn merge_stage<T: RowCodec>(conn: &mut PgConnection, staged: u64) -> Result<Counts> {
     let stage = stage_of(T::TABLE);
-    let keys = &T::COLUMNS[..T::KEY];
     let rest = &T::COLUMNS[T::KEY..];
     let row_of = |side: &str| {
         let cols: Vec<String> = rest.iter().map(|c| compared(c, side)).collect();
         format!("ROW({})", cols.join(", "))
     };
-    let join = keys
-        .iter()
-        .map(|k| format!("t.{k} = s.{k}"))
-        .collect::<Vec<_>>()
-        .join(" AND ");
+    // `xmax` is 0 in a row version that an INSERT made, and the updating transaction's id
+    // in one that ON CONFLICT … DO UPDATE made.
     let sql = format!(
-        "SELECT COUNT(*) FILTER (WHERE t.{k} IS NULL), \
-         COUNT(*) FILTER (WHERE t.{k} IS NOT NULL AND {s} IS DISTINCT FROM {t}) \
-         FROM {stage} s LEFT JOIN {table} t ON {join}",
-        k = keys[0],
-        s = row_of("s"),
-        t = row_of("t"),
-        table = T::TABLE,
-    );
-    let (inserted, updated): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_one(&mut *conn)
-        .await?;
-
-    // Only rows that differ are updated: an unchanged row keeps its version and stamp.
-    let sql = format!(
-        "{}SELECT {}, updated_at FROM {stage}{} WHERE {} IS DISTINCT FROM {}",
+        "WITH written AS ({}SELECT {}, updated_at FROM {stage}{} WHERE {} IS DISTINCT FROM {} \
+         RETURNING (xmax = 0) AS fresh) \
+         SELECT COUNT(*) FILTER (WHERE fresh), COUNT(*) FILTER (WHERE NOT fresh) FROM written",
         insert_head::<T>(),
         T::COLUMN_LIST,
         upsert_tail::<T>(),
         row_of(T::TABLE),
         row_of("excluded"),
     );
-    let written = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let (inserted, updated): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await?;
     let (inserted, updated) = (inserted as u64, updated as u64);
-    debug_assert_eq!(written, inserted + updated);
     Ok(Counts {
         inserted,
         updated,
@@ -288,10 +276,10 @@ pub(crate) async fn apply_import(
             .await?;
     }
     let summary = ImportSummary {
-        identifications: write_entity(conn, &batch.identifications, &stamp).await?,
-        assessments: write_entity(conn, &batch.assessments, &stamp).await?,
-        hotline_calls: write_entity(conn, &batch.hotline_calls, &stamp).await?,
-        history: write_entity(conn, &batch.history, &stamp).await?,
+        identifications: write_entity(conn, &batch.identifications, &stamp, true).await?,
+        assessments: write_entity(conn, &batch.assessments, &stamp, true).await?,
+        hotline_calls: write_entity(conn, &batch.hotline_calls, &stamp, true).await?,
+        history: write_entity(conn, &batch.history, &stamp, true).await?,
     };
     let t = summary.total();
     if t.inserted + t.updated > 0 {
@@ -345,7 +333,8 @@ pub(crate) struct PgPending {
     failed: Option<(Kind, StoreError)>,
     /// Time spent writing while the files were read (for the debug log).
     busy: Duration,
-    /// The audit trail's and the record tables' locks are held (see [`PgPending::begin`]).
+    /// The audit trail's write lock is held (with the record tables' locks when they were
+    /// taken at the start; see [`PgPending::begin`]).
     locked: bool,
 }
 
@@ -376,8 +365,11 @@ impl PgPending {
     /// and held while the files are read (web saves and the pages that append audit
     /// events wait until the commit; plain readers do not). When every record table holds
     /// rows, as in a register in use, every entity goes through its staging table and the
-    /// locks are taken only once the files are read and checked ([`Self::lock`]): the
-    /// web application waits for the merge alone, not for the reading.
+    /// import takes no table lock at all: its staged rows are merged under row locks
+    /// only, and the audit trail's write lock is taken last, just before the import's
+    /// event and its commit ([`take_audit_head_yielding`]). The web application's pages
+    /// and saves go on while the files are read and while the rows are merged; only a
+    /// save of a record the import is writing waits for the import.
     pub(crate) fn begin(rt: tokio::runtime::Handle, pool: sqlx::PgPool) -> Result<PgPending> {
         let (tx, empty, locked) = rt.block_on(async {
             let mut tx: PgTx = pool.begin().await?;
@@ -489,10 +481,7 @@ impl PgPending {
 
     async fn write_rest_async(&mut self, batch: &ImportBatch) -> Result<Written> {
         let start = std::time::Instant::now();
-        if !self.locked {
-            lock_tables(self.tx.as_mut().expect("an open import transaction")).await?;
-            self.locked = true;
-        }
+        let locked = self.locked;
         let conn = Self::conn(&mut self.tx);
         let mut counts = [Counts::default(); 4];
         let mut all_appended = true;
@@ -502,7 +491,7 @@ impl PgPending {
             match std::mem::replace(&mut self.tables[k], Table::Untouched) {
                 Table::Untouched => {
                     if n > 0 {
-                        counts[k] = write_whole(conn, kind, batch, &self.stamp).await?;
+                        counts[k] = write_whole(conn, kind, batch, &self.stamp, locked).await?;
                         all_appended &= kind == Kind::History;
                     }
                 }
@@ -529,6 +518,10 @@ impl PgPending {
                 }
             }
         }
+        if !locked {
+            take_audit_head_yielding(Self::conn(&mut self.tx)).await?;
+            self.locked = true;
+        }
         Ok(Written {
             summary: ImportSummary {
                 identifications: counts[0],
@@ -541,6 +534,62 @@ impl PgPending {
         })
     }
 }
+
+/// How long one attempt of an import waits for the audit trail's write lock: less than
+/// PostgreSQL's `deadlock_timeout` (1 s by default), so that the import is never the one a
+/// deadlock check ends (see [`take_audit_head_yielding`]).
+const HEAD_ATTEMPT_WAIT: &str = "SET LOCAL lock_timeout = '100ms'";
+
+/// Takes the audit trail's write lock at the end of an import that merged without it. The
+/// web application takes that lock first and then writes records; the import took its
+/// records' row locks first and takes this lock last, so a web save of a record the
+/// import holds waits for the import while holding the lock the import wants. The import
+/// therefore never waits long in that lock's queue: each attempt gives up after
+/// [`HEAD_ATTEMPT_WAIT`] (inside a savepoint, so the import's transaction stays good) and
+/// tries again; the web save ends its wait with a deadlock error or its own lock timeout
+/// (`queries_web::lock`), which the web retries, and the import takes the lock meanwhile.
+async fn take_audit_head_yielding(conn: &mut PgConnection) -> Result<()> {
+    let start = std::time::Instant::now();
+    sqlx::query(HEAD_ATTEMPT_WAIT).execute(&mut *conn).await?;
+    let taken = loop {
+        sqlx::query("SAVEPOINT spor_audit_head")
+            .execute(&mut *conn)
+            .await?;
+        match sqlx::query(crate::queries_web::LOCK_AUDIT_HEAD)
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(_) => break Ok(()),
+            Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT spor_audit_head")
+                    .execute(&mut *conn)
+                    .await?;
+                if start.elapsed() > HEAD_WAIT_AT_MOST {
+                    break Err(StoreError::Conflict(format!(
+                        "the audit trail stayed busy for {} seconds at the end of the import; nothing was written: try again",
+                        HEAD_WAIT_AT_MOST.as_secs()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            Err(e) => break Err(e.into()),
+        }
+    };
+    taken?;
+    sqlx::query("RELEASE SAVEPOINT spor_audit_head")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("SET LOCAL lock_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// SQLSTATE `lock_not_available`: a lock wait ended by `lock_timeout`.
+pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// How long an import keeps trying for the audit trail's lock before it gives up.
+const HEAD_WAIT_AT_MOST: Duration = Duration::from_secs(120);
 
 impl PendingImport for PgPending {
     /// Copies checked rows as they come (see [`PgPending`]); builds the key and indexes
@@ -698,12 +747,13 @@ async fn write_whole(
     kind: Kind,
     b: &ImportBatch,
     stamp: &str,
+    locked: bool,
 ) -> Result<Counts> {
     match kind {
-        Kind::Identifications => write_entity(conn, &b.identifications, stamp).await,
-        Kind::Assessments => write_entity(conn, &b.assessments, stamp).await,
-        Kind::HotlineCalls => write_entity(conn, &b.hotline_calls, stamp).await,
-        Kind::History => write_entity(conn, &b.history, stamp).await,
+        Kind::Identifications => write_entity(conn, &b.identifications, stamp, locked).await,
+        Kind::Assessments => write_entity(conn, &b.assessments, stamp, locked).await,
+        Kind::HotlineCalls => write_entity(conn, &b.hotline_calls, stamp, locked).await,
+        Kind::History => write_entity(conn, &b.history, stamp, locked).await,
     }
 }
 

@@ -370,11 +370,21 @@ fn scrub(mut message: String, secrets: &[String]) -> String {
 }
 
 impl crate::Dialect for sqlx::Postgres {
-    /// A serialization failure or a deadlock (SQLSTATE 40001, 40P01): the transaction was
-    /// rolled back and may succeed when run again.
+    /// A serialization failure, a deadlock or a lock wait past `lock_timeout` (SQLSTATE
+    /// 40001, 40P01, 55P03): the transaction was rolled back and may succeed when run
+    /// again.
     fn is_transient(code: &str) -> bool {
-        matches!(code, "40001" | "40P01")
+        matches!(
+            code,
+            "40001" | "40P01" | crate::pg_import::LOCK_NOT_AVAILABLE
+        )
     }
+
+    /// A write that holds the audit trail's lock waits at most 2 s for any other lock (a
+    /// record that an import into a register in use is writing): it then gives the audit
+    /// lock up and is tried again, so that the import, which takes that lock last, can
+    /// finish (see `pg_import::take_audit_head_yielding`).
+    const AFTER_WRITE_LOCK: &'static str = "SET LOCAL lock_timeout = '2s'";
 
     fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
         done.rows_affected()

@@ -177,8 +177,13 @@ fn req_int<DB: Backend>(r: &DB::Row, i: usize) -> Result<i64> {
 /// Takes the write lock first (see the module comment).
 pub(crate) async fn lock<DB: Backend>(conn: &mut DB::Connection) -> Result<()> {
     bind::<DB>(sqlx::query(LOCK_AUDIT_HEAD))
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    if !DB::AFTER_WRITE_LOCK.is_empty() {
+        bind::<DB>(sqlx::query(DB::AFTER_WRITE_LOCK))
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -18,6 +18,9 @@ impl crate::Dialect for sqlx::Sqlite {
         matches!(code, "5" | "6" | "517" | "261")
     }
 
+    /// The write lock is the database's: nothing else to wait for.
+    const AFTER_WRITE_LOCK: &'static str = "";
+
     fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         done.rows_affected()
     }

@@ -1620,3 +1620,114 @@ async fn pages_and_saves_go_on_while_an_import_into_a_register_in_use_reads_its_
         assert!(trail[0].seq > viewed.seq, "{n}");
     }
 }
+
+/// Issue 25, item 5, on PostgreSQL: an import into a register in use merges its rows
+/// without the audit trail's lock (it takes that lock last, before its event and commit),
+/// so the web's audited pages go on while it merges; a save of a record the import is
+/// writing waits for the import and is then told the record changed (never a deadlock
+/// error, never a lost import).
+#[tokio::test]
+async fn on_postgresql_pages_go_on_while_an_import_merges_and_a_save_of_a_record_it_writes_waits_for_it()
+ {
+    let Some(admin) = pg_admin_url() else {
+        say_postgres_not_run("on_postgresql_pages_go_on_while_an_import_merges");
+        return;
+    };
+    let b = Backend::postgres(&admin).await;
+    let Raw::Postgres(pool) = &b.raw else {
+        unreachable!("a PostgreSQL backend")
+    };
+    let s: std::sync::Arc<dyn WebStore> = web(&b).await.into();
+    s.apply_import(&sample()).await.unwrap();
+    let stored_a10 = s
+        .record(RecordKind::Identification, "a10")
+        .await
+        .unwrap()
+        .expect("imported");
+
+    // The import changes `a10` (merged first) and `B2` (merged last) and adds new decisions.
+    let changed = |case: &str, person: &str| {
+        identification(case, person, "2023-01-09", Some(Form::ForcedLabour))
+    };
+    let mut identifications = vec![changed("a10", "P-1")];
+    identifications.extend(many_identifications("N", 2_000, 30, "NG"));
+    identifications.push(changed("B2", "P-1"));
+    let batch = spor_core::ImportBatch {
+        identifications,
+        ..Default::default()
+    };
+
+    // Another transaction holds `B2`: the import's merge stops there, having written `a10`.
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM identifications WHERE case_ref = 'B2' FOR UPDATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let importer = web(&b).await;
+    let stream = importer.begin_import_stream().await.unwrap();
+    let import = tokio::task::spawn_blocking(move || stream.finish(&batch, Vec::new));
+    let mut merging = false;
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO identifications %'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            merging = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(merging, "the import's merge was never seen waiting for B2");
+
+    // Pages go on while the import merges.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        s.append_audit(&event("case.list"), at(5)),
+    )
+    .await
+    .expect("an audited page waited for the import's merge")
+    .unwrap();
+
+    // A save of `a10`, which the import has written, waits for the import.
+    let mut edited = stored_a10.record.clone();
+    if let Record::Identification(i) = &mut edited {
+        i.age = Some(41);
+    }
+    let saver = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.update_record(&edited, stored_a10.version, &ctx("bo", 6, "case.update"))
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    holder.commit().await.unwrap();
+
+    let summary = import
+        .await
+        .unwrap()
+        .expect("the import finishes although a save waited for one of its records");
+    assert_eq!(summary.identifications.inserted, 2_000);
+    assert_eq!(summary.identifications.updated, 2);
+    let saved = saver
+        .await
+        .unwrap()
+        .expect("the save gets an answer, not an error");
+    assert!(
+        matches!(saved, WriteOutcome::Stale { current: 2 }),
+        "the save is told the import changed the record: {saved:?}"
+    );
+    let now = s
+        .record(RecordKind::Identification, "a10")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.version, 2);
+    assert_eq!(
+        s.verify_audit().await.unwrap(),
+        ChainStatus::Intact { events: 1 }
+    );
+}
