@@ -167,6 +167,10 @@ pub struct Victim {
     pub gender: spor_core::Gender,
     pub age: Option<u8>,
     pub form: Option<spor_core::Form>,
+    /// The subtype of the form (forced labour's sector, forced criminality's kind).
+    pub subtype: Option<String>,
+    /// Who made the decision.
+    pub authority: Option<spor_core::Authority>,
 }
 
 /// The victims of `year`, one per person (the units the overview's victim tables count).
@@ -180,6 +184,8 @@ pub fn victims(cols: &Columns, year: i32) -> Vec<Victim> {
             gender: u.gender,
             age: u.age,
             form: u.form,
+            subtype: u.subtype.map(str::to_owned),
+            authority: u.authority,
         })
         .collect()
 }
