@@ -404,6 +404,7 @@ pub fn make(
     maps: &Mappings,
     k: Option<usize>,
 ) -> anyhow::Result<Microdata> {
+    spor_stats::check_year(register, columns, year)?;
     match which {
         PersonLevel::Ctdc => ctdc(columns, year, maps, k.unwrap_or(DEFAULT_K)),
         PersonLevel::Htcds => {
@@ -430,20 +431,24 @@ pub async fn load_and_make(
     make(which, &register, &columns, year, &maps, k)
 }
 
-/// The exchange from the statistics kept for the register's current state (the web).
+/// The exchange from the statistics kept for the register's current state (the web):
+/// `Ok(Err(why))` when the year has nothing to count, in words for the user.
 pub async fn of_statistics(
     stats: &crate::Statistics,
     store: &dyn Store,
     which: PersonLevel,
     year: i32,
     k: Option<usize>,
-) -> anyhow::Result<Microdata> {
+) -> anyhow::Result<Result<Microdata, String>> {
     if let Some(k) = k {
         check_k(k)?;
     }
     let snap = stats.snapshot().await?;
+    if let Err(e) = spor_stats::check_year(&snap.register, &snap.columns, year) {
+        return Ok(Err(e.to_string()));
+    }
     let maps = crate::exchange::mappings(store).await?;
-    make(which, &snap.register, &snap.columns, year, &maps, k)
+    make(which, &snap.register, &snap.columns, year, &maps, k).map(Ok)
 }
 
 /// The rendering in `format`.

@@ -271,18 +271,45 @@ fn the_ctdc_file_is_k_anonymous_and_accounts_for_every_victim_of_random_register
         let reg = random_register(&mut rng);
         let cols = Columns::of_register(&reg);
         let k = rng.usize(5..=15);
-        let m = microdata::ctdc(&cols, 2023, Mappings::builtin(), k).unwrap();
+        let Ok(overview) = spor_stats::evaluate(&reg, 2023) else {
+            // No data for the year: refused as the overview is.
+            let err = microdata::make(
+                PersonLevel::Ctdc,
+                &reg,
+                &cols,
+                2023,
+                Mappings::builtin(),
+                Some(k),
+            );
+            assert!(err.is_err(), "seed {seed}");
+            continue;
+        };
+        let m = microdata::make(
+            PersonLevel::Ctdc,
+            &reg,
+            &cols,
+            2023,
+            Mappings::builtin(),
+            Some(k),
+        )
+        .unwrap();
         assert_k_anonymous(&m, k);
-        let victims = spor_stats::evaluate(&reg, 2023)
-            .map(|r| r.facts.victims.unwrap_or(0))
-            .unwrap_or(0) as usize;
+        let victims = overview.facts.victims.unwrap_or(0) as usize;
         assert_eq!(
             m.rows.len() + note(&m, "dropped"),
             victims,
             "seed {seed}: rows + dropped"
         );
         // HTCDS: one row per victim, whatever the register.
-        let h = microdata::htcds(&reg, &cols, 2023, Mappings::builtin()).unwrap();
+        let h = microdata::make(
+            PersonLevel::Htcds,
+            &reg,
+            &cols,
+            2023,
+            Mappings::builtin(),
+            None,
+        )
+        .unwrap();
         assert_eq!(h.rows.len(), victims, "seed {seed}: htcds rows");
     }
 }

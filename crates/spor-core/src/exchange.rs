@@ -493,7 +493,8 @@ mod tests {
 
         let err = Mappings::with_overrides([("eurostat_sx/other", "F")]).unwrap_err();
         assert!(
-            err.to_string().contains("known maps: ctdc_gender, eurostat_age"),
+            err.to_string()
+                .contains("known maps: ctdc_gender, eurostat_age"),
             "{err}"
         );
         let err = Mappings::with_overrides([("eurostat_sex/other", "X")]).unwrap_err();

@@ -153,6 +153,10 @@ fn bad_exchange_arguments_are_refused_saying_what_is_accepted() {
             "--k 4: k = 4 is too small",
         ),
         (
+            &["exchange", "htcds", "--year", "1990"][..],
+            "has data for 2023",
+        ),
+        (
             &["exchange", "eurostat", "--year", "2023", "--k", "11"][..],
             "--k applies to the ctdc exchange only",
         ),
@@ -190,8 +194,17 @@ fn the_person_level_exchanges_are_written_and_each_is_audited_as_an_export() {
     let db = dir.path().join("spor.db");
     write_register(&db);
     // Three victims, each a combination of their own: at k = 5 none can stay.
-    let out = spor(&db, &["exchange", "ctdc", "--year", "2023", "--format", "csv", "--k", "5"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = spor(
+        &db,
+        &[
+            "exchange", "ctdc", "--year", "2023", "--format", "csv", "--k", "5",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(
@@ -202,8 +215,15 @@ fn the_person_level_exchanges_are_written_and_each_is_audited_as_an_export() {
     assert!(lines[1].starts_with("yearOfRegistration,gender,ageBroad,citizenship,"));
     assert_eq!(lines.len(), 2, "{csv}");
 
-    let out = spor(&db, &["exchange", "htcds", "--year", "2023", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = spor(
+        &db,
+        &["exchange", "htcds", "--year", "2023", "--format", "json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut citizenships: Vec<&str> = json["rows"]
         .as_array()

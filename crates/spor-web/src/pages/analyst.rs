@@ -814,7 +814,8 @@ pub async fn person_level_download(
     }
     let file = spor_app::microdata::of_statistics(&st.stats, st.store.as_ref(), which, year, k)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+        .map_err(|_| AppError::NotFound)?;
     let bytes = spor_app::microdata::render(&file, format, st.now()).map_err(internal)?;
     let (target, detail) = spor_app::microdata::audit_target(&file, format);
     let ev = audit::event(

@@ -352,6 +352,13 @@ async fn person_level_exchanges_are_offered_and_served_only_to_exporters_and_aud
     let csv = String::from_utf8(body).unwrap();
     assert!(csv.contains("\ncas_CaseId,prs_Gender,"), "{csv}");
     assert_eq!(
+        ax.get("/exchanges/person-level/ctdc/1990/csv")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "a year without data"
+    );
+    assert_eq!(
         ax.get("/exchanges/person-level/eurostat/2023/csv")
             .await
             .status(),
