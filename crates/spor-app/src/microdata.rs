@@ -7,8 +7,8 @@
 //!   gender, age band, citizenship, the three exploitation flags) occurs at least k times
 //!   (k = 11, CTDC's value; never below [`MIN_K`]). Rarer records are generalised step by
 //!   step (citizenship to its UN M49 subregion; then age to `0--17`/`18+`; then
-//!   citizenship to its M49 region), and only the records still rare after the last step
-//!   are dropped. The file's notes say how many were generalised and dropped. Never a
+//!   citizenship to its M49 region; then to the world, M49 `001`), and only the records
+//!   still rare after the last step are dropped. The file's notes say how many were generalised and dropped. Never a
 //!   reference, name or date.
 //! - **`htcds`**: case-level rows for a partner in IOM's HTCDS v2.0 field names and values,
 //!   forced criminality as a documented extension (`docs/exchanges.md`); the case id is a
@@ -117,15 +117,22 @@ pub fn age_minor_adult(age: Option<u8>) -> &'static str {
 }
 
 /// The generalisation steps a rare CTDC record goes through, in order.
-const STEPS: u8 = 3;
+const STEPS: u8 = 4;
+
+/// UN M49's code of the world: citizenship at the last step.
+const M49_WORLD: &str = "M49:001";
 
 /// The CTDC citizenship at a generalisation level: alpha-3 (level 0), the UN M49
-/// subregion `M49:NNN` (1 and 2), the M49 region `M49:NNN` (3); a nationality outside the
-/// M49 tree (the stateless) stays as it is, an unknown one empty.
+/// subregion `M49:NNN` (1 and 2), the M49 region `M49:NNN` (3), the world `M49:001` (4); a
+/// nationality outside the M49 tree (the stateless) stays as it is up to the world, an
+/// unknown one is empty at every level.
 fn citizenship_at(nationality: &str, level: u8) -> String {
     let code = alpha3(nationality).unwrap_or("");
     if level == 0 || code.is_empty() {
         return code.to_owned();
+    }
+    if level >= 4 {
+        return M49_WORLD.to_owned();
     }
     match spor_sdc::recode::region_of(nationality) {
         Some(r) if level < 3 => format!("M49:{}", r.subregion),
@@ -261,7 +268,7 @@ pub fn ctdc(columns: &Columns, year: i32, maps: &Mappings, k: usize) -> anyhow::
         (
             "method".to_owned(),
             format!(
-                "every combination of the quasi-identifiers occurs at least {k} times; rarer records generalised: citizenship (ISO alpha-3; XXA stateless) to its UN M49 subregion (M49:NNN), then ageBroad to 0--17/18+, then citizenship to its M49 region; records still rarer dropped. Empty: not known"
+                "every combination of the quasi-identifiers occurs at least {k} times; rarer records generalised: citizenship (ISO alpha-3; XXA stateless) to its UN M49 subregion (M49:NNN), then ageBroad to 0--17/18+, then citizenship to its M49 region, then to the world (M49:001); records still rarer dropped. Empty: not known"
             ),
         ),
     ];
