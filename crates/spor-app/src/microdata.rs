@@ -38,6 +38,17 @@ pub const DEFAULT_K: usize = 11;
 /// The smallest k accepted.
 pub const MIN_K: usize = 5;
 
+/// The CTDC file's first columns, its quasi-identifiers (the `typeOfLabour…` flags follow).
+pub const CTDC_QUASI_IDENTIFIERS: [&str; 7] = [
+    "yearOfRegistration",
+    "gender",
+    "ageBroad",
+    "citizenship",
+    "isForcedLabour",
+    "isSexualExploit",
+    "isOtherExploit",
+];
+
 /// A person-level exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PersonLevel {
@@ -241,29 +252,22 @@ pub fn ctdc(columns: &Columns, year: i32, maps: &Mappings, k: usize) -> anyhow::
     }
     rows.sort();
     let dropped = victims.len() - rows.len();
-    let mut cols: Vec<String> = [
-        "yearOfRegistration",
-        "gender",
-        "ageBroad",
-        "citizenship",
-        "isForcedLabour",
-        "isSexualExploit",
-        "isOtherExploit",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    let mut cols: Vec<String> = CTDC_QUASI_IDENTIFIERS.map(str::to_owned).to_vec();
     cols.extend(CTDC_LABOUR_TYPES.iter().map(|t| format!("typeOfLabour{t}")));
     let notes = vec![
         ("victims".to_owned(), victims.len().to_string()),
         ("k".to_owned(), k.to_string()),
         ("rows".to_owned(), rows.len().to_string()),
         ("generalised".to_owned(), generalised.to_string()),
-        ("citizenship_generalised".to_owned(), citizenship_generalised.to_string()),
+        (
+            "citizenship_generalised".to_owned(),
+            citizenship_generalised.to_string(),
+        ),
         ("age_generalised".to_owned(), age_generalised.to_string()),
         ("dropped".to_owned(), dropped.to_string()),
         (
             "quasi_identifiers".to_owned(),
-            "yearOfRegistration, gender, ageBroad, citizenship, isForcedLabour, isSexualExploit, isOtherExploit".to_owned(),
+            CTDC_QUASI_IDENTIFIERS.join(", "),
         ),
         (
             "method".to_owned(),

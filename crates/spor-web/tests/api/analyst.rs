@@ -101,10 +101,18 @@ async fn a_year_without_data_says_so_instead_of_failing() {
 
 /// The audit trail's report downloads.
 async fn report_downloads(app: &TestApp) -> spor_store::web::Page<spor_store::web::AuditEvent> {
+    audit_events(app, "report.download").await
+}
+
+/// The newest hundred audit events whose code begins with `prefix`.
+async fn audit_events(
+    app: &TestApp,
+    prefix: &str,
+) -> spor_store::web::Page<spor_store::web::AuditEvent> {
     app.store
         .audit_events(
             &spor_store::web::AuditFilter {
-                code_prefix: Some("report.download".into()),
+                code_prefix: Some(prefix.into()),
                 ..Default::default()
             },
             100,
@@ -366,18 +374,7 @@ async fn person_level_exchanges_are_offered_and_served_only_to_exporters_and_aud
     );
 
     // Each download an export event naming the exchange; the refused ones as refusals.
-    let exports = app
-        .store
-        .audit_events(
-            &spor_store::web::AuditFilter {
-                code_prefix: Some("export.download".into()),
-                ..Default::default()
-            },
-            100,
-            0,
-        )
-        .await
-        .unwrap();
+    let exports = audit_events(&app, "export.download").await;
     let targets: Vec<(&str, &str)> = exports
         .items
         .iter()
@@ -397,18 +394,7 @@ async fn person_level_exchanges_are_offered_and_served_only_to_exporters_and_aud
     assert_eq!(targets[1].0, "exchange:ctdc:2023");
     assert!(targets[1].1.contains(" k=5 "), "{targets:?}");
     assert!(targets[2].1.starts_with("json person-level"), "{targets:?}");
-    let denied = app
-        .store
-        .audit_events(
-            &spor_store::web::AuditFilter {
-                code_prefix: Some("access.denied".into()),
-                ..Default::default()
-            },
-            100,
-            0,
-        )
-        .await
-        .unwrap();
+    let denied = audit_events(&app, "access.denied").await;
     assert!(
         denied
             .items
