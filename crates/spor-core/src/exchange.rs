@@ -1,5 +1,7 @@
 //! Mappings from the register's codes to the categories of international data exchanges
-//! (Eurostat, UNODC, the US TIP report, GRETA), as data.
+//! (Eurostat, UNODC, the US TIP report, GRETA; the person-level CTDC and HTCDS files'
+//! gender and deciding authority), as data; and the tables the person-level files read
+//! (ISO alpha-3 codes, CTDC's labour types).
 //!
 //! Each map sends the codes of one source (a code list such as `gender`, or a category the
 //! counting derives: `age_band`, `citizenship`, `gender_age`) to the categories of one
