@@ -1,5 +1,5 @@
-//! International data exchanges (Eurostat, UNODC, the US TIP report, GRETA) from the
-//! register: the command line (`spor exchange`) and the analyst's page call these. Each is a
+//! International data exchanges (Eurostat, UNODC, the US TIP report, GRETA; the
+//! person-level CTDC and HTCDS are [`crate::microdata`]) from the register: the command line (`spor exchange`) and the analyst's page call these. Each is a
 //! set of table definitions of `spor-stats` evaluated with the centre's mappings
 //! ([`spor_core::Mappings`]: the built-in maps with the centre's changes from the store),
 //! rendered by `spor-report`.
@@ -14,6 +14,7 @@ use spor_store::web::AuditedChange;
 use spor_store::{Store, WebStore};
 
 use crate::audit::{self, Actor, Event};
+use crate::microdata::PersonLevel;
 
 /// A format an exchange is rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,9 +54,45 @@ pub fn all() -> &'static [ExchangeDef] {
     EXCHANGES
 }
 
-/// The exchange named `name`; the error lists the known ones.
+/// The exchange named `name` among the aggregate ones; the error lists the known ones.
 pub fn find(name: &str) -> anyhow::Result<&'static ExchangeDef> {
-    Ok(spor_stats::exchange::exchange(name)?)
+    match lookup(name)? {
+        Exchange::Aggregate(def) => Ok(def),
+        Exchange::PersonLevel(p) => anyhow::bail!(
+            "`{}` is a person-level exchange (crate::microdata), not a table exchange",
+            p.name()
+        ),
+    }
+}
+
+/// An exchange: tables of counts, or one row per victim.
+#[derive(Debug, Clone, Copy)]
+pub enum Exchange {
+    Aggregate(&'static ExchangeDef),
+    PersonLevel(PersonLevel),
+}
+
+/// The names of every exchange, aggregate ones first.
+pub fn names() -> Vec<&'static str> {
+    all()
+        .iter()
+        .map(|d| d.name)
+        .chain(PersonLevel::ALL.map(PersonLevel::name))
+        .collect()
+}
+
+/// The exchange named `name`, of either kind; the error lists every known one.
+pub fn lookup(name: &str) -> anyhow::Result<Exchange> {
+    if let Some(p) = PersonLevel::parse(name) {
+        return Ok(Exchange::PersonLevel(p));
+    }
+    match spor_stats::exchange::exchange(name) {
+        Ok(def) => Ok(Exchange::Aggregate(def)),
+        Err(_) => anyhow::bail!(
+            "unknown exchange `{name}`; known exchanges: {}",
+            names().join(", ")
+        ),
+    }
 }
 
 /// The mappings in force: the built-in maps with the centre's changes kept in `store`.
@@ -123,6 +160,55 @@ pub fn render(
             spor_report::exchange::xlsx(report, now).context("cannot write the workbook")?
         }
     })
+}
+
+/// One rendered exchange file, as a release writes it.
+#[derive(Debug, Clone)]
+pub struct ExchangeFile {
+    pub exchange: String,
+    pub format: Format,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The formats a release writes each aggregate exchange in: for the receiving systems.
+pub const RELEASE_FORMATS: [Format; 2] = [Format::Json, Format::Csv];
+
+/// Every aggregate exchange of `year` (eurostat, unodc, tip, greta) in
+/// [`RELEASE_FORMATS`], as a release writes them beside its edition. The person-level
+/// ones (ctdc, htcds) are never part of a release: they go to one receiver each, audited.
+pub fn release_files(
+    register: &spor_core::Register,
+    columns: &Columns,
+    year: i32,
+    maps: &Mappings,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<ExchangeFile>> {
+    let mut out = Vec::new();
+    for def in all() {
+        let report = compute(register, columns, def, year, maps)
+            .with_context(|| format!("cannot make the {} exchange of {year}", def.name))?;
+        for format in RELEASE_FORMATS {
+            out.push(ExchangeFile {
+                exchange: def.name.to_owned(),
+                format,
+                file_name: file_name(def.name, year, format),
+                bytes: render(&report, format, now)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// [`release_files`] from the register and mappings in `store`.
+pub async fn load_release_files(
+    store: &dyn Store,
+    year: i32,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<ExchangeFile>> {
+    let (register, columns) = crate::statistics::load(store).await?;
+    let maps = mappings(store).await?;
+    release_files(&register, &columns, year, &maps, now)
 }
 
 /// The file name of a rendering: `eurostat-2023.xlsx`.

@@ -36,6 +36,7 @@ pub mod export;
 pub mod generate;
 pub mod identity;
 pub mod import;
+pub mod microdata;
 pub mod published;
 pub mod records;
 pub mod release;

@@ -214,12 +214,51 @@ fn protection_by_table(edition: &Edition) -> BTreeMap<String, TableProtection> {
 /// Writes the public JSON edition `overview-YEAR-public.json` and its manifest
 /// `manifest-YEAR.json` into `dir` (created if missing); returns both paths.
 pub fn write_public(edition: &Edition, dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    write_public_with_exchanges(edition, &[], dir)
+}
+
+/// The folder, inside a release's, that holds the year's exchanges.
+pub const EXCHANGES_DIR: &str = "exchanges";
+
+/// [`write_public`] with the year's `exchanges` (from [`crate::exchange::release_files`])
+/// written into `dir/exchanges/` and listed in the manifest's `exchanges` with their
+/// SHA-256 (the manifest's other fields as without them).
+pub fn write_public_with_exchanges(
+    edition: &Edition,
+    exchanges: &[crate::exchange::ExchangeFile],
+    dir: &Path,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
     if !edition.is_public() {
         bail!("only a public edition is released with a manifest");
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(edition.file_name(Format::Json));
-    let mut written = edition.write(Format::Json, &path, chrono::Utc::now())?;
-    let manifest = written.pop().context("the manifest was not written")?;
-    Ok((path, manifest))
+    if exchanges.is_empty() {
+        let mut written = edition.write(Format::Json, &path, chrono::Utc::now())?;
+        let manifest = written.pop().context("the manifest was not written")?;
+        return Ok((path, manifest));
+    }
+    let bytes = edition.render(Format::Json, chrono::Utc::now())?;
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut manifest = edition
+        .manifest(std::slice::from_ref(&path))?
+        .context("a public edition has a manifest")?;
+    let sub = dir.join(EXCHANGES_DIR);
+    std::fs::create_dir_all(&sub).with_context(|| format!("cannot create {}", sub.display()))?;
+    for f in exchanges {
+        let file = sub.join(&f.file_name);
+        std::fs::write(&file, &f.bytes)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        manifest.add_exchange(
+            &f.exchange,
+            f.format.name(),
+            &format!("{EXCHANGES_DIR}/{}", f.file_name),
+            &f.bytes,
+        );
+    }
+    let manifest_path = dir.join(edition.manifest_name());
+    manifest
+        .write(&manifest_path)
+        .with_context(|| format!("cannot write {}", manifest_path.display()))?;
+    Ok((path, manifest_path))
 }

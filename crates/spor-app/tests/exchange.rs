@@ -82,11 +82,11 @@ async fn a_mapping_edit_changes_the_next_exchange_and_can_be_taken_back() {
         .await
         .unwrap_err();
     assert!(bad.to_string().contains("known maps:"), "{bad}");
-    let unknown = exchange::find("ctdc").unwrap_err();
+    let unknown = exchange::find("ctdcc").unwrap_err();
     assert!(
         unknown
             .to_string()
-            .contains("known exchanges: eurostat, unodc, tip, greta"),
+            .contains("known exchanges: eurostat, unodc, tip, greta, ctdc, htcds"),
         "{unknown}"
     );
 
@@ -155,4 +155,92 @@ async fn every_exchange_renders_every_format() {
             format!("{}-2023.xlsx", def.name)
         );
     }
+}
+
+#[test]
+fn the_release_manifest_lists_every_aggregate_exchange_with_its_sha256() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = spor_demo::register();
+    let cols = spor_stats::Columns::of_register(&reg);
+    let edition = spor_app::Edition::compute(
+        &reg,
+        &cols,
+        2023,
+        &spor_app::Profile::Public(spor_app::PublicOptions::default()),
+    )
+    .unwrap();
+    let files = exchange::release_files(
+        &reg,
+        &cols,
+        2023,
+        spor_core::Mappings::builtin(),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let (json, manifest) =
+        spor_app::release::write_public_with_exchanges(&edition, &files, dir.path()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    // The manifest's own fields as before: the year, the policy, the cells, the edition.
+    assert_eq!(m["year"], 2023);
+    assert!(m["policy"].is_object() && m["cells"].is_array());
+    let edition_files: Vec<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(edition_files, ["overview-2023-public.json"]);
+    assert_eq!(
+        m["files"][0]["sha256"],
+        spor_sdc::manifest::sha256_file(&json).unwrap()
+    );
+    // Every aggregate exchange in JSON and CSV, each file's digest the file's on disk.
+    let listed: Vec<(String, String, String)> = m["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let path = e["path"].as_str().unwrap();
+            let on_disk = spor_sdc::manifest::sha256_file(&dir.path().join(path)).unwrap();
+            assert_eq!(e["sha256"].as_str().unwrap(), on_disk, "{path}");
+            (
+                e["exchange"].as_str().unwrap().to_owned(),
+                e["format"].as_str().unwrap().to_owned(),
+                path.to_owned(),
+            )
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for name in ["eurostat", "greta", "tip", "unodc"] {
+        for format in ["csv", "json"] {
+            expected.push((
+                name.to_owned(),
+                format.to_owned(),
+                format!("exchanges/{name}-2023.{format}"),
+            ));
+        }
+    }
+    assert_eq!(listed, expected);
+    // What was written is what the exchange gives.
+    let eurostat: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("exchanges/eurostat-2023.json")).unwrap(),
+    )
+    .unwrap();
+    let total: u64 = eurostat["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["value"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        Some(total),
+        spor_stats::evaluate(&reg, 2023).unwrap().facts.victims
+    );
+    // Without exchanges the manifest has no `exchanges` at all.
+    let plain = tempfile::tempdir().unwrap();
+    let (_, manifest) = spor_app::release::write_public(&edition, plain.path()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert!(m.get("exchanges").is_none());
 }

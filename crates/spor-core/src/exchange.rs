@@ -1,5 +1,7 @@
 //! Mappings from the register's codes to the categories of international data exchanges
-//! (Eurostat, UNODC, the US TIP report, GRETA), as data.
+//! (Eurostat, UNODC, the US TIP report, GRETA; the person-level CTDC and HTCDS files'
+//! gender and deciding authority), as data; and the tables the person-level files read
+//! (ISO alpha-3 codes, CTDC's labour types).
 //!
 //! Each map sends the codes of one source (a code list such as `gender`, or a category the
 //! counting derives: `age_band`, `citizenship`, `gender_age`) to the categories of one
@@ -391,6 +393,68 @@ impl Mappings {
     }
 }
 
+const ALPHA3_TSV: &str = include_str!("../data/alpha3.tsv");
+const CTDC_LABOUR_CSV: &str = include_str!("../data/ctdc_labour.csv");
+
+/// The ISO 3166-1 alpha-3 code of a nationality code of the register (alpha-2; the
+/// stateless, with or without a Palestinian origin, are ICAO Doc 9303's `XXA`), from
+/// `data/alpha3.tsv`; `None` for `UNKNOWN` and codes outside the list.
+pub fn alpha3(nationality: &str) -> Option<&'static str> {
+    static TABLE: OnceLock<BTreeMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            ALPHA3_TSV
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .skip(1)
+                .filter_map(|l| l.split_once('\t'))
+                .collect()
+        })
+        .get(nationality)
+        .copied()
+}
+
+/// The CTDC codebook's `typeOfLabour…` columns, in its order (without the prefix).
+pub const CTDC_LABOUR_TYPES: [&str; 13] = [
+    "Agriculture",
+    "Aquafarming",
+    "Begging",
+    "Construction",
+    "DomesticWork",
+    "Hospitality",
+    "IllicitActivities",
+    "Manufacturing",
+    "MiningOrDrilling",
+    "Peddling",
+    "Transportation",
+    "Other",
+    "NotSpecified",
+];
+
+/// The CTDC `typeOfLabour…` column (without the prefix) of a forced labour subtype, from
+/// `data/ctdc_labour.csv`: `NotSpecified` without a subtype, `Other` for a subtype the
+/// file does not name (one the centre added).
+pub fn ctdc_labour_type(subtype: Option<&str>) -> &'static str {
+    static TABLE: OnceLock<BTreeMap<&'static str, &'static str>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        CTDC_LABOUR_CSV
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(','))
+            .inspect(|(_, t)| {
+                assert!(
+                    CTDC_LABOUR_TYPES.contains(t),
+                    "data/ctdc_labour.csv: `{t}` is not a CTDC labour type"
+                );
+            })
+            .collect()
+    });
+    match subtype {
+        None => "NotSpecified",
+        Some(s) => table.get(s).copied().unwrap_or("Other"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,7 +495,8 @@ mod tests {
 
         let err = Mappings::with_overrides([("eurostat_sx/other", "F")]).unwrap_err();
         assert!(
-            err.to_string().contains("known maps: eurostat_age"),
+            err.to_string()
+                .contains("known maps: ctdc_gender, eurostat_age"),
             "{err}"
         );
         let err = Mappings::with_overrides([("eurostat_sex/other", "X")]).unwrap_err();
@@ -440,5 +505,27 @@ mod tests {
         assert!(err.to_string().contains("female, male"), "{err}");
         assert!(Mappings::with_overrides([("reporting_country", "XX")]).is_err());
         assert!(Mappings::with_overrides([("eurostat_sex", "F")]).is_err());
+    }
+
+    #[test]
+    fn nationalities_have_alpha3_codes_and_subtypes_ctdc_labour_types() {
+        assert_eq!(alpha3("DK"), Some("DNK"));
+        assert_eq!(alpha3("NG"), Some("NGA"));
+        assert_eq!(alpha3("STATELESS_PS"), Some("XXA"));
+        assert_eq!(alpha3("UNKNOWN"), None);
+        let book = builtin_book();
+        for c in book.list(ListId::Country) {
+            assert!(
+                c.code == "UNKNOWN" || alpha3(&c.code).is_some(),
+                "{} has no alpha-3 code",
+                c.code
+            );
+        }
+        for s in book.list(ListId::ForcedLabourSubtype) {
+            assert!(CTDC_LABOUR_TYPES.contains(&ctdc_labour_type(Some(&s.code))));
+        }
+        assert_eq!(ctdc_labour_type(Some("construction")), "Construction");
+        assert_eq!(ctdc_labour_type(Some("added_by_centre")), "Other");
+        assert_eq!(ctdc_labour_type(None), "NotSpecified");
     }
 }

@@ -26,6 +26,7 @@ pub mod edition;
 pub mod exchange;
 pub mod format;
 pub mod html;
+pub mod microdata;
 pub mod narrative;
 pub mod sample;
 pub mod sections;

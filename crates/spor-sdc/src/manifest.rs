@@ -61,6 +61,22 @@ pub struct Manifest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utility: Option<Utility>,
     pub files: Vec<FileEntry>,
+    /// The international exchanges of the year written beside the release (exact counts
+    /// for the receiving bodies, not for publication), each file with its digest.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<ExchangeEntry>,
+}
+
+/// A written exchange file and its digest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExchangeEntry {
+    /// `eurostat`, `unodc`, …
+    pub exchange: String,
+    /// `json`, `csv`, …
+    pub format: String,
+    /// Relative to the manifest's folder.
+    pub path: String,
+    pub sha256: String,
 }
 
 impl Manifest {
@@ -120,6 +136,7 @@ impl Manifest {
             facts_changed: BTreeMap::new(),
             utility: None,
             files: Vec::new(),
+            exchanges: Vec::new(),
         }
     }
 
@@ -165,6 +182,18 @@ impl Manifest {
             sha256: sha256_hex(bytes),
         });
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    /// Adds the digest of an exchange file's `bytes` (named relative to the manifest's
+    /// folder).
+    pub fn add_exchange(&mut self, exchange: &str, format: &str, name: &str, bytes: &[u8]) {
+        self.exchanges.push(ExchangeEntry {
+            exchange: exchange.to_owned(),
+            format: format.to_owned(),
+            path: name.to_owned(),
+            sha256: sha256_hex(bytes),
+        });
+        self.exchanges.sort_by(|a, b| a.path.cmp(&b.path));
     }
 
     /// The manifest as written: pretty JSON ending in a newline.

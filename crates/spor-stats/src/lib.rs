@@ -119,20 +119,21 @@ pub fn evaluate_columns(reg: &Register, cols: &Columns, year: i32) -> Result<Rep
     })
 }
 
-/// Evaluates `defs` for `year` (counting only what is dated up to `until`, a month and
-/// day, when given), then `derive` over the tables (the facts read off them).
-pub(crate) fn evaluate_defs<D>(
-    reg: &Register,
-    cols: &Columns,
-    year: i32,
-    defs: &[TableDef],
-    until: Option<(u8, u8)>,
-    maps: &Mappings,
-    derive: impl FnOnce(&IndexMap<String, Table>, &engine::Ctx<'_>) -> D,
-) -> Result<(IndexMap<String, Table>, D), StatsError> {
-    let units = units::Units::build(cols);
-    let history = units::History::build(reg);
+/// Whether the register has data for `year` (any decision, interview, call or history
+/// row): the error an overview or exchange of that year gives when it has none.
+pub fn check_year(reg: &Register, cols: &Columns, year: i32) -> Result<(), StatsError> {
+    has_year(
+        &units::Units::build(cols),
+        &units::History::build(reg),
+        year,
+    )
+}
 
+fn has_year(
+    units: &units::Units<'_>,
+    history: &units::History,
+    year: i32,
+) -> Result<(), StatsError> {
     let mut years: BTreeSet<i32> = units.decision_years.iter().copied().collect();
     for p in [&units.assessed, &units.calls] {
         years.extend(p.years());
@@ -147,6 +148,23 @@ pub(crate) fn evaluate_defs<D>(
             years_with_data: years.into_iter().collect(),
         });
     }
+    Ok(())
+}
+
+/// Evaluates `defs` for `year` (counting only what is dated up to `until`, a month and
+/// day, when given), then `derive` over the tables (the facts read off them).
+pub(crate) fn evaluate_defs<D>(
+    reg: &Register,
+    cols: &Columns,
+    year: i32,
+    defs: &[TableDef],
+    until: Option<(u8, u8)>,
+    maps: &Mappings,
+    derive: impl FnOnce(&IndexMap<String, Table>, &engine::Ctx<'_>) -> D,
+) -> Result<(IndexMap<String, Table>, D), StatsError> {
+    let units = units::Units::build(cols);
+    let history = units::History::build(reg);
+    has_year(&units, &history, year)?;
 
     let mut ctx = context(reg, year, units, history, maps);
     ctx.until = until;
@@ -167,6 +185,10 @@ pub struct Victim {
     pub gender: spor_core::Gender,
     pub age: Option<u8>,
     pub form: Option<spor_core::Form>,
+    /// The subtype of the form (forced labour's sector, forced criminality's kind).
+    pub subtype: Option<String>,
+    /// Who made the decision.
+    pub authority: Option<spor_core::Authority>,
 }
 
 /// The victims of `year`, one per person (the units the overview's victim tables count).
@@ -180,6 +202,8 @@ pub fn victims(cols: &Columns, year: i32) -> Vec<Victim> {
             gender: u.gender,
             age: u.age,
             form: u.form,
+            subtype: u.subtype.map(str::to_owned),
+            authority: u.authority,
         })
         .collect()
 }

@@ -307,6 +307,10 @@ pub fn router(state: AppState) -> Router {
             "/exchanges/{name}/{year}/{format}",
             get(analyst::exchange_download),
         )
+        .route(
+            "/exchanges/person-level/{name}/{year}/{format}",
+            get(analyst::person_level_download),
+        )
         .route("/releases", get(releases::list))
         .route("/releases/{id}", get(releases::show))
         .route("/releases/{id}/manifest", get(releases::manifest))

@@ -50,7 +50,7 @@ pub enum Command {
     Demo(cmd::demo::Args),
     /// Compute the annual overview for a year.
     Report(cmd::report::Args),
-    /// An international data exchange (eurostat, unodc, tip, greta) for a year.
+    /// An international data exchange (eurostat, unodc, tip, greta; person-level ctdc, htcds) for a year.
     Exchange(cmd::exchange::Args),
     /// Disclosure control of the public profile: risk report, protected edition and manifest.
     #[command(subcommand)]

@@ -146,7 +146,19 @@ fn bad_exchange_arguments_are_refused_saying_what_is_accepted() {
     for (args, says) in [
         (
             &["exchange", "eurostats", "--year", "2023"][..],
-            "unknown exchange `eurostats`; known exchanges: eurostat, unodc, tip, greta",
+            "unknown exchange `eurostats`; known exchanges: eurostat, unodc, tip, greta, ctdc, htcds",
+        ),
+        (
+            &["exchange", "ctdc", "--year", "2023", "--k", "4"][..],
+            "--k 4: k = 4 is too small",
+        ),
+        (
+            &["exchange", "htcds", "--year", "1990"][..],
+            "has data for 2023",
+        ),
+        (
+            &["exchange", "eurostat", "--year", "2023", "--k", "11"][..],
+            "--k applies to the ctdc exchange only",
         ),
         (
             &["exchange", "tip", "--year", "2023", "--format", "xlsx"][..],
@@ -166,7 +178,7 @@ fn bad_exchange_arguments_are_refused_saying_what_is_accepted() {
         ),
         (
             &["codes", "mapping", "eurostat"][..],
-            "unknown map `eurostat`; known maps: eurostat_age",
+            "unknown map `eurostat`; known maps: ctdc_gender, eurostat_age",
         ),
     ] {
         let out = spor(&db, args);
@@ -174,4 +186,56 @@ fn bad_exchange_arguments_are_refused_saying_what_is_accepted() {
         assert!(!out.status.success(), "{args:?}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn the_person_level_exchanges_are_written_and_each_is_audited_as_an_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("spor.db");
+    write_register(&db);
+    // Three victims, each a combination of their own: at k = 5 none can stay.
+    let out = spor(
+        &db,
+        &[
+            "exchange", "ctdc", "--year", "2023", "--format", "csv", "--k", "5",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("# victims=3; k=5; rows=0; generalised=0;"),
+        "{csv}"
+    );
+    assert!(lines[0].contains("dropped=3"), "{csv}");
+    assert!(lines[1].starts_with("yearOfRegistration,gender,ageBroad,citizenship,"));
+    assert_eq!(lines.len(), 2, "{csv}");
+
+    let out = spor(
+        &db,
+        &["exchange", "htcds", "--year", "2023", "--format", "json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut citizenships: Vec<&str> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["prs_Citizenship"].as_str().unwrap())
+        .collect();
+    citizenships.sort_unstable();
+    assert_eq!(citizenships, ["NGA", "ROU", "THA"]);
+
+    let trail = spor(&db, &["audit", "list"]);
+    let trail = String::from_utf8_lossy(&trail.stdout);
+    assert!(trail.contains("exchange:ctdc:2023"), "{trail}");
+    assert!(trail.contains("exchange:htcds:2023"), "{trail}");
 }

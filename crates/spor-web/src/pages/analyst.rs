@@ -715,22 +715,37 @@ pub async fn exchanges(
     let lang = info.lang;
     let snap = st.stats.snapshot().await.map_err(internal)?;
     let year = year_or_latest(&q, &snap.years, st.now().year())?;
-    let exchanges = spor_app::exchange::all()
+    let downloads = |prefix: &str, name: &str| -> Vec<(String, String)> {
+        spor_app::exchange::Format::ALL
+            .iter()
+            .map(|f| {
+                (
+                    f.name().to_uppercase(),
+                    format!("{prefix}/{name}/{year}/{}", f.name()),
+                )
+            })
+            .collect()
+    };
+    let mut exchanges: Vec<ExchangeView> = spor_app::exchange::all()
         .iter()
         .map(|def| ExchangeView {
             title: def.title.replace("{year}", &year.to_string()),
             description: def.description.to_string(),
-            downloads: spor_app::exchange::Format::ALL
-                .iter()
-                .map(|f| {
-                    (
-                        f.name().to_uppercase(),
-                        format!("/exchanges/{}/{year}/{}", def.name, f.name()),
-                    )
-                })
-                .collect(),
+            downloads: downloads("/exchanges", def.name),
         })
         .collect();
+    // Person-level: offered only to accounts allowed person-level exports.
+    if s.has(crate::auth::Role::Exporter) {
+        exchanges.extend(
+            spor_app::microdata::PersonLevel::ALL
+                .into_iter()
+                .map(|p| ExchangeView {
+                    title: p.title(year),
+                    description: p.description().to_owned(),
+                    downloads: downloads("/exchanges/person-level", p.name()),
+                }),
+        );
+    }
     let message = (!snap.years.contains(&year)).then(|| lang.s("exchanges_no_data").to_string());
     page(&ExchangesPage {
         c: Chrome::new(
@@ -770,6 +785,50 @@ pub async fn exchange_download(
     Ok(crate::report::file(
         format.content_type(),
         spor_app::exchange::file_name(def.name, year, format),
+        bytes,
+    ))
+}
+
+/// A person-level exchange (CTDC, HTCDS) of a year in one format: only for accounts allowed
+/// person-level exports, re-authenticated (as the register's export); `?k=` sets the CTDC
+/// file's k (at least 5). Audited as an export, with the rows, k, generalised and dropped.
+pub async fn person_level_download(
+    State(st): State<AppState>,
+    crate::auth::RecentExporter(s, info): crate::auth::RecentExporter,
+    Path((name, year, format)): Path<(String, i32, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let which = spor_app::microdata::PersonLevel::parse(&name).ok_or(AppError::NotFound)?;
+    let format = spor_app::exchange::Format::parse(&format).ok_or(AppError::NotFound)?;
+    let k = match q.get("k") {
+        None => None,
+        Some(k) => Some(
+            k.parse::<usize>()
+                .ok()
+                .and_then(|k| spor_app::microdata::check_k(k).ok())
+                .ok_or(AppError::BadRequest)?,
+        ),
+    };
+    if k.is_some() && which != spor_app::microdata::PersonLevel::Ctdc {
+        return Err(AppError::BadRequest);
+    }
+    let file = spor_app::microdata::of_statistics(&st.stats, st.store.as_ref(), which, year, k)
+        .await
+        .map_err(internal)?
+        .map_err(|_| AppError::NotFound)?;
+    let bytes = spor_app::microdata::render(&file, format, st.now()).map_err(internal)?;
+    let (target, detail) = spor_app::microdata::audit_target(&file, format);
+    let ev = audit::event(
+        &info,
+        Some(&s.user),
+        Event::ExportDownload,
+        Some(&target),
+        Some(detail),
+    );
+    audit::record(&st, ev).await?;
+    Ok(crate::report::file(
+        format.content_type(),
+        spor_app::exchange::file_name(which.name(), year, format),
         bytes,
     ))
 }

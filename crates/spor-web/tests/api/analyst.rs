@@ -101,10 +101,18 @@ async fn a_year_without_data_says_so_instead_of_failing() {
 
 /// The audit trail's report downloads.
 async fn report_downloads(app: &TestApp) -> spor_store::web::Page<spor_store::web::AuditEvent> {
+    audit_events(app, "report.download").await
+}
+
+/// The newest hundred audit events whose code begins with `prefix`.
+async fn audit_events(
+    app: &TestApp,
+    prefix: &str,
+) -> spor_store::web::Page<spor_store::web::AuditEvent> {
     app.store
         .audit_events(
             &spor_store::web::AuditFilter {
-                code_prefix: Some("report.download".into()),
+                code_prefix: Some(prefix.into()),
                 ..Default::default()
             },
             100,
@@ -296,6 +304,103 @@ async fn the_exchanges_page_offers_every_exchange_in_every_format_and_downloads_
             (Some("exchange:eurostat:2023"), Some("csv")),
             (Some("exchange:eurostat:2023"), Some("json")),
         ]
+    );
+}
+
+#[tokio::test]
+async fn person_level_exchanges_are_offered_and_served_only_to_exporters_and_audited() {
+    let (app, mut an) = demo_app().await;
+    // An analyst without the exporter role is neither offered nor served them.
+    let page = an.get("/exchanges?year=2023").await;
+    assert!(
+        !page.body.contains("/exchanges/person-level/"),
+        "offered to an analyst"
+    );
+    for path in [
+        "/exchanges/person-level/ctdc/2023/csv",
+        "/exchanges/person-level/htcds/2023/json",
+    ] {
+        assert_eq!(an.get(path).await.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+
+    app.add_user("ax", "analyst,exporter").await;
+    let mut ax = app.login_as("ax").await;
+    let page = ax.get("/exchanges?year=2023").await;
+    for name in ["ctdc", "htcds"] {
+        for format in ["json", "csv", "xlsx"] {
+            let href = format!("href=\"/exchanges/person-level/{name}/2023/{format}\"");
+            assert!(page.body.contains(&href), "{href}");
+        }
+    }
+    let victims = spor_stats::evaluate(&spor_demo::register(), 2023)
+        .unwrap()
+        .facts
+        .victims
+        .unwrap();
+    let (status, _, body) = ax.get_bytes("/exchanges/person-level/ctdc/2023/json").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let rows = json["rows"].as_array().unwrap().len() as u64;
+    assert_eq!(json["notes"]["k"], 11);
+    assert_eq!(rows + json["notes"]["dropped"].as_u64().unwrap(), victims);
+    let (status, _, body) = ax
+        .get_bytes("/exchanges/person-level/ctdc/2023/csv?k=5")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(body).unwrap().contains("k=5;"));
+    assert_eq!(
+        ax.get("/exchanges/person-level/ctdc/2023/csv?k=4")
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST,
+        "k below 5"
+    );
+    let (status, _, body) = ax.get_bytes("/exchanges/person-level/htcds/2023/csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(body).unwrap();
+    assert!(csv.contains("\ncas_CaseId,prs_Gender,"), "{csv}");
+    assert_eq!(
+        ax.get("/exchanges/person-level/ctdc/1990/csv")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "a year without data"
+    );
+    assert_eq!(
+        ax.get("/exchanges/person-level/eurostat/2023/csv")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Each download an export event naming the exchange; the refused ones as refusals.
+    let exports = audit_events(&app, "export.download").await;
+    let targets: Vec<(&str, &str)> = exports
+        .items
+        .iter()
+        .map(|e| {
+            (
+                e.target.as_deref().unwrap_or(""),
+                e.detail.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(targets.len(), 3, "{targets:?}");
+    assert_eq!(targets[0].0, "exchange:htcds:2023");
+    assert!(
+        targets[0].1.starts_with("csv person-level rows="),
+        "{targets:?}"
+    );
+    assert_eq!(targets[1].0, "exchange:ctdc:2023");
+    assert!(targets[1].1.contains(" k=5 "), "{targets:?}");
+    assert!(targets[2].1.starts_with("json person-level"), "{targets:?}");
+    let denied = audit_events(&app, "access.denied").await;
+    assert!(
+        denied
+            .items
+            .iter()
+            .any(|e| e.target.as_deref() == Some("/exchanges/person-level/ctdc/2023/csv")),
+        "the refusal is audited"
     );
 }
 

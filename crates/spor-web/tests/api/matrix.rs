@@ -107,6 +107,16 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ),
     ("GET", "/exchanges", Who::Analyst),
     ("GET", "/exchanges/eurostat/2026/json", Who::Analyst),
+    (
+        "GET",
+        "/exchanges/person-level/ctdc/2026/csv",
+        Who::Exporter,
+    ),
+    (
+        "GET",
+        "/exchanges/person-level/htcds/2026/json",
+        Who::Exporter,
+    ),
     ("GET", "/releases", Who::Analyst),
     ("GET", "/releases/1", Who::Analyst),
     ("GET", "/releases/1/manifest", Who::Analyst),

@@ -4,7 +4,8 @@
 //!   nationality × gender × age band × form, groups below the threshold, groups all in one
 //!   form) and what the public profile would hide.
 //! - `spor release public --year Y --out DIR`: writes the protected JSON edition and the
-//!   release manifest beside it, or refuses with the cell that would leak.
+//!   release manifest beside it, or refuses with the cell that would leak; the year's
+//!   aggregate exchanges go into `DIR/exchanges/`, listed in the manifest with their SHA-256.
 //! - `spor release publish --year Y --profile internal|public`: keeps the edition in the
 //!   register, every format as published; prints the new release's id as its last line.
 //! - `spor release list`, `spor release show ID --format F [--out PATH]`: the releases
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use spor_app::audit::{Actor, Event, command_line_user};
 use spor_app::published;
-use spor_app::release::{RiskAssessment, write_public};
+use spor_app::release::{RiskAssessment, write_public, write_public_with_exchanges};
 use spor_app::{Profile, PublicOptions};
 use spor_sdc::Policy;
 
@@ -113,9 +114,13 @@ pub struct PublicArgs {
     pub year: i32,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Folder to write `overview-YEAR-public.json` and `manifest-YEAR.json` into.
+    /// Folder to write `overview-YEAR-public.json` and `manifest-YEAR.json` into, and the
+    /// year's exchanges (eurostat, unodc, tip, greta; JSON and CSV) into its `exchanges/`.
     #[arg(long)]
     pub out: PathBuf,
+    /// Leave the exchanges out (the manifest then lists none).
+    #[arg(long)]
+    pub without_exchanges: bool,
     /// Publish again the partners that turn out not to be needed (one audit per partner).
     #[arg(long)]
     pub minimise: bool,
@@ -178,8 +183,33 @@ async fn public(args: PublicArgs, db: &str) -> anyhow::Result<()> {
         Some("json public".into()),
     )
     .await?;
-    let (json, manifest) = write_public(&edition, &args.out)?;
-    println!("wrote {} and {}", json.display(), manifest.display());
+    if args.without_exchanges {
+        let (json, manifest) = write_public(&edition, &args.out)?;
+        println!("wrote {} and {}", json.display(), manifest.display());
+        return Ok(());
+    }
+    let exchanges =
+        spor_app::exchange::load_release_files(store.as_ref(), args.year, chrono::Utc::now())
+            .await?;
+    spor_app::audit::record_command_line(
+        db,
+        Event::ReportDownload,
+        Some(&format!("exchange:*:{}", args.year)),
+        Some("release exchanges json csv".into()),
+    )
+    .await?;
+    let (json, manifest) = write_public_with_exchanges(&edition, &exchanges, &args.out)?;
+    println!(
+        "wrote {}, {} exchange files into {} and {}",
+        json.display(),
+        exchanges.len(),
+        args.out.join(spor_app::release::EXCHANGES_DIR).display(),
+        manifest.display()
+    );
+    eprintln!(
+        "note: {}/ holds exact figures for the receiving bodies (Eurostat, UNODC, TIP, GRETA): do not publish it with the edition",
+        spor_app::release::EXCHANGES_DIR
+    );
     Ok(())
 }
 
