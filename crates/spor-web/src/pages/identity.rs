@@ -35,13 +35,24 @@ fn blank_page(info: &RequestInfo, s: &Session, key: &str) -> IdentityPage {
         action: format!("/persons/{}/identity", encode_segment(key)),
         fields: IDENTITY_FIELDS
             .iter()
-            .map(|n| (*n, lang.s(n).to_string(), String::new()))
+            .map(|n| (*n, identity_label(lang, n), String::new()))
             .collect(),
         warnings: Vec::new(),
         errors: Vec::new(),
         notice: None,
         status: None,
         editable: true,
+    }
+}
+
+/// A field's label (`spor_core::labels`', as the subject-access document has it), with how
+/// to write a list for the fields that hold one.
+pub(crate) fn identity_label(lang: Lang, field: &str) -> String {
+    let label = crate::forms::column_label(lang, field);
+    if matches!(field, "other_names" | "document_number") {
+        lang.f("identity_separated", &[label])
+    } else {
+        label.to_string()
     }
 }
 
