@@ -779,3 +779,162 @@ async fn the_subject_access_document_reads_in_danish_words_not_codes() {
         "a raw code in the PDF:\n{text}"
     );
 }
+
+/// A new record with the person's identity is one write: under another master key than the
+/// register's, neither the record nor the identity is kept; a person seen before is named
+/// before anything is written; an erased person is not brought back by a new record.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_record_with_its_identity_is_written_whole_or_not_at_all() {
+    use spor_app::identity::{NewRecord, WithIdentity, create_record};
+    use spor_store::web::{ChangeContext, Record, RecordKind};
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("spor.db").display().to_string();
+    let store = spor_app::open_web_store(&url).await.unwrap();
+    let key = MasterKey::from_bytes([0x41; 32]);
+    let wrong = MasterKey::from_bytes([0x42; 32]);
+    let now = chrono::Utc::now();
+    let codes = spor_core::CodeBook::builtin();
+    let decision = |case: &str, person: &str| {
+        let f: std::collections::BTreeMap<&str, &str> = [
+            ("case_ref", case),
+            ("person_ref", person),
+            ("decision_date", "2024-05-06"),
+            ("authority", "cmm"),
+            ("outcome", "not_identified"),
+            ("gender", "male"),
+            ("nationality", "RO"),
+        ]
+        .into();
+        Record::Identification(spor_import::validate::identification(&f, &codes).unwrap())
+    };
+    let ctx = |case: &str| ChangeContext {
+        actor: "cw".into(),
+        at: now,
+        audit: by().event(spor_app::audit::Event::CaseCreate, Some(case), None),
+    };
+    let person = |r: &str| {
+        let mut p = spor_core::PersonIdentity::new(spor_core::Ref::parse(r).unwrap());
+        p.set("full_name", "Drustan Prøvemark").unwrap();
+        p.set("birth_date", "1980-08-08").unwrap();
+        p
+    };
+    let with = |p| {
+        Some(WithIdentity {
+            person: p,
+            confirmed: false,
+        })
+    };
+
+    let p1 = person("P-1");
+    let made = create_record(
+        store.as_ref(),
+        by(),
+        Some(&key),
+        &decision("C-1", "P-1"),
+        &ctx("C-1"),
+        None,
+        with(&p1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(made, NewRecord::Created);
+    assert!(store.person("P-1").await.unwrap().is_some());
+
+    // Under another key: refused, and the record is not kept either.
+    let p2 = person("P-2");
+    let refused = create_record(
+        store.as_ref(),
+        by(),
+        Some(&wrong),
+        &decision("C-2", "P-2"),
+        &ctx("C-2"),
+        None,
+        Some(WithIdentity {
+            person: &p2,
+            confirmed: true,
+        }),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(IdentityError::WrongKey)),
+        "{refused:?}"
+    );
+    assert!(store.person("P-2").await.unwrap().is_none());
+    assert!(
+        store
+            .record(RecordKind::Identification, "C-2")
+            .await
+            .unwrap()
+            .is_none(),
+        "the record is not written without its identity"
+    );
+
+    // The same person under a new ref: named, nothing written until confirmed.
+    let p3 = person("P-3");
+    let asked = create_record(
+        store.as_ref(),
+        by(),
+        Some(&key),
+        &decision("C-3", "P-3"),
+        &ctx("C-3"),
+        None,
+        with(&p3),
+    )
+    .await
+    .unwrap();
+    let NewRecord::MayBeEarlier(earlier) = asked else {
+        panic!("{asked:?}")
+    };
+    assert_eq!(earlier[0].earlier, "P-1");
+    assert!(
+        store
+            .record(RecordKind::Identification, "C-3")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // No key: refused before anything is written; without identity no key is needed.
+    let p4 = person("P-4");
+    assert!(matches!(
+        create_record(
+            store.as_ref(),
+            by(),
+            None,
+            &decision("C-4", "P-4"),
+            &ctx("C-4"),
+            None,
+            with(&p4)
+        )
+        .await,
+        Err(IdentityError::NoKey)
+    ));
+    let plain = create_record(
+        store.as_ref(),
+        by(),
+        None,
+        &decision("C-4", "P-4"),
+        &ctx("C-4"),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(plain, NewRecord::Created);
+
+    // An erased person's identity is not brought back by a new record.
+    spor_app::identity::erase(store.as_ref(), by(), "P-1", "the person asked", now)
+        .await
+        .unwrap();
+    let again = create_record(
+        store.as_ref(),
+        by(),
+        Some(&key),
+        &decision("C-5", "P-1"),
+        &ctx("C-5"),
+        None,
+        with(&p1),
+    )
+    .await;
+    assert!(matches!(again, Err(IdentityError::Erased(_))), "{again:?}");
+}

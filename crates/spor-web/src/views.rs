@@ -476,8 +476,8 @@ pub struct IdentityPage {
     pub action: String,
     /// (name, label, value) of each field.
     pub fields: Vec<(&'static str, String, String)>,
-    /// Earlier persons who may be the same: (their ref encoded for a path, the message).
-    pub warnings: Vec<(String, String)>,
+    /// Earlier persons who may be the same.
+    pub warnings: Vec<EarlierPerson>,
     pub errors: Vec<String>,
     pub notice: Option<String>,
     /// Erased, legal hold, or why the form is not shown.

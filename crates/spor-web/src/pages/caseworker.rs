@@ -770,7 +770,7 @@ fn identity_part(
     person: &str,
     typed: TypedIdentity,
 ) -> crate::views::IdentityPart {
-    use crate::views::{EarlierPerson, IdentityField, IdentityPart};
+    use crate::views::{IdentityField, IdentityPart};
     let fields = spor_core::identity::IDENTITY_FIELDS
         .iter()
         .map(|&name| IdentityField {
@@ -781,35 +781,7 @@ fn identity_part(
             error: typed.errors.get(name).cloned(),
         })
         .collect();
-    // One entry per earlier person, saying what matched.
-    let mut refs: Vec<&str> = Vec::new();
-    for d in &typed.earlier {
-        if !refs.contains(&d.earlier.as_str()) {
-            refs.push(&d.earlier);
-        }
-    }
-    let earlier = refs
-        .into_iter()
-        .map(|r| {
-            let matched = |kind: &str| {
-                typed
-                    .earlier
-                    .iter()
-                    .any(|d| d.earlier == r && (d.matched == "document") == (kind == "document"))
-            };
-            let key = match (matched("name_birth"), matched("document")) {
-                (true, true) => "identity_same_both",
-                (false, true) => "identity_same_document",
-                _ => "identity_same_name_birth",
-            };
-            EarlierPerson {
-                person_ref: r.to_string(),
-                href: encode_segment(r),
-                message: lang.f(key, &[r]),
-                choice: lang.f("identity_choice_earlier", &[r, r]),
-            }
-        })
-        .collect();
+    let earlier = super::identity::earlier_persons(lang, &typed.earlier);
     IdentityPart {
         available: state.config.master_key.is_some(),
         fields,

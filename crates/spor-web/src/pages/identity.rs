@@ -56,6 +56,40 @@ pub(crate) fn identity_label(lang: Lang, field: &str) -> String {
     }
 }
 
+/// The earlier persons who may be the one registered, one entry each, saying in words what
+/// matched (name and birth date, a document number, or both).
+pub(crate) fn earlier_persons(
+    lang: Lang,
+    duplicates: &[identity::Duplicate],
+) -> Vec<crate::views::EarlierPerson> {
+    let mut refs: Vec<&str> = Vec::new();
+    for d in duplicates {
+        if !refs.contains(&d.earlier.as_str()) {
+            refs.push(&d.earlier);
+        }
+    }
+    refs.into_iter()
+        .map(|r| {
+            let by = |document: bool| {
+                duplicates
+                    .iter()
+                    .any(|d| d.earlier == r && (d.matched == "document") == document)
+            };
+            let key = match (by(false), by(true)) {
+                (true, true) => "identity_same_both",
+                (false, true) => "identity_same_document",
+                _ => "identity_same_name_birth",
+            };
+            crate::views::EarlierPerson {
+                person_ref: r.to_string(),
+                href: encode_segment(r),
+                message: lang.f(key, &[r]),
+                choice: lang.f("identity_choice_earlier", &[r, r]),
+            }
+        })
+        .collect()
+}
+
 fn fill(page: &mut IdentityPage, p: &PersonIdentity) {
     for (f, v) in page.fields.iter_mut().zip(p.values()) {
         f.2 = v.unwrap_or_default();
@@ -144,10 +178,7 @@ pub async fn save(
     {
         Ok(duplicates) => {
             page_view.notice = Some(lang.s("identity_saved").to_string());
-            page_view.warnings = duplicates
-                .iter()
-                .map(|d| (encode_segment(&d.earlier), d.message()))
-                .collect();
+            page_view.warnings = earlier_persons(lang, &duplicates);
             page(&page_view)
         }
         Err(e) => {
