@@ -28,7 +28,9 @@ use hmac::{Hmac, Mac};
 use sha2_0_11::Sha256;
 use spor_core::identity::IDENTITY_FIELDS;
 use spor_core::{PersonIdentity, Ref};
-use spor_store::identity::{BlindEntry, IdentityState, SealedPerson, StoredPerson, WRONG_KEY};
+use spor_store::identity::{
+    BlindEntry, IdentityState, IdentityWrite, SealedPerson, StoredPerson, WRONG_KEY,
+};
 use zeroize::Zeroizing;
 
 /// The master key of the persons' identities. Wiped from memory when dropped; `Debug`
@@ -592,7 +594,7 @@ fn sealed_with_event(
     by: Actor<'_>,
     key: &MasterKey,
     p: &PersonIdentity,
-) -> Result<(spor_store::identity::IdentityWrite, spor_store::web::NewAuditEvent), IdentityError> {
+) -> Result<(IdentityWrite, spor_store::web::NewAuditEvent), IdentityError> {
     let write = spor_store::identity::IdentityWrite {
         key_check: key.check_value(),
         persons: vec![seal(key, p)?],
@@ -873,7 +875,13 @@ pub async fn subject_access(
                 let values = r.fields();
                 let fields: Vec<serde_json::Value> = columns
                     .iter()
-                    .map(|c| labelled(&codes, c, values.get(*c).unwrap_or(&serde_json::Value::Null)))
+                    .map(|c| {
+                        labelled(
+                            &codes,
+                            c,
+                            values.get(*c).unwrap_or(&serde_json::Value::Null),
+                        )
+                    })
                     .collect();
                 json!({"ref": r.key(), "fields": fields})
             })
@@ -910,7 +918,11 @@ pub async fn subject_access(
 
 /// One field of the subject-access document: its name, its Danish label, the stored value
 /// (a code for a field of a code list) and how it reads in Danish.
-fn labelled(codes: &spor_core::CodeBook, field: &str, value: &serde_json::Value) -> serde_json::Value {
+fn labelled(
+    codes: &spor_core::CodeBook,
+    field: &str,
+    value: &serde_json::Value,
+) -> serde_json::Value {
     use spor_core::labels::{Language, field_label, value_text};
     let raw = match value {
         serde_json::Value::Null => String::new(),
@@ -927,7 +939,8 @@ fn labelled(codes: &spor_core::CodeBook, field: &str, value: &serde_json::Value)
 
 /// A stored moment (RFC 3339) in Danish, Copenhagen time; anything else as it is.
 fn time_text(stamp: &str) -> String {
-    spor_store::web::parse_stamp(stamp).map_or_else(|| stamp.to_string(), spor_report::format::datetime_da)
+    spor_store::web::parse_stamp(stamp)
+        .map_or_else(|| stamp.to_string(), spor_report::format::datetime_da)
 }
 
 /// An audit event's detail in Danish words: the fields named by their labels, the

@@ -694,7 +694,10 @@ async fn the_subject_access_document_reads_in_danish_words_not_codes() {
             &"02-11-1994".into()
         )
     );
-    assert_eq!(find(&v["identity"], "phone")["value"], serde_json::Value::Null);
+    assert_eq!(
+        find(&v["identity"], "phone")["value"],
+        serde_json::Value::Null
+    );
     assert_eq!(find(&v["identity"], "phone")["text"], "–");
 
     let decision = &v["decisions"][0];
@@ -702,12 +705,37 @@ async fn the_subject_access_document_reads_in_danish_words_not_codes() {
     let f = &decision["fields"];
     for (field, label, code, text) in [
         ("nationality", "Nationalitet", "NG", "Nigeria"),
-        ("outcome", "Udfald", "identified", "Vurderet udsat for menneskehandel"),
-        ("authority", "Myndighed", "court", "Domstole og anklagemyndighed"),
+        (
+            "outcome",
+            "Udfald",
+            "identified",
+            "Vurderet udsat for menneskehandel",
+        ),
+        (
+            "authority",
+            "Myndighed",
+            "court",
+            "Domstole og anklagemyndighed",
+        ),
         ("gender", "Køn", "female", "Kvinde"),
-        ("exploitation_subtype", "Branche / type", "construction", "Byggebranchen"),
-        ("referral_actor", "Henvisende aktør", "ngo_testhavn", "Foreningen Testhavn"),
-        ("decision_date", "Afgørelsesdato", "2023-03-07", "07-03-2023"),
+        (
+            "exploitation_subtype",
+            "Branche / type",
+            "construction",
+            "Byggebranchen",
+        ),
+        (
+            "referral_actor",
+            "Henvisende aktør",
+            "ngo_testhavn",
+            "Foreningen Testhavn",
+        ),
+        (
+            "decision_date",
+            "Afgørelsesdato",
+            "2023-03-07",
+            "07-03-2023",
+        ),
     ] {
         let e = find(f, field);
         assert_eq!(
@@ -780,161 +808,109 @@ async fn the_subject_access_document_reads_in_danish_words_not_codes() {
     );
 }
 
+/// Registers decision `case` of `person` (not identified) through the use case of the
+/// caseworker's form, with `identity` (confirmed or not) under `key`.
+async fn new_decision(
+    store: &dyn spor_store::WebStore,
+    key: Option<&MasterKey>,
+    case: &str,
+    person: &str,
+    identity: Option<(&spor_core::PersonIdentity, bool)>,
+) -> Result<spor_app::identity::NewRecord, IdentityError> {
+    use spor_store::web::{ChangeContext, Record};
+    let f: std::collections::BTreeMap<&str, &str> = [
+        ("case_ref", case),
+        ("person_ref", person),
+        ("decision_date", "2024-05-06"),
+        ("authority", "cmm"),
+        ("outcome", "not_identified"),
+        ("gender", "male"),
+        ("nationality", "RO"),
+    ]
+    .into();
+    let codes = spor_core::CodeBook::builtin();
+    let record = Record::Identification(spor_import::validate::identification(&f, &codes).unwrap());
+    let now = chrono::Utc::now();
+    let ctx = ChangeContext {
+        actor: "cw".into(),
+        at: now,
+        audit: by().event(spor_app::audit::Event::CaseCreate, Some(case), None),
+    };
+    let with =
+        identity.map(|(person, confirmed)| spor_app::identity::WithIdentity { person, confirmed });
+    spor_app::identity::create_record(store, by(), key, &record, &ctx, None, with).await
+}
+
 /// A new record with the person's identity is one write: under another master key than the
 /// register's, neither the record nor the identity is kept; a person seen before is named
 /// before anything is written; an erased person is not brought back by a new record.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_record_with_its_identity_is_written_whole_or_not_at_all() {
-    use spor_app::identity::{NewRecord, WithIdentity, create_record};
-    use spor_store::web::{ChangeContext, Record, RecordKind};
+    use spor_app::identity::NewRecord;
+    use spor_store::web::RecordKind;
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("spor.db").display().to_string();
     let store = spor_app::open_web_store(&url).await.unwrap();
+    let store = store.as_ref();
     let key = MasterKey::from_bytes([0x41; 32]);
     let wrong = MasterKey::from_bytes([0x42; 32]);
-    let now = chrono::Utc::now();
-    let codes = spor_core::CodeBook::builtin();
-    let decision = |case: &str, person: &str| {
-        let f: std::collections::BTreeMap<&str, &str> = [
-            ("case_ref", case),
-            ("person_ref", person),
-            ("decision_date", "2024-05-06"),
-            ("authority", "cmm"),
-            ("outcome", "not_identified"),
-            ("gender", "male"),
-            ("nationality", "RO"),
-        ]
-        .into();
-        Record::Identification(spor_import::validate::identification(&f, &codes).unwrap())
-    };
-    let ctx = |case: &str| ChangeContext {
-        actor: "cw".into(),
-        at: now,
-        audit: by().event(spor_app::audit::Event::CaseCreate, Some(case), None),
-    };
     let person = |r: &str| {
         let mut p = spor_core::PersonIdentity::new(spor_core::Ref::parse(r).unwrap());
         p.set("full_name", "Drustan Prøvemark").unwrap();
         p.set("birth_date", "1980-08-08").unwrap();
         p
     };
-    let with = |p| {
-        Some(WithIdentity {
-            person: p,
-            confirmed: false,
-        })
+    let decision_kept = |case: &'static str| async move {
+        store
+            .record(RecordKind::Identification, case)
+            .await
+            .unwrap()
+            .is_some()
     };
 
     let p1 = person("P-1");
-    let made = create_record(
-        store.as_ref(),
-        by(),
-        Some(&key),
-        &decision("C-1", "P-1"),
-        &ctx("C-1"),
-        None,
-        with(&p1),
-    )
-    .await
-    .unwrap();
-    assert_eq!(made, NewRecord::Created);
+    let made = new_decision(store, Some(&key), "C-1", "P-1", Some((&p1, false))).await;
+    assert_eq!(made.unwrap(), NewRecord::Created);
     assert!(store.person("P-1").await.unwrap().is_some());
 
     // Under another key: refused, and the record is not kept either.
     let p2 = person("P-2");
-    let refused = create_record(
-        store.as_ref(),
-        by(),
-        Some(&wrong),
-        &decision("C-2", "P-2"),
-        &ctx("C-2"),
-        None,
-        Some(WithIdentity {
-            person: &p2,
-            confirmed: true,
-        }),
-    )
-    .await;
+    let refused = new_decision(store, Some(&wrong), "C-2", "P-2", Some((&p2, true))).await;
     assert!(
         matches!(refused, Err(IdentityError::WrongKey)),
         "{refused:?}"
     );
     assert!(store.person("P-2").await.unwrap().is_none());
     assert!(
-        store
-            .record(RecordKind::Identification, "C-2")
-            .await
-            .unwrap()
-            .is_none(),
+        !decision_kept("C-2").await,
         "the record is not written without its identity"
     );
 
     // The same person under a new ref: named, nothing written until confirmed.
     let p3 = person("P-3");
-    let asked = create_record(
-        store.as_ref(),
-        by(),
-        Some(&key),
-        &decision("C-3", "P-3"),
-        &ctx("C-3"),
-        None,
-        with(&p3),
-    )
-    .await
-    .unwrap();
-    let NewRecord::MayBeEarlier(earlier) = asked else {
+    let asked = new_decision(store, Some(&key), "C-3", "P-3", Some((&p3, false))).await;
+    let Ok(NewRecord::MayBeEarlier(earlier)) = asked else {
         panic!("{asked:?}")
     };
     assert_eq!(earlier[0].earlier, "P-1");
-    assert!(
-        store
-            .record(RecordKind::Identification, "C-3")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!decision_kept("C-3").await);
+    let confirmed = new_decision(store, Some(&key), "C-3", "P-3", Some((&p3, true))).await;
+    assert_eq!(confirmed.unwrap(), NewRecord::Created);
+    assert!(store.person("P-3").await.unwrap().is_some());
 
     // No key: refused before anything is written; without identity no key is needed.
     let p4 = person("P-4");
-    assert!(matches!(
-        create_record(
-            store.as_ref(),
-            by(),
-            None,
-            &decision("C-4", "P-4"),
-            &ctx("C-4"),
-            None,
-            with(&p4)
-        )
-        .await,
-        Err(IdentityError::NoKey)
-    ));
-    let plain = create_record(
-        store.as_ref(),
-        by(),
-        None,
-        &decision("C-4", "P-4"),
-        &ctx("C-4"),
-        None,
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(plain, NewRecord::Created);
+    let no_key = new_decision(store, None, "C-4", "P-4", Some((&p4, true))).await;
+    assert!(matches!(no_key, Err(IdentityError::NoKey)), "{no_key:?}");
+    assert!(!decision_kept("C-4").await);
+    let plain = new_decision(store, None, "C-4", "P-4", None).await;
+    assert_eq!(plain.unwrap(), NewRecord::Created);
 
     // An erased person's identity is not brought back by a new record.
-    spor_app::identity::erase(store.as_ref(), by(), "P-1", "the person asked", now)
+    spor_app::identity::erase(store, by(), "P-1", "the person asked", chrono::Utc::now())
         .await
         .unwrap();
-    let again = create_record(
-        store.as_ref(),
-        by(),
-        Some(&key),
-        &decision("C-5", "P-1"),
-        &ctx("C-5"),
-        None,
-        with(&p1),
-    )
-    .await;
+    let again = new_decision(store, Some(&key), "C-5", "P-1", Some((&p1, true))).await;
     assert!(matches!(again, Err(IdentityError::Erased(_))), "{again:?}");
+    assert!(!decision_kept("C-5").await);
 }

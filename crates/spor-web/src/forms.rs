@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use spor_core::identity::IDENTITY_FIELDS;
-use spor_core::{PersonIdentity, labels};
 use spor_core::{CodeBook, ListId};
+use spor_core::{PersonIdentity, labels};
 use spor_import::validate::{self, FieldError};
 use spor_store::web::Record;
 
@@ -439,7 +439,9 @@ pub fn message(lang: Lang, codes: &CodeBook, col: &str, expected: &str, typed: &
 
 /// What was typed into the identity part of a form, by field ([`IDENTITY_FIELDS`] order,
 /// empty when nothing was).
-pub fn posted_identity(form: &std::collections::HashMap<String, String>) -> BTreeMap<&'static str, String> {
+pub fn posted_identity(
+    form: &std::collections::HashMap<String, String>,
+) -> BTreeMap<&'static str, String> {
     IDENTITY_FIELDS
         .iter()
         .map(|&f| (f, form.get(f).cloned().unwrap_or_default()))
@@ -482,9 +484,13 @@ fn identity_message(lang: Lang, field: &str, expected: &str, typed: &str) -> Str
     let en = lang == Lang::En;
     if field == "birth_date" {
         return if en {
-            format!("“{typed}” is not a birth date: write a date from 1900 up to today as dd-mm-yyyy, e.g. 14-07-1988.")
+            format!(
+                "“{typed}” is not a birth date: write a date from 1900 up to today as dd-mm-yyyy, e.g. 14-07-1988."
+            )
         } else {
-            format!("«{typed}» er ikke en fødselsdato: skriv en dato fra 1900 til i dag som dd-mm-åååå, fx 14-07-1988.")
+            format!(
+                "«{typed}» er ikke en fødselsdato: skriv en dato fra 1900 til i dag som dd-mm-åååå, fx 14-07-1988."
+            )
         };
     }
     if field == "phone" && expected.starts_with("a phone number") {

@@ -832,11 +832,7 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Intet er gemt endnu: måske er personen registreret før. Vælg under «Personens identitet», hvem personen er.",
         "Nothing is saved yet: this person may have been registered before. Choose who the person is under “The person's identity”.",
     ),
-    (
-        "identity_choose",
-        "Hvem er personen?",
-        "Who is the person?",
-    ),
+    ("identity_choose", "Hvem er personen?", "Who is the person?"),
     (
         "identity_same_both",
         "Samme navn, fødselsdato og dokumentnummer som {}",

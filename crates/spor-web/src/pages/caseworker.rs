@@ -853,8 +853,7 @@ async fn form_page(
             c,
             reopen_href: fs.conflict.then(|| action.clone()),
             action,
-            has_errors: !fs.errors.is_empty()
-                || identity.as_ref().is_some_and(|i| i.has_errors()),
+            has_errors: !fs.errors.is_empty() || identity.as_ref().is_some_and(|i| i.has_errors()),
             identity,
             fields,
             version: fs.version,
@@ -952,7 +951,10 @@ async fn create(
     // After the warning of a person seen before: the record is the earlier person's (as
     // if their ref had been typed; their identity is registered already), or this is
     // another person.
-    let choice = form.get("identity_choice").map(String::as_str).unwrap_or("");
+    let choice = form
+        .get("identity_choice")
+        .map(String::as_str)
+        .unwrap_or("");
     if let (Some(earlier), Some(t)) = (choice.strip_prefix(EARLIER), typed.as_mut()) {
         values.insert("person_ref".into(), earlier.to_string());
         t.values.values_mut().for_each(String::clear);

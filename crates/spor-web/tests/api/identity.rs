@@ -411,8 +411,16 @@ async fn identity_in_the_forms(app: TestApp) {
     let wrong = decision_with_identity("C-14", "P-14", "Ysolde Kvartsbæk", "31-02-1979");
     let refused = cw.post("/cases/new", &wrong).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("id=\"e_birth_date\""), "{}", refused.body);
-    assert!(refused.body.contains("ikke en fødselsdato"), "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"e_birth_date\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("ikke en fødselsdato"),
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains("value=\"C-14\""));
     assert!(refused.body.contains("value=\"Ysolde Kvartsbæk\""));
     assert_eq!(cw.get("/cases/C-14").await.status(), StatusCode::NOT_FOUND);
@@ -448,14 +456,18 @@ async fn identity_in_the_forms(app: TestApp) {
         .items;
     for person in ["P-10", "P-12", "P-15"] {
         assert!(
-            events.iter().any(|e| e.code == "person.identity_update"
-                && e.target.as_deref() == Some(person)),
+            events
+                .iter()
+                .any(|e| e.code == "person.identity_update" && e.target.as_deref() == Some(person)),
             "{person}"
         );
     }
     for e in &events {
         let all = format!("{:?} {:?}", e.detail, e.target);
-        assert!(!all.contains("Wexandra") && !all.contains("Oriane"), "{all}");
+        assert!(
+            !all.contains("Wexandra") && !all.contains("Oriane"),
+            "{all}"
+        );
     }
 }
 
