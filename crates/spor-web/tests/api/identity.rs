@@ -522,3 +522,77 @@ async fn without_the_master_key_the_forms_say_why_identity_cannot_be_registered(
         .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER, "{}", created.body);
 }
+
+/// Collects what `tracing` writes (this thread's subscriber).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything logged at debug level while identities are typed into the forms (saved,
+/// refused for a wrong field, warned of a person seen before) names no identity value. The
+/// server runs on this test's single thread, so its logs are this thread's.
+#[tokio::test(flavor = "current_thread")]
+async fn what_is_typed_into_the_identity_part_reaches_no_log() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = spawn_app().await;
+    app.add_user("cw", "caseworker").await;
+    let mut cw = app.login_as("cw").await;
+    let saved = cw
+        .post(
+            "/cases/new",
+            &decision_with_identity("C-40", "P-40", "Quillon Logfri", "11-11-1981"),
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{}", saved.body);
+    let warned = cw
+        .post(
+            "/cases/new",
+            &decision_with_identity("C-41", "P-41", "logfri quillon", "11-11-1981"),
+        )
+        .await;
+    assert_eq!(warned.status(), StatusCode::CONFLICT);
+    let wrong = cw
+        .post(
+            "/cases/new",
+            &decision_with_identity("C-42", "P-42", "Quillon Logfri", "99-99-1981"),
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("create_record_with_identity"),
+        "the write was logged at all: {text}"
+    );
+    for v in [
+        "Quillon",
+        "Logfri",
+        "logfri",
+        "1981",
+        "6677 8899",
+        "WP 7701019",
+        "7701019",
+        "kurmanji",
+        "Ulvhild",
+    ] {
+        assert!(!text.contains(v), "`{v}` is in the log:\n{text}");
+    }
+}
