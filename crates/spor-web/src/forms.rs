@@ -246,8 +246,8 @@ fn options(lang: Lang, codes: &CodeBook, retired: &Retired, col: &str, value: &s
     };
     match col {
         "concerns_possible_victim" => {
-            push("true", lang.s("yes").to_string());
-            push("false", lang.s("no").to_string());
+            push("true", labels::yes_no(lang.words(), true).to_string());
+            push("false", labels::yes_no(lang.words(), false).to_string());
         }
         c => {
             if let Some(list) = labels::code_list(c) {

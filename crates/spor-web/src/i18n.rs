@@ -337,7 +337,6 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Persons identified as victims",
     ),
     ("form", "Udnyttelsesform", "Form of exploitation"),
-    ("nationality", "Nationalitet", "Nationality"),
     ("profile", "Udgave", "Edition"),
     (
         "profile_internal",
