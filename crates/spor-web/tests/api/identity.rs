@@ -277,6 +277,15 @@ fn decision_with_identity<'a>(
     f
 }
 
+/// Posts the form of a new decision `case` of `person` with that name and birth date.
+async fn new_case(cw: &mut Agent, case: &str, person: &str, name: &str, birth: &str) -> Page {
+    cw.post(
+        "/cases/new",
+        &decision_with_identity(case, person, name, birth),
+    )
+    .await
+}
+
 /// Every file of the SQLite register (the WAL holds what is not checkpointed yet).
 fn database_bytes(db: &std::path::Path) -> Vec<u8> {
     let mut all = Vec::new();
@@ -286,6 +295,17 @@ fn database_bytes(db: &std::path::Path) -> Vec<u8> {
         }
     }
     all
+}
+
+/// Asserts that the page has each of `parts`.
+fn shows(page: &Page, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            page.body.contains(part),
+            "`{part}` is not on the page: {}",
+            page.body
+        );
+    }
 }
 
 fn contains(hay: &[u8], needle: &str) -> bool {
@@ -316,12 +336,7 @@ async fn identity_in_the_forms(app: TestApp) {
     assert!(form.body.contains("name=\"full_name\""));
     assert!(form.body.contains("name=\"contact\""));
 
-    let created = cw
-        .post(
-            "/cases/new",
-            &decision_with_identity("C-10", "P-10", "Wexandra Prøvegaard", "14-07-1988"),
-        )
-        .await;
+    let created = new_case(&mut cw, "C-10", "P-10", "Wexandra Prøvegaard", "14-07-1988").await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER, "{}", created.body);
     let shown = cw.get("/persons/P-10/identity").await;
     assert!(shown.body.contains("Wexandra Prøvegaard"), "{}", shown.body);
@@ -351,14 +366,15 @@ async fn identity_in_the_forms(app: TestApp) {
     let twin = decision_with_identity("C-11", "P-11", "PRØVEGAARD wexandra", "14-07-1988");
     let warned = cw.post("/cases/new", &twin).await;
     assert_eq!(warned.status(), StatusCode::CONFLICT, "{}", warned.body);
-    assert!(warned.body.contains("id=\"duplicates\""), "{}", warned.body);
-    assert!(
-        warned.body.contains("value=\"earlier:P-10\""),
-        "{}",
-        warned.body
+    shows(
+        &warned,
+        &[
+            "id=\"duplicates\"",
+            "value=\"earlier:P-10\"",
+            "value=\"PRØVEGAARD wexandra\"",
+            "value=\"C-11\"",
+        ],
     );
-    assert!(warned.body.contains("value=\"PRØVEGAARD wexandra\""));
-    assert!(warned.body.contains("value=\"C-11\""));
     assert_eq!(cw.get("/cases/C-11").await.status(), StatusCode::NOT_FOUND);
     assert!(app.store.person("P-11").await.unwrap().is_none());
 
@@ -376,11 +392,9 @@ async fn identity_in_the_forms(app: TestApp) {
     other.push(("identity_choice", "another"));
     let saved = cw.post("/cases/new", &other).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{}", saved.body);
-    assert!(
-        cw.get("/persons/P-12/identity")
-            .await
-            .body
-            .contains("Wexandra Prøvegaard")
+    shows(
+        &cw.get("/persons/P-12/identity").await,
+        &["Wexandra Prøvegaard"],
     );
 
     // One wrong field of the record: nothing saved, everything typed kept, identity too.
@@ -392,18 +406,19 @@ async fn identity_in_the_forms(app: TestApp) {
     }
     let refused = cw.post("/cases/new", &wrong).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    for kept in [
-        "value=\"Ysolde Kvartsbæk\"",
-        "value=\"02-03-1979\"",
-        "value=\"+45 6677 8899\"",
-        "value=\"WP 7701019\"",
-        "value=\"kurmanji\"",
-        "Bror Ulvhild, tlf. 5544 3322</textarea>",
-        "value=\"C-13\"",
-        "value=\"three\"",
-    ] {
-        assert!(refused.body.contains(kept), "{kept} lost: {}", refused.body);
-    }
+    shows(
+        &refused,
+        &[
+            "value=\"Ysolde Kvartsbæk\"",
+            "value=\"02-03-1979\"",
+            "value=\"+45 6677 8899\"",
+            "value=\"WP 7701019\"",
+            "value=\"kurmanji\"",
+            "Bror Ulvhild, tlf. 5544 3322</textarea>",
+            "value=\"C-13\"",
+            "value=\"three\"",
+        ],
+    );
     assert!(app.store.person("P-13").await.unwrap().is_none());
     assert_eq!(cw.get("/cases/C-13").await.status(), StatusCode::NOT_FOUND);
 
@@ -411,18 +426,15 @@ async fn identity_in_the_forms(app: TestApp) {
     let wrong = decision_with_identity("C-14", "P-14", "Ysolde Kvartsbæk", "31-02-1979");
     let refused = cw.post("/cases/new", &wrong).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        refused.body.contains("id=\"e_birth_date\""),
-        "{}",
-        refused.body
+    shows(
+        &refused,
+        &[
+            "id=\"e_birth_date\"",
+            "ikke en fødselsdato",
+            "value=\"C-14\"",
+            "value=\"Ysolde Kvartsbæk\"",
+        ],
     );
-    assert!(
-        refused.body.contains("ikke en fødselsdato"),
-        "{}",
-        refused.body
-    );
-    assert!(refused.body.contains("value=\"C-14\""));
-    assert!(refused.body.contains("value=\"Ysolde Kvartsbæk\""));
     assert_eq!(cw.get("/cases/C-14").await.status(), StatusCode::NOT_FOUND);
 
     // An assessment interview takes the identity the same way.
@@ -440,11 +452,9 @@ async fn identity_in_the_forms(app: TestApp) {
     ];
     let saved = cw.post("/assessments/new", &interview).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{}", saved.body);
-    assert!(
-        cw.get("/persons/P-15/identity")
-            .await
-            .body
-            .contains("Oriane Testmose")
+    shows(
+        &cw.get("/persons/P-15/identity").await,
+        &["Oriane Testmose"],
     );
 
     // Each identity written is audited with the record, without its values.
@@ -523,31 +533,18 @@ async fn without_the_master_key_the_forms_say_why_identity_cannot_be_registered(
     assert_eq!(created.status(), StatusCode::SEE_OTHER, "{}", created.body);
 }
 
-/// Collects what `tracing` writes (this thread's subscriber).
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Everything logged at debug level while identities are typed into the forms (saved,
 /// refused for a wrong field, warned of a person seen before) names no identity value. The
 /// server runs on this test's single thread, so its logs are this thread's.
 #[tokio::test(flavor = "current_thread")]
 async fn what_is_typed_into_the_identity_part_reaches_no_log() {
-    let logs = Captured::default();
-    let writer = logs.clone();
+    use tracing_subscriber::fmt::MakeWriter as _;
+    // What is logged, kept for the test (leaked: it lives as long as the test process).
+    let logs: &'static std::sync::Mutex<Vec<u8>> = Box::leak(Box::default());
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
+        .with_writer(move || logs.make_writer())
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -555,29 +552,14 @@ async fn what_is_typed_into_the_identity_part_reaches_no_log() {
     let app = spawn_app().await;
     app.add_user("cw", "caseworker").await;
     let mut cw = app.login_as("cw").await;
-    let saved = cw
-        .post(
-            "/cases/new",
-            &decision_with_identity("C-40", "P-40", "Quillon Logfri", "11-11-1981"),
-        )
-        .await;
+    let saved = new_case(&mut cw, "C-40", "P-40", "Quillon Logfri", "11-11-1981").await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{}", saved.body);
-    let warned = cw
-        .post(
-            "/cases/new",
-            &decision_with_identity("C-41", "P-41", "logfri quillon", "11-11-1981"),
-        )
-        .await;
+    let warned = new_case(&mut cw, "C-41", "P-41", "logfri quillon", "11-11-1981").await;
     assert_eq!(warned.status(), StatusCode::CONFLICT);
-    let wrong = cw
-        .post(
-            "/cases/new",
-            &decision_with_identity("C-42", "P-42", "Quillon Logfri", "99-99-1981"),
-        )
-        .await;
+    let wrong = new_case(&mut cw, "C-42", "P-42", "Quillon Logfri", "99-99-1981").await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     assert!(
         text.contains("create_record_with_identity"),
         "the write was logged at all: {text}"
