@@ -577,15 +577,22 @@ pub async fn save(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Duplicate>, IdentityError> {
     let key = need(key)?;
-    if let Some(stored) = store.person(p.person_ref.as_str()).await?
-        && let Some(erased) = stored.erased_at
-    {
-        return Err(IdentityError::Erased(erased.chars().take(10).collect()));
-    }
+    not_erased(store, p.person_ref.as_str()).await?;
     let duplicates = duplicates_of(store, key, p).await?;
     let (write, ev) = sealed_with_event(by, key, p)?;
     audit::change(store, &AuditedChange::SavePersons(&write), &ev, at).await?;
     Ok(duplicates)
+}
+
+/// Refuses a person whose identity was erased: an erased person is not brought back.
+async fn not_erased(store: &dyn WebStore, person_ref: &str) -> Result<(), IdentityError> {
+    match store.person(person_ref).await? {
+        Some(stored) => match stored.erased_at {
+            Some(erased) => Err(IdentityError::Erased(erased.chars().take(10).collect())),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
 }
 
 /// `p` sealed under `key` for the store, and its audit event (`person.identity_update`,
@@ -684,11 +691,7 @@ pub async fn create_record(
     if store.record(record.kind(), record.key()).await?.is_some() {
         return Ok(NewRecord::Exists);
     }
-    if let Some(stored) = store.person(p.person_ref.as_str()).await?
-        && let Some(erased) = stored.erased_at
-    {
-        return Err(IdentityError::Erased(erased.chars().take(10).collect()));
-    }
+    not_erased(store, p.person_ref.as_str()).await?;
     if !id.confirmed {
         let earlier = duplicates_of(store, key, p).await?;
         if !earlier.is_empty() {

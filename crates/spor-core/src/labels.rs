@@ -105,6 +105,16 @@ pub fn yes_no(lang: Language, yes: bool) -> &'static str {
     lang.pick(if yes { ("Ja", "Yes") } else { ("Nej", "No") })
 }
 
+/// The label of `code` in `list` in `lang` (the centre's own labels among them, when `codes`
+/// has its additions); the code itself when the list does not have it.
+pub fn code_label<'a>(codes: &'a CodeBook, lang: Language, list: ListId, code: &'a str) -> &'a str {
+    match codes.get(list, code) {
+        Some(e) if lang == Language::En => &e.en,
+        Some(e) => &e.da,
+        None => code,
+    }
+}
+
 /// How a stored value of `field` reads in `lang`: a code as its label in `codes` (a code
 /// not in the list as it is), a sector/type from either subtype list, `true`/`false` as
 /// yes/no, a date in Danish order, anything else as it is. Empty: "–".
@@ -112,22 +122,20 @@ pub fn value_text(codes: &CodeBook, lang: Language, field: &str, value: &str) ->
     if value.is_empty() {
         return "–".into();
     }
-    let label = |list: ListId| {
-        codes.get(list, value).map(|e| {
-            if lang == Language::En {
-                e.en.clone()
-            } else {
-                e.da.clone()
-            }
-        })
-    };
     if let Some(list) = code_list(field) {
-        return label(list).unwrap_or_else(|| value.to_string());
+        return code_label(codes, lang, list, value).to_string();
     }
     match field {
-        "exploitation_subtype" => label(ListId::ForcedLabourSubtype)
-            .or_else(|| label(ListId::ForcedCriminalitySubtype))
-            .unwrap_or_else(|| value.to_string()),
+        "exploitation_subtype" => {
+            let list = [
+                ListId::ForcedLabourSubtype,
+                ListId::ForcedCriminalitySubtype,
+            ]
+            .into_iter()
+            .find(|l| codes.contains(*l, value))
+            .unwrap_or(ListId::ForcedLabourSubtype);
+            code_label(codes, lang, list, value).to_string()
+        }
         "concerns_possible_victim" => yes_no(lang, value == "true").to_string(),
         f if is_date(f) => danish_date(value),
         _ => value.to_string(),

@@ -67,11 +67,7 @@ impl Lang {
 
     /// The label of a code in this language.
     pub fn label<'a>(self, codes: &'a CodeBook, list: ListId, code: &'a str) -> &'a str {
-        match codes.get(list, code) {
-            Some(e) if self == Lang::En => &e.en,
-            Some(e) => &e.da,
-            None => code,
-        }
+        spor_core::labels::code_label(codes, self.words(), list, code)
     }
 
     /// A whole number with the language's thousands separator (1.233 / 1,233).
