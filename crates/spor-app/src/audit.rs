@@ -398,6 +398,81 @@ impl Event {
         }
     }
 
+    /// The event of a stored code, if it is one of these.
+    pub fn from_code(code: &str) -> Option<Event> {
+        Event::ALL.iter().copied().find(|e| e.code() == code)
+    }
+
+    /// What happened, in Danish: the words of the subject-access document, where a person
+    /// reads who did what with their data.
+    pub fn text_da(self) -> &'static str {
+        match self {
+            Event::LoginSuccess => "Logget ind",
+            Event::LoginFailure => "Mislykket login",
+            Event::Logout => "Logget ud",
+            Event::AccessDenied => "Adgang nægtet",
+            Event::CsrfRejected => "Formular afvist (udløbet)",
+            Event::CaseList => "Liste over afgørelser set",
+            Event::CaseView => "Afgørelse set",
+            Event::CaseCreate => "Afgørelse oprettet",
+            Event::CaseUpdate => "Afgørelse ændret",
+            Event::CaseDelete => "Afgørelse slettet",
+            Event::CaseRestore => "Afgørelse genskabt",
+            Event::AssessmentList => "Liste over udredende samtaler set",
+            Event::AssessmentView => "Udredende samtale set",
+            Event::AssessmentCreate => "Udredende samtale oprettet",
+            Event::AssessmentUpdate => "Udredende samtale ændret",
+            Event::AssessmentDelete => "Udredende samtale slettet",
+            Event::AssessmentRestore => "Udredende samtale genskabt",
+            Event::CallList => "Liste over hotlineopkald set",
+            Event::CallView => "Hotlineopkald set",
+            Event::CallCreate => "Hotlineopkald oprettet",
+            Event::CallUpdate => "Hotlineopkald ændret",
+            Event::CallDelete => "Hotlineopkald slettet",
+            Event::CallRestore => "Hotlineopkald genskabt",
+            Event::PersonView => "Personens sager set",
+            Event::DashboardView => "Overblik set",
+            Event::ReportView => "Rapport set",
+            Event::ReportDownload => "Rapport hentet",
+            Event::ExportDownload => "Udtræk hentet",
+            Event::UserCreate => "Bruger oprettet",
+            Event::UserUpdate => "Bruger ændret",
+            Event::UserPasswordReset => "Adgangskode nulstillet",
+            Event::UserDisable => "Bruger deaktiveret",
+            Event::UserEnable => "Bruger genaktiveret",
+            Event::CodeAdd => "Kode tilføjet",
+            Event::SettingsUpdate => "Indstillinger ændret",
+            Event::AuditView => "Revisionsspor set",
+            Event::RecordSearch => "Søgning i registreringer",
+            Event::CodeRename => "Kode omdøbt",
+            Event::CodeRetire => "Kode udfaset",
+            Event::CodeUnretire => "Kode taget i brug igen",
+            Event::RegisterImport => "Register indlæst",
+            Event::RegisterExport => "Register udtrukket",
+            Event::ReleasePublish => "Offentliggørelse",
+            Event::ReleaseView => "Offentliggørelse set",
+            Event::RegisterCopy => "Register kopieret",
+            Event::RegisterBackup => "Sikkerhedskopi taget",
+            Event::RegisterRestore => "Sikkerhedskopi genindlæst",
+            Event::UserPasswordChange => "Adgangskode skiftet",
+            Event::UserSecondFactorReset => "Totrinsbekræftelse nulstillet",
+            Event::SecondFactorEnrol => "Totrinsbekræftelse oprettet",
+            Event::SecondFactorFailure => "Mislykket totrinsbekræftelse",
+            Event::RecoveryCodeUse => "Gendannelseskode brugt",
+            Event::Reauthenticate => "Login bekræftet igen",
+            Event::BreakGlass => "Adgang til et andet holds person med begrundelse",
+            Event::PersonTeam => "Personens hold ændret",
+            Event::FigureRecords => "Registreringer bag et tal set",
+            Event::IdentityView => "Identitet set",
+            Event::IdentityUpdate => "Identitet registreret eller rettet",
+            Event::IdentitySearch => "Søgning efter navn",
+            Event::IdentityErase => "Identitet slettet",
+            Event::LegalHold => "Retlig tilbageholdelse ændret",
+            Event::SubjectAccess => "Indsigt udleveret",
+            Event::RetentionApply => "Sletning efter slettefristen",
+        }
+    }
+
     /// The event to append, by an actor from an address.
     pub fn by(self, actor: Option<&str>, address: Option<&str>) -> NewAuditEvent {
         NewAuditEvent {

@@ -28,7 +28,9 @@ use hmac::{Hmac, Mac};
 use sha2_0_11::Sha256;
 use spor_core::identity::IDENTITY_FIELDS;
 use spor_core::{PersonIdentity, Ref};
-use spor_store::identity::{BlindEntry, IdentityState, SealedPerson, StoredPerson, WRONG_KEY};
+use spor_store::identity::{
+    BlindEntry, IdentityState, IdentityWrite, SealedPerson, StoredPerson, WRONG_KEY,
+};
 use zeroize::Zeroizing;
 
 /// The master key of the persons' identities. Wiped from memory when dropped; `Debug`
@@ -575,12 +577,31 @@ pub async fn save(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Duplicate>, IdentityError> {
     let key = need(key)?;
-    if let Some(stored) = store.person(p.person_ref.as_str()).await?
-        && let Some(erased) = stored.erased_at
-    {
-        return Err(IdentityError::Erased(erased.chars().take(10).collect()));
-    }
+    not_erased(store, p.person_ref.as_str()).await?;
     let duplicates = duplicates_of(store, key, p).await?;
+    let (write, ev) = sealed_with_event(by, key, p)?;
+    audit::change(store, &AuditedChange::SavePersons(&write), &ev, at).await?;
+    Ok(duplicates)
+}
+
+/// Refuses a person whose identity was erased: an erased person is not brought back.
+async fn not_erased(store: &dyn WebStore, person_ref: &str) -> Result<(), IdentityError> {
+    match store.person(person_ref).await? {
+        Some(stored) => match stored.erased_at {
+            Some(erased) => Err(IdentityError::Erased(erased.chars().take(10).collect())),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
+/// `p` sealed under `key` for the store, and its audit event (`person.identity_update`,
+/// naming the fields known, never their values).
+fn sealed_with_event(
+    by: Actor<'_>,
+    key: &MasterKey,
+    p: &PersonIdentity,
+) -> Result<(IdentityWrite, spor_store::web::NewAuditEvent), IdentityError> {
     let write = spor_store::identity::IdentityWrite {
         key_check: key.check_value(),
         persons: vec![seal(key, p)?],
@@ -604,8 +625,98 @@ pub async fn save(
         Some(p.person_ref.as_str()),
         Some(detail),
     );
-    audit::change(store, &AuditedChange::SavePersons(&write), &ev, at).await?;
-    Ok(duplicates)
+    Ok((write, ev))
+}
+
+/// The identity typed into the form of a new record (issue 23 item 1: the same fields in
+/// the caseworker's forms).
+#[derive(Debug, Clone, Copy)]
+pub struct WithIdentity<'a> {
+    /// The person's identity; its ref is the record's person.
+    pub person: &'a PersonIdentity,
+    /// The caseworker has seen the warning of earlier persons who may be the same, and
+    /// registers this person all the same.
+    pub confirmed: bool,
+}
+
+/// What registering a new record came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewRecord {
+    /// The record is written, and the identity with it if one was given.
+    Created,
+    /// Nothing is written: another record has the ref.
+    Exists,
+    /// Nothing is written: earlier persons have the same name and birth date, or a document
+    /// number of this one. The caseworker links the record to one of them instead, or
+    /// confirms ([`WithIdentity::confirmed`]) that this is another person.
+    MayBeEarlier(Vec<Duplicate>),
+}
+
+/// Registers a new decision or assessment interview (`record`, validated, audited with
+/// `ctx`) with the person's identity typed in the same form: the record, the identity
+/// (sealed under `key`) and both audit events in one transaction, so neither is kept
+/// without the other. A person new to the teams joins `team`, the caseworker's. Without an
+/// identity (`None`, or nothing typed) this is creating the record alone, and needs no key.
+///
+/// Before anything is written: a record whose ref is taken is [`NewRecord::Exists`]; earlier
+/// persons who may be the same are [`NewRecord::MayBeEarlier`] unless confirmed; an identity
+/// needs the master key ([`IdentityError::NoKey`], and a wrong key writes nothing), and an
+/// erased person's identity is not brought back ([`IdentityError::Erased`]).
+pub async fn create_record(
+    store: &dyn WebStore,
+    by: Actor<'_>,
+    key: Option<&MasterKey>,
+    record: &spor_store::web::Record,
+    ctx: &spor_store::web::ChangeContext,
+    team: Option<&str>,
+    identity: Option<WithIdentity<'_>>,
+) -> Result<NewRecord, IdentityError> {
+    use spor_store::web::WriteOutcome;
+    let Some(id) = identity.filter(|i| !i.person.is_blank()) else {
+        return Ok(
+            match crate::teams::create_record(store, record, ctx, team).await? {
+                WriteOutcome::Done(_) => NewRecord::Created,
+                _ => NewRecord::Exists,
+            },
+        );
+    };
+    let key = need(key)?;
+    let p = id.person;
+    let person = crate::teams::person_of(record);
+    if person != Some(p.person_ref.as_str()) {
+        return Err(IdentityError::Invalid(
+            "the identity typed is of another person than the record's person_ref".into(),
+        ));
+    }
+    if store.record(record.kind(), record.key()).await?.is_some() {
+        return Ok(NewRecord::Exists);
+    }
+    not_erased(store, p.person_ref.as_str()).await?;
+    if !id.confirmed {
+        let earlier = duplicates_of(store, key, p).await?;
+        if !earlier.is_empty() {
+            return Ok(NewRecord::MayBeEarlier(earlier));
+        }
+    }
+    let (write, ev) = sealed_with_event(by, key, p)?;
+    match store
+        .create_record_with_identity(record, ctx, &write, &ev)
+        .await
+    {
+        Ok(WriteOutcome::Done(_)) => {
+            if let (Some(person), Some(team)) = (person, team) {
+                store
+                    .claim_person_team(person, team, &ctx.actor, ctx.at)
+                    .await?;
+            }
+            Ok(NewRecord::Created)
+        }
+        Ok(_) => Ok(NewRecord::Exists),
+        Err(e) => {
+            tracing::error!(code = ev.code, error = %e, "cannot write a record with its identity");
+            Err(e.into())
+        }
+    }
 }
 
 /// Persons whose name (the whole name, or one word of it) is `term`, found through the
@@ -692,10 +803,14 @@ pub async fn legal_hold(
 }
 
 /// Everything the register holds about one person (the data subject's right of access,
-/// issue 23 item 4), as JSON: the identity (opened under `key`; `null` when none is held or
-/// it was erased, with when), the legal hold, the team, every decision and interview, and
-/// every audit event about the person or their records (who viewed or changed what, when).
-/// Producing it is itself audited (`person.subject_access`).
+/// issue 23 item 4), as JSON (`spor-subject-access/2`, described in docs/persons-format.md):
+/// the identity (opened under `key`; `null` when none is held or it was erased, with when),
+/// the legal hold, the team, every decision and interview, and every audit event about the
+/// person or their records (who viewed or changed what, when). It is handed to the person:
+/// each field has its Danish label beside its name, each value its Danish text beside the
+/// stored value or code (a code's label from the centre's code lists, a date in Danish
+/// order), each audit event its Danish words beside its code. Producing it is itself
+/// audited (`person.subject_access`).
 pub async fn subject_access(
     store: &dyn WebStore,
     by: Actor<'_>,
@@ -705,15 +820,20 @@ pub async fn subject_access(
 ) -> Result<serde_json::Value, IdentityError> {
     use serde_json::json;
     let key = need(key)?;
+    let codes = spor_core::CodeBook::with_additions(store.code_additions().await?);
     let stored = store.person(person_ref).await?;
     let identity = match &stored {
         Some(s) if s.erased_at.is_none() => {
             let p = open(key, s)?;
-            let mut m = serde_json::Map::new();
-            for (n, v) in IDENTITY_FIELDS.iter().zip(p.values()) {
-                m.insert((*n).to_string(), json!(v));
-            }
-            serde_json::Value::Object(m)
+            let entries: Vec<serde_json::Value> = IDENTITY_FIELDS
+                .iter()
+                .zip(p.values())
+                .map(|(n, v)| {
+                    let value = v.map_or(serde_json::Value::Null, serde_json::Value::String);
+                    labelled(&codes, n, &value)
+                })
+                .collect();
+            serde_json::Value::Array(entries)
         }
         _ => serde_json::Value::Null,
     };
@@ -741,29 +861,125 @@ pub async fn subject_access(
         .map(|e| {
             json!({
                 "at": e.at,
+                "at_text": time_text(&e.at),
                 "event": e.code,
+                "event_text": audit::Event::from_code(&e.code).map_or_else(|| e.code.clone(), |ev| ev.text_da().to_string()),
                 "by": e.actor,
                 "about": e.target,
                 "detail": e.detail,
+                "detail_text": e.detail.as_deref().map(|d| detail_text(&e.code, d)),
             })
         })
         .collect();
+    use spor_store::web::Record;
+    let records = |rs: Vec<Record>, columns: &[&str]| -> Vec<serde_json::Value> {
+        rs.iter()
+            .map(|r| {
+                let values = r.fields();
+                let fields: Vec<serde_json::Value> = columns
+                    .iter()
+                    .map(|c| {
+                        labelled(
+                            &codes,
+                            c,
+                            values.get(*c).unwrap_or(&serde_json::Value::Null),
+                        )
+                    })
+                    .collect();
+                json!({"ref": r.key(), "fields": fields})
+            })
+            .collect()
+    };
+    let decisions = records(
+        decisions.into_iter().map(Record::Identification).collect(),
+        spor_import::validate::IDENTIFICATION_COLUMNS,
+    );
+    let interviews = records(
+        interviews.into_iter().map(Record::Assessment).collect(),
+        spor_import::validate::ASSESSMENT_COLUMNS,
+    );
     let team = store.person_team(person_ref).await?;
     let ev = by.event(Event::SubjectAccess, Some(person_ref), None);
     audit::record(store, &ev, at).await?;
+    let erased_at = stored.as_ref().and_then(|s| s.erased_at.clone());
     Ok(json!({
-        "format": "spor-subject-access/1",
+        "format": "spor-subject-access/2",
         "person_ref": person_ref,
         "produced_at": spor_store::web::stamp(at),
+        "produced_at_text": spor_report::format::datetime_da(at),
         "produced_by": by.name,
         "identity": identity,
-        "identity_erased_at": stored.as_ref().and_then(|s| s.erased_at.clone()),
+        "identity_erased_at": erased_at,
+        "identity_erased_at_text": erased_at.as_deref().map(time_text),
         "legal_hold": stored.as_ref().and_then(|s| s.legal_hold.clone()),
         "team": team,
         "decisions": decisions,
         "assessment_interviews": interviews,
         "audit_trail": audit_trail,
     }))
+}
+
+/// One field of the subject-access document: its name, its Danish label, the stored value
+/// (a code for a field of a code list) and how it reads in Danish.
+fn labelled(
+    codes: &spor_core::CodeBook,
+    field: &str,
+    value: &serde_json::Value,
+) -> serde_json::Value {
+    use spor_core::labels::{Language, field_label, value_text};
+    let raw = match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    serde_json::json!({
+        "field": field,
+        "label": field_label(Language::Da, field),
+        "value": value,
+        "text": value_text(codes, Language::Da, field, &raw),
+    })
+}
+
+/// A stored moment (RFC 3339) in Danish, Copenhagen time; anything else as it is.
+fn time_text(stamp: &str) -> String {
+    spor_store::web::parse_stamp(stamp)
+        .map_or_else(|| stamp.to_string(), spor_report::format::datetime_da)
+}
+
+/// An audit event's detail in Danish words: the fields named by their labels, the
+/// application's own notes translated; what a person typed (a reason) as it is.
+fn detail_text(code: &str, detail: &str) -> String {
+    use spor_core::labels::{Language, field_label, is_field};
+    if code == "person.identity_update"
+        && let Some(fields) = detail.strip_prefix("fields known: ")
+    {
+        let named: Vec<&str> = fields
+            .split(", ")
+            .filter(|f| is_field(f))
+            .map(|f| field_label(Language::Da, f))
+            .collect();
+        return if named.is_empty() {
+            "Ingen felter kendt".into()
+        } else {
+            format!("Kendte felter: {}", named.join(", "))
+        };
+    }
+    if code == "person.legal_hold" {
+        return match detail.strip_prefix("hold: ") {
+            Some(reason) => format!("Tilbageholdt: {reason}"),
+            None if detail == "lifted" => "Ophævet".into(),
+            None => detail.to_string(),
+        };
+    }
+    match detail {
+        "edit form" => "Åbnet til redigering".into(),
+        "return form" => "Åbnet til hjemrejse".into(),
+        "edit conflict" => "Set ved samtidig ændring".into(),
+        d if d.ends_with("another team's person: reason needed") => {
+            "Et andet holds person: begrundelse krævet".into()
+        }
+        d => d.to_string(),
+    }
 }
 
 #[cfg(test)]

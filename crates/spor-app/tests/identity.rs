@@ -289,9 +289,17 @@ async fn story(url: &str, dir: &Path, backend: &str, db: Option<&Path>) -> Story
     )
     .await
     .unwrap();
+    let value_of = |fields: &serde_json::Value, name: &str| {
+        fields
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == name)
+            .map(|f| f["value"].clone())
+    };
     assert_eq!(
-        access["identity"]["full_name"],
-        rows[3].1[0].as_str(),
+        value_of(&access["identity"], "full_name"),
+        Some(rows[3].1[0].as_str().into()),
         "{backend}"
     );
     assert_eq!(access["person_ref"], refs[3].as_str());
@@ -300,7 +308,7 @@ async fn story(url: &str, dir: &Path, backend: &str, db: Option<&Path>) -> Story
     assert!(
         decisions
             .iter()
-            .all(|d| d["person_ref"] == refs[3].as_str())
+            .all(|d| value_of(&d["fields"], "person_ref") == Some(refs[3].as_str().into()))
     );
     let trail = access["audit_trail"].as_array().unwrap();
     assert!(
@@ -564,4 +572,345 @@ fn check_logs(logs: &Captured, story: &Story) {
     for v in story.values.iter().flatten() {
         assert!(!text.contains(v.as_str()), "`{v}` is in the logs");
     }
+}
+
+/// The text of a PDF, through `pdftotext` (Debian `poppler-utils`).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("access.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils) runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The document handed to the person (their right of access) reads in Danish: each field
+/// by its label, each code by its text in the register's code lists (a code the centre
+/// added and renamed by its current label), each date in Danish order, each audit event
+/// in words; the JSON has the same labels and texts beside the names, codes and values.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_subject_access_document_reads_in_danish_words_not_codes() {
+    use spor_store::web::{AuditedChange, ChangeContext, Record};
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("spor.db").display().to_string();
+    let store = spor_app::open_web_store(&url).await.unwrap();
+    let key = MasterKey::from_bytes([0x31; 32]);
+    let now = chrono::Utc::now();
+
+    // A referral actor the centre added, then renamed: the document has today's label.
+    let added = spor_core::CodeEntry {
+        list: spor_core::ListId::ReferralActor,
+        code: "ngo_testhavn".into(),
+        da: "Testhavn Forening".into(),
+        en: "Testhavn Association".into(),
+        parent: None,
+        eurostat: None,
+        htcds: None,
+        builtin: false,
+    };
+    let ev = by().event(spor_app::audit::Event::CodeAdd, None, None);
+    store
+        .change_audited(&AuditedChange::AddCode(&added), &ev, now)
+        .await
+        .unwrap();
+    let ev = by().event(spor_app::audit::Event::CodeRename, None, None);
+    store
+        .change_audited(
+            &AuditedChange::RenameCode {
+                list: "referral_actor",
+                code: "ngo_testhavn",
+                da: "Foreningen Testhavn",
+                en: "The Testhavn Association",
+            },
+            &ev,
+            now,
+        )
+        .await
+        .unwrap();
+    let codes = spor_core::CodeBook::with_additions(store.code_additions().await.unwrap());
+
+    let fields: std::collections::BTreeMap<&str, &str> = [
+        ("case_ref", "C-77"),
+        ("person_ref", "P-77"),
+        ("decision_date", "2023-03-07"),
+        ("authority", "court"),
+        ("outcome", "identified"),
+        ("referral_actor", "ngo_testhavn"),
+        ("exploitation_form", "forced_labour"),
+        ("exploitation_subtype", "construction"),
+        ("gender", "female"),
+        ("age", "29"),
+        ("nationality", "NG"),
+        ("return_date", ""),
+        ("return_country", ""),
+    ]
+    .into();
+    let decision = spor_import::validate::identification(&fields, &codes).unwrap();
+    let ctx = ChangeContext {
+        actor: "cw".into(),
+        at: now,
+        audit: by().event(spor_app::audit::Event::CaseCreate, Some("C-77"), None),
+    };
+    store
+        .create_record(&Record::Identification(decision), &ctx)
+        .await
+        .unwrap();
+    let mut p = spor_core::PersonIdentity::new(spor_core::Ref::parse("P-77").unwrap());
+    p.set("full_name", "Velora Testbakke").unwrap();
+    p.set("birth_date", "1994-11-02").unwrap();
+    p.set("language", "edo").unwrap();
+    spor_app::identity::save(store.as_ref(), by(), Some(&key), &p, now)
+        .await
+        .unwrap();
+
+    let v = spor_app::identity::subject_access(store.as_ref(), by(), Some(&key), "P-77", now)
+        .await
+        .unwrap();
+    assert_eq!(v["format"], "spor-subject-access/2");
+    let find = |items: &serde_json::Value, field: &str| -> serde_json::Value {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == field)
+            .cloned()
+            .unwrap_or_else(|| panic!("{field} in {items}"))
+    };
+    let name = find(&v["identity"], "full_name");
+    assert_eq!(name["label"], "Fulde navn");
+    assert_eq!(name["value"], "Velora Testbakke");
+    assert_eq!(name["text"], "Velora Testbakke");
+    let birth = find(&v["identity"], "birth_date");
+    assert_eq!(
+        (&birth["label"], &birth["value"], &birth["text"]),
+        (
+            &"Fødselsdato".into(),
+            &"1994-11-02".into(),
+            &"02-11-1994".into()
+        )
+    );
+    assert_eq!(
+        find(&v["identity"], "phone")["value"],
+        serde_json::Value::Null
+    );
+    assert_eq!(find(&v["identity"], "phone")["text"], "–");
+
+    let decision = &v["decisions"][0];
+    assert_eq!(decision["ref"], "C-77");
+    let f = &decision["fields"];
+    for (field, label, code, text) in [
+        ("nationality", "Nationalitet", "NG", "Nigeria"),
+        (
+            "outcome",
+            "Udfald",
+            "identified",
+            "Vurderet udsat for menneskehandel",
+        ),
+        (
+            "authority",
+            "Myndighed",
+            "court",
+            "Domstole og anklagemyndighed",
+        ),
+        ("gender", "Køn", "female", "Kvinde"),
+        (
+            "exploitation_subtype",
+            "Branche / type",
+            "construction",
+            "Byggebranchen",
+        ),
+        (
+            "referral_actor",
+            "Henvisende aktør",
+            "ngo_testhavn",
+            "Foreningen Testhavn",
+        ),
+        (
+            "decision_date",
+            "Afgørelsesdato",
+            "2023-03-07",
+            "07-03-2023",
+        ),
+    ] {
+        let e = find(f, field);
+        assert_eq!(
+            (e["label"].as_str(), e["value"].as_str(), e["text"].as_str()),
+            (Some(label), Some(code), Some(text)),
+            "{e}"
+        );
+    }
+    assert_eq!(find(f, "age")["value"], 29);
+    assert_eq!(find(f, "age")["text"], "29");
+    let update = v["audit_trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "person.identity_update")
+        .cloned()
+        .unwrap();
+    assert_eq!(update["event_text"], "Identitet registreret eller rettet");
+    assert_eq!(
+        update["detail_text"],
+        "Kendte felter: Fulde navn, Fødselsdato, Sprog"
+    );
+
+    // The PDF shows the words, never a field's name or a code (the text's line breaks,
+    // where a table cell wraps, read as spaces).
+    let text = pdf_text(&spor_pdf::subject_access(&v, now).unwrap())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for words in [
+        "Indsigt i egne oplysninger",
+        "P-77",
+        "Personens identitet",
+        "Fulde navn",
+        "Velora Testbakke",
+        "Fødselsdato",
+        "02-11-1994",
+        "Afgørelse C-77",
+        "Nationalitet",
+        "Nigeria",
+        "Vurderet udsat for menneskehandel",
+        "Domstole og anklagemyndighed",
+        "Foreningen Testhavn",
+        "Byggebranchen",
+        "07-03-2023",
+        "Identitet registreret eller rettet",
+        "Kendte felter: Fulde navn",
+    ] {
+        assert!(text.contains(words), "`{words}` is not in the PDF:\n{text}");
+    }
+    for code in [
+        "identified",
+        "full_name",
+        "birth_date",
+        "court",
+        "forced_labour",
+        "construction",
+        "ngo_testhavn",
+        "Testhavn Forening",
+        "person.identity",
+        "case.create",
+        "2023-03-07",
+        "1994-11-02",
+    ] {
+        assert!(!text.contains(code), "`{code}` is in the PDF:\n{text}");
+    }
+    assert!(
+        !text.split_whitespace().any(|w| w == "NG" || w == "female"),
+        "a raw code in the PDF:\n{text}"
+    );
+}
+
+/// Registers decision `case` of `person` (not identified) through the use case of the
+/// caseworker's form, with `identity` (confirmed or not) under `key`.
+async fn new_decision(
+    store: &dyn spor_store::WebStore,
+    key: Option<&MasterKey>,
+    case: &str,
+    person: &str,
+    identity: Option<(&spor_core::PersonIdentity, bool)>,
+) -> Result<spor_app::identity::NewRecord, IdentityError> {
+    use spor_store::web::{ChangeContext, Record};
+    let f: std::collections::BTreeMap<&str, &str> = [
+        ("case_ref", case),
+        ("person_ref", person),
+        ("decision_date", "2024-05-06"),
+        ("authority", "cmm"),
+        ("outcome", "not_identified"),
+        ("gender", "male"),
+        ("nationality", "RO"),
+    ]
+    .into();
+    let codes = spor_core::CodeBook::builtin();
+    let record = Record::Identification(spor_import::validate::identification(&f, &codes).unwrap());
+    let now = chrono::Utc::now();
+    let ctx = ChangeContext {
+        actor: "cw".into(),
+        at: now,
+        audit: by().event(spor_app::audit::Event::CaseCreate, Some(case), None),
+    };
+    let with =
+        identity.map(|(person, confirmed)| spor_app::identity::WithIdentity { person, confirmed });
+    spor_app::identity::create_record(store, by(), key, &record, &ctx, None, with).await
+}
+
+/// A new record with the person's identity is one write: under another master key than the
+/// register's, neither the record nor the identity is kept; a person seen before is named
+/// before anything is written; an erased person is not brought back by a new record.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_record_with_its_identity_is_written_whole_or_not_at_all() {
+    use spor_app::identity::NewRecord;
+    use spor_store::web::RecordKind;
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("spor.db").display().to_string();
+    let store = spor_app::open_web_store(&url).await.unwrap();
+    let store = store.as_ref();
+    let key = MasterKey::from_bytes([0x41; 32]);
+    let wrong = MasterKey::from_bytes([0x42; 32]);
+    let person = |r: &str| {
+        let mut p = spor_core::PersonIdentity::new(spor_core::Ref::parse(r).unwrap());
+        p.set("full_name", "Drustan Prøvemark").unwrap();
+        p.set("birth_date", "1980-08-08").unwrap();
+        p
+    };
+    let decision_kept = |case: &'static str| async move {
+        store
+            .record(RecordKind::Identification, case)
+            .await
+            .unwrap()
+            .is_some()
+    };
+
+    let p1 = person("P-1");
+    let made = new_decision(store, Some(&key), "C-1", "P-1", Some((&p1, false))).await;
+    assert_eq!(made.unwrap(), NewRecord::Created);
+    assert!(store.person("P-1").await.unwrap().is_some());
+
+    // Under another key: refused, and the record is not kept either.
+    let p2 = person("P-2");
+    let refused = new_decision(store, Some(&wrong), "C-2", "P-2", Some((&p2, true))).await;
+    assert!(
+        matches!(refused, Err(IdentityError::WrongKey)),
+        "{refused:?}"
+    );
+    assert!(store.person("P-2").await.unwrap().is_none());
+    assert!(
+        !decision_kept("C-2").await,
+        "the record is not written without its identity"
+    );
+
+    // The same person under a new ref: named, nothing written until confirmed.
+    let p3 = person("P-3");
+    let asked = new_decision(store, Some(&key), "C-3", "P-3", Some((&p3, false))).await;
+    let Ok(NewRecord::MayBeEarlier(earlier)) = asked else {
+        panic!("{asked:?}")
+    };
+    assert_eq!(earlier[0].earlier, "P-1");
+    assert!(!decision_kept("C-3").await);
+    let confirmed = new_decision(store, Some(&key), "C-3", "P-3", Some((&p3, true))).await;
+    assert_eq!(confirmed.unwrap(), NewRecord::Created);
+    assert!(store.person("P-3").await.unwrap().is_some());
+
+    // No key: refused before anything is written; without identity no key is needed.
+    let p4 = person("P-4");
+    let no_key = new_decision(store, None, "C-4", "P-4", Some((&p4, true))).await;
+    assert!(matches!(no_key, Err(IdentityError::NoKey)), "{no_key:?}");
+    assert!(!decision_kept("C-4").await);
+    let plain = new_decision(store, None, "C-4", "P-4", None).await;
+    assert_eq!(plain.unwrap(), NewRecord::Created);
+
+    // An erased person's identity is not brought back by a new record.
+    spor_app::identity::erase(store, by(), "P-1", "the person asked", chrono::Utc::now())
+        .await
+        .unwrap();
+    let again = new_decision(store, Some(&key), "C-5", "P-1", Some((&p1, true))).await;
+    assert!(matches!(again, Err(IdentityError::Erased(_))), "{again:?}");
+    assert!(!decision_kept("C-5").await);
 }

@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod exchange;
 pub mod identity;
+pub mod labels;
 pub mod model;
 pub mod register;
 pub mod spreadsheet;

@@ -525,12 +525,16 @@ fn as_stored(old: &Record, new: &Record) -> Record {
 
 /// Inserts a record that does not exist, continuing the version numbers of its history;
 /// `action` is what the history calls it (`create`, `restore`).
+/// The person's sealed identity and its audit event, written with a new record.
+type WithIdentity<'a> = Option<(&'a crate::identity::IdentityWrite, &'a NewAuditEvent)>;
+
 async fn insert_record<DB: Backend>(
     pool: &sqlx::Pool<DB>,
     key: Option<&AuditKey>,
     r: &Record,
     ctx: &ChangeContext,
     action: &str,
+    identity: WithIdentity<'_>,
 ) -> Result<WriteOutcome> {
     retry::<DB, _, _, _>(|| async move {
         let mut tx = pool.begin().await?;
@@ -556,6 +560,10 @@ async fn insert_record<DB: Backend>(
             &fields,
         )
         .await?;
+        if let Some((w, ev)) = identity {
+            crate::identity::write_in::<DB>(&mut tx, w, &stamp(ctx.at)).await?;
+            append_in::<DB>(&mut tx, key, ev, ctx.at).await?;
+        }
         tx.commit().await?;
         Ok(WriteOutcome::Done(version))
     })
@@ -1551,13 +1559,26 @@ impl<S: SqlStore> WebStore for S {
     #[tracing::instrument(skip_all)]
     async fn create_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome> {
         let key = current_key(self.audit_key_slot());
-        insert_record(self.sql_pool(), key.as_ref(), r, ctx, "create").await
+        insert_record(self.sql_pool(), key.as_ref(), r, ctx, "create", None).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_record_with_identity(
+        &self,
+        r: &Record,
+        ctx: &ChangeContext,
+        identity: &crate::identity::IdentityWrite,
+        identity_event: &NewAuditEvent,
+    ) -> Result<WriteOutcome> {
+        let key = current_key(self.audit_key_slot());
+        let with = Some((identity, identity_event));
+        insert_record(self.sql_pool(), key.as_ref(), r, ctx, "create", with).await
     }
 
     #[tracing::instrument(skip_all)]
     async fn restore_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome> {
         let key = current_key(self.audit_key_slot());
-        insert_record(self.sql_pool(), key.as_ref(), r, ctx, "restore").await
+        insert_record(self.sql_pool(), key.as_ref(), r, ctx, "restore", None).await
     }
 
     #[tracing::instrument(skip_all)]

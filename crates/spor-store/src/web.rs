@@ -926,6 +926,17 @@ pub trait WebStore: Store + crate::releases::ReleaseStore {
     async fn record(&self, kind: RecordKind, key: &str) -> Result<Option<Versioned<Record>>>;
     /// Creates a record; [`WriteOutcome::Exists`] if its ref is taken.
     async fn create_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome>;
+    /// As [`WebStore::create_record`], with the person's sealed identity and its audit event
+    /// (`identity_event`) written in the same transaction: neither is written without the
+    /// other. Under another master key than the register's, nothing is written (a
+    /// [`crate::StoreError::Conflict`] of [`crate::identity::WRONG_KEY`]).
+    async fn create_record_with_identity(
+        &self,
+        r: &Record,
+        ctx: &ChangeContext,
+        identity: &crate::identity::IdentityWrite,
+        identity_event: &NewAuditEvent,
+    ) -> Result<WriteOutcome>;
     /// Puts back a deleted record (the history calls it `restore`); [`WriteOutcome::Exists`]
     /// if its ref is in use again.
     async fn restore_record(&self, r: &Record, ctx: &ChangeContext) -> Result<WriteOutcome>;

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use spor_core::identity::IDENTITY_FIELDS;
 use spor_core::{CodeBook, ListId};
+use spor_core::{PersonIdentity, labels};
 use spor_import::validate::{self, FieldError};
 use spor_store::web::Record;
 
@@ -71,25 +73,24 @@ impl FieldView {
     }
     /// The ids of the hint and the error, for `aria-describedby`.
     pub fn described_by(&self) -> Option<String> {
-        let ids: Vec<String> = [
-            self.hint.as_ref().map(|_| format!("h_{}", self.name)),
-            self.error.as_ref().map(|_| format!("e_{}", self.name)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        (!ids.is_empty()).then(|| ids.join(" "))
+        described_by(self.name, self.hint.is_some(), self.error.is_some())
     }
 }
 
-/// A stored ISO date (`2026-04-17`) as a Danish form shows it (`17-04-2026`); anything
-/// else as it is.
-pub fn danish_date(iso: &str) -> String {
-    match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
-        Ok(d) if iso.len() == 10 => d.format("%d-%m-%Y").to_string(),
-        _ => iso.to_string(),
-    }
+/// The ids of a field's hint (`h_NAME`) and error (`e_NAME`) that it has, for
+/// `aria-describedby`.
+pub fn described_by(name: &str, hint: bool, error: bool) -> Option<String> {
+    let ids: Vec<String> = [
+        hint.then(|| format!("h_{name}")),
+        error.then(|| format!("e_{name}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
 }
+
+pub use spor_core::labels::danish_date;
 
 /// A date as typed in Danish (`17-04-2026`, `17.4.2026`, `17/04/2026`) in the exchange
 /// format's ISO form, whether or not the day exists (validation says so); other text
@@ -144,55 +145,19 @@ impl FormKind {
     }
 }
 
-/// Danish and English label of a column.
+/// The label of a column in the page's language (the labels are `spor_core::labels`', which
+/// the subject-access document reads too).
 pub fn column_label(lang: Lang, col: &str) -> &'static str {
-    let (da, en) = match col {
-        "case_ref" => ("Sagsreference", "Case reference"),
-        "person_ref" => ("Personreference", "Person reference"),
-        "decision_date" => ("Afgørelsesdato", "Decision date"),
-        "authority" => ("Myndighed", "Authority"),
-        "outcome" => ("Udfald", "Outcome"),
-        "referral_actor" => ("Henvisende aktør", "Referral actor"),
-        "exploitation_form" => ("Udnyttelsesform", "Form of exploitation"),
-        "exploitation_subtype" => ("Branche / type", "Sector / type"),
-        "gender" => ("Køn", "Gender"),
-        "age" => ("Alder", "Age"),
-        "nationality" => ("Nationalitet", "Nationality"),
-        "return_date" => ("Hjemrejsedato", "Return date"),
-        "return_country" => ("Hjemrejseland", "Return country"),
-        "assessment_ref" => ("Samtalereference", "Interview reference"),
-        "interview_date" => ("Samtaledato", "Interview date"),
-        "call_ref" => ("Opkaldsreference", "Call reference"),
-        "received_at" => ("Modtaget", "Received"),
-        "caller_type" => ("Opkalder", "Caller"),
-        "concerns_possible_victim" => ("Drejer sig om muligt offer", "Concerns a possible victim"),
-        "topic" => ("Emne", "Topic"),
-        _ => ("?", "?"),
-    };
-    if lang == Lang::En { en } else { da }
-}
-
-fn list_of(col: &str) -> Option<ListId> {
-    Some(match col {
-        "authority" => ListId::Authority,
-        "outcome" => ListId::Outcome,
-        "referral_actor" => ListId::ReferralActor,
-        "exploitation_form" => ListId::ExploitationForm,
-        "gender" => ListId::Gender,
-        "nationality" | "return_country" => ListId::Country,
-        "caller_type" => ListId::CallerType,
-        "topic" => ListId::Topic,
-        _ => return None,
-    })
+    labels::field_label(lang.words(), col)
 }
 
 fn kind_of(col: &str) -> Kind {
     match col {
-        "decision_date" | "interview_date" | "return_date" => Kind::Date,
+        c if labels::is_date(c) => Kind::Date,
         "received_at" => Kind::DateTime,
         "age" => Kind::Number,
         "exploitation_subtype" | "concerns_possible_victim" => Kind::Select,
-        c if list_of(c).is_some() => Kind::Select,
+        c if labels::code_list(c).is_some() => Kind::Select,
         _ => Kind::Text,
     }
 }
@@ -281,11 +246,11 @@ fn options(lang: Lang, codes: &CodeBook, retired: &Retired, col: &str, value: &s
     };
     match col {
         "concerns_possible_victim" => {
-            push("true", lang.s("yes").to_string());
-            push("false", lang.s("no").to_string());
+            push("true", labels::yes_no(lang.words(), true).to_string());
+            push("false", labels::yes_no(lang.words(), false).to_string());
         }
         c => {
-            if let Some(list) = list_of(c) {
+            if let Some(list) = labels::code_list(c) {
                 let mut entries: Vec<_> = codes
                     .list(list)
                     .iter()
@@ -469,6 +434,85 @@ pub fn message(lang: Lang, codes: &CodeBook, col: &str, expected: &str, typed: &
             "1–64 characters without control characters.",
         ),
         _ => format!("{}: {expected}", pick("Forventet", "Expected")),
+    }
+}
+
+/// What was typed into the identity part of a form, by field ([`IDENTITY_FIELDS`] order,
+/// empty when nothing was).
+pub fn posted_identity(
+    form: &std::collections::HashMap<String, String>,
+) -> BTreeMap<&'static str, String> {
+    IDENTITY_FIELDS
+        .iter()
+        .map(|&f| (f, form.get(f).cloned().unwrap_or_default()))
+        .collect()
+}
+
+/// The person `person_ref` with the identity typed (`typed`; a birth date in Danish order
+/// read as ISO first), checked as the import checks it; else each wrong field with its
+/// message in the page's language. `None` when nothing was typed. A `person_ref` that is not
+/// a ref is the record's error: the identity is then checked alone.
+pub fn identity_of(
+    lang: Lang,
+    person_ref: &str,
+    typed: &BTreeMap<&'static str, String>,
+) -> Result<Option<PersonIdentity>, BTreeMap<&'static str, String>> {
+    let r = spor_core::Ref::parse(person_ref.trim())
+        .or_else(|_| spor_core::Ref::parse("-"))
+        .map_err(|_| BTreeMap::new())?;
+    let mut p = PersonIdentity::new(r);
+    let mut errors = BTreeMap::new();
+    for (&field, value) in typed {
+        let text = if labels::is_date(field) {
+            iso_date(value)
+        } else {
+            value.clone()
+        };
+        if let Err(e) = p.set(field, &text) {
+            errors.insert(field, identity_message(lang, field, &e.0, value));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((!p.is_blank()).then_some(p))
+}
+
+/// An identity field's error in words a caseworker understands (the rule is
+/// `spor_core::identity`'s); `typed` is what was entered.
+fn identity_message(lang: Lang, field: &str, expected: &str, typed: &str) -> String {
+    let en = lang == Lang::En;
+    if field == "birth_date" {
+        return if en {
+            format!(
+                "“{typed}” is not a birth date: write a date from 1900 up to today as dd-mm-yyyy, e.g. 14-07-1988."
+            )
+        } else {
+            format!(
+                "«{typed}» er ikke en fødselsdato: skriv en dato fra 1900 til i dag som dd-mm-åååå, fx 14-07-1988."
+            )
+        };
+    }
+    if field == "phone" && expected.starts_with("a phone number") {
+        return (if en {
+            "A phone number of digits, spaces and + - ( ) / ."
+        } else {
+            "Et telefonnummer af cifre, mellemrum og + - ( ) / ."
+        })
+        .into();
+    }
+    if expected.starts_with("text of at most") {
+        let max = spor_core::identity::max_chars(field).to_string();
+        return if en {
+            format!("At most {max} characters.")
+        } else {
+            format!("Højst {max} tegn.")
+        };
+    }
+    if en {
+        "Text without control characters.".into()
+    } else {
+        "Tekst uden kontroltegn.".into()
     }
 }
 

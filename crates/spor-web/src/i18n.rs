@@ -26,6 +26,15 @@ impl Lang {
         }
     }
 
+    /// The language of `spor_core::labels` (the field labels and code texts shared with the
+    /// application layer).
+    pub fn words(self) -> spor_core::labels::Language {
+        match self {
+            Lang::Da => spor_core::labels::Language::Da,
+            Lang::En => spor_core::labels::Language::En,
+        }
+    }
+
     /// The other language, for the switch.
     pub fn other(self) -> Lang {
         match self {
@@ -58,11 +67,7 @@ impl Lang {
 
     /// The label of a code in this language.
     pub fn label<'a>(self, codes: &'a CodeBook, list: ListId, code: &'a str) -> &'a str {
-        match codes.get(list, code) {
-            Some(e) if self == Lang::En => &e.en,
-            Some(e) => &e.da,
-            None => code,
-        }
+        spor_core::labels::code_label(codes, self.words(), list, code)
     }
 
     /// A whole number with the language's thousands separator (1.233 / 1,233).
@@ -328,7 +333,6 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Persons identified as victims",
     ),
     ("form", "Udnyttelsesform", "Form of exploitation"),
-    ("nationality", "Nationalitet", "Nationality"),
     ("profile", "Udgave", "Edition"),
     (
         "profile_internal",
@@ -793,21 +797,72 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Ingen person har det navn.",
         "No person has that name.",
     ),
-    ("full_name", "Fulde navn", "Full name"),
     (
-        "other_names",
-        "Andre navne (adskilt af ;)",
-        "Other names (separated by ;)",
+        "identity_fieldset",
+        "Personens identitet",
+        "The person's identity",
     ),
-    ("birth_date", "Fødselsdato", "Birth date"),
-    ("phone", "Telefon", "Phone"),
     (
-        "document_number",
-        "Dokumentnumre (adskilt af ;)",
-        "Document numbers (separated by ;)",
+        "identity_fieldset_hint",
+        "Kun for sagsbehandlere. Gemmes krypteret og adskilt fra statistikken, sammen med registreringen. Udfyld det, der er kendt; alt kan stå tomt.",
+        "For caseworkers only. Saved encrypted and apart from the statistics, together with the record. Fill in what is known; everything may stay empty.",
     ),
-    ("language", "Sprog", "Language"),
-    ("contact", "Kontaktperson", "Contact person"),
+    (
+        "identity_fieldset_no_key",
+        "Personens identitet kan ikke registreres her: serveren er startet uden hovednøglen til identiteter (--master-key FILE eller SPOR_MASTER_KEY_FILE). Resten af formularen virker.",
+        "The person's identity cannot be registered here: the server was started without the master key of identities (--master-key FILE or SPOR_MASTER_KEY_FILE). The rest of the form works.",
+    ),
+    (
+        "identity_form_duplicates",
+        "Intet er gemt endnu: måske er personen registreret før. Vælg, før du gemmer igen:",
+        "Nothing is saved yet: this person may have been registered before. Choose before saving again:",
+    ),
+    (
+        "identity_same_name_birth",
+        "Samme navn og fødselsdato som {}",
+        "The same name and birth date as {}",
+    ),
+    (
+        "identity_seen_before",
+        "Intet er gemt endnu: måske er personen registreret før. Vælg under «Personens identitet», hvem personen er.",
+        "Nothing is saved yet: this person may have been registered before. Choose who the person is under “The person's identity”.",
+    ),
+    ("identity_choose", "Hvem er personen?", "Who is the person?"),
+    (
+        "identity_same_both",
+        "Samme navn, fødselsdato og dokumentnummer som {}",
+        "The same name, birth date and document number as {}",
+    ),
+    (
+        "identity_same_document",
+        "Samme dokumentnummer som {}",
+        "The same document number as {}",
+    ),
+    (
+        "identity_choice_earlier",
+        "Det er {}: knyt registreringen til {} (den registrerede identitet beholdes)",
+        "It is {}: link the record to {} (the identity registered is kept)",
+    ),
+    (
+        "identity_choice_another",
+        "Det er en anden person: registrér identiteten under {}",
+        "It is another person: register the identity under {}",
+    ),
+    (
+        "identity_see_person",
+        "se personen (i en ny fane)",
+        "see the person (in a new tab)",
+    ),
+    (
+        "identity_not_saved",
+        "Intet er gemt: registret kunne ikke skrive registreringen og identiteten. Alt det skrevne står her endnu; prøv at gemme igen.",
+        "Nothing was saved: the register could not write the record and the identity. Everything typed is still here; try saving again.",
+    ),
+    (
+        "identity_separated",
+        "{} (adskilt af ;)",
+        "{} (separated by ;)",
+    ),
     (
         "no_person",
         "Der er ingen afgørelser eller samtaler med personreferencen «{}».",

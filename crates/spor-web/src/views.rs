@@ -208,6 +208,63 @@ pub struct FormPage {
     pub reopen_href: Option<String>,
     /// Why the form came back without being saved (an expired form, a new login).
     pub notice: Option<String>,
+    /// The person's identity, in the form of a new decision or interview (issue 23).
+    pub identity: Option<IdentityPart>,
+}
+
+/// The person's identity in the form of a new decision or interview (issue 23; the forms
+/// are the caseworkers'). `Debug` shows no value.
+pub struct IdentityPart {
+    /// The master key is configured: the fields are shown (else why they are not).
+    pub available: bool,
+    pub fields: Vec<IdentityField>,
+    /// Earlier persons who may be the same: the caseworker chooses before anything is saved.
+    pub earlier: Vec<EarlierPerson>,
+    /// The choice that this is another person (naming the record's person ref as typed).
+    pub another: String,
+    /// Why nothing was saved, when it is not a field's fault.
+    pub problem: Option<String>,
+}
+
+impl std::fmt::Debug for IdentityPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityPart")
+            .field("available", &self.available)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdentityPart {
+    pub fn has_errors(&self) -> bool {
+        self.problem.is_some() || self.fields.iter().any(|f| f.error.is_some())
+    }
+}
+
+/// One identity field of a form.
+pub struct IdentityField {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+}
+
+impl IdentityField {
+    /// The ids of the hint and the error, for `aria-describedby`.
+    pub fn described_by(&self) -> Option<String> {
+        crate::forms::described_by(self.name, self.hint.is_some(), self.error.is_some())
+    }
+}
+
+/// An earlier person who may be the one being registered.
+pub struct EarlierPerson {
+    pub person_ref: String,
+    /// Their page (encoded for a path).
+    pub href: String,
+    /// What matched, in words.
+    pub message: String,
+    /// The choice that the record is theirs, in words.
+    pub choice: String,
 }
 
 /// One entry of a change history.
@@ -419,8 +476,8 @@ pub struct IdentityPage {
     pub action: String,
     /// (name, label, value) of each field.
     pub fields: Vec<(&'static str, String, String)>,
-    /// Earlier persons who may be the same: (their ref encoded for a path, the message).
-    pub warnings: Vec<(String, String)>,
+    /// Earlier persons who may be the same.
+    pub warnings: Vec<EarlierPerson>,
     pub errors: Vec<String>,
     pub notice: Option<String>,
     /// Erased, legal hold, or why the form is not shown.

@@ -619,7 +619,15 @@ fn persons_are_imported_shown_and_found_under_the_master_key_and_refused_under_a
     let out = spor(&db, &["--master-key", k, "persons", "access", &person], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["identity"]["full_name"], "Plonkia Syntetova");
+    let name = &v["identity"][0];
+    assert_eq!(
+        (&name["field"], &name["label"], &name["value"]),
+        (
+            &"full_name".into(),
+            &"Fulde navn".into(),
+            &"Plonkia Syntetova".into()
+        )
+    );
     assert!(!v["decisions"].as_array().unwrap().is_empty());
     let pdf = dir.path().join("access.pdf");
     let pdf_path = pdf.to_str().unwrap();

@@ -256,7 +256,7 @@ pub async fn dashboard(
                     lang,
                     codes,
                     lang.s("by_nationality"),
-                    lang.s("nationality"),
+                    crate::forms::column_label(lang, "nationality"),
                     ListId::Country,
                     d.table("victims_by_nationality"),
                 ),

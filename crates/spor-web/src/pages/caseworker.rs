@@ -277,42 +277,14 @@ fn call_time(value: &str) -> String {
     }
 }
 
-/// A code's label, or "not known" for an empty value.
+/// A value as a record's page shows it: a code's label, "–" for an empty value, a call's
+/// time in Copenhagen time, a date as stored (the words are `spor_core::labels`').
 fn shown(lang: Lang, codes: &CodeBook, col: &str, value: &str) -> String {
-    if value.is_empty() {
-        return "–".into();
+    match col {
+        "received_at" if !value.is_empty() => call_time(value),
+        c if spor_core::labels::is_date(c) && !value.is_empty() => value.to_string(),
+        c => spor_core::labels::value_text(codes, lang.words(), c, value),
     }
-    let list = match col {
-        "authority" => ListId::Authority,
-        "outcome" => ListId::Outcome,
-        "referral_actor" => ListId::ReferralActor,
-        "exploitation_form" => ListId::ExploitationForm,
-        "gender" => ListId::Gender,
-        "nationality" | "return_country" => ListId::Country,
-        "caller_type" => ListId::CallerType,
-        "topic" => ListId::Topic,
-        "exploitation_subtype" => {
-            return codes
-                .get(ListId::ForcedLabourSubtype, value)
-                .or_else(|| codes.get(ListId::ForcedCriminalitySubtype, value))
-                .map(|e| {
-                    if lang == Lang::En {
-                        e.en.clone()
-                    } else {
-                        e.da.clone()
-                    }
-                })
-                .unwrap_or_else(|| value.to_string());
-        }
-        "concerns_possible_victim" => {
-            return lang
-                .s(if value == "true" { "yes" } else { "no" })
-                .to_string();
-        }
-        "received_at" => return call_time(value),
-        _ => return value.to_string(),
-    };
-    lang.label(codes, list, value).to_string()
 }
 
 fn filter_of(q: &HashMap<String, String>) -> RecordFilter {
@@ -766,6 +738,57 @@ struct FormState {
     /// After a refused save: the other person's changes.
     theirs: Vec<Change>,
     notice: Option<String>,
+    /// The identity part of a new decision or interview's form.
+    identity: Option<TypedIdentity>,
+}
+
+/// The identity typed into the form of a new decision or interview (issue 23), kept through
+/// every round trip of the form.
+#[derive(Default)]
+struct TypedIdentity {
+    values: BTreeMap<&'static str, String>,
+    errors: BTreeMap<&'static str, String>,
+    /// Earlier persons who may be the same (nothing saved until the caseworker chooses).
+    earlier: Vec<spor_app::identity::Duplicate>,
+    problem: Option<String>,
+}
+
+/// Whether the form of a new record of this kind takes the person's identity: a decision
+/// and an assessment interview name a person; a call does not.
+fn takes_identity(spec: &Spec) -> bool {
+    matches!(spec.form, FormKind::Decision | FormKind::Assessment)
+}
+
+/// The choice, after the warning of a person seen before, that this is another person.
+const ANOTHER_PERSON: &str = "another";
+/// The prefix of the choice that the record is the earlier person's (`earlier:REF`).
+const EARLIER: &str = "earlier:";
+
+fn identity_part(
+    lang: Lang,
+    state: &AppState,
+    person: &str,
+    typed: TypedIdentity,
+) -> crate::views::IdentityPart {
+    use crate::views::{IdentityField, IdentityPart};
+    let fields = spor_core::identity::IDENTITY_FIELDS
+        .iter()
+        .map(|&name| IdentityField {
+            name,
+            label: super::identity::identity_label(lang, name),
+            value: typed.values.get(name).cloned().unwrap_or_default(),
+            hint: (name == "birth_date").then(|| lang.s("date_hint").to_string()),
+            error: typed.errors.get(name).cloned(),
+        })
+        .collect();
+    let earlier = super::identity::earlier_persons(lang, &typed.earlier);
+    IdentityPart {
+        available: state.config.master_key.is_some(),
+        fields,
+        earlier,
+        another: lang.f("identity_choice_another", &[person]),
+        problem: typed.problem,
+    }
 }
 
 async fn form_page(
@@ -820,13 +843,18 @@ async fn form_page(
         .collect();
     let mut c = chrome(info, s, title);
     c.form_action = Some(action.clone());
+    let person = fs.values.get("person_ref").cloned().unwrap_or_default();
+    let identity = fs
+        .identity
+        .map(|typed| identity_part(lang, state, &person, typed));
     page_with(
         fs.status,
         &FormPage {
             c,
             reopen_href: fs.conflict.then(|| action.clone()),
             action,
-            has_errors: !fs.errors.is_empty(),
+            has_errors: !fs.errors.is_empty() || identity.as_ref().is_some_and(|i| i.has_errors()),
+            identity,
             fields,
             version: fs.version,
             cancel_href: cancel,
@@ -884,17 +912,23 @@ async fn new_form(
     info: &RequestInfo,
     q: &HashMap<String, String>,
 ) -> PageResult {
-    let (values, notice) = match resumed(state, info, q) {
+    let kept_identity = |kept: &HashMap<String, String>| TypedIdentity {
+        values: forms::posted_identity(kept),
+        ..Default::default()
+    };
+    let (values, notice, identity) = match resumed(state, info, q) {
         Some(kept) => (
             forms::posted(spec.form, &kept),
             Some(info.lang.s("form_resumed").to_string()),
+            kept_identity(&kept),
         ),
-        None => (blank(spec, state), None),
+        None => (blank(spec, state), None, TypedIdentity::default()),
     };
     let fs = FormState {
         status: StatusCode::OK,
         values,
         notice,
+        identity: takes_identity(spec).then_some(identity),
         ..Default::default()
     };
     form_page(spec, spec.form, state, s, info, fs).await
@@ -907,7 +941,37 @@ async fn create(
     info: &RequestInfo,
     form: HashMap<String, String>,
 ) -> PageResult {
-    let values = forms::posted(spec.form, &form);
+    use spor_app::identity::{IdentityError, NewRecord, WithIdentity};
+    let lang = info.lang;
+    let mut values = forms::posted(spec.form, &form);
+    let mut typed = takes_identity(spec).then(|| TypedIdentity {
+        values: forms::posted_identity(&form),
+        ..Default::default()
+    });
+    // After the warning of a person seen before: the record is the earlier person's (as
+    // if their ref had been typed; their identity is registered already), or this is
+    // another person.
+    let choice = form
+        .get("identity_choice")
+        .map(String::as_str)
+        .unwrap_or("");
+    if let (Some(earlier), Some(t)) = (choice.strip_prefix(EARLIER), typed.as_mut()) {
+        values.insert("person_ref".into(), earlier.to_string());
+        t.values.values_mut().for_each(String::clear);
+    }
+    let person_ref = values.get("person_ref").map_or("", String::as_str);
+    let checked = typed
+        .as_ref()
+        .map(|t| forms::identity_of(lang, person_ref, &t.values));
+    let person = match (checked, typed.as_mut()) {
+        (Some(Ok(p)), _) => p,
+        (Some(Err(errors)), Some(t)) => {
+            t.errors = errors;
+            None
+        }
+        _ => None,
+    };
+    let identity_ok = typed.as_ref().is_none_or(|t| t.errors.is_empty());
     let codes = codebook(state).await?;
     let (status, errors) = match forms::validate(spec.form, &values, &codes) {
         // A record of another team's person is a way to reach them: it takes the same
@@ -929,34 +993,86 @@ async fn create(
                 )],
             )
         }
-        Ok(r) => match teams::create_record(
-            &*state.store,
-            &r,
-            &ctx(state, s, info, spec.ev[2], r.key()),
-            s.team.as_deref(),
-        )
-        .await?
-        {
-            WriteOutcome::Done(_) => {
-                return Ok(
-                    Redirect::to(&format!("{}?saved=1", href(spec, r.key()))).into_response()
-                );
+        Ok(_) if !identity_ok => (StatusCode::UNPROCESSABLE_ENTITY, Vec::new()),
+        Ok(r) => {
+            let by = spor_app::audit::Actor {
+                name: Some(&s.user),
+                address: &info.address,
+            };
+            let with = person.as_ref().map(|p| WithIdentity {
+                person: p,
+                confirmed: choice == ANOTHER_PERSON,
+            });
+            let outcome = spor_app::identity::create_record(
+                &*state.store,
+                by,
+                state.config.master_key.as_ref(),
+                &r,
+                &ctx(state, s, info, spec.ev[2], r.key()),
+                s.team.as_deref(),
+                with,
+            )
+            .await;
+            // Why nothing was saved: a field's error, or (not a field's fault) a problem said
+            // in the identity part; everything typed is kept.
+            let (status, errors, problem) = match outcome {
+                Ok(NewRecord::Created) => {
+                    return Ok(
+                        Redirect::to(&format!("{}?saved=1", href(spec, r.key()))).into_response()
+                    );
+                }
+                Ok(NewRecord::Exists) => (
+                    StatusCode::CONFLICT,
+                    vec![spor_import::validate::FieldError {
+                        column: spec.form.key_column().to_string(),
+                        value: r.key().to_string(),
+                        expected: "a reference that no other record has".to_string(),
+                    }],
+                    None,
+                ),
+                Ok(NewRecord::MayBeEarlier(earlier)) => {
+                    if let Some(t) = typed.as_mut() {
+                        t.earlier = earlier;
+                    }
+                    (StatusCode::CONFLICT, Vec::new(), None)
+                }
+                Err(IdentityError::NoKey) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Vec::new(),
+                    Some(lang.s("identity_no_key").to_string()),
+                ),
+                Err(IdentityError::WrongKey) => (
+                    StatusCode::CONFLICT,
+                    Vec::new(),
+                    Some(lang.s("identity_wrong_key").to_string()),
+                ),
+                Err(IdentityError::Erased(at)) => (
+                    StatusCode::CONFLICT,
+                    Vec::new(),
+                    Some(lang.f("identity_erased", &[&at])),
+                ),
+                Err(e) => {
+                    // Nothing was written (one transaction). The error names no value.
+                    tracing::error!(error = %e, "cannot register a new record with its identity");
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        Vec::new(),
+                        Some(lang.s("identity_not_saved").to_string()),
+                    )
+                }
+            };
+            if let Some(t) = typed.as_mut() {
+                t.problem = problem;
             }
-            _ => (
-                StatusCode::CONFLICT,
-                vec![spor_import::validate::FieldError {
-                    column: spec.form.key_column().to_string(),
-                    value: r.key().to_string(),
-                    expected: "a reference that no other record has".to_string(),
-                }],
-            ),
-        },
+            (status, errors)
+        }
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
     };
     let fs = FormState {
         status,
         values,
         errors,
+        identity: typed,
         ..Default::default()
     };
     form_page(spec, spec.form, state, s, info, fs).await

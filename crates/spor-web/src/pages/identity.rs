@@ -35,7 +35,7 @@ fn blank_page(info: &RequestInfo, s: &Session, key: &str) -> IdentityPage {
         action: format!("/persons/{}/identity", encode_segment(key)),
         fields: IDENTITY_FIELDS
             .iter()
-            .map(|n| (*n, lang.s(n).to_string(), String::new()))
+            .map(|n| (*n, identity_label(lang, n), String::new()))
             .collect(),
         warnings: Vec::new(),
         errors: Vec::new(),
@@ -43,6 +43,51 @@ fn blank_page(info: &RequestInfo, s: &Session, key: &str) -> IdentityPage {
         status: None,
         editable: true,
     }
+}
+
+/// A field's label (`spor_core::labels`', as the subject-access document has it), with how
+/// to write a list for the fields that hold one.
+pub(crate) fn identity_label(lang: Lang, field: &str) -> String {
+    let label = crate::forms::column_label(lang, field);
+    if matches!(field, "other_names" | "document_number") {
+        lang.f("identity_separated", &[label])
+    } else {
+        label.to_string()
+    }
+}
+
+/// The earlier persons who may be the one registered, one entry each, saying in words what
+/// matched (name and birth date, a document number, or both).
+pub(crate) fn earlier_persons(
+    lang: Lang,
+    duplicates: &[identity::Duplicate],
+) -> Vec<crate::views::EarlierPerson> {
+    let mut refs: Vec<&str> = Vec::new();
+    for d in duplicates {
+        if !refs.contains(&d.earlier.as_str()) {
+            refs.push(&d.earlier);
+        }
+    }
+    refs.into_iter()
+        .map(|r| {
+            let by = |document: bool| {
+                duplicates
+                    .iter()
+                    .any(|d| d.earlier == r && (d.matched == "document") == document)
+            };
+            let key = match (by(false), by(true)) {
+                (true, true) => "identity_same_both",
+                (false, true) => "identity_same_document",
+                _ => "identity_same_name_birth",
+            };
+            crate::views::EarlierPerson {
+                person_ref: r.to_string(),
+                href: encode_segment(r),
+                message: lang.f(key, &[r]),
+                choice: lang.f("identity_choice_earlier", &[r, r]),
+            }
+        })
+        .collect()
 }
 
 fn fill(page: &mut IdentityPage, p: &PersonIdentity) {
@@ -133,10 +178,7 @@ pub async fn save(
     {
         Ok(duplicates) => {
             page_view.notice = Some(lang.s("identity_saved").to_string());
-            page_view.warnings = duplicates
-                .iter()
-                .map(|d| (encode_segment(&d.earlier), d.message()))
-                .collect();
+            page_view.warnings = earlier_persons(lang, &duplicates);
             page(&page_view)
         }
         Err(e) => {

@@ -471,6 +471,9 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.choose("f_gender", "female").await;
     d.type_into("#f_age", "29").await;
     d.choose("f_nationality", "NG").await;
+    // The person's identity in the same form (issue 23).
+    d.type_into("#f_full_name", "Brisela Testvang").await;
+    d.type_into("#f_birth_date", "09-10-1993").await;
     // Submitting without a referral actor is refused, with the message at the field.
     d.click("form.record-form button[type=submit]").await;
     d.wait_until("the form comes back with the field marked", |_, src| {
@@ -488,6 +491,11 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
         "C-B1",
         "what was typed is kept"
     );
+    assert_eq!(
+        d.value("#f_full_name").await,
+        "Brisela Testvang",
+        "the identity typed is kept"
+    );
     d.choose("f_referral_actor", "ngo").await;
     d.click("form.record-form button[type=submit]").await;
     d.wait_until("the decision is saved and shown", |u, _| {
@@ -496,6 +504,29 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     .await;
     assert!(d.source().await.contains("Nigeria"));
     d.shot("decision").await;
+    // The same person again under another ref: warned before anything is saved, and
+    // linked to the earlier person instead.
+    d.go(&format!("{}/cases/new", app.base)).await;
+    d.type_into("#f_case_ref", "C-B2").await;
+    d.type_into("#f_person_ref", "P-B2").await;
+    d.choose("f_outcome", "not_identified").await;
+    d.choose("f_gender", "female").await;
+    d.choose("f_nationality", "NG").await;
+    d.type_into("#f_full_name", "testvang brisela").await;
+    d.type_into("#f_birth_date", "09-10-1993").await;
+    d.click("form.record-form button[type=submit]").await;
+    d.wait_until("the warning of a person seen before", |_, src| {
+        src.contains("id=\"duplicates\"")
+    })
+    .await;
+    d.shot("decision-form-person-seen-before").await;
+    d.click("#choice_1").await;
+    d.click("form.record-form button[type=submit]").await;
+    d.wait_until("the decision is saved to the earlier person", |u, _| {
+        u.contains("/cases/C-B2?saved=1")
+    })
+    .await;
+    assert!(d.source().await.contains("/persons/P-B1"));
     d.go(&format!("{}/cases", app.base)).await;
     d.shot("decisions").await;
     d.go(&format!("{}/assessments", app.base)).await;

@@ -589,7 +589,9 @@ pub fn form_values(html: &str) -> Vec<(String, String)> {
         rest = &rest[i..];
         let end = rest.find('>').unwrap_or(rest.len());
         let tag = &rest[..end];
-        if tag.starts_with("<input") {
+        let unchecked = (tag.contains("type=\"radio\"") || tag.contains("type=\"checkbox\""))
+            && !tag.contains(" checked");
+        if tag.starts_with("<input") && !unchecked {
             if let Some(n) = attr(tag, "name") {
                 out.push((n, attr(tag, "value").unwrap_or_default()));
             }
