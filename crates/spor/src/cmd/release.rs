@@ -4,8 +4,9 @@
 //!   nationality × gender × age band × form, groups below the threshold, groups all in one
 //!   form) and what the public profile would hide.
 //! - `spor release public --year Y --out DIR`: writes the protected JSON edition and the
-//!   release manifest beside it, or refuses with the cell that would leak; the year's
-//!   aggregate exchanges go into `DIR/exchanges/`, listed in the manifest with their SHA-256.
+//!   release manifest beside it, or refuses with the cell that would leak; with
+//!   `--with-exchanges` the year's aggregate exchanges go into `DIR/exchanges/`, listed in
+//!   the manifest with their SHA-256.
 //! - `spor release publish --year Y --profile internal|public`: keeps the edition in the
 //!   register, every format as published; prints the new release's id as its last line.
 //! - `spor release list`, `spor release show ID --format F [--out PATH]`: the releases
@@ -114,13 +115,15 @@ pub struct PublicArgs {
     pub year: i32,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Folder to write `overview-YEAR-public.json` and `manifest-YEAR.json` into, and the
-    /// year's exchanges (eurostat, unodc, tip, greta; JSON and CSV) into its `exchanges/`.
+    /// Folder to write `overview-YEAR-public.json` and `manifest-YEAR.json` into.
     #[arg(long)]
     pub out: PathBuf,
-    /// Leave the exchanges out (the manifest then lists none).
+    /// Also write the year's exchanges (eurostat, unodc, tip, greta; JSON and CSV) into
+    /// `OUT/exchanges/` and list them in the manifest. They hold exact figures for the
+    /// receiving bodies, not protected as the edition is: asked for, never by default, so
+    /// that a folder published as it is never carries them.
     #[arg(long)]
-    pub without_exchanges: bool,
+    pub with_exchanges: bool,
     /// Publish again the partners that turn out not to be needed (one audit per partner).
     #[arg(long)]
     pub minimise: bool,
@@ -183,7 +186,7 @@ async fn public(args: PublicArgs, db: &str) -> anyhow::Result<()> {
         Some("json public".into()),
     )
     .await?;
-    if args.without_exchanges {
+    if !args.with_exchanges {
         let (json, manifest) = write_public(&edition, &args.out)?;
         println!("wrote {} and {}", json.display(), manifest.display());
         return Ok(());
