@@ -568,24 +568,18 @@ fn write_entity<T: RowCodec>(conn: &Connection, batch: &[T], stamp: &str) -> Res
         stored.into_iter().map(|r| (r.key(), r)).collect()
     };
     let (write, counts) = classify(batch, &existing, T::key);
-    let rebuild = if empty && write.len() >= REBUILD_INDEXES_FROM {
+    // Secondary indexes are built again after the writes when the table is empty or
+    // gets more new rows than it held (one sort instead of as many B-tree inserts):
+    // the final write of an import into a register in use, which holds the database's
+    // write lock, is that much shorter.
+    let rebuild = if write.len() >= REBUILD_INDEXES_FROM && write.len() > existing.len() {
         drop_indexes(conn, T::TABLE)?
     } else {
         Vec::new()
     };
-    let cols = T::COLUMNS.len() + 1;
-    let sql = format!(
-        "{}{}{}",
-        insert_head::<T>(),
-        multi_values(cols, 1),
-        upsert_tail::<T>()
-    );
-    let mut st = conn.prepare(&sql)?;
-    for r in write {
-        bind_row(&mut st, 0, r)?;
-        st.raw_bind_parameter(cols, stamp)?;
-        st.raw_execute()?;
-    }
+    // The written rows have distinct keys (`classify` keeps a key's last row), so they
+    // can go in multi-row statements with the upsert: a known key is updated.
+    write_rows::<T, _>(conn, &write, stamp, &upsert_tail::<T>())?;
     create_indexes(conn, rebuild)?;
     Ok(counts)
 }
@@ -675,10 +669,22 @@ const ROWS_PER_INSERT: usize = 128;
 /// Appends `rows` with multi-row INSERTs: each row's own columns, and the import's `stamp`
 /// (`updated_at`) bound once per statement.
 fn insert_rows<T: RowCodec>(conn: &Connection, rows: &[T], stamp: &str) -> rusqlite::Result<()> {
+    write_rows::<T, T>(conn, rows, stamp, "")
+}
+
+/// Writes `rows` (with distinct keys) with multi-row INSERTs ending in `tail` (empty, or
+/// the upsert's `ON CONFLICT …`): each row's own columns, and the import's `stamp`
+/// (`updated_at`) bound once per statement.
+fn write_rows<T: RowCodec, R: std::borrow::Borrow<T>>(
+    conn: &Connection,
+    rows: &[R],
+    stamp: &str,
+    tail: &str,
+) -> rusqlite::Result<()> {
     let cols = T::COLUMNS.len() + 1;
-    let write = |st: &mut rusqlite::Statement<'_>, group: &[T]| {
+    let write = |st: &mut rusqlite::Statement<'_>, group: &[R]| {
         for (i, r) in group.iter().enumerate() {
-            bind_row(st, i * (cols - 1), r)?;
+            bind_row(st, i * (cols - 1), r.borrow())?;
         }
         st.raw_bind_parameter(group.len() * (cols - 1) + 1, stamp)?;
         st.raw_execute().map(|_| ())
@@ -691,13 +697,15 @@ fn insert_rows<T: RowCodec>(conn: &Connection, rows: &[T], stamp: &str) -> rusql
     // million-decision import. A failed append fails the whole import, whose transaction
     // is rolled back, so nothing of a failing statement is kept either way.
     let head = insert_head::<T>().replacen("INSERT INTO", "INSERT OR FAIL INTO", 1);
-    let mut full =
-        conn.prepare_cached(&format!("{head}{}", multi_values(cols, ROWS_PER_INSERT)))?;
+    let mut full = conn.prepare_cached(&format!(
+        "{head}{}{tail}",
+        multi_values(cols, ROWS_PER_INSERT)
+    ))?;
     for group in rows.chunks(ROWS_PER_INSERT) {
         if group.len() == ROWS_PER_INSERT {
             write(&mut full, group)?;
         } else {
-            let sql = format!("{head}{}", multi_values(cols, group.len()));
+            let sql = format!("{head}{}{tail}", multi_values(cols, group.len()));
             write(&mut *conn.prepare_cached(&sql)?, group)?;
         }
     }

@@ -1543,6 +1543,7 @@ async fn pages_and_saves_go_on_while_an_import_into_a_register_in_use_reads_its_
         let n = b.name;
         let s: std::sync::Arc<dyn WebStore> = web(&b).await.into();
         s.apply_import(&sample()).await.unwrap();
+        let indexes_before = indexes_of(&b, "identifications").await;
         let batch = spor_core::ImportBatch {
             identifications: many_identifications("N", 20_000, 30, "NG"),
             ..Default::default()
@@ -1602,6 +1603,13 @@ async fn pages_and_saves_go_on_while_an_import_into_a_register_in_use_reads_its_
                 .iter()
                 .any(|i| i.case_ref.as_str() == "W-1"),
             "{n}: the save made during the import is kept"
+        );
+        // The indexes dropped for the large write (more new rows than the table held)
+        // are all there again.
+        assert_eq!(
+            indexes_of(&b, "identifications").await,
+            indexes_before,
+            "{n}"
         );
         assert_eq!(
             s.verify_audit().await.unwrap(),
@@ -1730,4 +1738,27 @@ async fn on_postgresql_pages_go_on_while_an_import_merges_and_a_save_of_a_record
         s.verify_audit().await.unwrap(),
         ChainStatus::Intact { events: 1 }
     );
+}
+
+/// The names and definitions of `table`'s indexes, as the database lists them.
+async fn indexes_of(b: &Backend, table: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = match &b.raw {
+        Raw::Sqlite(p) => sqlx::query_as(
+            "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = $1",
+        )
+        .bind(table)
+        .fetch_all(p)
+        .await
+        .unwrap(),
+        Raw::Postgres(p) => {
+            sqlx::query_as("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1")
+                .bind(table)
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+    };
+    found.sort();
+    assert!(found.len() >= 2, "{table}: {found:?}");
+    found
 }
