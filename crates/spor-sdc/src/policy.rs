@@ -9,7 +9,8 @@
 //! # Smallest count published in a cell that crosses two or more dimensions.
 //! min_count_multi_dim = 5
 //! # A published group whose members all share one category of these dimensions reveals
-//! # that category for each of them: such cells are hidden.
+//! # that category for each of them: such cells are hidden. Accepted: form, gender, age,
+//! # nat (nationality), referral, subtype, authority; any other name is refused.
 //! homogeneity_dimensions = ["form"]
 //! # Nationalities below the one-dimensional threshold are merged before anything is hidden:
 //! # "subregion" (UN M49, e.g. Vestafrika), "continent" (e.g. Afrika) or "none".
@@ -59,6 +60,18 @@ pub enum NationalityRecode {
     /// UN M49 continents (Afrika, Europa, …), then "Øvrige lande".
     Continent,
 }
+
+/// The dimensions of the public tables' model, by the names `homogeneity_dimensions`
+/// takes (`nat`: nationality).
+pub const DIMENSIONS: [&str; 7] = [
+    "form",
+    "gender",
+    "age",
+    "nat",
+    "referral",
+    "subtype",
+    "authority",
+];
 
 /// The disclosure policy of the public profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +184,25 @@ impl Policy {
                 });
             }
         }
+        if let Some(unknown) = self
+            .homogeneity_dimensions
+            .iter()
+            .find(|d| !DIMENSIONS.contains(&d.as_str()))
+        {
+            let shown: String = unknown.chars().take(40).collect();
+            let cut = if shown.len() < unknown.len() {
+                "…"
+            } else {
+                ""
+            };
+            return Err(PolicyError::Invalid {
+                place: "homogeneity_dimensions".to_owned(),
+                what: format!(
+                    "`{shown}{cut}` is no dimension of the public tables; accepted: {}",
+                    DIMENSIONS.join(", ")
+                ),
+            });
+        }
         if self.age_bands.first() != Some(&0) || self.age_bands.windows(2).any(|w| w[0] >= w[1]) {
             return Err(PolicyError::Invalid {
                 place: "age_bands".to_owned(),
@@ -258,6 +290,30 @@ mod tests {
         assert!(Policy::from_toml("min_count = 4").is_err());
         assert!(Policy::from_toml("age_bands = [5, 18]").is_err());
         assert!(Policy::from_toml("age_bands = [0, 18, 18]").is_err());
+    }
+
+    #[test]
+    fn an_unknown_homogeneity_dimension_is_refused_naming_what_is_accepted() {
+        let msg = Policy::from_toml("homogeneity_dimensions = [\"form\", \"forms\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("homogeneity_dimensions"), "{msg}");
+        assert!(msg.contains("`forms`"), "{msg}");
+        assert!(msg.contains("accepted: form, gender, age, nat"), "{msg}");
+        let long = format!(
+            "{{\"homogeneity_dimensions\": [\"{}\"]}}",
+            "x".repeat(5_000)
+        );
+        let msg = Policy::from_json(&long).unwrap_err().to_string();
+        assert!(
+            msg.len() < 300,
+            "the name is shortened: {} bytes",
+            msg.len()
+        );
+        for d in DIMENSIONS {
+            let p = Policy::from_toml(&format!("homogeneity_dimensions = [\"{d}\"]")).unwrap();
+            assert_eq!(p.homogeneity_dimensions, [d]);
+        }
     }
 
     #[test]
