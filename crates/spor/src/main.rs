@@ -104,8 +104,57 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(cmd::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes in one line, as `{:#}` gives them, but each cause said once:
+/// an error whose own message already holds its cause's (the store's "migration failed:
+/// …", sqlx's "while executing migrations: …") would otherwise repeat it at every level.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let said = cause.to_string();
+        if text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_text;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let cut =
+            sqlx::Error::Protocol("terminating connection due to administrator command".into());
+        let e = anyhow::Error::from(spor_store::StoreError::Migrate(
+            sqlx::migrate::MigrateError::Execute(cut),
+        ))
+        .context("cannot open the register");
+        let count = |s: &str| s.matches("terminating connection").count();
+        assert!(count(&format!("{e:#}")) > 1, "what was printed before");
+        let text = error_text(&e);
+        assert_eq!(count(&text), 1, "{text}");
+        assert!(
+            text.starts_with("cannot open the register: migration failed: "),
+            "{text}"
+        );
+        // Causes that add something are all kept, in order.
+        let e = anyhow::anyhow!("the file is damaged")
+            .context("cannot read decisions.csv")
+            .context("nothing was imported");
+        assert_eq!(
+            error_text(&e),
+            "nothing was imported: cannot read decisions.csv: the file is damaged"
+        );
     }
 }
