@@ -70,6 +70,8 @@ pub(crate) trait Dialect: sqlx::Database {
     fn is_transient(code: &str) -> bool;
     /// Run right after a write transaction took the audit trail's write lock (empty: none).
     const AFTER_WRITE_LOCK: &'static str;
+    /// The error code of a lock wait ended by that setting (empty: none).
+    const LOCK_WAIT_ENDED: &'static str;
     /// The number of rows a statement changed.
     fn rows_affected(done: &Self::QueryResult) -> u64;
 }

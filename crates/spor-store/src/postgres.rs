@@ -380,11 +380,13 @@ impl crate::Dialect for sqlx::Postgres {
         )
     }
 
-    /// A write that holds the audit trail's lock waits at most 2 s for any other lock (a
-    /// record that an import into a register in use is writing): it then gives the audit
-    /// lock up and is tried again, so that the import, which takes that lock last, can
-    /// finish (see `pg_import::take_audit_head_yielding`).
-    const AFTER_WRITE_LOCK: &'static str = "SET LOCAL lock_timeout = '2s'";
+    /// A write that holds the audit trail's lock waits at most half a second for any other
+    /// lock (a record that an import into a register in use is writing): it then gives the
+    /// audit lock up and is tried again, so that the import, which takes that lock last,
+    /// can finish (see `pg_import::take_audit_head_yielding`), and the pages waiting for
+    /// the audit lock meanwhile wait no longer than that.
+    const AFTER_WRITE_LOCK: &'static str = "SET LOCAL lock_timeout = '500ms'";
+    const LOCK_WAIT_ENDED: &'static str = crate::pg_import::LOCK_NOT_AVAILABLE;
 
     fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
         done.rows_affected()

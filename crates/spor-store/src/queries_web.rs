@@ -128,6 +128,16 @@ fn copenhagen_year_bounds(year: i32) -> Option<(String, String)> {
 
 /// A write worth trying again: the dialect's transient errors, a duplicate key (two
 /// writers picked the same audit sequence number) or a full pool.
+/// A lock wait ended by `lock_timeout` (see [`crate::Dialect::LOCK_WAIT_ENDED`]).
+fn is_lock_wait<DB: Backend>(e: &StoreError) -> bool {
+    match e {
+        StoreError::Database(sqlx::Error::Database(d)) => {
+            !DB::LOCK_WAIT_ENDED.is_empty() && d.code().as_deref() == Some(DB::LOCK_WAIT_ENDED)
+        }
+        _ => false,
+    }
+}
+
 fn is_retryable<DB: Backend>(e: &StoreError) -> bool {
     match e {
         StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => true,
@@ -136,16 +146,29 @@ fn is_retryable<DB: Backend>(e: &StoreError) -> bool {
     }
 }
 
-/// Runs `attempt` until it succeeds, fails for good or has been retried 8 times.
+/// How long a write keeps being tried while it only waits for a record that another
+/// transaction holds (a lock wait ended by [`crate::Dialect::AFTER_WRITE_LOCK`]'s timeout:
+/// an import into a register in use writing that record): about as long as such an
+/// import's merge of a million decisions takes, several times over.
+const WAIT_FOR_A_HELD_RECORD: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `attempt` until it succeeds, fails for good or has been retried 8 times (or, while
+/// it only waits for a record another transaction holds, for [`WAIT_FOR_A_HELD_RECORD`]).
 async fn retry<DB: Backend, T, F, Fut>(mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
     let mut tries = 0u32;
+    let start = std::time::Instant::now();
     loop {
         match attempt().await {
-            Err(e) if tries < 8 && is_retryable::<DB>(&e) => {
+            Err(e)
+                if is_retryable::<DB>(&e)
+                    && (tries < 8
+                        || (is_lock_wait::<DB>(&e)
+                            && start.elapsed() < WAIT_FOR_A_HELD_RECORD)) =>
+            {
                 tries += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(tries))).await;
             }

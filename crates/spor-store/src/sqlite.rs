@@ -20,6 +20,7 @@ impl crate::Dialect for sqlx::Sqlite {
 
     /// The write lock is the database's: nothing else to wait for.
     const AFTER_WRITE_LOCK: &'static str = "";
+    const LOCK_WAIT_ENDED: &'static str = "";
 
     fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         done.rows_affected()

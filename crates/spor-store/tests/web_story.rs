@@ -1711,7 +1711,18 @@ async fn on_postgresql_pages_go_on_while_an_import_merges_and_a_save_of_a_record
                 .await
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The save keeps waiting (past its 8 quick retries: the merge takes long), giving the
+    // audit lock up every half second, so pages still answer meanwhile.
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        s.append_audit(&event("case.list"), at(7)),
+    )
+    .await
+    .expect("an audited page waited for a save that waits for the import")
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(4_000)).await;
+    assert!(!saver.is_finished(), "the save waits for the import");
     holder.commit().await.unwrap();
 
     let summary = import
@@ -1736,7 +1747,7 @@ async fn on_postgresql_pages_go_on_while_an_import_merges_and_a_save_of_a_record
     assert_eq!(now.version, 2);
     assert_eq!(
         s.verify_audit().await.unwrap(),
-        ChainStatus::Intact { events: 1 }
+        ChainStatus::Intact { events: 2 }
     );
 }
 
