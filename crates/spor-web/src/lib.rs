@@ -322,6 +322,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/codes", get(admin::codes).post(admin::add_code))
         .route("/admin/codes/edit", post(admin::edit_code))
         .route(
+            "/admin/mappings",
+            get(admin::mappings).post(admin::set_mapping),
+        )
+        .route(
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),
         )

@@ -380,6 +380,31 @@ pub struct CodesPage {
     pub added: Vec<AddedCodeView>,
 }
 
+/// One exchange map on the administrators' mappings page.
+pub struct MapView {
+    pub id: String,
+    pub rows: Vec<MapRowView>,
+}
+
+/// One code of a map: where it goes, and whether the centre changed that.
+pub struct MapRowView {
+    /// `MAP/CODE`, as `spor codes map` takes it.
+    pub key: String,
+    /// The code, with its label where the code lists have one.
+    pub label: String,
+    pub options: Vec<Opt>,
+    pub changed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "mappings.html")]
+pub struct MappingsPage {
+    pub c: Chrome,
+    pub reporting_country: String,
+    pub maps: Vec<MapView>,
+    pub error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "settings.html")]
 pub struct SettingsPage {

@@ -20,8 +20,8 @@ use crate::auth::{Admin, RecentAdmin, RequestInfo, Role, Session};
 use crate::forms::Opt;
 use crate::i18n::Lang;
 use crate::views::{
-    AddedCodeView, Chrome, CodesPage, FilterView, ListPage, RetentionPage, RowView, SettingsPage,
-    TableView, UserView, UsersPage,
+    AddedCodeView, Chrome, CodesPage, FilterView, ListPage, MapRowView, MapView, MappingsPage,
+    RetentionPage, RowView, SettingsPage, TableView, UserView, UsersPage,
 };
 
 type F = Form<HashMap<String, String>>;
@@ -343,6 +343,108 @@ fn label_rules(lang: Lang) -> &'static str {
             "Labels have at most 200 characters and no control characters, and do not begin with = + - or @ (a spreadsheet would read them as a formula)."
         }
     }
+}
+
+/// The exchanges' mappings: where each register code goes, editable (issue 22: the
+/// mappings are data, changed without a release).
+pub async fn mappings(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {
+    mappings_page(&st, &s, &info, None, StatusCode::OK).await
+}
+
+/// Changes where a code goes (`key` = `MAP/CODE`, `value` a category of the map), or the
+/// reporting country; `op=builtin` takes a change back. Audited by the application layer.
+pub async fn set_mapping(
+    State(st): State<AppState>,
+    RecentAdmin(s, info): RecentAdmin,
+    Form(f): F,
+) -> PageResult {
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let value = (get("op") != "builtin").then(|| get("value"));
+    match spor_app::exchange::set_mapping(
+        st.store.as_ref(),
+        actor(&s, &info),
+        &get("key"),
+        value.as_deref(),
+        st.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/admin/mappings").into_response()),
+        Err(e) => {
+            let msg = format!("{}: {e:#}", info.lang.s("map_invalid"));
+            mappings_page(&st, &s, &info, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+async fn mappings_page(
+    st: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let lang = info.lang;
+    let maps = spor_app::exchange::mappings(st.store.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read the exchanges' mappings");
+            AppError::Internal
+        })?;
+    let book = CodeBook::with_additions(st.store.code_additions().await?);
+    let label_lang = match lang {
+        Lang::Da => spor_core::labels::Language::Da,
+        Lang::En => spor_core::labels::Language::En,
+    };
+    let views = maps
+        .maps()
+        .map(|m| MapView {
+            id: m.id.clone(),
+            rows: m
+                .entries()
+                .into_iter()
+                .map(|(code, to)| {
+                    let field = m.source.name();
+                    let text = if spor_core::labels::code_list(field).is_some() {
+                        spor_core::labels::value_text(&book, label_lang, field, &code)
+                    } else {
+                        code.clone()
+                    };
+                    let label = if text == code {
+                        code.clone()
+                    } else {
+                        format!("{text} ({code})")
+                    };
+                    MapRowView {
+                        key: format!("{}/{code}", m.id),
+                        options: m
+                            .categories
+                            .iter()
+                            .map(|c| Opt {
+                                value: c.code.clone(),
+                                label: match lang {
+                                    Lang::Da => format!("{} ({})", c.da, c.code),
+                                    Lang::En => format!("{} ({})", c.en, c.code),
+                                },
+                                selected: to == Some(c.code.as_str()),
+                            })
+                            .collect(),
+                        changed: m.is_changed(&code),
+                        label,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    page_with(
+        status,
+        &MappingsPage {
+            c: Chrome::new(info, Some(s), lang.s("mappings")),
+            reporting_country: maps.reporting_country().to_owned(),
+            maps: views,
+            error,
+        },
+    )
 }
 
 pub async fn settings(State(st): State<AppState>, Admin(s, info): Admin) -> PageResult {

@@ -298,3 +298,124 @@ async fn an_added_code_is_renamed_and_retired_but_records_that_use_it_keep_it() 
             .contains("<option value=\"union\">Fagforbund</option>")
     );
 }
+
+/// Issue 22: the exchanges' mappings are data an administrator edits in the web; a change
+/// moves the exchange's figures at once, without a release, and is audited; taken back,
+/// the built-in mapping returns.
+#[tokio::test]
+async fn an_administrator_edits_an_exchange_mapping_and_the_exchange_follows_at_once() {
+    let app = spawn_app().await;
+    app.store.apply_import(&spor_demo::build()).await.unwrap();
+    app.add_user("ad", "admin").await;
+    app.add_user("an", "analyst").await;
+    let mut ad = app.login_as("ad").await;
+    let mut an = app.login_as("an").await;
+    let females = |body: &[u8]| -> (u64, u64) {
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let sum = |sex: &str| {
+            v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["sex"] == sex)
+                .map(|r| r["value"].as_u64().unwrap())
+                .sum::<u64>()
+        };
+        (sum("F"), sum("UNK"))
+    };
+    let (_, _, before) = an.get_bytes("/exchanges/eurostat/2023/json").await;
+    let (f_before, unk_before) = females(&before);
+    let trans_female = spor_demo::register()
+        .identifications
+        .iter()
+        .filter(|i| {
+            i.decision_date.format("%Y").to_string() == "2023"
+                && i.gender == spor_core::Gender::TransFemale
+                && i.outcome == spor_core::Outcome::Identified
+        })
+        .count() as u64;
+    assert!(
+        trans_female > 0,
+        "the demo has a trans woman identified in 2023"
+    );
+
+    let page = ad.get("/admin/mappings").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.body.contains("eurostat_sex"));
+    assert!(
+        page.body
+            .contains("name=\"key\" value=\"eurostat_sex/trans_female\"")
+    );
+    assert!(!page.body.contains("Ændret af centret"));
+
+    let moved = ad
+        .post(
+            "/admin/mappings",
+            &[("key", "eurostat_sex/trans_female"), ("value", "UNK")],
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    let (_, _, after) = an.get_bytes("/exchanges/eurostat/2023/json").await;
+    assert_eq!(
+        females(&after),
+        (f_before - trans_female, unk_before + trans_female),
+        "the exchange follows the edited mapping at once"
+    );
+    let page = ad.get("/admin/mappings").await;
+    assert!(page.body.contains("Ændret af centret"));
+
+    // A category the map does not have is refused, saying so; nothing changes.
+    let bad = ad
+        .post(
+            "/admin/mappings",
+            &[("key", "eurostat_sex/trans_female"), ("value", "X")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("Ændringen kan ikke gemmes"),
+        "{}",
+        bad.body
+    );
+
+    // Taken back: the built-in mapping again.
+    let back = ad
+        .post(
+            "/admin/mappings",
+            &[("key", "eurostat_sex/trans_female"), ("op", "builtin")],
+        )
+        .await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    let (_, _, again) = an.get_bytes("/exchanges/eurostat/2023/json").await;
+    assert_eq!(females(&again), (f_before, unk_before));
+
+    // Analysts see the exchanges, not the mapping editor; every change is in the trail.
+    assert_eq!(
+        an.get("/admin/mappings").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let trail = app
+        .store
+        .audit_events(&spor_store::web::AuditFilter::default(), 200, 0)
+        .await
+        .unwrap()
+        .items;
+    let changes: Vec<_> = trail
+        .iter()
+        .filter(|e| e.target.as_deref() == Some("exchange:eurostat_sex/trans_female"))
+        .map(|e| {
+            (
+                e.actor.clone().unwrap_or_default(),
+                e.detail.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("ad".to_string(), "built-in".to_string()),
+            ("ad".to_string(), "UNK".to_string())
+        ],
+        "newest first"
+    );
+}

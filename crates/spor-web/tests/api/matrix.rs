@@ -128,6 +128,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/admin/codes", Who::Admin),
     ("POST", "/admin/codes", Who::Admin),
     ("POST", "/admin/codes/edit", Who::Admin),
+    ("GET", "/admin/mappings", Who::Admin),
+    ("POST", "/admin/mappings", Who::Admin),
     ("GET", "/admin/settings", Who::Admin),
     ("POST", "/admin/settings", Who::Admin),
     ("GET", "/admin/retention", Who::Admin),
