@@ -703,6 +703,8 @@ async fn in_a_browser_a_caseworker_registers_a_decision_that_the_analyst_sees_co
     d.shot("audit-trail").await;
     d.go(&format!("{}/admin/codes", app.base)).await;
     d.shot("code-lists").await;
+    d.go(&format!("{}/admin/mappings", app.base)).await;
+    d.shot("exchange-mappings").await;
     d.go(&format!("{}/admin/settings", app.base)).await;
     d.shot("settings").await;
     // Changing microdata_from asks first, saying which figures change.
