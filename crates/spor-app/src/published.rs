@@ -21,6 +21,10 @@ pub struct Release {
     pub files: Vec<ReleaseFile>,
 }
 
+/// The format of a kept exchange file is this followed by the exchange's format
+/// (`exchange-json`, `exchange-csv`), so that the edition's own formats stay the edition's.
+pub const EXCHANGE_FORMAT: &str = "exchange-";
+
 impl Release {
     /// The files of one format, in name order (CSV: one per table).
     pub fn files_of(&self, format: Format) -> Vec<&ReleaseFile> {
@@ -268,10 +272,23 @@ pub async fn publish(
 ) -> anyhow::Result<i64> {
     let edition = edition(store, year, profile).await?;
     let rendered = edition.render_all(now)?;
-    let files: Vec<ReleaseFile> = rendered
+    let mut files: Vec<ReleaseFile> = rendered
         .into_iter()
         .map(|(name, format, bytes)| ReleaseFile::new(name, format.name(), bytes))
         .collect();
+    // An internal release keeps the year's aggregate exchanges beside the edition, counted
+    // from the same register (issue 22: every output in the manifest). A public release
+    // does not: they hold exact counts.
+    if !edition.is_public() {
+        let store: &dyn spor_store::Store = store;
+        for x in crate::exchange::load_release_files(store, year, now).await? {
+            files.push(ReleaseFile::new(
+                format!("{}/{}", crate::release::EXCHANGES_DIR, x.file_name),
+                format!("{EXCHANGE_FORMAT}{}", x.format.name()),
+                x.bytes,
+            ));
+        }
+    }
     let (manifest, policy) = match &edition.protected {
         Some(p) => {
             let mut m = spor_sdc::manifest::Manifest::of(&p.release, &p.policy);

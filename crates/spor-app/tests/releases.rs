@@ -334,3 +334,72 @@ async fn the_next_years_edition_states_a_late_decision_as_a_revision_on_every_fr
     let json: serde_json::Value = serde_json::from_str(&edition.json().unwrap()).unwrap();
     assert_eq!(json["revisions"][0]["note"], fact.note.as_str());
 }
+
+/// Issue 22: an internal release keeps the year's aggregate exchanges beside the edition,
+/// as counted from the same register at the same moment, and its manifest lists them with
+/// their hashes; a public release keeps none (they hold exact counts).
+#[tokio::test]
+async fn an_internal_release_keeps_the_exchanges_and_lists_them_a_public_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = spor_app::demo::build_db(dir.path()).await.unwrap();
+    let store = spor_app::open_web_store(&db.display().to_string())
+        .await
+        .unwrap();
+    let year = spor_demo::YEAR;
+    let now = chrono::Utc::now();
+    let expected = spor_app::exchange::load_release_files(store.as_ref(), year, now)
+        .await
+        .unwrap();
+    assert_eq!(expected.len(), 8, "four exchanges in JSON and CSV");
+
+    let id = published::publish(store.as_ref(), by(), year, Profile::Internal, now)
+        .await
+        .unwrap();
+    let release = published::open(store.as_ref(), id).await.unwrap();
+    let kept: Vec<_> = release
+        .files
+        .iter()
+        .filter(|f| f.format.starts_with(published::EXCHANGE_FORMAT))
+        .collect();
+    assert_eq!(kept.len(), expected.len());
+    for x in &expected {
+        let name = format!("exchanges/{}", x.file_name);
+        let f = kept
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{name} kept"));
+        assert_eq!(f.format, format!("exchange-{}", x.format.name()));
+        assert_eq!(f.content, x.bytes, "{name}: the exchange as counted");
+    }
+    // The edition's own formats are still the edition's alone.
+    assert_eq!(
+        release.files_of(Format::Csv).len(),
+        release.report().unwrap().tables.len()
+    );
+    let manifest: serde_json::Value = serde_json::from_str(&release.row.manifest).unwrap();
+    for f in &kept {
+        assert!(
+            manifest["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["path"] == f.name.as_str() && m["sha256"] == f.sha256.as_str()),
+            "{} in the manifest",
+            f.name
+        );
+    }
+
+    let options = PublicOptions::default();
+    let public = published::publish(store.as_ref(), by(), year, Profile::Public(options), now)
+        .await
+        .unwrap();
+    let public = published::open(store.as_ref(), public).await.unwrap();
+    assert!(
+        public
+            .files
+            .iter()
+            .all(|f| !f.format.starts_with(published::EXCHANGE_FORMAT)
+                && !f.name.starts_with("exchanges/")),
+        "a public release keeps no exchange"
+    );
+}

@@ -172,13 +172,25 @@ pub async fn file(
     let Some(f) = release.files.iter().find(|f| f.name == name) else {
         return Err(AppError::NotFound);
     };
-    let format = Format::parse(&f.format).ok_or(AppError::NotFound)?;
+    // A kept exchange (`exchange-json`, …) is served as its exchange format.
+    let (format, content_type) = match f.format.strip_prefix(published::EXCHANGE_FORMAT) {
+        Some(x) => (
+            Format::parse(x).ok_or(AppError::NotFound)?,
+            spor_app::exchange::Format::parse(x)
+                .ok_or(AppError::NotFound)?
+                .content_type(),
+        ),
+        None => {
+            let format = Format::parse(&f.format).ok_or(AppError::NotFound)?;
+            (format, format.content_type())
+        }
+    };
     published::view(st.store.as_ref(), actor, id, format, st.now())
         .await
         .map_err(internal)?;
     let download = f.name.replace('/', "-");
     Ok(crate::report::file(
-        format.content_type(),
+        content_type,
         download,
         f.content.clone(),
     ))

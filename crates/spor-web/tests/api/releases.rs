@@ -63,6 +63,15 @@ async fn an_analyst_lists_releases_and_downloads_each_file_as_published() {
             f.name
         );
     }
+    // The exchanges kept beside the edition (issue 22) are served as what they are.
+    let (status, headers, _) = an
+        .get_bytes(&format!(
+            "/releases/{id}/files/exchanges/eurostat-{}.json",
+            spor_demo::YEAR
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/json");
     let (status, _, manifest) = an.get_bytes(&format!("/releases/{id}/manifest")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(manifest, release.row.manifest.as_bytes());
@@ -122,8 +131,8 @@ async fn an_analyst_lists_releases_and_downloads_each_file_as_published() {
         )
         .await
         .unwrap();
-    // Every file, the manifest and three diffs.
-    assert_eq!(views.total as usize, release.files.len() + 4);
+    // Every file, the Eurostat file once more, the manifest and three diffs.
+    assert_eq!(views.total as usize, release.files.len() + 5);
     assert!(
         views
             .items
