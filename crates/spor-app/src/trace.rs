@@ -38,15 +38,7 @@ pub async fn cell_records(
         Population::AssessedPersons => RecordKind::Assessment,
         Population::HotlineCalls => RecordKind::HotlineCall,
     };
-    let mut picker = Picker {
-        wanted,
-        positions: &positions,
-        next: 0,
-        seen: 0,
-        last: None,
-        in_order: true,
-        out: Vec::with_capacity(positions.len()),
-    };
+    let mut picker = Picker::new(wanted, &positions);
     if let Some(cache) = store.statistics_cache() {
         let state = cache
             .scan_records(&mut |chunk| picker.take(chunk))
@@ -70,15 +62,7 @@ pub async fn cell_records(
         .sort_by(|a, b| a.assessment_ref.cmp(&b.assessment_ref));
     all.hotline_calls
         .sort_by(|a, b| a.call_ref.cmp(&b.call_ref));
-    let mut picker = Picker {
-        wanted,
-        positions: &positions,
-        next: 0,
-        seen: 0,
-        last: None,
-        in_order: true,
-        out: Vec::with_capacity(positions.len()),
-    };
+    let mut picker = Picker::new(wanted, &positions);
     picker.take(RecordChunk::Identifications(all.identifications));
     picker.take(RecordChunk::Assessments(all.assessments));
     picker.take(RecordChunk::HotlineCalls(all.hotline_calls));
@@ -97,7 +81,19 @@ struct Picker<'a> {
     out: Vec<Record>,
 }
 
-impl Picker<'_> {
+impl<'a> Picker<'a> {
+    fn new(wanted: RecordKind, positions: &'a [u32]) -> Picker<'a> {
+        Picker {
+            wanted,
+            positions,
+            next: 0,
+            seen: 0,
+            last: None,
+            in_order: true,
+            out: Vec::with_capacity(positions.len()),
+        }
+    }
+
     fn take(&mut self, chunk: RecordChunk) {
         match chunk {
             RecordChunk::Identifications(rows) if self.wanted == RecordKind::Identification => {

@@ -392,10 +392,6 @@ async fn mappings_page(
             AppError::Internal
         })?;
     let book = CodeBook::with_additions(st.store.code_additions().await?);
-    let label_lang = match lang {
-        Lang::Da => spor_core::labels::Language::Da,
-        Lang::En => spor_core::labels::Language::En,
-    };
     let views = maps
         .maps()
         .map(|m| MapView {
@@ -404,12 +400,10 @@ async fn mappings_page(
                 .entries()
                 .into_iter()
                 .map(|(code, to)| {
-                    let field = m.source.name();
-                    let text = if spor_core::labels::code_list(field).is_some() {
-                        spor_core::labels::value_text(&book, label_lang, field, &code)
-                    } else {
-                        code.clone()
-                    };
+                    // A code of a code list reads as its label; the other sources' codes
+                    // (age bands, citizenship classes) as themselves.
+                    let text =
+                        spor_core::labels::value_text(&book, lang.words(), m.source.name(), &code);
                     let label = if text == code {
                         code.clone()
                     } else {
